@@ -1,0 +1,46 @@
+# gridapp — the two commands: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+HOST ?= 127.0.0.1
+export GRIDAPP_PGDIR ?= /var/tmp/gridapp-pg
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: run test stop install translations db demo clean help
+
+help:
+	@echo "make run   - install, provision PostGIS (unless DATABASE_URL is set), migrate, load the demo, serve on http://$(HOST):$(PORT)"
+	@echo "make test  - install, provision a throwaway PostGIS cluster, run the whole test suite"
+	@echo "make stop  - stop the private PostgreSQL cluster of make run"
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed translations
+
+translations: $(BIN)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d gridapp/translations -D messages >/dev/null
+
+run: install
+	url="$${DATABASE_URL:-}"; \
+	if [ -z "$$url" ]; then url=$$($(BIN)/python -m gridapp.provision start); fi; \
+	export DATABASE_URL="$$url"; \
+	$(FLASK) db upgrade; \
+	$(FLASK) gridapp load-demo; \
+	echo "gridapp: http://$(HOST):$(PORT)/  (stop the database with: make stop)"; \
+	exec $(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m gridapp.provision ensure-chromium >/dev/null
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+stop:
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m gridapp.provision stop; else $(PYTHON) -m gridapp.provision stop; fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache

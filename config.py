@@ -1,0 +1,78 @@
+"""Configuration classes, read from environment variables.
+
+Select one with ``GRIDAPP_CONFIG`` = ``development`` (default), ``production`` or ``test``.
+
+Settings (environment variables):
+
+* ``DATABASE_URL`` — SQLAlchemy URL of a PostGIS database, e.g.
+  ``postgresql+psycopg://user:pw@host/gridapp``. ``make run`` / ``make test`` set it to a private
+  socket-only cluster when it is unset.
+* ``SECRET_KEY`` — required in production; in development a random key is kept in the instance folder.
+* ``GRIDAPP_TILES_URL`` — base-map tile URL template (``https://host/{z}/{x}/{y}.png``); empty
+  (default) means no base map, which is what an offline government intranet needs.
+* ``GRIDAPP_TILES_ATTRIBUTION`` — attribution shown with those tiles.
+* ``GRIDAPP_DEMO_PASSWORD`` — password of the demo users (development only).
+* ``GRIDAPP_TOKEN_HOURS`` — lifetime of API tokens in hours (default 12).
+* ``GRIDAPP_PROXY_FIX`` — ``1`` when served behind one reverse proxy that sets X-Forwarded-For,
+  -Proto and -Host (nginx in front of gunicorn).
+"""
+from __future__ import annotations
+
+import os
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+class Config:
+    """Development defaults."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = _env("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_Hans_CN", "en")
+    TILES_URL = _env("GRIDAPP_TILES_URL", "")
+    TILES_ATTRIBUTION = _env("GRIDAPP_TILES_ATTRIBUTION", "")
+    TOKEN_HOURS = int(_env("GRIDAPP_TOKEN_HOURS", "12"))
+    PROXY_FIX = _env("GRIDAPP_PROXY_FIX", "0") == "1"
+    DEMO_USERS = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+
+
+class TestConfig(Config):
+    """Settings for the test suite: the database is the throwaway cluster of the test run."""
+
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    WTF_CSRF_ENABLED = True
+
+
+class ProductionConfig(Config):
+    """Production: no default secret, no demo users, secure cookies (serve behind HTTPS)."""
+
+    ENV_NAME = "production"
+    DEMO_USERS = False
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+CONFIGS = {"development": Config, "production": ProductionConfig, "test": TestConfig}
+
+
+def get_config(name: str | None = None) -> type[Config]:
+    """Return the configuration class named by ``name`` or ``GRIDAPP_CONFIG``.
+
+    Raises KeyError for an unknown name.
+    """
+    return CONFIGS[name or _env("GRIDAPP_CONFIG", "development")]

@@ -1,0 +1,82 @@
+"""gridapp: grid-based community governance (网格化社会治理平台).
+
+:func:`create_app` only wires: configuration, extensions, blueprints, CLI. No I/O, no migrations.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # flask is imported lazily so that gridapp.provision runs on a bare Python
+    from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _instance_secret(app: Flask) -> str:
+    """Return the development secret key kept in the instance folder, creating it once."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(config: dict | str | None = None) -> Flask:
+    """Build the Flask app.
+
+    ``config``: a configuration name (``development``/``production``/``test``) or a dict of
+    overrides applied on top of the class chosen by ``GRIDAPP_CONFIG`` (or the dict's
+    ``GRIDAPP_CONFIG`` key). Raises RuntimeError when production lacks a real SECRET_KEY or
+    any configuration lacks a database URL.
+    """
+    from flask import Flask
+
+    from config import get_config
+
+    overrides = dict(config) if isinstance(config, dict) else {}
+    name = config if isinstance(config, str) else overrides.pop("GRIDAPP_CONFIG", None)
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                instance_path=os.environ.get("GRIDAPP_INSTANCE", str(ROOT / "instance")))
+    app.config.from_object(get_config(name))
+    app.config.update(overrides)
+    _check_config(app)
+
+    from . import api, assets, auth, cli, errors, i18n, models, web  # noqa: F401 (models: metadata)
+    from .extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    auth.init_app(app)
+    assets.init_app(app)
+    web.init_app(app)
+    api.init_app(app)
+    cli.init_app(app)
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    return app
+
+
+def _check_config(app: Flask) -> None:
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        raise RuntimeError("DATABASE_URL is not set: point it at a PostGIS database "
+                           "(make run / make test provision a private one)")
+    opts = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    opts["connect_args"] = {"options": "-c timezone=UTC", **opts.get("connect_args", {})}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = opts
+    if app.config["ENV_NAME"] == "production":
+        key = app.config.get("SECRET_KEY") or ""
+        if len(key) < 32 or "secret" in key.lower() or "change" in key.lower():
+            raise RuntimeError("production needs SECRET_KEY: a random value of at least 32 "
+                               "characters (python -c 'import secrets; print(secrets.token_hex(32))')")
+    elif not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app)

@@ -1,0 +1,93 @@
+"""JSON API v1 under ``/api/v1``: the contract of mobile clients and acceptance checks.
+
+Authentication: ``POST /api/v1/auth/token`` → bearer token; later calls send
+``Authorization: Bearer <token>`` (a logged-in browser session also works for GET).
+Errors are JSON ``{"error": {"code": ..., "message": ...}}`` (see :mod:`gridapp.errors`).
+Coordinates are WGS84 (SRID 4326), lon/lat order; times are ISO 8601 UTC.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+from flask_babel import gettext as _
+
+from ..auth import api_user
+from ..errors import BadInput
+from ..extensions import csrf
+from ..services import accounts, areas, incidents
+from ..services.locate import locate
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadInput(_("请求体必须是 JSON 对象"), code="invalid_json")
+    return body
+
+
+@bp.post("/auth/token")
+def create_token():
+    """Exchange {username, password} (JSON) for a bearer token.
+
+    200 {"token": str, "expires_at": ISO 8601 UTC, "token_type": "Bearer"}; 401 on bad credentials;
+    400 when the body is not a JSON object.
+    """
+    body = _json_body()
+    user = accounts.authenticate(body.get("username"), body.get("password"))
+    token, expires = accounts.issue_token(user, current_app.config["TOKEN_HOURS"])
+    return jsonify(token=token, token_type="Bearer", expires_at=expires.isoformat())
+
+
+@bp.get("/areas")
+def list_areas():
+    """GeoJSON FeatureCollection of areas: ``?level=district|township|community`` (default
+    district; community includes villages). Properties: code, name, level, parent_code,
+    unit_type, boundary_source. 400 for an unknown level."""
+    api_user()
+    return jsonify(areas.areas_collection(request.args.get("level", "district")))
+
+
+@bp.get("/grids")
+def list_grids():
+    """GeoJSON FeatureCollection of the grids the caller may see (``?community_code=`` to
+    narrow). Properties: code, name, community_code."""
+    user = api_user()
+    return jsonify(areas.grids_collection(user, request.args.get("community_code") or None))
+
+
+@bp.get("/locate")
+def locate_point():
+    """``?lon=..&lat=..`` (WGS84 degrees) → 200 {grid_code (null in a village),
+    community_code, township_code, district_code}; 404 outside every district; 400 on
+    malformed or out-of-range input. The rule: :mod:`gridapp.services.locate`."""
+    api_user()
+    return jsonify(locate(request.args.get("lon"), request.args.get("lat")).as_dict())
+
+
+@bp.post("/incidents")
+def create_incident():
+    """Report an incident: JSON {category_code, description, lon, lat} → 201 {id, grid_code,
+    community_code, status, reported_at (UTC)}; 400 bad input; 403 outside the caller's scope
+    (a grid worker outside their grids); 422 outside the district."""
+    user = api_user()
+    body = _json_body()
+    incident = incidents.report_incident(user, body.get("category_code"), body.get("description"),
+                                         body.get("lon"), body.get("lat"))
+    return jsonify(id=incident.id, grid_code=incident.grid_code,
+                   community_code=incident.community_code, status=incident.status,
+                   reported_at=incident.reported_at.isoformat()), 201
+
+
+@bp.get("/incidents")
+def list_incidents():
+    """GeoJSON FeatureCollection of the incidents the caller may see, newest first."""
+    user = api_user()
+    return jsonify({"type": "FeatureCollection",
+                    "features": [incidents.incident_feature(i) for i in incidents.visible_incidents(user)]})
+
+
+def init_app(app: Flask) -> None:
+    """Register the API blueprint (CSRF-exempt: writes need a bearer token, not a cookie)."""
+    csrf.exempt(bp)
+    app.register_blueprint(bp)

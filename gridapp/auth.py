@@ -1,0 +1,45 @@
+"""Session login wiring (flask-login) and the API's bearer-token authentication."""
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .errors import Unauthenticated
+from .extensions import login_manager
+from .models import User
+from .services.accounts import load_session_user, user_for_token
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def api_user() -> User:
+    """The caller of an API request.
+
+    ``Authorization: Bearer <token>`` always works; a browser session cookie is accepted for
+    safe methods only (so no API write can be forged cross-site). Raises Unauthenticated (401).
+    """
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _sep, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated(_("Authorization 头必须是 Bearer <token>"), code="invalid_token")
+        return user_for_token(token.strip())
+    if request.method in SAFE_METHODS and current_user.is_authenticated:
+        return current_user._get_current_object()
+    raise Unauthenticated(_("请发送 Authorization: Bearer <token>（由 POST /api/v1/auth/token 获取）"),
+                          code="unauthenticated")
+
+
+def init_app(app: Flask) -> None:
+    """Configure flask-login: identity loader, login view, translated messages."""
+    login_manager.login_view = "web.login"
+    login_manager.login_message = _l("请先登录。")
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_session_user)
+
+    @app.before_request
+    def _reset_api_user():
+        g.pop("api_user", None)

@@ -1,0 +1,75 @@
+"""``flask --app wsgi gridapp ...`` commands: demo data and users."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from .extensions import db
+from .models import AdminArea, GridAssignment, Role, User
+from .services.accounts import hash_password
+
+group = AppGroup("gridapp", help="gridapp administration commands.")
+
+
+def demo_password() -> str:
+    """The demo users' password: GRIDAPP_DEMO_PASSWORD, else a random one kept in the
+    instance folder (so every ``make run`` prints the same)."""
+
+    if os.environ.get("GRIDAPP_DEMO_PASSWORD"):
+        return os.environ["GRIDAPP_DEMO_PASSWORD"]
+    path = Path(current_app.instance_path) / "demo_password"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(9))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@group.command("load-demo")
+def load_demo_command():
+    """Load the 王益区 demo district (idempotent); create demo users outside production."""
+    from .demo import load_demo
+
+    password = demo_password() if current_app.config["DEMO_USERS"] else None
+    counts = load_demo(password, log=lambda m: click.echo(m, err=True))
+    click.echo(f"demo district: {counts['areas']} areas, {counts['grids']} grids, "
+               f"{counts['categories']} incident categories")
+    if counts["users"]:
+        click.echo("demo logins (password for all: %s): %s" % (password, ", ".join(counts["users"])))
+    else:
+        click.echo("no demo users in this configuration; create one with: flask --app wsgi gridapp create-user")
+
+
+@group.command("create-user")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--scope", "scope_code", default=None, help="area code of the role's scope")
+@click.option("--grid", "grids", multiple=True, help="grid code (grid workers; repeatable)")
+@click.option("--name", "display_name", default=None)
+@click.password_option()
+def create_user_command(username, role, scope_code, grids, display_name, password):
+    """Create a user with a role and a scope (one transaction)."""
+    if role in ("district", "township", "secretary"):
+        area = db.session.get(AdminArea, scope_code) if scope_code else None
+        expected = {"district": "district", "township": "township", "secretary": "community"}[role]
+        if area is None or area.level != expected:
+            raise click.BadParameter(f"role {role} needs --scope with a {expected} code", param_hint="--scope")
+    if db.session.scalar(select(User).where(User.username == username)):
+        raise click.BadParameter(f"user {username!r} exists", param_hint="--username")
+    user = User(username=username, display_name=display_name or username, role=role,
+                scope_code=scope_code, password_hash=hash_password(password))
+    user.assignments = [GridAssignment(grid_code=g, is_primary=i == 0) for i, g in enumerate(grids)]
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"created {role} {username}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the ``gridapp`` command group."""
+    app.cli.add_command(group)

@@ -1,0 +1,94 @@
+"""Domain errors and the one handler that renders them.
+
+Services raise :class:`DomainError` subclasses; the handler renders JSON
+``{"error": {"code": ..., "message": ...}}`` under ``/api`` and an HTML error page elsewhere.
+Routes never parse message strings: status and code travel on the exception.
+"""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A refused request: ``status`` (HTTP), ``code`` (stable machine token), ``message`` (for people)."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
+                 details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+        self.details = details or {}
+
+
+class BadInput(DomainError):
+    """Malformed or out-of-range input (400)."""
+
+    status, code = 400, "bad_input"
+
+
+class Unauthenticated(DomainError):
+    """No or invalid credentials (401)."""
+
+    status, code = 401, "unauthenticated"
+
+
+class Forbidden(DomainError):
+    """Authenticated, but outside the caller's role or scope (403)."""
+
+    status, code = 403, "forbidden"
+
+
+class NotFound(DomainError):
+    """No such object, or a point outside every district (404)."""
+
+    status, code = 404, "not_found"
+
+
+class Conflict(DomainError):
+    """The object changed meanwhile (409)."""
+
+    status, code = 409, "conflict"
+
+
+class Unprocessable(DomainError):
+    """Well-formed but refused by a domain rule, e.g. a point outside the district (422)."""
+
+    status, code = 422, "unprocessable"
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _render(status: int, code: str, message: str, details: dict | None = None):
+    if _wants_json():
+        body = {"error": {"code": code, "message": message}}
+        if details:
+            body["error"]["details"] = details
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers for DomainError, HTTP errors and unexpected exceptions."""
+
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):
+        return _render(err.status, err.code, err.message, err.details)
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):
+        code = (err.name or "error").lower().replace(" ", "_")
+        return _render(err.code or 500, code, err.description or err.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):  # pragma: no cover - last resort
+        app.logger.exception("unhandled error")
+        return _render(500, "internal_error", "internal error")

@@ -1,0 +1,42 @@
+"""Languages and time zones: simplified Chinese first, English second; times shown in Asia/Shanghai.
+
+Message ids are written in simplified Chinese, so the default UI is Chinese even without a
+compiled catalogue; ``gridapp/translations/en`` holds the English catalogue. A user switches
+language at ``/lang/<code>`` (kept in the session).
+"""
+from __future__ import annotations
+
+from flask import Flask, abort, has_request_context, redirect, request, session, url_for
+from flask_babel import format_datetime, get_locale
+
+from .extensions import babel
+
+LOCALES = {"zh": "zh_Hans_CN", "en": "en"}
+
+
+def select_locale() -> str:
+    """The session's language, else the default (simplified Chinese; also outside requests)."""
+    lang = session.get("lang", "zh") if has_request_context() else "zh"
+    return LOCALES.get(lang, "zh_Hans_CN")
+
+
+def local_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    """Render an aware UTC datetime in the configured time zone (Asia/Shanghai)."""
+    return "" if value is None else format_datetime(value, fmt)
+
+
+def init_app(app: Flask) -> None:
+    """Initialise Flask-Babel, the ``local_dt`` template filter and the language switch route."""
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["local_dt"] = local_datetime
+    app.jinja_env.globals["current_locale"] = get_locale
+
+    @app.route("/lang/<code>")
+    def set_language(code: str):
+        """Switch the UI language (``zh`` or ``en``) and go back to the same-site page."""
+        if code not in LOCALES:
+            abort(404)
+        session["lang"] = code
+        target = request.referrer or ""
+        host = request.host_url
+        return redirect(target if target.startswith(host) else url_for("web.home"))

@@ -1,0 +1,78 @@
+"""folium map builders: data in, ``folium.Map`` out; no database access, no request.
+
+Every JS/CSS asset is served by the app (URLs passed in by the caller); base tiles are optional
+(no base map by default). Layer data is not embedded: the page fetches it from the JSON API and
+draws it with Leaflet, so user text reaches the page only as JSON data and is inserted with
+``textContent`` (never as HTML or template text).
+"""
+from __future__ import annotations
+
+import folium
+from branca.element import MacroElement
+from jinja2 import Template
+
+
+def base_map(bounds: tuple[float, float, float, float], assets: dict[str, str],
+             tiles_url: str = "", tiles_attribution: str = "") -> folium.Map:
+    """A folium map fitted to ``bounds`` = (min_lon, min_lat, max_lon, max_lat), SRID 4326.
+
+    ``assets``: URLs of ``leaflet_js`` and ``leaflet_css`` served by the app.
+    ``tiles_url``: a tile URL template, or "" for no base map (the default setting).
+    """
+    m = folium.Map(location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
+                   zoom_start=12, tiles=None, control_scale=True, prefer_canvas=False)
+    # Assign new lists: folium's class-level defaults point at public CDNs.
+    m.default_js = [("leaflet", assets["leaflet_js"])]
+    m.default_css = [("leaflet_css", assets["leaflet_css"])]
+    m.options["max_zoom"] = 19
+    if tiles_url:
+        folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or " ", name="base",
+                         max_zoom=19).add_to(m)
+    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    return m
+
+
+class _JsonConfigElement(MacroElement):
+    """A map element whose script receives ``config`` as JSON data."""
+
+    _template = Template("")
+
+    def __init__(self, config: dict):
+        super().__init__()
+        self._name = type(self).__name__
+        self.config = config
+
+
+class CoverageLayers(_JsonConfigElement):
+    """Layers fetched from the API in the page: district outline, townships, communities and
+    villages coloured gridded / not gridded (derived boundaries flagged as approximate), grids
+    with a tooltip (code, name) and an optional incident layer.
+
+    ``config``: {"urls": {"district", "township", "community", "grids", "incidents"?},
+    "labels": {...translated strings...}}.
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+gridappCoverage({{ this._parent.get_name() }}, {{ this.config|tojson }});
+{% endmacro %}
+""")
+
+
+class PointPicker(_JsonConfigElement):
+    """Click on the map to pick a point: fills the inputs named in ``config`` (``lon_input``,
+    ``lat_input``) and shows a marker; typing lon/lat moves the marker."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+gridappPointPicker({{ this._parent.get_name() }}, {{ this.config|tojson }});
+{% endmacro %}
+""")
+
+
+def render_parts(m: folium.Map) -> dict[str, str]:
+    """Render a map into the parts a page template embeds: ``header`` (links, styles),
+    ``html`` (the map div) and ``script``."""
+    root = m.get_root()
+    root.render()
+    return {"header": root.header.render(), "html": root.html.render(), "script": root.script.render()}

@@ -1,0 +1,96 @@
+"""Reporting and listing incidents (事件)."""
+from __future__ import annotations
+
+from geoalchemy2.shape import to_shape
+from shapely.geometry import mapping
+from sqlalchemy import select
+
+from flask_babel import gettext as _
+
+from ..errors import BadInput, NotFound, Unprocessable
+from ..extensions import db
+from ..models import Incident, IncidentCategory, User
+from .locate import locate, point_expr
+from .scope import incident_filter, require_location_in_scope
+
+DESCRIPTION_MAX = 2000
+
+
+def leaf_categories() -> list[IncidentCategory]:
+    """Categories an incident may use (those without children), ordered by code."""
+    parents = select(IncidentCategory.parent_code).where(IncidentCategory.parent_code.is_not(None))
+    return list(db.session.scalars(select(IncidentCategory)
+                                   .where(IncidentCategory.code.not_in(parents))
+                                   .order_by(IncidentCategory.code)))
+
+
+def _check_category(code) -> str:
+    if not isinstance(code, str) or not code.strip():
+        raise BadInput(_("请选择事件类别 (category_code)"), code="invalid_category")
+    has_children = select(IncidentCategory.code).where(IncidentCategory.parent_code == code).exists()
+    found = db.session.scalar(select(IncidentCategory.code)
+                              .where(IncidentCategory.code == code, ~has_children))
+    if found is None:
+        raise BadInput(_("事件类别 %(code)s 不存在或不是末级类别", code=repr(code)),
+                       code="invalid_category")
+    return code
+
+
+def _check_description(text) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise BadInput(_("请填写事件描述 (description)"), code="invalid_description")
+    text = text.strip()
+    if len(text) > DESCRIPTION_MAX:
+        raise BadInput(_("事件描述不能超过 %(max)s 个字", max=DESCRIPTION_MAX),
+                       code="invalid_description")
+    return text
+
+
+def report_incident(user: User, category_code, description, lon, lat) -> Incident:
+    """Report an incident at a WGS84 point (lon, lat degrees) and locate it into its grid.
+
+    One transaction. Raises BadInput (bad category, empty description, malformed point),
+    Unprocessable (422) for a point outside every district, Forbidden when the point lies
+    outside the user's scope (a grid worker outside their own grids).
+    """
+    category_code = _check_category(category_code)
+    description = _check_description(description)
+    try:
+        loc = locate(lon, lat)
+    except NotFound as err:
+        raise Unprocessable(err.message, code="outside_district") from None
+    require_location_in_scope(user, loc)
+    lon, lat = float(lon), float(lat)
+    incident = Incident(category_code=category_code, description=description,
+                        geom=point_expr(lon, lat), grid_code=loc.grid_code,
+                        community_code=loc.community_code, district_code=loc.district_code,
+                        reporter_id=user.id)
+    db.session.add(incident)
+    db.session.commit()
+    return incident
+
+
+def visible_incidents(user: User, limit: int = 500) -> list[Incident]:
+    """The incidents the user may see, newest first (at most ``limit``)."""
+    return list(db.session.scalars(select(Incident).where(incident_filter(user))
+                                   .order_by(Incident.reported_at.desc(), Incident.id.desc())
+                                   .limit(limit)))
+
+
+def incident_feature(incident: Incident) -> dict:
+    """GeoJSON Feature of an incident (Point, lon/lat; reported_at ISO 8601 UTC)."""
+    return {
+        "type": "Feature",
+        "id": incident.id,
+        "geometry": mapping(to_shape(incident.geom)),
+        "properties": {
+            "id": incident.id,
+            "category_code": incident.category_code,
+            "category_name": incident.category.name,
+            "description": incident.description,
+            "grid_code": incident.grid_code,
+            "community_code": incident.community_code,
+            "status": incident.status,
+            "reported_at": incident.reported_at.isoformat(),
+        },
+    }

@@ -1,0 +1,87 @@
+"""Access by scope: what a user may see and where they may act.
+
+| role      | scope_code        | sees and acts in                     |
+|-----------|-------------------|--------------------------------------|
+| admin     | (any / none)      | everything                           |
+| district  | district (6)      | that district                        |
+| township  | township (9)      | that township's communities          |
+| secretary | community (12)    | that community                       |
+| worker    | —                 | the grids assigned to them           |
+
+Every list query goes through :func:`grid_filter` / :func:`incident_filter`; every write through
+:func:`require_location_in_scope`.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select, true
+
+from flask_babel import gettext as _
+
+from ..errors import Forbidden
+from ..extensions import db
+from ..models import AdminArea, Grid, GridAssignment, Incident, User
+from .locate import Location
+
+
+def worker_grid_codes(user: User) -> set[str]:
+    """Codes of the grids assigned to a user (empty for non-workers)."""
+    return set(db.session.scalars(select(GridAssignment.grid_code)
+                                  .where(GridAssignment.user_id == user.id)))
+
+
+def _township_communities(code: str):
+    return select(AdminArea.code).where(AdminArea.parent_code == code)
+
+
+def grid_filter(user: User):
+    """SQL condition on :class:`Grid` selecting the grids the user may see."""
+    role, scope = user.role, user.scope_code
+    if role == "admin":
+        return true()
+    if role == "district":
+        return Grid.district_code == scope
+    if role == "township":
+        return Grid.community_code.in_(_township_communities(scope))
+    if role == "secretary":
+        return Grid.community_code == scope
+    return Grid.code.in_(select(GridAssignment.grid_code).where(GridAssignment.user_id == user.id))
+
+
+def incident_filter(user: User):
+    """SQL condition on :class:`Incident` selecting the incidents the user may see."""
+    role, scope = user.role, user.scope_code
+    if role == "admin":
+        return true()
+    if role == "district":
+        return Incident.district_code == scope
+    if role == "township":
+        return Incident.community_code.in_(_township_communities(scope))
+    if role == "secretary":
+        return Incident.community_code == scope
+    return Incident.grid_code.in_(select(GridAssignment.grid_code)
+                                  .where(GridAssignment.user_id == user.id))
+
+
+def location_in_scope(user: User, loc: Location) -> bool:
+    """True when the located point lies inside the user's scope."""
+    role, scope = user.role, user.scope_code
+    if role == "admin":
+        return True
+    if role == "district":
+        return loc.district_code == scope
+    if role == "township":
+        return loc.township_code == scope
+    if role == "secretary":
+        return loc.community_code == scope
+    return loc.grid_code is not None and loc.grid_code in worker_grid_codes(user)
+
+
+def require_location_in_scope(user: User, loc: Location) -> None:
+    """Raise Forbidden (403) unless the location lies in the user's scope."""
+    if not location_in_scope(user, loc):
+        where = loc.grid_code or loc.community_code
+        if user.role == "worker":
+            raise Forbidden(_("网格员只能在自己负责的网格内上报；该点位于 %(where)s", where=where),
+                            code="outside_scope")
+        raise Forbidden(_("该点位于 %(where)s，不在您的管辖范围 %(scope)s 内", where=where,
+                          scope=user.scope_code), code="outside_scope")

@@ -1,0 +1,166 @@
+/* gridapp map layers: data comes from the JSON API; user text is inserted with textContent only. */
+"use strict";
+
+function gridappFetch(url) {
+  return fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+    .then(function (r) {
+      if (!r.ok) { throw new Error(url + " → HTTP " + r.status); }
+      return r.json();
+    });
+}
+
+function gridappTooltip(lines) {
+  var box = document.createElement("div");
+  lines.forEach(function (line, i) {
+    var row = document.createElement(i === 0 ? "strong" : "div");
+    row.textContent = line;
+    box.appendChild(row);
+  });
+  return box;
+}
+
+function gridappLegend(map, items, title) {
+  var legend = L.control({position: "bottomright"});
+  legend.onAdd = function () {
+    var div = L.DomUtil.create("div", "gridapp-legend");
+    var h = document.createElement("strong");
+    h.textContent = title;
+    div.appendChild(h);
+    items.forEach(function (it) {
+      var row = document.createElement("div");
+      var sw = document.createElement("span");
+      sw.className = "swatch";
+      sw.style.background = it.fill;
+      sw.style.borderColor = it.stroke;
+      row.appendChild(sw);
+      row.appendChild(document.createTextNode(it.label));
+      div.appendChild(row);
+    });
+    return div;
+  };
+  legend.addTo(map);
+}
+
+function gridappStatus(map, text, isError) {
+  var el = document.getElementById("map-status");
+  if (el) {
+    el.textContent = text;
+    el.className = isError ? "map-status error" : "map-status";
+  }
+}
+
+function gridappCoverage(map, cfg) {
+  var L_ = cfg.labels;
+  var styles = {
+    district: {color: "#c0392b", weight: 3, fill: false, className: "gridapp-district"},
+    township: {color: "#8e44ad", weight: 2, dashArray: "6 4", fill: false, className: "gridapp-township"},
+    gridded: {color: "#2c7a4b", weight: 1.5, fillColor: "#a8dcb9", fillOpacity: 0.35, className: "gridapp-community"},
+    ungridded: {color: "#7f8c8d", weight: 1.5, fillColor: "#d5d8dc", fillOpacity: 0.5, dashArray: "3 3", className: "gridapp-community"},
+    grid: {color: "#1f5fa8", weight: 1, fillOpacity: 0.05, className: "gridapp-grid"},
+  };
+  var names = ["district", "township", "community", "grids"];
+  if (cfg.urls.incidents) { names.push("incidents"); }
+  window.gridappMap = {ready: false, counts: {}};
+  Promise.all(names.map(function (n) { return gridappFetch(cfg.urls[n]); }))
+    .then(function (data) {
+      var byName = {};
+      names.forEach(function (n, i) { byName[n] = data[i]; });
+      var overlays = {};
+      var approx = function (p) { return p.boundary_source === "derived" ? L_.approximate : ""; };
+
+      var community = L.geoJSON(byName.community, {
+        style: function (f) { return f.properties.gridded ? styles.gridded : styles.ungridded; },
+        onEachFeature: function (f, layer) {
+          var p = f.properties;
+          layer.bindTooltip(gridappTooltip([p.name, p.code,
+            p.gridded ? L_.gridded : L_.not_gridded, approx(p)].filter(Boolean)), {sticky: true});
+        },
+      }).addTo(map);
+      overlays[L_.communities] = community;
+
+      var grids = L.geoJSON(byName.grids, {
+        style: function () { return styles.grid; },
+        onEachFeature: function (f, layer) {
+          layer.bindTooltip(gridappTooltip([f.properties.name, f.properties.code]), {sticky: true});
+        },
+      }).addTo(map);
+      overlays[L_.grids] = grids;
+
+      var township = L.geoJSON(byName.township, {
+        style: function () { return styles.township; }, interactive: false,
+      }).addTo(map);
+      overlays[L_.townships] = township;
+
+      var district = L.geoJSON(byName.district, {
+        style: function () { return styles.district; }, interactive: false,
+      }).addTo(map);
+      overlays[L_.district] = district;
+
+      if (byName.incidents) {
+        var incidents = L.geoJSON(byName.incidents, {
+          pointToLayer: function (f, latlng) {
+            return L.circleMarker(latlng, {radius: 6, color: "#d35400", weight: 2, fillOpacity: 0.7,
+                                           className: "gridapp-incident"});
+          },
+          onEachFeature: function (f, layer) {
+            var p = f.properties;
+            layer.bindTooltip(gridappTooltip([p.category_name, p.description, p.grid_code || p.community_code]));
+          },
+        }).addTo(map);
+        overlays[L_.incidents] = incidents;
+      }
+
+      // A click on a shape counts as a click on the map (Leaflet does not pass it on to the
+      // map when the shape listens to clicks, as shapes with tooltips do).
+      [community, grids].forEach(function (group) {
+        group.on("click", function (e) {
+          map.fire("click", {latlng: e.latlng, layerPoint: e.layerPoint,
+                             containerPoint: e.containerPoint, originalEvent: e.originalEvent});
+        });
+      });
+      L.control.layers(null, overlays, {collapsed: false}).addTo(map);
+      gridappLegend(map, [
+        {label: L_.gridded, fill: styles.gridded.fillColor, stroke: styles.gridded.color},
+        {label: L_.not_gridded, fill: styles.ungridded.fillColor, stroke: styles.ungridded.color},
+        {label: L_.grid, fill: "#ffffff", stroke: styles.grid.color},
+      ], L_.legend);
+      if (district.getLayers().length) { map.fitBounds(district.getBounds()); }
+      else if (grids.getLayers().length) { map.fitBounds(grids.getBounds()); }
+      if (cfg.focus && cfg.focus.length === 4) {
+        map.fitBounds([[cfg.focus[1], cfg.focus[0]], [cfg.focus[3], cfg.focus[2]]]);
+      }
+      names.forEach(function (n) { window.gridappMap.counts[n] = byName[n].features.length; });
+      window.gridappMap.ready = true;
+      gridappStatus(map, L_.approximate_note, false);
+    })
+    .catch(function (err) {
+      window.gridappMap.error = String(err);
+      gridappStatus(map, L_.load_failed + " " + String(err), true);
+    });
+}
+
+function gridappPointPicker(map, cfg) {
+  if (document.readyState === "loading") {  // the inputs may come after the map in the page
+    document.addEventListener("DOMContentLoaded", function () { gridappPointPicker(map, cfg); });
+    return;
+  }
+  var lon = document.getElementById(cfg.lon_input);
+  var lat = document.getElementById(cfg.lat_input);
+  var marker = null;
+  function place(latlng) {
+    if (marker) { marker.setLatLng(latlng); }
+    else { marker = L.marker(latlng, {interactive: false}).addTo(map); }
+  }
+  function fromInputs() {
+    var x = parseFloat(lon.value), y = parseFloat(lat.value);
+    if (isFinite(x) && isFinite(y)) { place([y, x]); }
+  }
+  map.on("click", function (e) {
+    lon.value = e.latlng.lng.toFixed(6);
+    lat.value = e.latlng.lat.toFixed(6);
+    place(e.latlng);
+  });
+  lon.addEventListener("change", fromInputs);
+  lat.addEventListener("change", fromInputs);
+  fromInputs();
+}

@@ -1,0 +1,168 @@
+"""HTML pages (thin): parse the form → call a service → render. Simplified Chinese first."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, Flask, current_app, flash, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import text
+
+from ..assets import vendor_url
+from ..errors import DomainError
+from ..extensions import db
+from ..maps import CoverageLayers, PointPicker, base_map, render_parts
+from ..services import accounts, areas, incidents
+from .forms import IncidentForm, LoginForm, LogoutForm
+
+bp = Blueprint("web", __name__)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return ``target`` if it is a path on this site, else None.
+
+    Refuses absolute URLs, scheme-relative ``//host``, ``/\\host`` and any backslash or
+    control character (browsers treat ``\\`` as ``/``).
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+@bp.app_context_processor
+def _layout_context():
+    return {"logout_form": LogoutForm(), "role_names": ROLE_NAMES}
+
+
+ROLE_NAMES = {"admin": _l("系统管理员"), "district": _l("区级"), "township": _l("街道/镇"),
+              "secretary": _l("社区书记"), "worker": _l("网格员")}
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with username and password (form fields username, password, csrf_token);
+    honours ``?next=`` when it is a path of this site."""
+    form = LoginForm()
+    status = 400 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.username.data, form.password.data)
+        except DomainError as err:
+            flash(err.message, "error")
+            status = err.status
+        else:
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next")) or url_for("web.home"))
+    return render_template("login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    """Log out (POST with the CSRF token) and return to the login page."""
+    form = LogoutForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("您已退出登录。"), "info")
+    return redirect(url_for("web.login"))
+
+
+@bp.route("/")
+@login_required
+def home():
+    """Home page for the user's role: their scope, counts and next steps."""
+    return render_template("home.html", summary=areas.scope_summary(current_user))
+
+
+def _map_parts(user, *, picker: dict | None = None, with_incidents: bool = False) -> dict | None:
+    bounds = areas.scope_bounds(user)
+    if bounds is None:
+        return None
+    m = base_map(bounds, {"leaflet_js": vendor_url("leaflet", "leaflet.js"),
+                          "leaflet_css": vendor_url("leaflet", "leaflet.css")},
+                 current_app.config["TILES_URL"], current_app.config["TILES_ATTRIBUTION"])
+    urls = {"district": url_for("api.list_areas", level="district"),
+            "township": url_for("api.list_areas", level="township"),
+            "community": url_for("api.list_areas", level="community"),
+            "grids": url_for("api.list_grids")}
+    if with_incidents:
+        urls["incidents"] = url_for("api.list_incidents")
+    labels = {"district": _("区界"), "townships": _("街道/镇"), "communities": _("社区/村"),
+              "grids": _("网格"), "grid": _("网格边界"), "incidents": _("事件"),
+              "gridded": _("已划分网格"), "not_gridded": _("未划分网格"), "legend": _("图例"),
+              "approximate": _("示意边界（推算，非测绘）"),
+              "approximate_note": _("街道、社区、村和网格边界为示意边界，由真实区界和中心点推算，非测绘成果。"),
+              "load_failed": _("地图数据加载失败：")}
+    focus = bounds if user.role in ("worker", "secretary", "township") else None
+    CoverageLayers({"urls": urls, "labels": labels, "focus": focus}).add_to(m)
+    if picker:
+        PointPicker(picker).add_to(m)
+    return render_parts(m)
+
+
+@bp.route("/map")
+@login_required
+def coverage_map():
+    """Grid coverage map of the user's scope (district, townships, communities/villages
+    gridded or not, grids, incidents)."""
+    return render_template("map.html", map=_map_parts(current_user, with_incidents=True))
+
+
+@bp.route("/incidents")
+@login_required
+def incident_list():
+    """The incidents the user may see, newest first; times in Asia/Shanghai."""
+    return render_template("incidents.html", incidents=incidents.visible_incidents(current_user))
+
+
+@bp.route("/incidents/new", methods=["GET", "POST"])
+@login_required
+def incident_new():
+    """Report an incident: the point comes from a click on the map or typed lon/lat."""
+    form = IncidentForm()
+    form.category_code.choices = [("", _("请选择"))] + [
+        (c.code, f"{c.code} {c.name}") for c in incidents.leaf_categories()]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            incident = incidents.report_incident(current_user, form.category_code.data,
+                                                 form.description.data, form.lon.data, form.lat.data)
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            status = err.status
+        else:
+            flash(_("事件已上报，编号 %(id)s，所在网格 %(grid)s。", id=incident.id,
+                    grid=incident.grid_code or incident.community_code), "info")
+            return redirect(url_for("web.incident_list"))
+    elif request.method == "POST":
+        status = 400
+    picker = {"lon_input": form.lon.id, "lat_input": form.lat.id}
+    return render_template("incident_new.html", form=form,
+                           map=_map_parts(current_user, picker=picker)), status
+
+
+@bp.route("/about")
+def about():
+    """About the product and its data: provenance and attributions."""
+    return render_template("about.html")
+
+
+@bp.route("/healthz")
+def healthz():
+    """200 {"status": "ok"} when the database answers; 503 otherwise."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        db.session.rollback()
+        return {"status": "unavailable"}, 503
+    return {"status": "ok"}
+
+
+def init_app(app: Flask) -> None:
+    """Register the HTML blueprint."""
+    app.register_blueprint(bp)

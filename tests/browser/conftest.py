@@ -1,0 +1,59 @@
+"""A live server (werkzeug, threaded) on 127.0.0.1 and Debian chromium driven by Playwright.
+
+Every request that is not to 127.0.0.1 is aborted and counted; page errors are collected.
+"""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from gridapp import provision
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=provision.ensure_chromium(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class OfflinePage:
+    """A page that aborts non-local requests and records page errors and aborted URLs."""
+
+    def __init__(self, page):
+        self.page, self.errors, self.aborted = page, [], []
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
+        page.route("**/*", self._route)
+
+    def _route(self, route):
+        url = route.request.url
+        if url.startswith("http://127.0.0.1:") or url.startswith("data:"):
+            route.continue_()
+        else:
+            self.aborted.append(url)
+            route.abort()
+
+
+@pytest.fixture
+def offline_page(browser):
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = OfflinePage(context.new_page())
+    yield page
+    context.close()

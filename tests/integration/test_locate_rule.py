@@ -1,0 +1,94 @@
+"""The one point → grid rule on a small exact fixture: points inside, on edges, on a 4-grid
+corner, on the district border and outside; the PostGIS path and the shapely path agree.
+
+Fixture (coordinates exactly representable in binary): district 990100 = [100, 101] × [30, 30.5];
+community 990100001001 = west half with 4 square grids (001 NW, 002 NE, 003 SW, 004 SE, numbered
+west→east then north→south); village 990100001201 = east half, no grids.
+"""
+from __future__ import annotations
+
+import pytest
+from geoalchemy2.shape import from_shape
+from shapely.geometry import MultiPolygon, Point, box
+
+from gridapp import geo
+from gridapp.models import AdminArea, Grid
+
+DISTRICT, TOWNSHIP, COMMUNITY, VILLAGE = "990100", "990100001", "990100001001", "990100001201"
+GRIDS = {
+    COMMUNITY + "001": box(100.0, 30.25, 100.25, 30.5),
+    COMMUNITY + "002": box(100.25, 30.25, 100.5, 30.5),
+    COMMUNITY + "003": box(100.0, 30.0, 100.25, 30.25),
+    COMMUNITY + "004": box(100.25, 30.0, 100.5, 30.25),
+}
+AREAS = {
+    DISTRICT: ("district", None, box(100, 30, 101, 30.5), None),
+    TOWNSHIP: ("township", DISTRICT, box(100, 30, 101, 30.5), "街道"),
+    COMMUNITY: ("community", TOWNSHIP, box(100, 30, 100.5, 30.5), "居委会"),
+    VILLAGE: ("community", TOWNSHIP, box(100.5, 30, 101, 30.5), "村委会"),
+}
+
+
+@pytest.fixture
+def square_district(tx):
+    for code, (level, parent, geom, unit_type) in AREAS.items():
+        tx.add(AdminArea(code=code, name=f"测试{code}", official_name=f"测试{code}", level=level,
+                         unit_type=unit_type, parent_code=parent, district_code=DISTRICT,
+                         boundary_source="surveyed", geom=from_shape(MultiPolygon([geom]), 4326)))
+        tx.flush()
+    for code, geom in GRIDS.items():
+        tx.add(Grid(code=code, name=code, community_code=COMMUNITY, district_code=DISTRICT,
+                    geom=from_shape(MultiPolygon([geom]), 4326)))
+    tx.commit()
+
+
+def python_locate(lon: float, lat: float) -> dict | None:
+    """The same rule with shapely only (gridapp.geo)."""
+    pt = Point(lon, lat)
+    community = geo.locate_in(pt, [(c, AREAS[c][2]) for c in (COMMUNITY, VILLAGE)])
+    if community is None:
+        return None
+    grid = geo.nearest_in(pt, [(c, g) for c, g in GRIDS.items() if c.startswith(community)])
+    return {"district_code": DISTRICT, "township_code": TOWNSHIP, "community_code": community,
+            "grid_code": grid}
+
+
+CASES = [
+    # (lon, lat, expected community, expected grid)
+    (100.125, 30.375, COMMUNITY, COMMUNITY + "001"),   # inside NW
+    (100.375, 30.125, COMMUNITY, COMMUNITY + "004"),   # inside SE
+    (100.25, 30.375, COMMUNITY, COMMUNITY + "001"),    # edge 001|002 → smaller code
+    (100.25, 30.125, COMMUNITY, COMMUNITY + "003"),    # edge 003|004
+    (100.125, 30.25, COMMUNITY, COMMUNITY + "001"),    # edge 001|003
+    (100.25, 30.25, COMMUNITY, COMMUNITY + "001"),     # corner of all four grids
+    (100.5, 30.375, COMMUNITY, COMMUNITY + "002"),     # community | village edge → community
+    (100.0, 30.125, COMMUNITY, COMMUNITY + "003"),     # district border
+    (100.0, 30.0, COMMUNITY, COMMUNITY + "003"),       # district corner
+    (100.75, 30.25, VILLAGE, None),                    # inside the village: no grid
+    (101.0, 30.5, VILLAGE, None),                      # district corner in the village
+]
+
+
+@pytest.mark.parametrize("lon,lat,community,grid", CASES)
+def test_points_inside_on_edges_and_corners(client, bearer, square_district, lon, lat, community, grid):
+    resp = client.get(f"/api/v1/locate?lon={lon}&lat={lat}", headers=bearer("admin"))
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    assert body == {"district_code": DISTRICT, "township_code": TOWNSHIP,
+                    "community_code": community, "grid_code": grid}
+    assert python_locate(lon, lat) == body
+
+
+@pytest.mark.parametrize("lon,lat", [(99.999, 30.25), (100.5, 30.5000001), (101.0000001, 30.0)])
+def test_points_just_outside(client, bearer, square_district, lon, lat):
+    assert client.get(f"/api/v1/locate?lon={lon}&lat={lat}", headers=bearer("admin")).status_code == 404
+    assert python_locate(lon, lat) is None
+
+
+def test_postgis_and_shapely_agree_on_a_lattice(client, bearer, square_district):
+    headers = bearer("admin")
+    steps = [100 + i / 16 for i in range(17)]
+    for lon in steps:
+        for lat in (30 + j / 32 for j in range(17)):
+            body = client.get(f"/api/v1/locate?lon={lon}&lat={lat}", headers=headers).get_json()
+            assert body == python_locate(lon, lat), (lon, lat)
