@@ -46,6 +46,7 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
+    WTF_I18N_ENABLED = True  # WTForms' own messages in the Flask-Babel locale (zh by default)
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
 
 

@@ -15,12 +15,13 @@ if TYPE_CHECKING:  # flask is imported lazily so that gridapp.provision runs on 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _instance_secret(app: Flask) -> str:
-    """Return the development secret key kept in the instance folder, creating it once."""
-    path = Path(app.instance_path) / "secret_key"
+def instance_secret(app: Flask, name: str, make=lambda: secrets.token_hex(32)) -> str:
+    """Return the secret kept in the instance folder file ``name``, creating it once (mode 600)
+    with ``make()``; used for the development SECRET_KEY and the demo password."""
+    path = Path(app.instance_path) / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
+        path.write_text(make())
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -79,4 +80,4 @@ def _check_config(app: Flask) -> None:
             raise RuntimeError("production needs SECRET_KEY: a random value of at least 32 "
                                "characters (python -c 'import secrets; print(secrets.token_hex(32))')")
     elif not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _instance_secret(app)
+        app.config["SECRET_KEY"] = instance_secret(app, "secret_key")

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import os
 import secrets
-from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from . import instance_secret
 from .extensions import db
 from .models import AdminArea, GridAssignment, Role, User
 from .services.accounts import hash_password
@@ -21,14 +21,8 @@ def demo_password() -> str:
     """The demo users' password: GRIDAPP_DEMO_PASSWORD, else a random one kept in the
     instance folder (so every ``make run`` prints the same)."""
 
-    if os.environ.get("GRIDAPP_DEMO_PASSWORD"):
-        return os.environ["GRIDAPP_DEMO_PASSWORD"]
-    path = Path(current_app.instance_path) / "demo_password"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(9))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return os.environ.get("GRIDAPP_DEMO_PASSWORD") or \
+        instance_secret(current_app, "demo_password", lambda: secrets.token_urlsafe(9))
 
 
 @group.command("load-demo")
@@ -41,7 +35,7 @@ def load_demo_command():
     click.echo(f"demo district: {counts['areas']} areas, {counts['grids']} grids, "
                f"{counts['categories']} incident categories")
     if counts["users"]:
-        click.echo("demo logins (password for all: %s): %s" % (password, ", ".join(counts["users"])))
+        click.echo(f"demo logins (password for all: {password}): {', '.join(counts['users'])}")
     else:
         click.echo("no demo users in this configuration; create one with: flask --app wsgi gridapp create-user")
 

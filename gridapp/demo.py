@@ -23,7 +23,6 @@ from shapely.geometry import MultiPolygon, Point, shape
 from sqlalchemy import delete, func, select
 
 from . import geo
-from .geo.shapes import force_2d_multipolygon
 from .codes import short_name
 from .extensions import db
 from .models import AdminArea, Grid, GridAssignment, IncidentCategory, User
@@ -58,7 +57,7 @@ def read_outline(path: Path = GEODATA / "wangyi" / "wangyi_district.geojson") ->
     """The real district boundary as a 2D MultiPolygon (lon/lat)."""
     data = json.loads(path.read_text(encoding="utf-8"))
     geom = shape(data["features"][0]["geometry"] if data.get("type") == "FeatureCollection" else data)
-    return force_2d_multipolygon(geom)
+    return geo.force_2d_multipolygon(geom)
 
 
 def read_points(path: Path = GEODATA / "wangyi" / "wangyi_unit_points.geojson") -> dict[str, Point]:
@@ -98,11 +97,11 @@ def noded_hierarchy(divisions: list[Division], polygons: dict[str, MultiPolygon]
     Areas are unchanged (the children tile their parent); only vertices are added."""
     noded = dict(polygons)
     for code, cells in grids.items():
-        noded[code] = force_2d_multipolygon(unary_union([cell for _, cell in cells]))
+        noded[code] = geo.force_2d_multipolygon(unary_union([cell for _, cell in cells]))
     for level in ("township", "county"):
         for d in (d for d in divisions if d.level == level):
             children = [noded[c.code] for c in divisions if c.parent_code == d.code]
-            noded[d.code] = force_2d_multipolygon(unary_union(children))
+            noded[d.code] = geo.force_2d_multipolygon(unary_union(children))
     return noded
 
 
@@ -113,7 +112,7 @@ def _area_row(d: Division, geom) -> AdminArea:
                      parent_code=d.parent_code if level != "district" else None,
                      district_code=DISTRICT_CODE,
                      boundary_source="imported" if level == "district" else "derived",
-                     geom=from_shape(force_2d_multipolygon(geom), srid=4326))
+                     geom=from_shape(geo.force_2d_multipolygon(geom), srid=4326))
 
 
 def load_categories() -> int:
@@ -182,7 +181,7 @@ def load_demo(password: str | None, log: Callable[[str], None] = print) -> dict:
                 db.session.add_all(
                     Grid(code=code, name=f"{names[community]}{int(code[-3:])}号网格",
                          community_code=community, district_code=DISTRICT_CODE,
-                         geom=from_shape(force_2d_multipolygon(cell), srid=4326))
+                         geom=from_shape(geo.force_2d_multipolygon(cell), srid=4326))
                     for code, cell in cells)
         categories = load_categories()
         users = load_demo_users(password) if password else []

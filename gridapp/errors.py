@@ -7,6 +7,7 @@ Routes never parse message strings: status and code travel on the exception.
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 
@@ -63,6 +64,16 @@ class Unprocessable(DomainError):
     status, code = 422, "unprocessable"
 
 
+# Messages shown for werkzeug's HTTP errors (instead of its English descriptions).
+HTTP_MESSAGES = {400: _l("请求无效"), 401: _l("需要登录"), 403: _l("无权访问"), 404: _l("页面不存在"),
+                 405: _l("不支持该请求方法"), 413: _l("上传内容过大"), 500: _l("服务器内部错误")}
+
+
+def http_message(status: int) -> str:
+    """Translated message of an HTTP error status (other 4xx as 400, other 5xx as 500)."""
+    return str(HTTP_MESSAGES.get(status) or HTTP_MESSAGES[500 if status >= 500 else 400])
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -86,9 +97,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
         code = (err.name or "error").lower().replace(" ", "_")
-        return _render(err.code or 500, code, err.description or err.name)
+        return _render(err.code or 500, code, http_message(err.code or 500))
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):  # pragma: no cover - last resort
         app.logger.exception("unhandled error")
-        return _render(500, "internal_error", "internal error")
+        return _render(500, "internal_error", http_message(500))

@@ -34,8 +34,8 @@ Method (all distances in metres in a LAEA projection centred on the outline):
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import shapely
@@ -98,7 +98,7 @@ def derive_units(outline: Polygon | MultiPolygon, townships: Sequence[UnitSeed],
     seeds = _metric_seeds(outline, townships, units, proj)
     codes = sorted(seeds)
     pieces = partition(outline, np.array([seeds[c] for c in codes]), proj)
-    result = {c: _as_multi(p) for c, p in zip(codes, pieces)}
+    result = {c: _as_multi(p) for c, p in zip(codes, pieces, strict=False)}
     for town in sorted(townships, key=lambda t: t.code):
         children = [result[u.code] for u in units if u.parent_code == town.code]
         result[town.code] = _as_multi(shapely.coverage_union_all(children))
@@ -120,7 +120,7 @@ def derive_seeds(outline: Polygon | MultiPolygon, townships: Sequence[UnitSeed],
     codes = sorted(seeds)
     lonlat = proj.xy_to_lonlat(np.array([seeds[c] for c in codes]))
     real = {u.code: u.point for u in units if u.point is not None}
-    return {c: real.get(c) or Point(xy) for c, xy in zip(codes, lonlat)}
+    return {c: real.get(c) or Point(xy) for c, xy in zip(codes, lonlat, strict=False)}
 
 
 def _metric_seeds(outline, townships, units, proj: LocalProjection) -> dict[str, np.ndarray]:
@@ -144,7 +144,7 @@ def _metric_seeds(outline, townships, units, proj: LocalProjection) -> dict[str,
     parent = {u.code: u.parent_code for u in units}
     xy = _contiguous(np.array([seeds[c] for c in codes]), [parent[c] for c in codes],
                      {codes.index(c): v for c, v in spots.items()}, region, seats)
-    return dict(zip(codes, xy))
+    return dict(zip(codes, xy, strict=False))
 
 
 def _check_inputs(outline, townships: Sequence[UnitSeed], units: Sequence[UnitSeed]) -> None:
@@ -293,7 +293,7 @@ def _assign_rural(rural, xy: np.ndarray, anchors) -> dict[str, np.ndarray]:
         mine = sorted((i for i in range(len(xy)) if slots[slot_of[i]] == town),
                       key=lambda i: (float(np.sum((xy[i] - anchors[town]) ** 2)), i))
         codes = [u.code for u in rural if u.parent_code == town]
-        result.update({c: xy[i] for c, i in zip(codes, mine)})
+        result.update({c: xy[i] for c, i in zip(codes, mine, strict=False)})
     return result
 
 

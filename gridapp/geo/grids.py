@@ -13,9 +13,9 @@ Sources: numbering rule "west to east, then north to south" and the 15-digit cod
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from numbers import Real
-from typing import Mapping, Sequence
 
 import numpy as np
 import shapely

@@ -23,7 +23,7 @@ Codes are fixed-length digit strings, so string order equals numeric order.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry

@@ -7,9 +7,10 @@ within 50 km of the centre (LAEA scale error is about (d/2R)^2 / 2).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pyproj
@@ -43,7 +44,7 @@ class LocalProjection:
     lat0: float
 
     @classmethod
-    def around(cls, geom: BaseGeometry, decimals: int = CENTRE_DECIMALS) -> "LocalProjection":
+    def around(cls, geom: BaseGeometry, decimals: int = CENTRE_DECIMALS) -> LocalProjection:
         """The projection centred on the middle of ``geom``'s lon/lat bounding box.
 
         The centre is rounded to ``decimals`` decimal degrees. Raises ValueError if ``geom`` is empty.

@@ -1,10 +1,10 @@
 """SQLAlchemy models, one module per aggregate. Geometry is SRID 4326 (lon/lat)."""
-from .areas import AdminArea, AreaLevel, BoundarySource
+from .areas import AdminArea
 from .cases import Incident, IncidentCategory, IncidentStatus
 from .grids import Grid
 from .users import ApiToken, GridAssignment, Role, User
 
 __all__ = [
-    "AdminArea", "AreaLevel", "BoundarySource", "Grid", "Incident", "IncidentCategory",
+    "AdminArea", "Grid", "Incident", "IncidentCategory",
     "IncidentStatus", "User", "Role", "GridAssignment", "ApiToken",
 ]

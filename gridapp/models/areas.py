@@ -4,8 +4,6 @@ Codes are NBS 统计用区划代码: 6 digits (district, GB/T 2260), 9 (township
 """
 from __future__ import annotations
 
-import enum
-
 from geoalchemy2 import Geometry
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,25 +11,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 
 
-class AreaLevel(str, enum.Enum):
-    """Level of an administrative area. Villages (村) are at the community level."""
-
-    DISTRICT = "district"
-    TOWNSHIP = "township"
-    COMMUNITY = "community"
-
-
-class BoundarySource(str, enum.Enum):
-    """Where a boundary comes from: surveyed (official survey), imported (a third-party file),
-    derived (computed by the product, approximate — shown as such on the map)."""
-
-    SURVEYED = "surveyed"
-    IMPORTED = "imported"
-    DERIVED = "derived"
-
-
 class AdminArea(db.Model):
-    """One administrative area with its NBS code and boundary (MultiPolygon, SRID 4326)."""
+    """One administrative area with its NBS code and boundary (MultiPolygon, SRID 4326).
+
+    ``level``: district | township | community (villages, 村, are at the community level and
+    have ``unit_type`` 村委会). ``boundary_source``: surveyed (an official survey), imported (a
+    third-party file), derived (computed by the product, approximate — labelled on the map)."""
 
     __tablename__ = "admin_areas"
     __table_args__ = (

@@ -12,7 +12,7 @@ from ..extensions import db
 from .users import User
 
 
-class IncidentStatus(str, enum.Enum):
+class IncidentStatus(enum.StrEnum):
     """States of the closed loop (domain.md). Only ``reported`` is reachable so far."""
 
     REPORTED = "reported"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     """Roles. Scope: admin and district — a district; township — a township;
     secretary — a community; worker — the grids assigned to them."""
 

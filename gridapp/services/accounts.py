@@ -5,10 +5,9 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
-
-from flask_babel import gettext as _
 
 from ..errors import Unauthenticated
 from ..extensions import db

@@ -1,11 +1,10 @@
 """Administrative areas and grids as GeoJSON (RFC 7946: WGS84 lon/lat, SRID 4326)."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from geoalchemy2 import functions as gf
 from sqlalchemy import cast, exists, func, select
 from sqlalchemy.dialects.postgresql import JSONB
-
-from flask_babel import gettext as _
 
 from ..errors import BadInput
 from ..extensions import db

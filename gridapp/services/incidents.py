@@ -1,11 +1,10 @@
 """Reporting and listing incidents (事件)."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
 from sqlalchemy import select
-
-from flask_babel import gettext as _
 
 from ..errors import BadInput, NotFound, Unprocessable
 from ..extensions import db

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from flask_babel import gettext as _
 from geoalchemy2 import functions as gf
 from sqlalchemy import not_, select
-
-from flask_babel import gettext as _
 
 from ..errors import BadInput, NotFound
 from ..extensions import db

@@ -13,9 +13,8 @@ Every list query goes through :func:`grid_filter` / :func:`incident_filter`; eve
 """
 from __future__ import annotations
 
-from sqlalchemy import select, true
-
 from flask_babel import gettext as _
+from sqlalchemy import select, true
 
 from ..errors import Forbidden
 from ..extensions import db
@@ -33,33 +32,28 @@ def _township_communities(code: str):
     return select(AdminArea.code).where(AdminArea.parent_code == code)
 
 
-def grid_filter(user: User):
-    """SQL condition on :class:`Grid` selecting the grids the user may see."""
+def _scope_condition(user: User, district_col, community_col, grid_col):
+    """SQL condition selecting rows (with district, community and grid columns) in the user's scope."""
     role, scope = user.role, user.scope_code
     if role == "admin":
         return true()
     if role == "district":
-        return Grid.district_code == scope
+        return district_col == scope
     if role == "township":
-        return Grid.community_code.in_(_township_communities(scope))
+        return community_col.in_(_township_communities(scope))
     if role == "secretary":
-        return Grid.community_code == scope
-    return Grid.code.in_(select(GridAssignment.grid_code).where(GridAssignment.user_id == user.id))
+        return community_col == scope
+    return grid_col.in_(select(GridAssignment.grid_code).where(GridAssignment.user_id == user.id))
+
+
+def grid_filter(user: User):
+    """SQL condition on :class:`Grid` selecting the grids the user may see."""
+    return _scope_condition(user, Grid.district_code, Grid.community_code, Grid.code)
 
 
 def incident_filter(user: User):
     """SQL condition on :class:`Incident` selecting the incidents the user may see."""
-    role, scope = user.role, user.scope_code
-    if role == "admin":
-        return true()
-    if role == "district":
-        return Incident.district_code == scope
-    if role == "township":
-        return Incident.community_code.in_(_township_communities(scope))
-    if role == "secretary":
-        return Incident.community_code == scope
-    return Incident.grid_code.in_(select(GridAssignment.grid_code)
-                                  .where(GridAssignment.user_id == user.id))
+    return _scope_condition(user, Incident.district_code, Incident.community_code, Incident.grid_code)
 
 
 def location_in_scope(user: User, loc: Location) -> bool:

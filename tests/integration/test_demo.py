@@ -89,7 +89,7 @@ def test_postgis_and_shapely_paths_agree_on_grid_vertices_and_interiors(tx):
     communities = [(a.code, to_shape(a.geom)) for a in _areas(tx, "community").values()]
     grids = [(g.code, to_shape(g.geom)) for g in tx.scalars(select(Grid))]
     samples = []
-    for code, geom in grids[::7]:
+    for _code, geom in grids[::7]:
         samples.append(geom.representative_point())
         samples.extend(Point(c) for c in list(geom.geoms[0].exterior.coords)[:6])
     assert len(samples) > 200

@@ -17,8 +17,19 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon, shape
 
-from gridapp.geo import (LocalProjection, UnitSeed, allocate, area_m2, derive_seeds, derive_units, generate_grids, grid_code,
-                         number_grids, tiling_errors, to_metric)
+from gridapp.geo import (
+    LocalProjection,
+    UnitSeed,
+    allocate,
+    area_m2,
+    derive_seeds,
+    derive_units,
+    generate_grids,
+    grid_code,
+    number_grids,
+    tiling_errors,
+    to_metric,
+)
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "wangyi"
 HUANGBAO = "610202100"

@@ -8,8 +8,7 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
-from gridapp.geo import (allocate, area_m2, generate_grids, grid_code, number_grids, tiles, tiling_errors,
-                         to_metric)
+from gridapp.geo import allocate, area_m2, generate_grids, grid_code, number_grids, tiles, tiling_errors, to_metric
 
 SQUARE = box(109.05, 35.05, 109.07, 35.07)
 L_SHAPE = Polygon([(109.0, 35.0), (109.03, 35.0), (109.03, 35.01), (109.01, 35.01),
