@@ -1,4 +1,4 @@
-"""Derived demo boundaries on the REAL 王益区 data (read directly from shared/data/wangyi).
+"""Derived demo boundaries on the REAL 王益区 data (the copies in geodata/wangyi, with their provenance).
 
 Hard requirements: valid non-empty 2-D MultiPolygons; units tile their township and townships tile
 the outline; every real point (and every township seat) is covered by its unit (township);
@@ -31,9 +31,8 @@ from gridapp.geo import (
     to_metric,
 )
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "wangyi"
+DATA = Path(__file__).resolve().parents[2] / "geodata" / "wangyi"
 HUANGBAO = "610202100"
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"real data folder {DATA} not found")
 
 
 @pytest.fixture(scope="module")
