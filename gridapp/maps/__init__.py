@@ -25,6 +25,7 @@ def base_map(bounds: tuple[float, float, float, float], assets: dict[str, str],
     m.default_js = [("leaflet", assets["leaflet_js"])]
     m.default_css = [("leaflet_css", assets["leaflet_css"])]
     m.options["max_zoom"] = 19
+    m.options["zoom_snap"] = 0.25  # fit the district closely
     if tiles_url:
         folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or " ", name="base",
                          max_zoom=19).add_to(m)
