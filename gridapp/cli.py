@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -62,6 +63,35 @@ def create_user_command(username, role, scope_code, grids, display_name, passwor
     db.session.add(user)
     db.session.commit()
     click.echo(f"created {role} {username}")
+
+
+@group.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup_command(path):
+    """Dump the whole database to PATH (pg_dump custom format)."""
+    from .backup import BackupError, backup
+
+    try:
+        backup(current_app.config["SQLALCHEMY_DATABASE_URI"], Path(path))
+    except BackupError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"backup written to {path}")
+
+
+@group.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.confirmation_option(prompt="Replace everything in the database with this backup?")
+def restore_command(path):
+    """Replace the database's contents with the backup at PATH (one transaction)."""
+    from .backup import BackupError, restore
+
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], Path(path))
+    except BackupError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"restored {path}")
 
 
 def init_app(app: Flask) -> None:
