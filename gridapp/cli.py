@@ -11,9 +11,10 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from . import instance_secret
+from .errors import DomainError
 from .extensions import db
 from .models import AdminArea, GridAssignment, Role, User
-from .services.accounts import hash_password
+from .services.accounts import check_password_policy, hash_password, unlock
 
 group = AppGroup("gridapp", help="gridapp administration commands.")
 
@@ -57,12 +58,27 @@ def create_user_command(username, role, scope_code, grids, display_name, passwor
             raise click.BadParameter(f"role {role} needs --scope with a {expected} code", param_hint="--scope")
     if db.session.scalar(select(User).where(User.username == username)):
         raise click.BadParameter(f"user {username!r} exists", param_hint="--username")
+    try:
+        check_password_policy(password, username)
+    except DomainError as err:
+        raise click.BadParameter(err.message, param_hint="--password") from None
     user = User(username=username, display_name=display_name or username, role=role,
                 scope_code=scope_code, password_hash=hash_password(password))
     user.assignments = [GridAssignment(grid_code=g, is_primary=i == 0) for i, g in enumerate(grids)]
     db.session.add(user)
     db.session.commit()
     click.echo(f"created {role} {username}")
+
+
+@group.command("unlock")
+@click.argument("username")
+def unlock_command(username):
+    """Lift the login lockout of USERNAME (after too many wrong passwords)."""
+    try:
+        unlock(username)
+    except DomainError as err:
+        raise click.ClickException(err.message) from None
+    click.echo(f"unlocked {username}")
 
 
 @group.command("backup")

@@ -7,9 +7,10 @@ language at ``/lang/<code>`` (kept in the session).
 from __future__ import annotations
 
 from flask import Flask, abort, has_request_context, redirect, request, session, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 
 from .extensions import babel
+from .timefmt import local_text
 
 LOCALES = {"zh": "zh_Hans_CN", "en": "en"}
 
@@ -20,15 +21,10 @@ def select_locale() -> str:
     return LOCALES.get(lang, "zh_Hans_CN")
 
 
-def local_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
-    """Render an aware UTC datetime in the configured time zone (Asia/Shanghai)."""
-    return "" if value is None else format_datetime(value, fmt)
-
-
 def init_app(app: Flask) -> None:
     """Initialise Flask-Babel, the ``local_dt`` template filter and the language switch route."""
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.filters["local_dt"] = local_datetime
+    app.jinja_env.filters["local_dt"] = local_text
     app.jinja_env.globals["current_locale"] = get_locale
 
     @app.route("/lang/<code>")

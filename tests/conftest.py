@@ -10,6 +10,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -75,8 +77,9 @@ def tx(app):
         conn = db.engine.connect()
         outer = conn.begin()
         original = db.session
-        # A plain SQLAlchemy session bound to the connection (Flask-SQLAlchemy's own session
-        # class would pick the engine, not this connection).
+        # Plain SQLAlchemy sessions bound to the connection (Flask-SQLAlchemy's own session class
+        # would pick the engine, not this connection): one per app context — the test's and each
+        # request's — all inside the same outer transaction.
         db.session = scoped_session(sessionmaker(bind=conn, join_transaction_mode="create_savepoint"),
                                     scopefunc=_app_ctx_id)
         try:
@@ -88,9 +91,22 @@ def tx(app):
             conn.close()
 
 
+class RequestScopedClient(FlaskClient):
+    """A test client whose every request runs in an app context of its own, as in production
+    (flask.g — the cached user, the CSRF token — is per request), even while a test holds one."""
+
+    def open(self, *args, **kwargs):
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
 @pytest.fixture
 def client(app, tx):
-    """A test client sharing the rolled-back transaction of ``tx``."""
+    """A test client whose requests share the rolled-back transaction of ``tx``."""
+    app.test_client_class = RequestScopedClient
     return app.test_client()
 
 

@@ -39,6 +39,14 @@ def create_token():
     return jsonify(token=token, token_type="Bearer", expires_at=expires.isoformat())
 
 
+@bp.delete("/auth/token")
+def revoke_token():
+    """Revoke the bearer token of this request: 204; it no longer works afterwards."""
+    api_user()
+    accounts.revoke_token(request.headers["Authorization"].partition(" ")[2].strip())
+    return "", 204
+
+
 @bp.get("/areas")
 def list_areas():
     """GeoJSON FeatureCollection of areas: ``?level=district|township|community`` (default

@@ -2,9 +2,9 @@
 from .areas import AdminArea
 from .cases import Incident, IncidentCategory, IncidentStatus
 from .grids import Grid
-from .users import ApiToken, GridAssignment, Role, User
+from .users import ApiToken, GridAssignment, Role, User, UserSession
 
 __all__ = [
     "AdminArea", "Grid", "Incident", "IncidentCategory",
-    "IncidentStatus", "User", "Role", "GridAssignment", "ApiToken",
+    "IncidentStatus", "User", "Role", "GridAssignment", "ApiToken", "UserSession",
 ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import ClassVar
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, func
@@ -38,19 +39,36 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16))
     scope_code: Mapped[str | None] = mapped_column(ForeignKey("admin_areas.code"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     assignments: Mapped[list[GridAssignment]] = relationship(back_populates="user",
                                                              cascade="all, delete-orphan")
+
+    #: the server-side session this user object was loaded for (set at login and by the loader)
+    login_sid: ClassVar[str | None] = None
 
     @property
     def is_active(self) -> bool:  # flask-login
         return self.active
 
     def get_id(self) -> str:
-        """Session identity: id and session version, so bumping the version ends old sessions."""
-        return f"{self.id}:{self.session_version}"
+        """flask-login identity ``"<user id>:<session id>"``: the session cookie and the
+        remember-me cookie are only as good as the server-side :class:`UserSession` row."""
+        return f"{self.id}:{self.login_sid}"
+
+
+class UserSession(db.Model):
+    """A login session held on the server; logout or an admin revokes it, which ends both the
+    session cookie and the remember-me cookie that carry its id. Only a SHA-256 of the id is stored."""
+
+    __tablename__ = "user_sessions"
+
+    sid_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class GridAssignment(db.Model):

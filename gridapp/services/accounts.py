@@ -1,4 +1,15 @@
-"""Accounts: password check, API tokens, session identity."""
+"""Accounts: passwords and their policy, login with lockout, server-side sessions, API tokens.
+
+Rules:
+
+* passwords are hashed with scrypt; a new password has at least ``PASSWORD_MIN_LENGTH``
+  characters, is not all digits and differs from the username;
+* ``MAX_FAILED_LOGINS`` wrong passwords in a row lock the account for ``LOCKOUT_MINUTES``
+  (web form and API alike); an admin lifts the lock with ``flask --app wsgi gridapp unlock``;
+* a login creates a server-side session; logout revokes it, so a copied session or remember-me
+  cookie stops working;
+* API tokens expire after ``TOKEN_HOURS`` (a setting) and can be revoked.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -6,63 +17,135 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..errors import Unauthenticated
+from ..errors import BadInput, TooManyAttempts, Unauthenticated
 from ..extensions import db
-from ..models import ApiToken, User
+from ..models import ApiToken, User, UserSession
+from ..timefmt import local_text
+
+PASSWORD_MIN_LENGTH = 10
+MAX_FAILED_LOGINS = 5
+LOCKOUT_MINUTES = 15
 
 # A valid hash to compare against when the user does not exist, so that a missing user costs
 # the same time as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-password")
+_DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def check_password_policy(password: str, username: str = "") -> None:
+    """Raise BadInput unless the password meets the policy in this module's docstring."""
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN_LENGTH:
+        raise BadInput(_("密码至少需要 %(n)s 个字符", n=PASSWORD_MIN_LENGTH), code="weak_password")
+    if password.isdigit() or password.lower() == username.lower():
+        raise BadInput(_("密码不能是纯数字，也不能与用户名相同"), code="weak_password")
 
 
 def hash_password(password: str) -> str:
-    """Hash a password with scrypt (werkzeug's default)."""
+    """Hash a password with scrypt."""
     return generate_password_hash(password, method="scrypt")
 
 
 def authenticate(username, password) -> User:
-    """Return the active user with these credentials; raise Unauthenticated otherwise."""
-    if not isinstance(username, str) or not isinstance(password, str):
+    """Return the active user with these credentials.
+
+    Counts failures and locks the account after MAX_FAILED_LOGINS of them (the count is
+    committed even though the call fails). Raises Unauthenticated (401) for wrong credentials
+    and TooManyAttempts (429) while the account is locked.
+    """
+    if not isinstance(username, str) or not isinstance(password, str) or not username.strip():
         raise Unauthenticated(_("请输入用户名和密码"), code="bad_credentials")
     user = db.session.scalar(select(User).where(User.username == username.strip()))
+    if user is not None and user.locked_until is not None and user.locked_until > _now():
+        raise TooManyAttempts(_("密码错误次数过多，账户已锁定至 %(time)s；请稍后再试或联系管理员解锁。",
+                                time=local_text(user.locked_until)))
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    if user is not None and not ok:
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.failed_logins = 0
+            user.locked_until = _now() + timedelta(minutes=LOCKOUT_MINUTES)
+        db.session.commit()
     if not (user and ok and user.active):
         raise Unauthenticated(_("用户名或密码错误"), code="bad_credentials")
+    if user.failed_logins or user.locked_until:
+        user.failed_logins, user.locked_until = 0, None
+        db.session.commit()
     return user
+
+
+def unlock(username: str) -> None:
+    """Lift a login lockout (admin). Raises BadInput for an unknown user."""
+    found = db.session.execute(update(User).where(User.username == username)
+                               .values(failed_logins=0, locked_until=None).returning(User.id)).first()
+    if found is None:
+        db.session.rollback()
+        raise BadInput(_("用户 %(name)s 不存在", name=username), code="unknown_user")
+    db.session.commit()
+
+
+def start_session(user: User) -> str:
+    """Open a server-side session for the user; return its id (also set on ``user.login_sid``)."""
+    sid = secrets.token_urlsafe(32)
+    db.session.add(UserSession(sid_sha256=_digest(sid), user_id=user.id))
+    db.session.commit()
+    user.login_sid = sid
+    return sid
+
+
+def end_session(sid: str | None) -> None:
+    """Revoke a server-side session (logout). Unknown ids are ignored."""
+    if sid:
+        db.session.execute(update(UserSession).where(UserSession.sid_sha256 == _digest(sid),
+                                                     UserSession.revoked_at.is_(None))
+                           .values(revoked_at=_now()))
+        db.session.commit()
 
 
 def load_session_user(identity: str) -> User | None:
-    """Resolve a flask-login identity ``"<id>:<session_version>"``; None if stale or unknown."""
-    try:
-        user_id, version = (int(part) for part in identity.split(":"))
-    except ValueError:
+    """Resolve a flask-login identity ``"<user id>:<session id>"``; None when the session is
+    unknown or revoked, or the user inactive."""
+    user_id, _sep, sid = identity.partition(":")
+    if not user_id.isdigit() or not sid:
         return None
-    user = db.session.get(User, user_id)
-    if user is None or user.session_version != version or not user.active:
+    row = db.session.get(UserSession, _digest(sid))
+    if row is None or row.revoked_at is not None or row.user_id != int(user_id):
         return None
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    user.login_sid = sid
     return user
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_token(user: User, hours: int) -> tuple[str, datetime]:
     """Create an API token valid for ``hours``; return (token, expiry UTC). One transaction."""
     token = secrets.token_urlsafe(32)
-    expires = datetime.now(UTC) + timedelta(hours=hours)
+    expires = _now() + timedelta(hours=hours)
     db.session.add(ApiToken(user_id=user.id, token_sha256=_digest(token), expires_at=expires))
     db.session.commit()
     return token, expires
 
 
+def revoke_token(token: str) -> None:
+    """Revoke an API token (it stops working at once)."""
+    db.session.execute(update(ApiToken).where(ApiToken.token_sha256 == _digest(token),
+                                              ApiToken.revoked_at.is_(None)).values(revoked_at=_now()))
+    db.session.commit()
+
+
 def user_for_token(token: str) -> User:
     """Return the user of a bearer token; raise Unauthenticated if unknown, expired or revoked."""
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _digest(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= datetime.now(UTC) \
-            or not row.user.active:
+    if row is None or row.revoked_at is not None or row.expires_at <= _now() or not row.user.active:
         raise Unauthenticated(_("令牌无效或已过期"), code="invalid_token")
     return row.user

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -45,7 +45,8 @@ ROLE_NAMES = {"admin": _l("系统管理员"), "district": _l("区级"), "townshi
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Log in with username and password (form fields username, password, csrf_token);
-    honours ``?next=`` when it is a path of this site."""
+    honours ``?next=`` when it is a path of this site. A new server-side session is opened and
+    the cookie session is cleared first (no session fixation)."""
     form = LoginForm()
     status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
@@ -55,17 +56,30 @@ def login():
             flash(err.message, "error")
             status = err.status
         else:
+            _fresh_session()
+            accounts.start_session(user)
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or url_for("web.home"))
     return render_template("login.html", form=form), status
 
 
+def _fresh_session() -> None:
+    """Empty the cookie session, keeping only the language choice."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
 @bp.post("/logout")
 def logout():
-    """Log out (POST with the CSRF token) and return to the login page."""
+    """Log out (POST with the CSRF token): revoke the server-side session, so a copied session
+    or remember-me cookie no longer works, and return to the login page."""
     form = LogoutForm()
-    if form.validate_on_submit():
-        logout_user()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        accounts.end_session(current_user.login_sid)
+        _fresh_session()
+        logout_user()  # after clearing: it marks the remember-me cookie for deletion
         flash(_("您已退出登录。"), "info")
     return redirect(url_for("web.login"))
 
