@@ -45,6 +45,7 @@ def create_app(config: dict | str | None = None) -> Flask:
     app.config.from_object(get_config(name))
     app.config.update(overrides)
     _check_config(app)
+    app.json.ensure_ascii = False  # readable Chinese in JSON (UTF-8)
 
     from . import api, assets, auth, cli, errors, i18n, models, web  # noqa: F401 (models: metadata)
     from .extensions import csrf, db, login_manager, migrate

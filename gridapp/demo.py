@@ -138,11 +138,11 @@ def load_categories() -> int:
 
 DEMO_USERS = (
     # username, display name, role, scope, grid
-    ("admin", "系统管理员（演示）", "admin", None, None),
-    ("district", "区综治中心（演示）", "district", DISTRICT_CODE, None),
-    ("hongqijie", "红旗街街道（演示）", "township", "610202002", None),
-    ("hongqi", "红旗社区书记（演示）", "secretary", "610202002010", None),
-    ("worker", "网格员（演示）", "worker", None, "610202002010001"),
+    ("admin", "演示管理员", "admin", None, None),
+    ("district", "演示区综治中心", "district", DISTRICT_CODE, None),
+    ("hongqijie", "演示红旗街街道", "township", "610202002", None),
+    ("hongqi", "演示红旗社区书记", "secretary", "610202002010", None),
+    ("worker", "演示网格员", "worker", None, "610202002010001"),
 )
 
 
@@ -153,6 +153,7 @@ def load_demo_users(password: str) -> list[str]:
         if user is None:
             user = User(username=username, display_name=display, role=role, scope_code=scope)
             db.session.add(user)
+        user.display_name = display
         user.password_hash = hash_password(password)
         if grid and not any(a.grid_code == grid for a in user.assignments):
             user.assignments.append(GridAssignment(grid_code=grid, is_primary=True))

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from ..errors import BadInput
 from ..extensions import db
 from ..models import AdminArea, Grid, Incident, User
-from .scope import grid_filter, incident_filter, worker_grid_codes
+from .scope import grid_filter, incident_filter
 
 LEVELS = ("district", "township", "community")
 PRECISION = 15  # decimal places of degrees in GeoJSON output: full precision, so shared edges stay shared
@@ -87,14 +87,32 @@ def area_name(code: str | None) -> str | None:
     return None if not code else db.session.scalar(select(AdminArea.name).where(AdminArea.code == code))
 
 
+def _unit_filter(user: User):
+    """SQL condition on :class:`AdminArea` selecting the village-level units of the user's scope
+    (a grid worker: the communities of their grids)."""
+    is_unit = AdminArea.level == "community"
+    if user.role == "admin":
+        return is_unit
+    if user.role == "district":
+        return is_unit & (AdminArea.district_code == user.scope_code)
+    if user.role == "township":
+        return is_unit & (AdminArea.parent_code == user.scope_code)
+    if user.role == "secretary":
+        return AdminArea.code == user.scope_code
+    return AdminArea.code.in_(select(Grid.community_code).where(grid_filter(user)))
+
+
 def scope_summary(user: User) -> dict:
-    """Counts for the home page within the user's scope: grids, communities with grids,
-    incidents; plus the scope's name and, for a grid worker, their grid codes."""
+    """Counts for the home page within the user's scope: grids, village-level units and those
+    with grids, incidents; the scope's name and, for a grid worker, their grids (code, name)."""
     grids = db.session.scalar(select(func.count()).select_from(Grid).where(grid_filter(user)))
     communities = db.session.scalar(select(func.count(func.distinct(Grid.community_code)))
                                     .where(grid_filter(user)))
     incident_count = db.session.scalar(select(func.count()).select_from(Incident)
                                        .where(incident_filter(user)))
+    units = db.session.scalar(select(func.count()).select_from(AdminArea).where(_unit_filter(user)))
+    worker_grids = db.session.execute(select(Grid.code, Grid.name).where(grid_filter(user))
+                                      .order_by(Grid.code)).all() if user.role == "worker" else []
     return {"scope_name": area_name(user.scope_code), "grids": grids,
             "gridded_communities": communities, "incidents": incident_count,
-            "worker_grids": sorted(worker_grid_codes(user)) if user.role == "worker" else []}
+            "units": units, "worker_grids": worker_grids}

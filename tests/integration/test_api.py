@@ -51,7 +51,9 @@ def test_areas_by_level(client, bearer, level, count):
 
 
 def test_area_hierarchy_is_real(client, bearer):
-    fc = client.get("/api/v1/areas?level=community", headers=bearer("district")).get_json()
+    resp = client.get("/api/v1/areas?level=community", headers=bearer("district"))
+    assert '"红旗社区"' in resp.get_data(as_text=True)  # readable UTF-8, not \u escapes
+    fc = resp.get_json()
     by_code = {f["properties"]["code"]: f["properties"] for f in fc["features"]}
     assert sum(p["unit_type"] == "居委会" for p in by_code.values()) == 20
     assert sum(p["unit_type"] == "村委会" for p in by_code.values()) == 26

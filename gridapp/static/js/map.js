@@ -51,6 +51,7 @@ function gridappStatus(map, text, isError) {
 
 function gridappCoverage(map, cfg) {
   var L_ = cfg.labels;
+  map.attributionControl.setPrefix("Leaflet");
   var styles = {
     district: {color: "#c0392b", weight: 3, fill: false, className: "gridapp-district"},
     township: {color: "#8e44ad", weight: 2, dashArray: "6 4", fill: false, className: "gridapp-township"},
@@ -120,10 +121,12 @@ function gridappCoverage(map, cfg) {
       });
       L.control.layers(null, overlays, {collapsed: false}).addTo(map);
       gridappLegend(map, [
+        {label: L_.district, fill: "#ffffff", stroke: styles.district.color},
+        {label: L_.townships, fill: "#ffffff", stroke: styles.township.color},
         {label: L_.gridded, fill: styles.gridded.fillColor, stroke: styles.gridded.color},
         {label: L_.not_gridded, fill: styles.ungridded.fillColor, stroke: styles.ungridded.color},
         {label: L_.grid, fill: "#ffffff", stroke: styles.grid.color},
-      ], L_.legend);
+      ].concat(byName.incidents ? [{label: L_.incidents, fill: "#f0b27a", stroke: "#d35400"}] : []), L_.legend);
       if (district.getLayers().length) { map.fitBounds(district.getBounds()); }
       else if (grids.getLayers().length) { map.fitBounds(grids.getBounds()); }
       if (cfg.focus && cfg.focus.length === 4) {
