@@ -47,7 +47,7 @@ def create_app(config: dict | str | None = None) -> Flask:
     _check_config(app)
     app.json.ensure_ascii = False  # readable Chinese in JSON (UTF-8)
 
-    from . import api, assets, auth, cli, errors, i18n, models, web  # noqa: F401 (models: metadata)
+    from . import api, assets, auth, cli, errors, i18n, models, security, web  # noqa: F401 (models: metadata)
     from .extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -56,6 +56,7 @@ def create_app(config: dict | str | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     auth.init_app(app)
     assets.init_app(app)
     web.init_app(app)

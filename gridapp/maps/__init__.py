@@ -71,9 +71,12 @@ gridappPointPicker({{ this._parent.get_name() }}, {{ this.config|tojson }});
 """)
 
 
-def render_parts(m: folium.Map) -> dict[str, str]:
-    """Render a map into the parts a page template embeds: ``header`` (links, styles),
-    ``html`` (the map div) and ``script``."""
+def render_parts(m: folium.Map) -> dict:
+    """Render a map into the parts a page template embeds: ``js`` and ``css`` (asset URLs),
+    ``html`` (the map div) and ``script`` (the map's JavaScript, to run in one inline script
+    carrying the page's CSP nonce). folium's own header (a viewport meta that stops zooming,
+    page-wide styles, an inline script) is left out: the page has its own."""
     root = m.get_root()
     root.render()
-    return {"header": root.header.render(), "html": root.html.render(), "script": root.script.render()}
+    return {"js": [url for _name, url in m.default_js], "css": [url for _name, url in m.default_css],
+            "html": root.html.render(), "script": root.script.render()}

@@ -148,3 +148,23 @@ def test_english_is_the_second_locale(app):
 def test_html_errors_are_pages_not_json(client):
     resp = client.get("/no-such-page")
     assert resp.status_code == 404 and "text/html" in resp.content_type
+
+
+def test_security_headers_and_csp_nonce(app, client, login):
+    login("district")
+    page = client.get("/map")
+    csp = page.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "http" not in csp
+    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", page.text)
+    assert inline and all(f'nonce="{nonce}"' in attrs for attrs in inline)
+    assert client.get("/map").headers["Content-Security-Policy"] != csp  # a fresh nonce per response
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["X-Frame-Options"] == "DENY"
+    app.config["TILES_URL"] = "https://t0.tianditu.gov.cn/img_w/wmts?x={x}&y={y}&l={z}"
+    try:
+        csp = client.get("/map").headers["Content-Security-Policy"]
+        assert "img-src 'self' data: https://t0.tianditu.gov.cn" in csp
+        assert "script-src 'self' 'nonce-" in csp and "tianditu" not in csp.split("img-src")[0]
+    finally:
+        app.config["TILES_URL"] = ""

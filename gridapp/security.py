@@ -1,0 +1,51 @@
+"""HTTP security headers: a Content-Security-Policy that allows only this site (plus the
+configured tile host for images), with a per-request nonce for the few inline scripts (the map),
+and the usual companions (nosniff, frame denial, referrer policy, HSTS over HTTPS)."""
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Flask, g, request
+
+
+def csp_nonce() -> str:
+    """The nonce of this response's inline scripts (one per request)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def tile_origin(tiles_url: str) -> str:
+    """Origin (scheme://host[:port]) of a tile URL template, or "" for none or a relative URL."""
+    parts = urlsplit(tiles_url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+def content_security_policy(nonce: str, tiles_url: str = "") -> str:
+    """The CSP header value: own origin only; inline scripts need ``nonce``; images may also come
+    from the tile server's origin. Inline styles stay allowed (Leaflet positions with them)."""
+    img = " ".join(filter(None, ["'self'", "data:", tile_origin(tiles_url)]))
+    return "; ".join([
+        "default-src 'self'", f"script-src 'self' 'nonce-{nonce}'", "style-src 'self' 'unsafe-inline'",
+        f"img-src {img}", "connect-src 'self'", "font-src 'self'", "object-src 'none'",
+        "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+    ])
+
+
+def init_app(app: Flask) -> None:
+    """Register the ``csp_nonce`` template global and the header hook."""
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy",
+                           content_security_policy(csp_nonce(), app.config.get("TILES_URL", "")))
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()")
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
