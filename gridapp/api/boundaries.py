@@ -1,0 +1,37 @@
+"""Boundary import and export under ``/api/v1`` (admin only for imports).
+
+* ``POST /api/v1/imports`` — multipart: ``file``; ``level`` = district | township | community | grid |
+  incident; ``parent_code``; ``mode`` = dry_run | commit; ``repair`` = 0 | 1; ``crs``; ``gcj02`` = 0 | 1;
+  optional ``code_field``, ``name_field``, ``tolerance_m``, ``category_code``.
+  → 200 {"created", "replaced", "repaired": [...], "refused": [], ...} when committed or previewed;
+  422 with the same report when anything is refused (nothing written); 400 bad options;
+  403 not an admin; 401 no token.
+"""
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+from flask_babel import gettext as _
+
+from ..auth import api_user
+from ..errors import BadInput
+from ..services import imports
+from . import bp
+
+
+def uploaded_file() -> tuple[bytes, str]:
+    """(bytes, filename) of the multipart field ``file``; BadInput when it is missing or empty."""
+    upload = request.files.get("file")
+    data = upload.read() if upload else b""
+    if not data:
+        raise BadInput(_("请上传文件（multipart 字段 file）"), code="missing_file")
+    return data, upload.filename or ""
+
+
+@bp.post("/imports")
+def create_import():
+    """Import boundaries or incidents from an uploaded file (see the module docstring)."""
+    user = api_user()
+    options = imports.parse_options(request.form, current_app.config["IMPORT_EXTENT"])
+    data, filename = uploaded_file()
+    report = imports.import_file(user, data, filename, options)
+    return jsonify(report), 422 if report["refused"] else 200
