@@ -35,8 +35,9 @@ def write(name: str, obj, bom: bool = False) -> None:
 
 def main() -> None:
     sq = mapping(SQUARE)
-    write("bowtie.geojson", fc(feat({"type": "Polygon", "coordinates": [[[109.06, 35.08], [109.07, 35.09],
-                                    [109.07, 35.08], [109.06, 35.09], [109.06, 35.08]]]}, code="990200", name="测试区")))
+    bowtie = {"type": "Polygon", "coordinates": [[[109.06, 35.08], [109.07, 35.09], [109.07, 35.08],
+                                                  [109.06, 35.09], [109.06, 35.08]]]}
+    write("bowtie.geojson", fc(feat(bowtie, code="990200", name="测试区")))
     write("collapsed_ring.geojson", fc(feat({"type": "Polygon", "coordinates": [[[109.06, 35.08], [109.065, 35.085],
                                             [109.07, 35.09], [109.06, 35.08]]]}, code="990200", name="测试区")))
     write("point.geojson", fc(feat({"type": "Point", "coordinates": [109.06, 35.08]}, code="990200", name="测试区")))
@@ -47,7 +48,8 @@ def main() -> None:
                                                         name="测试区")))
     write("unknown_township_name.geojson", fc(feat(sq, name="不存在街道")))
     write("township_overlapping.geojson", fc(feat(sq, code="610202999", name="测试街道")))
-    write("metres_no_crs.geojson", fc(feat(mapping(box(500000, 3880000, 501000, 3881000)), code="990200", name="测试区")))
+    metres = mapping(box(500000, 3880000, 501000, 3881000))
+    write("metres_no_crs.geojson", fc(feat(metres, code="990200", name="测试区")))
     write("outside_extent.geojson", fc(feat(mapping(box(-71.07, 42.35, -71.06, 42.36)), code="990200", name="测试区")))
     # GeoJSON 2008 form: a crs member (CGCS2000 EPSG:4490, taken as 4326), a BOM and Z coordinates
     z = {"type": "Polygon", "coordinates": [[[x, y, 900.0] for x, y in SQUARE.exterior.coords]]}
