@@ -6,15 +6,16 @@
   → 200 {"created", "replaced", "repaired": [...], "refused": [], ...} when committed or previewed;
   422 with the same report when anything is refused (nothing written); 400 bad options;
   403 not an admin; 401 no token.
+* ``GET /api/v1/export?level=...&code=...&format=geojson|shp|csv`` — see :func:`export_boundaries`.
 """
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
 
 from ..auth import api_user
 from ..errors import BadInput
-from ..services import imports
+from ..services import export, imports
 from . import bp
 
 
@@ -35,3 +36,15 @@ def create_import():
     data, filename = uploaded_file()
     report = imports.import_file(user, data, filename, options)
     return jsonify(report), 422 if report["refused"] else 200
+
+
+@bp.get("/export")
+def export_boundaries():
+    """``?level=district|township|community|grid&code=<prefix>&format=geojson|shp|csv`` → the file
+    (GeoJSON RFC 7946: CCW outer rings, 6 decimals, no crs member; zipped Shapefile UTF-8 with
+    .cpg; CSV with WKT). Grids: only those the caller may see. 400 unknown level or format."""
+    user = api_user()
+    body, mimetype, filename = export.export(user, request.args.get("level", ""), request.args.get("code") or None,
+                                             request.args.get("format", "geojson"))
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
