@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from ..auth import api_user
 from ..errors import BadInput
-from ..services import export, grid_edit, imports
+from ..services import coverage, export, grid_edit, imports
 from . import bp
 
 
@@ -86,3 +86,12 @@ def generate_grids(code: str):
     body = _body()
     return jsonify(grid_edit.generate(api_user(), code, body.get("n"), body.get("target_households"),
                                       body.get("target_area_m2")))
+
+
+@bp.get("/coverage")
+def coverage_check():
+    """``?code=<district|township|community code>`` (default the caller's scope) → 200 the coverage
+    report {"code", "name", "level", "communities", "gridded", "problems": {gap, overlap, outside,
+    ungridded}, "features": FeatureCollection} (:mod:`gridapp.services.coverage`); 403 outside the
+    caller's scope or a grid worker; 404 unknown code."""
+    return jsonify(coverage.coverage_report(api_user(), request.args.get("code") or None))
