@@ -1,0 +1,25 @@
+"""The coverage check map layer in Debian chromium, offline: the demo district's 26 ungridded villages."""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def _login(page, base, username, next_path="/"):
+    page.goto(f"{base}/login?next={next_path}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "test-password-1")
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def test_coverage_check_layer_draws_the_ungridded_villages(live_server, offline_page):
+    page = offline_page.page
+    _login(page, live_server, "district", "/coverage-check")
+    assert page.url.endswith("/coverage-check")
+    page.wait_for_selector("path.gridapp-problem-ungridded")
+    assert page.locator("path.gridapp-problem-ungridded").count() == 26
+    assert page.locator("table#problems tr.problem-ungridded").count() == 26
+    assert offline_page.errors == []
+    assert offline_page.aborted == []
