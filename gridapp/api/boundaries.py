@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from ..auth import api_user
 from ..errors import BadInput
 from ..services import coverage, export, grid_edit, imports
-from . import bp
+from . import _json_body, bp
 
 
 def uploaded_file() -> tuple[bytes, str]:
@@ -50,32 +50,25 @@ def export_boundaries():
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadInput(_("请求体必须是 JSON 对象"), code="invalid_json")
-    return body
-
-
 @bp.post("/grids/<code>/split")
 def split_grid(code: str):
     """Split a grid: JSON {"line": GeoJSON LineString (lon/lat)} in two along the line, or {} in
     four. → 200 {"edit_id", "operation", "community_code", "retired", "issued", "lineage"};
     400 bad line/cut; 403 not admin/district; 404 unknown grid; 422 community would not be tiled."""
-    return jsonify(grid_edit.split_grid(api_user(), code, _body().get("line")))
+    return jsonify(grid_edit.split_grid(api_user(), code, _json_body().get("line")))
 
 
 @bp.post("/grids/merge")
 def merge_grids():
     """Merge adjacent grids of one community: JSON {"codes": [...]} → 200 (as split)."""
-    return jsonify(grid_edit.merge_grids(api_user(), _body().get("codes")))
+    return jsonify(grid_edit.merge_grids(api_user(), _json_body().get("codes")))
 
 
 @bp.post("/grids/move-edge")
 def move_grid_edge():
     """Move the shared edge of two adjacent grids: JSON {"codes": [a, b], "line": LineString}
     crossing both from outline to outline → 200 (as split)."""
-    body = _body()
+    body = _json_body()
     return jsonify(grid_edit.move_edge(api_user(), body.get("codes"), body.get("line")))
 
 
@@ -83,7 +76,7 @@ def move_grid_edge():
 def generate_grids(code: str):
     """Replace a community's grids by generated ones: JSON {"n"} or {"target_households"} or
     {"target_area_m2"} → 200 (as split)."""
-    body = _body()
+    body = _json_body()
     return jsonify(grid_edit.generate(api_user(), code, body.get("n"), body.get("target_households"),
                                       body.get("target_area_m2")))
 

@@ -2,16 +2,9 @@
 from __future__ import annotations
 
 import pytest
+from test_coverage_map import _login  # tests/browser is on sys.path (no __init__.py, pytest's prepend mode)
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page, base, username, next_path="/"):
-    page.goto(f"{base}/login?next={next_path}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "test-password-1")
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def test_coverage_check_layer_draws_the_ungridded_villages(live_server, offline_page):
