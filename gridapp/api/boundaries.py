@@ -88,3 +88,10 @@ def coverage_check():
     ungridded}, "features": FeatureCollection} (:mod:`gridapp.services.coverage`); 403 outside the
     caller's scope or a grid worker; 404 unknown code."""
     return jsonify(coverage.coverage_report(api_user(), request.args.get("code") or None))
+
+
+@bp.post("/communities/<code>/grids/renumber")
+def renumber_grids(code: str):
+    """Renumber a community's grids (explicit act; new codes in numbering order, old codes
+    retired with lineage) → 200 (as split)."""
+    return jsonify(grid_edit.renumber(api_user(), code))

@@ -188,3 +188,14 @@ def generate(user: User, community_code: str, n=None, target_households=None, ta
     except (TypeError, ValueError) as err:
         raise _geometry_error(ValueError(str(err))) from None
     return _apply(user, community, "generate", old, pieces)
+
+
+def renumber(user: User, community_code: str) -> dict:
+    """Renumber a community's grids (the explicit act): every grid keeps its shape and gets a new
+    code in numbering order (west→east, north→south) after the highest sequence the community ever
+    had; old codes are retired with a 1:1 lineage. Same result shape as :func:`split_grid`."""
+    community = _community(user, community_code)
+    old = list(db.session.scalars(select(Grid).where(Grid.community_code == community.code).order_by(Grid.code)))
+    if not old:
+        raise BadInput(_("该社区没有网格"), code="invalid_grids")
+    return _apply(user, community, "renumber", old, [to_shape(g.geom) for g in old])

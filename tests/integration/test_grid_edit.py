@@ -136,3 +136,16 @@ def test_grid_edits_need_admin_or_district(client, bearer, make_user, tx):
     resp = client.post(f"/api/v1/grids/{FIRST}/split", json={}, headers=bearer("secretary-1"))
     assert resp.status_code == 403
     assert client.post(f"/api/v1/grids/{FIRST}/split", json={}, headers=bearer("district")).status_code == 200
+
+
+def test_renumbering_is_explicit_and_keeps_shapes(client, bearer, tx):
+    before = _grids(tx)
+    incident = _incident_in(tx, FIRST)
+    resp = client.post(f"/api/v1/communities/{COMMUNITY}/grids/renumber", headers=bearer("admin"))
+    body = resp.get_json()
+    assert resp.status_code == 200 and body["retired"] == sorted(before) and len(body["issued"]) == len(before)
+    assert len(body["lineage"]) == len(before)  # 1:1
+    after = _grids(tx)
+    for old, new in body["lineage"]:
+        assert after[new].equals(before[old])
+    _assert_moved(tx, [incident], body["issued"])
