@@ -149,3 +149,13 @@ def test_renumbering_is_explicit_and_keeps_shapes(client, bearer, tx):
     for old, new in body["lineage"]:
         assert after[new].equals(before[old])
     _assert_moved(tx, [incident], body["issued"])
+
+
+def test_generate_by_target_households(client, bearer, tx):
+    for g in tx.scalars(select(Grid).where(Grid.community_code == COMMUNITY)):
+        g.households = 300  # fictitious test figures
+    tx.commit()
+    total = 300 * len(_grids(tx))
+    resp = client.post(f"/api/v1/communities/{COMMUNITY}/grids/generate", json={"target_households": 500},
+                       headers=bearer("admin"))
+    assert resp.status_code == 200 and len(resp.get_json()["issued"]) == -(-total // 500) and _tiled(tx)

@@ -47,6 +47,8 @@ def main() -> None:
                                                    feat(mapping(box(109.1, 35.08, 109.11, 35.09)), code="990200",
                                                         name="测试区")))
     write("unknown_township_name.geojson", fc(feat(sq, name="不存在街道")))
+    write("code_not_in_hierarchy.geojson", fc(feat(sq, code="61020299", name="测试街道")))
+    write("code_name_mismatch.geojson", fc(feat(sq, code="610202002", name="七一路街道")))
     write("township_overlapping.geojson", fc(feat(sq, code="610202999", name="测试街道")))
     metres = mapping(box(500000, 3880000, 501000, 3881000))
     write("metres_no_crs.geojson", fc(feat(metres, code="990200", name="测试区")))
