@@ -13,6 +13,8 @@ Settings (environment variables):
 * ``GRIDAPP_TILES_ATTRIBUTION`` — attribution shown with those tiles.
 * ``GRIDAPP_DEMO_PASSWORD`` — password of the demo users (development only).
 * ``GRIDAPP_TOKEN_HOURS`` — lifetime of API tokens in hours (default 12).
+* ``GRIDAPP_IMPORT_EXTENT`` — ``min_lon,min_lat,max_lon,max_lat`` (degrees): imported boundaries and
+  points outside it are refused; default China's extent ``73.4,3.8,135.1,53.6``.
 * ``GRIDAPP_PROXY_FIX`` — ``1`` when served behind one reverse proxy that sets X-Forwarded-For,
   -Proto and -Host (nginx in front of gunicorn).
 """
@@ -40,6 +42,7 @@ class Config:
     TILES_ATTRIBUTION = _env("GRIDAPP_TILES_ATTRIBUTION", "")
     TOKEN_HOURS = int(_env("GRIDAPP_TOKEN_HOURS", "12"))
     PROXY_FIX = _env("GRIDAPP_PROXY_FIX", "0") == "1"
+    IMPORT_EXTENT = tuple(float(v) for v in _env("GRIDAPP_IMPORT_EXTENT", "73.4,3.8,135.1,53.6").split(","))
     DEMO_USERS = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

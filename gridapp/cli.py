@@ -109,6 +109,45 @@ def restore_command(path):
         raise click.ClickException(str(err)) from None
     click.echo(f"restored {path}")
 
+@group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--level", required=True, type=click.Choice(["district", "township", "community", "grid", "incident"]))
+@click.option("--parent-code", default=None, help="code of the parent area (township/community/grid imports)")
+@click.option("--mode", default="dry_run", type=click.Choice(["dry_run", "commit"]))
+@click.option("--repair/--no-repair", default=False, help="make_valid and snap slivers, reporting each fix")
+@click.option("--crs", default=None, help="CRS of the file when it declares none, e.g. EPSG:4547")
+@click.option("--gcj02/--no-gcj02", default=False, help="the file is in GCJ-02: convert to WGS84")
+@click.option("--code-field", default=None)
+@click.option("--name-field", default=None)
+@click.option("--tolerance-m", default=None, help="sliver width in metres snapped by --repair (default 2)")
+@click.option("--category-code", default=None, help="incident category when the table has no category column")
+@click.option("--user", "username", default="admin", help="the admin account the import is made as")
+def import_command(path, level, parent_code, mode, repair, crs, gcj02, code_field, name_field, tolerance_m,
+                   category_code, username):
+    """Import boundaries (GeoJSON, zipped Shapefile, KML) or incidents (CSV, Excel) from PATH.
+
+    Prints the JSON report; exits 1 when anything is refused (nothing written)."""
+    import json
+    from pathlib import Path
+
+    from .errors import DomainError
+    from .services import imports
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.BadParameter(f"no user {username!r}", param_hint="--user")
+    form = {"level": level, "parent_code": parent_code, "mode": mode, "repair": int(repair), "crs": crs,
+            "gcj02": int(gcj02), "code_field": code_field, "name_field": name_field, "tolerance_m": tolerance_m,
+            "category_code": category_code}
+    try:
+        options = imports.parse_options(form, current_app.config["IMPORT_EXTENT"])
+        report = imports.import_file(user, Path(path).read_bytes(), Path(path).name, options)
+    except DomainError as err:
+        raise click.ClickException(err.message) from None
+    click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+    if report["refused"]:
+        raise SystemExit(1)
+
 
 def init_app(app: Flask) -> None:
     """Register the ``gridapp`` command group."""

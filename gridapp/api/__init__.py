@@ -99,3 +99,6 @@ def init_app(app: Flask) -> None:
     """Register the API blueprint (CSRF-exempt: writes need a bearer token, not a cookie)."""
     csrf.exempt(bp)
     app.register_blueprint(bp)
+
+
+from . import boundaries  # noqa: E402,F401

@@ -20,3 +20,29 @@ def force_2d_multipolygon(geom: BaseGeometry) -> MultiPolygon:
     if not parts:
         raise ValueError(f"expected polygons, got {geom.geom_type}")
     return MultiPolygon(parts)
+
+
+def round_coverage(geoms, decimals: int = 6, snap_deg: float = 1e-9):
+    """Round lon/lat polygons to ``decimals`` decimals without opening gaps or overlaps between
+    neighbours; returns an array of geometries with counter-clockwise outer rings (RFC 7946 §3.1.6).
+
+    A vertex of one polygon lying on a neighbour's edge (a T-junction) would round to a point off
+    that edge; so every polygon first receives the neighbours' vertices lying within ``snap_deg``
+    of its edges (GEOS snapping), then all coordinates are rounded on the same grid
+    (``set_precision``, which keeps each polygon valid). Shared edges then stay identical.
+    Every result is a MultiPolygon (ValueError if rounding leaves one without area).
+    """
+    import numpy as np
+
+    arr = np.array(list(geoms), dtype=object)
+    if len(arr) == 0:
+        return arr
+    tree = shapely.STRtree(arr)
+    noded = arr.copy()
+    for i, geom in enumerate(arr):
+        near = [j for j in tree.query(geom, predicate="intersects") if j != i]
+        if near:
+            ref = shapely.multipoints(shapely.get_coordinates(arr[near]))
+            noded[i] = shapely.snap(geom, ref, snap_deg)
+    rounded = shapely.orient_polygons(shapely.set_precision(noded, 10.0 ** -decimals), exterior_cw=False)
+    return np.array([force_2d_multipolygon(g) for g in rounded], dtype=object)

@@ -80,3 +80,15 @@ def render_parts(m: folium.Map) -> dict:
     root.render()
     return {"js": [url for _name, url in m.default_js], "css": [url for _name, url in m.default_css],
             "html": root.html.render(), "script": root.script.render()}
+
+
+class CoverageProblems(_JsonConfigElement):
+    """The coverage check layer: gaps, overlaps, grids outside their community and ungridded
+    communities, fetched from ``config["url"]`` (GET /api/v1/coverage-check) and drawn in the page
+    (static/js/coverage_check.js). ``config``: {"url", "labels": {...translated strings...}}."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+gridappCoverageCheck({{ this._parent.get_name() }}, {{ this.config|tojson }});
+{% endmacro %}
+""")

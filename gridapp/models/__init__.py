@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate. Geometry is SRID 4326 (lon/lat)."""
 from .areas import AdminArea
+from .boundaries import GridEdit, GridLineage
 from .cases import Incident, IncidentCategory, IncidentStatus
 from .grids import Grid
 from .users import ApiToken, GridAssignment, Role, User, UserSession
@@ -7,4 +8,5 @@ from .users import ApiToken, GridAssignment, Role, User, UserSession
 __all__ = [
     "AdminArea", "Grid", "Incident", "IncidentCategory",
     "IncidentStatus", "User", "Role", "GridAssignment", "ApiToken", "UserSession",
+    "GridEdit", "GridLineage",
 ]

@@ -179,3 +179,6 @@ def healthz():
 def init_app(app: Flask) -> None:
     """Register the HTML blueprint."""
     app.register_blueprint(bp)
+
+
+from . import boundaries  # noqa: E402,F401

@@ -1,7 +1,9 @@
 """WTForms forms (Flask-WTF: every form carries a csrf_token)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DecimalField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange
 
 
@@ -24,3 +26,23 @@ class IncidentForm(FlaskForm):
     description = TextAreaField(_l("事件描述"), validators=[DataRequired(), Length(max=2000)])
     lon = DecimalField(_l("经度"), places=6, validators=[DataRequired(), NumberRange(-180, 180)])
     lat = DecimalField(_l("纬度"), places=6, validators=[DataRequired(), NumberRange(-90, 90)])
+
+
+class ImportForm(FlaskForm):
+    """Upload a boundary file or an incident table (admin): the options of POST /api/v1/imports."""
+
+    file = FileField(_l("文件（GeoJSON、Shapefile 压缩包、KML、CSV、Excel）"), validators=[FileRequired()])
+    level = SelectField(_l("层级"), choices=[
+        SelectChoice("district", _l("区/县")), SelectChoice("township", _l("街道/镇")),
+        SelectChoice("community", _l("社区/村")), SelectChoice("grid", _l("网格")),
+        SelectChoice("incident", _l("事件（批量）"))])
+    parent_code = StringField(_l("上级代码"), validators=[Length(max=15)])
+    mode = SelectField(_l("方式"), choices=[SelectChoice("dry_run", _l("试运行（不写入）")),
+                                            SelectChoice("commit", _l("正式导入"))])
+    repair = BooleanField(_l("自动修复（make_valid、吸附细缝）"))
+    tolerance_m = StringField(_l("细缝宽度阈值（米）"), default="2")
+    crs = StringField(_l("坐标系（文件未声明时，如 EPSG:4547）"), validators=[Length(max=64)])
+    gcj02 = BooleanField(_l("文件为 GCJ-02 坐标（转换为 WGS84）"))
+    code_field = StringField(_l("代码字段"), validators=[Length(max=64)])
+    name_field = StringField(_l("名称字段"), validators=[Length(max=64)])
+    category_code = StringField(_l("事件类别代码（表中无类别列时）"), validators=[Length(max=8)])

@@ -1,0 +1,403 @@
+"""Reading boundary files and point tables (pure: bytes in, shapely geometries out; no Flask, no DB).
+
+Formats (:func:`read_features`): GeoJSON (RFC 7946 and the older form with a ``crs`` member; UTF-8
+with or without a byte-order mark; Z values dropped), zipped ESRI Shapefile (with or without a
+``.cpg``; attribute text without ``.cpg`` is decoded as UTF-8 when it is valid UTF-8, else as
+GB18030, the superset of GBK), and KML (always WGS84 by the KML 2.2 standard, OGC 07-147r2).
+Point tables (:func:`read_table`): CSV (UTF-8 with or without BOM, else GB18030) and Excel .xlsx.
+
+CRS rules (:func:`to_wgs84`): a declared CRS is honoured — EPSG:4490 (CGCS2000) is taken as
+EPSG:4326 (they differ by centimetres), other systems are reprojected with pyproj; coordinates
+outside ±180/±90 with no declared CRS are plainly metres and refused; every feature must lie inside
+the configured extent (default :data:`CHINA_EXTENT`); ``gcj02=True`` converts GCJ-02 ("Mars")
+coordinates to WGS84 (:func:`gcj02_to_wgs84`). Output geometry is always 2D, lon/lat, SRID 4326.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyproj
+import shapely
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+#: China's extent (min_lon, min_lat, max_lon, max_lat), degrees: 73.5°E–135.1°E, 3.8°N–53.6°N
+#: (mainland and the South China Sea islands), the bounds used by GB/T 2260 maps.
+CHINA_EXTENT = (73.4, 3.8, 135.1, 53.6)
+
+#: CRSs taken as WGS84 lon/lat as they are: EPSG:4326, CRS84 and EPSG:4490 (CGCS2000, which agrees
+#: with WGS84 to a few centimetres — 国家测绘地理信息局 2008 announcement on CGCS2000).
+WGS84_ALIASES = {"EPSG:4326", "EPSG:4490", "OGC:CRS84", "CRS84", "EPSG:4979", "EPSG:4480"}
+
+
+class ReadError(ValueError):
+    """The file as a whole cannot be read (not a known format, corrupt, no layer...)."""
+
+
+@dataclass
+class RawFeature:
+    """One feature as read: its 0-based ``index`` in the file, its attributes, and its geometry
+    (2D, lon/lat SRID 4326) or None with ``error`` saying why (null geometry, metres without a CRS,
+    outside the extent...)."""
+
+    index: int
+    properties: dict
+    geometry: BaseGeometry | None
+    error: str | None = None
+
+
+@dataclass
+class ReadResult:
+    """Features of a file with the CRS they were declared in (None when nothing was declared)."""
+
+    features: list[RawFeature]
+    declared_crs: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- CRS
+def crs_name(crs: str | dict | None) -> str | None:
+    """The CRS of a GeoJSON ``crs`` member, a WKT/EPSG string or a pyproj input as "AUTH:CODE"
+    when it has one, else its WKT; None when ``crs`` is empty. Raises ReadError if unknown."""
+    if not crs:
+        return None
+    if isinstance(crs, dict):  # GeoJSON 2008: {"type": "name", "properties": {"name": ...}}
+        crs = (crs.get("properties") or {}).get("name") or ""
+        if not crs:
+            return None
+    try:
+        parsed = pyproj.CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError as err:
+        raise ReadError(f"unknown coordinate reference system {crs!r}") from err
+    auth = parsed.to_authority(min_confidence=90)
+    return f"{auth[0]}:{auth[1]}" if auth else parsed.to_wkt()
+
+
+def _transformer(crs: str) -> pyproj.Transformer | None:
+    if crs.upper() in WGS84_ALIASES:
+        return None
+    return pyproj.Transformer.from_crs(pyproj.CRS.from_user_input(crs), "EPSG:4326", always_xy=True)
+
+
+def _out_of_degrees(geom: BaseGeometry) -> bool:
+    minx, miny, maxx, maxy = geom.bounds
+    return min(minx, maxx) < -180 or max(minx, maxx) > 180 or min(miny, maxy) < -90 or max(miny, maxy) > 90
+
+
+def _outside_extent(geom: BaseGeometry, extent) -> bool:
+    minx, miny, maxx, maxy = geom.bounds
+    return minx < extent[0] or miny < extent[1] or maxx > extent[2] or maxy > extent[3]
+
+
+def to_wgs84(features: list[RawFeature], declared_crs: str | None, *, gcj02: bool = False,
+             extent: tuple[float, float, float, float] = CHINA_EXTENT) -> list[RawFeature]:
+    """Bring features to 2D lon/lat WGS84 in place and flag those that cannot be.
+
+    ``declared_crs``: "EPSG:xxxx" or WKT, None when nothing was declared. A feature whose
+    coordinates are outside ±180/±90 with no declared CRS gets the error "plainly metres"; one
+    outside ``extent`` (min_lon, min_lat, max_lon, max_lat in degrees) gets "outside the configured
+    extent". ``gcj02``: the input is GCJ-02 (after any reprojection) and is converted to WGS84.
+    Returns ``features``.
+    """
+    transformer = _transformer(declared_crs) if declared_crs else None
+    for f in features:
+        if f.geometry is None or f.error:
+            continue
+        geom = shapely.force_2d(f.geometry)
+        if transformer is not None:
+            geom = shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+        elif _out_of_degrees(geom):
+            x, y = geom.bounds[:2]
+            f.geometry, f.error = None, (
+                f"coordinates ({x:.1f}, {y:.1f}) are plainly metres, not degrees, and no CRS is declared: "
+                "declare the file's CRS (crs=EPSG:xxxx, e.g. EPSG:4547 CGCS2000 / 3-degree Gauss-Kruger CM 114E)")
+            continue
+        if gcj02:
+            geom = shapely.transform(geom, gcj02_to_wgs84_xy)
+        if not np.isfinite(shapely.get_coordinates(geom)).all():
+            f.geometry, f.error = None, "coordinates could not be transformed to WGS84 (non-finite result)"
+            continue
+        if _outside_extent(geom, extent):
+            b = ", ".join(f"{v:.4f}" for v in geom.bounds)
+            e = ", ".join(f"{v:g}" for v in extent)
+            f.geometry, f.error = None, (
+                f"outside the configured extent ({e}): the feature spans ({b}); check the CRS or the "
+                "setting GRIDAPP_IMPORT_EXTENT")
+            continue
+        f.geometry = geom
+    return features
+
+
+# --------------------------------------------------------------------------- GCJ-02
+_A, _EE = 6378245.0, 0.00669342162296594323  # Krasovsky 1940 ellipsoid used by GCJ-02
+
+
+def _out_of_china(lon, lat):
+    return (lon < 72.004) | (lon > 137.8347) | (lat < 0.8293) | (lat > 55.8271)
+
+
+def _delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = lon - 105.0, lat - 35.0
+    dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
+            + (20.0 * np.sin(6.0 * x * math.pi) + 20.0 * np.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+            + (20.0 * np.sin(y * math.pi) + 40.0 * np.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+            + (160.0 * np.sin(y / 12.0 * math.pi) + 320 * np.sin(y * math.pi / 30.0)) * 2.0 / 3.0)
+    dlon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
+            + (20.0 * np.sin(6.0 * x * math.pi) + 20.0 * np.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+            + (20.0 * np.sin(x * math.pi) + 40.0 * np.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+            + (150.0 * np.sin(x / 12.0 * math.pi) + 300.0 * np.sin(x / 30.0 * math.pi)) * 2.0 / 3.0)
+    rad = lat / 180.0 * math.pi
+    magic = 1 - _EE * np.sin(rad) ** 2
+    sqrt_magic = np.sqrt(magic)
+    dlat = (dlat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrt_magic) * math.pi)
+    dlon = (dlon * 180.0) / (_A / sqrt_magic * np.cos(rad) * math.pi)
+    outside = _out_of_china(lon, lat)
+    return np.where(outside, 0.0, dlon), np.where(outside, 0.0, dlat)
+
+
+def wgs84_to_gcj02_xy(xy: np.ndarray) -> np.ndarray:
+    """(N, 2) WGS84 lon/lat → GCJ-02 lon/lat (the published GCJ-02 obfuscation formula; identity
+    outside China's rough bounds)."""
+    xy = np.asarray(xy, dtype=float)
+    dlon, dlat = _delta(xy[:, 0], xy[:, 1])
+    return np.column_stack([xy[:, 0] + dlon, xy[:, 1] + dlat])
+
+
+def gcj02_to_wgs84_xy(xy: np.ndarray, iterations: int = 8) -> np.ndarray:
+    """(N, 2) GCJ-02 lon/lat → WGS84 lon/lat by fixed-point inversion of :func:`wgs84_to_gcj02_xy`
+    (converges to < 1e-9° ≈ 0.1 mm in a few steps; the offset itself is ~100–700 m)."""
+    target = np.asarray(xy, dtype=float)
+    guess = target.copy()
+    for _ in range(iterations):
+        guess = guess - (wgs84_to_gcj02_xy(guess) - target)
+    return guess
+
+
+def gcj02_to_wgs84(geom: BaseGeometry) -> BaseGeometry:
+    """A GCJ-02 geometry converted to WGS84 (vertices only)."""
+    return shapely.transform(geom, gcj02_to_wgs84_xy)
+
+
+# --------------------------------------------------------------------------- formats
+def sniff_format(filename: str, data: bytes) -> str:
+    """"geojson", "shapefile" (a .zip), "kml", "csv" or "xlsx" from the name, then the content.
+    Raises ReadError when neither tells."""
+    name = (filename or "").lower()
+    for ext, fmt in ((".geojson", "geojson"), (".json", "geojson"), (".zip", "shapefile"),
+                     (".kml", "kml"), (".csv", "csv"), (".xlsx", "xlsx")):
+        if name.endswith(ext):
+            return fmt
+    head = data[:512].lstrip(b"\xef\xbb\xbf").lstrip()
+    if data[:2] == b"PK":
+        return "xlsx" if b"[Content_Types].xml" in data[:2000] else "shapefile"
+    if head.startswith(b"{"):
+        return "geojson"
+    if head.startswith(b"<") and b"kml" in data[:2000].lower():
+        return "kml"
+    raise ReadError(f"unknown file format {filename!r}: expected .geojson, a zipped Shapefile (.zip), "
+                    ".kml, .csv or .xlsx")
+
+
+def decode_text(data: bytes) -> str:
+    """Text of a file: UTF-8 (a byte-order mark is dropped), else GB18030 (superset of GBK/GB2312).
+    Raises ReadError if neither decodes."""
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise ReadError("the file is neither UTF-8 nor GBK/GB18030 text")
+
+
+def _geom_or_error(index: int, props: dict, geometry) -> RawFeature:
+    if geometry is None:
+        return RawFeature(index, props, None, "null geometry")
+    try:
+        geom = shape(geometry) if isinstance(geometry, dict) else geometry
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as err:
+        return RawFeature(index, props, None, f"malformed geometry: {err}")
+    if geom.is_empty:
+        return RawFeature(index, props, None, "empty geometry")
+    return RawFeature(index, props, shapely.force_2d(geom))
+
+
+def read_geojson(data: bytes) -> ReadResult:
+    """Features of a GeoJSON FeatureCollection, Feature or bare geometry (RFC 7946, or GeoJSON 2008
+    with a ``crs`` member). Raises ReadError for invalid JSON or a non-GeoJSON object."""
+    try:
+        obj = json.loads(decode_text(data))
+    except json.JSONDecodeError as err:
+        raise ReadError(f"invalid JSON: {err}") from err
+    if not isinstance(obj, dict) or "type" not in obj:
+        raise ReadError("not a GeoJSON object (no \"type\" member)")
+    declared = crs_name(obj.get("crs"))
+    if obj["type"] == "FeatureCollection":
+        raw = obj.get("features")
+        if not isinstance(raw, list):
+            raise ReadError("FeatureCollection without a \"features\" list")
+    elif obj["type"] == "Feature":
+        raw = [obj]
+    else:
+        raw = [{"type": "Feature", "properties": {}, "geometry": obj}]
+    features = []
+    for i, f in enumerate(raw):
+        if not isinstance(f, dict):
+            features.append(RawFeature(i, {}, None, "not a GeoJSON Feature"))
+            continue
+        features.append(_geom_or_error(i, dict(f.get("properties") or {}), f.get("geometry")))
+    return ReadResult(features, declared)
+
+
+def _ogr_features(path: str, encoding: str | None, layer=None) -> tuple[list[RawFeature], str | None]:
+    import pyogrio.raw
+
+    meta, _fids, geoms, field_data = pyogrio.raw.read(path, layer=layer, encoding=encoding)
+    names = list(meta["fields"])
+    features = []
+    for i, wkb in enumerate(geoms):
+        props = {n: _plain(field_data[j][i]) for j, n in enumerate(names)}
+        features.append(_geom_or_error(i, props, None if wkb is None else shapely.from_wkb(wkb)))
+    return features, meta.get("crs")
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _shapefile_encoding(dbf: bytes) -> str:
+    """UTF-8 when the .dbf's bytes decode as UTF-8, else GB18030 (GBK is common in China)."""
+    try:
+        dbf.decode("utf-8")
+        return "UTF-8"
+    except UnicodeDecodeError:
+        return "GB18030"
+
+
+def read_shapefile_zip(data: bytes) -> ReadResult:
+    """Features of the one Shapefile in a .zip (CRS from its .prj; text encoding from its .cpg,
+    else detected). Raises ReadError for a bad zip, no or several .shp, or a missing .dbf/.shx."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as err:
+        raise ReadError("not a valid .zip file") from err
+    names = [n for n in archive.namelist() if not n.endswith("/") and "__MACOSX" not in n]
+    shps = [n for n in names if n.lower().endswith(".shp")]
+    if len(shps) != 1:
+        raise ReadError(f"the .zip must hold exactly one .shp, found {len(shps)}")
+    stem = shps[0][:-4]
+    parts = {n[len(stem):].lower(): n for n in names if n.startswith(stem) and len(n) == len(stem) + 4}
+    missing = [ext for ext in (".dbf", ".shx") if ext not in parts]
+    if missing:
+        raise ReadError(f"the Shapefile lacks its {', '.join(missing)} file")
+    notes = []
+    with tempfile.TemporaryDirectory(prefix="gridapp-shp") as tmp:
+        for ext, name in parts.items():
+            with open(os.path.join(tmp, "layer" + ext), "wb") as fh:
+                fh.write(archive.read(name))
+        encoding = None
+        if ".cpg" not in parts:
+            encoding = _shapefile_encoding(archive.read(parts[".dbf"]))
+            notes.append(f"no .cpg: attribute text read as {encoding}")
+        features, crs = _ogr_features(os.path.join(tmp, "layer.shp"), encoding)
+    return ReadResult(features, crs_name(crs) if crs else None, notes)
+
+
+def read_kml(data: bytes) -> ReadResult:
+    """Features of every layer (Folder) of a KML file, numbered in file order; WGS84 by definition.
+    Raises ReadError when GDAL cannot read it."""
+    import pyogrio
+
+    with tempfile.TemporaryDirectory(prefix="gridapp-kml") as tmp:
+        path = os.path.join(tmp, "input.kml")
+        with open(path, "wb") as fh:
+            fh.write(data)
+        try:
+            layers = [row[0] for row in pyogrio.list_layers(path)]
+            features: list[RawFeature] = []
+            for layer in layers:
+                part, _crs = _ogr_features(path, None, layer)
+                for f in part:
+                    f.index = len(features)
+                    features.append(f)
+        except Exception as err:  # pyogrio raises its own DataSourceError and friends
+            raise ReadError(f"cannot read the KML file: {err}") from err
+    return ReadResult(features, "EPSG:4326")
+
+
+def read_features(data: bytes, filename: str, *, crs: str | None = None, gcj02: bool = False,
+                  extent: tuple[float, float, float, float] = CHINA_EXTENT) -> ReadResult:
+    """Read a boundary file into 2D lon/lat (SRID 4326) features.
+
+    ``crs``: overrides whatever the file declares ("EPSG:4547", WKT...). ``gcj02``: the file is in
+    GCJ-02 and is converted to WGS84. ``extent``: features outside it are flagged (see
+    :func:`to_wgs84`). Per-feature problems are reported on the features (``error``); a file that
+    cannot be read at all raises ReadError.
+    """
+    fmt = sniff_format(filename, data)
+    readers = {"geojson": read_geojson, "shapefile": read_shapefile_zip, "kml": read_kml}
+    if fmt not in readers:
+        raise ReadError(f"a {fmt} file holds no boundaries: use GeoJSON, a zipped Shapefile or KML")
+    result = readers[fmt](data)
+    declared = crs_name(crs) if crs else result.declared_crs
+    result.declared_crs = declared
+    to_wgs84(result.features, declared, gcj02=gcj02, extent=extent)
+    return result
+
+
+# --------------------------------------------------------------------------- point tables
+#: header names of the coordinate columns, matched case-insensitively after stripping spaces.
+LON_HEADERS = ("lon", "lng", "longitude", "经度", "x")
+LAT_HEADERS = ("lat", "latitude", "纬度", "y")
+
+
+def read_table(data: bytes, filename: str) -> tuple[list[str], list[list]]:
+    """Header and rows of a CSV (UTF-8 ± BOM, else GB18030) or .xlsx (first sheet) file.
+    Raises ReadError for another format or an empty file."""
+    fmt = sniff_format(filename, data)
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(decode_text(data))))
+    elif fmt == "xlsx":
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as err:  # openpyxl raises several unrelated types for corrupt files
+            raise ReadError(f"cannot read the Excel file: {err}") from err
+        rows = [["" if v is None else v for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
+    else:
+        raise ReadError(f"incidents are imported from .csv or .xlsx, not {fmt}")
+    rows = [r for r in rows if any(str(v).strip() for v in r)]
+    if not rows:
+        raise ReadError("the table is empty")
+    return [str(h).strip() for h in rows[0]], rows[1:]
+
+
+def find_column(header: list[str], candidates: tuple[str, ...]) -> int | None:
+    """Index of the first header equal (case-insensitive) to one of ``candidates``, else None."""
+    lowered = [h.strip().lower() for h in header]
+    for name in candidates:
+        if name.lower() in lowered:
+            return lowered.index(name.lower())
+    return None
+
+
+def coordinate_columns(header: list[str]) -> tuple[int, int]:
+    """(lon index, lat index) found by header in any order: lon/lat, lng, longitude/latitude,
+    经度/纬度, x/y. Raises ReadError naming the headers when either is missing."""
+    lon, lat = find_column(header, LON_HEADERS), find_column(header, LAT_HEADERS)
+    if lon is None or lat is None:
+        raise ReadError(f"no coordinate columns in the header {header}: expected lon/lat, "
+                        "longitude/latitude, 经度/纬度 or x/y")
+    return lon, lat
