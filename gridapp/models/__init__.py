@@ -2,9 +2,25 @@
 from .areas import AdminArea
 from .cases import Incident, IncidentCategory, IncidentStatus
 from .grids import Grid
+from .org import (
+                  AuditEntry,
+                  CommitteeSeat,
+                  CommunityPartyOrg,
+                  GridPartyGroup,
+                  GridWorker,
+                  GroupGrid,
+                  GroupPartner,
+                  PartyMember,
+                  PiiView,
+                  StarRating,
+                  StationedUnit,
+                  WorkerGrid,
+)
 from .users import ApiToken, GridAssignment, Role, User
 
 __all__ = [
     "AdminArea", "Grid", "Incident", "IncidentCategory",
     "IncidentStatus", "User", "Role", "GridAssignment", "ApiToken",
+    "AuditEntry", "CommitteeSeat", "CommunityPartyOrg", "GridPartyGroup", "GridWorker", "GroupGrid",
+    "GroupPartner", "PartyMember", "PiiView", "StarRating", "StationedUnit", "WorkerGrid",
 ]
