@@ -91,3 +91,6 @@ def init_app(app: Flask) -> None:
     """Register the API blueprint (CSRF-exempt: writes need a bearer token, not a cookie)."""
     csrf.exempt(bp)
     app.register_blueprint(bp)
+
+
+from . import org  # noqa: E402,F401
