@@ -136,6 +136,8 @@ def coverage(user: User, level: str, code: str | None) -> dict:
                          value=repr(level)), code="invalid_level")
     if level == "grid":
         return _grid_coverage(user, code)
+    if code is None and level == "district" and user.role == "admin":
+        code = db.session.scalar(select(func.min(AdminArea.code)).where(AdminArea.level == "district"))
     area = require_area(user, code or user.scope_code, level)
     if level == "district":
         communities = select(AdminArea.code).where(AdminArea.district_code == area.code,
