@@ -103,6 +103,9 @@ def load_demo_roster(district_code: str, log: Callable[[str], None] = print) -> 
     no_group = set(by_size[:GRIDS_WITHOUT_GROUP])
     no_worker = set(by_size[GRIDS_WITHOUT_GROUP:GRIDS_WITHOUT_GROUP + GRIDS_WITHOUT_WORKER])
     group_counts = allocate(GROUPS_SINGLE + GROUPS_JOINT, [s - (i in no_group) for i, s in enumerate(sizes)])
+    while 0 in group_counts:  # every community gets a group: take one from the community with the most
+        group_counts[group_counts.index(max(group_counts))] -= 1
+        group_counts[group_counts.index(0)] = 1
     unit_counts = allocate(STATIONED_UNITS, [1] * len(communities))
     member_counts = allocate(MEMBERS, [1] * (GROUPS_SINGLE + GROUPS_JOINT))
     login = db.session.scalar(select(User).where(User.username == "worker"))

@@ -603,3 +603,42 @@ def workers_view(user: User, community_code: str | None, grid_code: str | None, 
     rows = [worker_dict(user, w, reveal, channel) for w in list_workers(user, community_code, grid_code)]
     _commit()
     return rows
+
+
+def community_tree(user: User, community_code: str) -> dict:
+    """The three levels of a community for its page: {area, org, org_stars, groups: [{group,
+    stars, members}], unplaced (members without a group), workers, units (with seats), grids
+    (codes and names)}. 403 outside scope, 404 unknown community."""
+    area = require_community(user, community_code)
+    org = db.session.scalar(select(CommunityPartyOrg).where(CommunityPartyOrg.community_code == area.code))
+    groups = list_groups(user, area.code)
+    stars = latest_stars([g.id for g in groups])
+    members = list_members(user, area.code)
+    org_stars = db.session.scalar(select(StarRating.stars).where(StarRating.community_org_id == org.id)
+                                  .order_by(StarRating.rated_on.desc(), StarRating.id.desc()).limit(1)) if org else None
+    return {"area": area, "org": org, "org_stars": org_stars,
+            "groups": [{"group": g, "stars": stars.get(g.id), "members": [m for m in members if m.group_id == g.id]}
+                       for g in groups],
+            "unplaced": [m for m in members if m.group_id is None],
+            "workers": list_workers(user, area.code),
+            "units": list(db.session.scalars(select(StationedUnit).where(StationedUnit.community_code == area.code)
+                                             .order_by(StationedUnit.id))),
+            "grids": db.session.execute(select(Grid.code, Grid.name).where(Grid.community_code == area.code)
+                                        .order_by(Grid.code)).all()}
+
+
+def grid_page(user: User, grid_code: str) -> dict:
+    """A grid for its page: {grid, group (live or None), stars, members, workers, groups (the
+    community's live groups, for moving members)}. 403 outside scope, 404 unknown grid."""
+    grid = db.session.get(Grid, grid_code)
+    if grid is None:
+        raise NotFound(_("没有编码为 %(code)s 的网格", code=grid_code), code="unknown_grid")
+    require_community(user, grid.community_code)
+    link = db.session.get(GroupGrid, grid.code)
+    group = link.group if link else None
+    return {"grid": grid, "group": group, "stars": latest_stars([group.id]).get(group.id) if group else None,
+            "members": list_members(user, grid.community_code, grid.code),
+            "workers": list_workers(user, grid.community_code, grid.code),
+            "groups": list_groups(user, grid.community_code),
+            "grids": db.session.execute(select(Grid.code, Grid.name).where(Grid.community_code == grid.community_code)
+                                        .order_by(Grid.code)).all()}
