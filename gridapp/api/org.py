@@ -138,3 +138,12 @@ def add_rating():
     rating = org.rate(api_user(), _json_body())
     return _done({"id": rating.id, "stars": rating.stars, "rated_on": rating.rated_on.isoformat(),
                   "group_id": rating.group_id, "community_code": rating.community_code}, 201)
+
+
+@bp.post("/stationed-units")
+def add_stationed_unit():
+    """Add a stationed unit (驻区单位): JSON {community_code, name, unit_type, seat_person,
+    seat_title, seat_start_on} → 201 {id, community_code, name, seats}."""
+    unit = org.add_stationed_unit(api_user(), _json_body())
+    return _done({"id": unit.id, "community_code": unit.community_code, "name": unit.name,
+                  "seats": [s.person_name for s in unit.seats]}, 201)

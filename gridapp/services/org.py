@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, false, select, update
 
 from ..errors import BadInput, Conflict, Forbidden, NotFound
 from ..extensions import db
@@ -89,7 +89,7 @@ def community_filter(user: User, col):
         return col.in_(select(AdminArea.code).where(AdminArea.parent_code == user.scope_code))
     if user.role == "secretary":
         return col == user.scope_code
-    return col.is_(None) & col.isnot(None)  # workers: nothing
+    return false()  # grid workers: nothing
 
 
 def _get(user: User, model, obj_id, label: str):
@@ -149,6 +149,14 @@ def _date(data: dict, field: str, *, required: bool = False) -> date | None:
         return date.fromisoformat(str(value))
     except ValueError:
         raise BadInput(_("字段 %(field)s 应为日期 YYYY-MM-DD", field=field), code="invalid_field",
+                       details={"field": field}) from None
+
+
+def _int(data: dict, field: str) -> int:
+    try:
+        return int(data.get(field))
+    except (TypeError, ValueError):
+        raise BadInput(_("字段 %(field)s 应为整数", field=field), code="invalid_field",
                        details={"field": field}) from None
 
 
@@ -322,10 +330,7 @@ def _placement(community: str, data: dict, member: PartyMember | None = None) ->
     if group_id in ("", None):
         group_id = None
     else:
-        try:
-            group_id = int(group_id)
-        except (TypeError, ValueError):
-            raise BadInput(_("字段 group_id 应为整数"), code="invalid_field", details={"field": "group_id"}) from None
+        group_id = _int({"group_id": group_id}, "group_id")
         group = db.session.get(GridPartyGroup, group_id)
         if group is None or group.community_code != community or group.dissolved_at is not None:
             raise BadInput(_("党小组 %(id)s 不是本社区的现有党小组", id=group_id), code="invalid_field",
@@ -562,7 +567,7 @@ def rate(user: User, data: dict) -> StarRating:
     rating = StarRating(stars=stars, rated_on=_date(data, "rated_on") or datetime.now(UTC).date(),
                         note=_text(data, "note", required=False, max_len=500), rated_by=user.id)
     if data.get("group_id") not in (None, ""):
-        group = _live_group(user, int(data["group_id"]))
+        group = _live_group(user, _int(data, "group_id"))
         rating.group_id, rating.community_code = group.id, group.community_code
     else:
         org = ensure_community_org(user, data.get("community_code"))

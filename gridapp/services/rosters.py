@@ -26,7 +26,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 
-from ..errors import BadInput, DomainError
+from ..errors import BadInput
 from ..extensions import db
 from ..models import CommitteeSeat, Grid, GridWorker, PartyMember, StationedUnit, User, WorkerGrid
 from . import org, pii
@@ -72,9 +72,8 @@ def read_table(filename: str, content: bytes) -> list[list[str]]:
             rows = [[_cell(v) for v in row] for row in csv.reader(io.StringIO(content.decode("utf-8-sig")))]
         else:
             raise BadInput(_("请上传 .xlsx 或 .csv 文件"), code="bad_file")
-    except (InvalidFileException, zipfile.BadZipFile, UnicodeDecodeError, csv.Error, KeyError, OSError, ValueError) as err:
-        if isinstance(err, DomainError):
-            raise
+    except (InvalidFileException, zipfile.BadZipFile, UnicodeDecodeError, csv.Error, KeyError, OSError,
+            ValueError) as err:
         raise BadInput(_("文件无法读取：%(reason)s", reason=type(err).__name__), code="bad_file") from None
     rows = [r for r in rows if any(r)]
     if len(rows) > MAX_ROWS + 1:

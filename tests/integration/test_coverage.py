@@ -206,3 +206,16 @@ def test_worker_assignment_keeps_login_scope(client, bearer, fixture_district, m
     assert worker_grid_codes(login) == {A1}
     # a grid worker has no access to the organisation
     assert client.get(f"/api/v1/coverage?level=community&code={A}", headers=bearer(login.username)).status_code == 403
+
+
+def test_bad_ids_and_stationed_unit_api(client, bearer, fixture_district):
+    headers = bearer(fixture_district["sec_a"].username)
+    assert client.post("/api/v1/ratings", headers=headers, json={"group_id": "abc", "stars": 3}).status_code == 400
+    assert client.patch("/api/v1/party-members/999999", headers=headers, json={}).status_code == 404
+    unit = client.post("/api/v1/stationed-units", headers=headers, json={
+        "community_code": A, "name": "测试单位四", "seat_person": "王某"})
+    assert unit.status_code == 201 and unit.get_json()["seats"] == ["王某"]
+    figures = client.get(f"/api/v1/coverage?level=community&code={A}", headers=headers).get_json()["figures"]
+    assert (figures["stationed_units"], figures["committee_seats"]) == (3, 2)
+    assert client.post("/api/v1/stationed-units", headers=headers, json={"community_code": B, "name": "x"}
+                       ).status_code == 403
