@@ -66,10 +66,12 @@ def area_in_scope(user: User, area: AdminArea) -> bool:
 def require_area(user: User, code: str | None, level: str | None = None) -> AdminArea:
     """The area with this code, checked against the user's scope. NotFound (404) when unknown
     (or not at ``level``); Forbidden (403) outside the scope or for a grid worker."""
+    if user.role not in ORG_ROLES:
+        raise Forbidden(_("网格员无权查看或管理党组织"), code="outside_scope")
     area = db.session.get(AdminArea, code) if isinstance(code, str) else None
     if area is None or (level and area.level != level):
         raise NotFound(_("没有编码为 %(code)s 的区划", code=code), code="unknown_area")
-    if user.role not in ORG_ROLES or not area_in_scope(user, area):
+    if not area_in_scope(user, area):
         raise Forbidden(_("%(code)s 不在您的管辖范围内", code=code), code="outside_scope")
     return area
 

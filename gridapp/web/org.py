@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from ..errors import BadInput, DomainError
 from ..extensions import db
 from ..services import coverage, org, pii
-from . import bp
+from . import bp, safe_next
 
 LABELS = {
     "build_type": {"single": _l("单建"), "joint": _l("联建")},
@@ -37,7 +37,7 @@ def _org_context():
 
 
 def _form_data() -> dict:
-    data = {k: v.strip() for k, v in request.form.items() if k != "csrf_token"}
+    data = {k: v.strip() for k, v in request.form.items() if k not in ("csrf_token", "back")}
     codes = [c for c in request.form.getlist("grid_codes") if c]
     if codes:
         data["grid_codes"] = codes if len(codes) > 1 else codes[0]
@@ -107,8 +107,7 @@ def _community_url(code: str) -> str:
 @login_required
 def org_group_create(code: str):
     """Set up a group (fields name, build_type, grid_codes, partner_type, partner_name, stationed_unit_id)."""
-    return _act(lambda: org.create_group(current_user, {**_form_data(), "community_code": code}),
-                _community_url(code), _("党小组已成立。"))
+    return _in_community(code, org.create_group, _("党小组已成立。"))
 
 
 @bp.post("/org/groups/<int:group_id>/dissolve")
@@ -120,61 +119,63 @@ def org_group_dissolve(group_id: int):
                 _("党小组已撤销。"))
 
 
+def _back(default: str) -> str:
+    """The form's ``back`` path when it is a page of this section, else ``default``."""
+    back = safe_next(request.form.get("back"))
+    return back if back and back.startswith("/org/") else default
+
+
+def _in_community(code: str, action, done: str):
+    """Run ``action(user, form data + community_code)`` and go back (default: the community page)."""
+    return _act(lambda: action(current_user, {**_form_data(), "community_code": code}),
+                _back(_community_url(code)), done)
+
+
 @bp.post("/org/community/<code>/ratings")
 @login_required
 def org_rate(code: str):
     """Record a star rating of a group (group_id) or of the community organisation."""
-    return _act(lambda: org.rate(current_user, {**_form_data(), "community_code": code}),
-                request.form.get("back") if (request.form.get("back") or "").startswith("/org/") else
-                _community_url(code), _("评星结果已记录。"))
+    return _in_community(code, org.rate, _("评星结果已记录。"))
 
 
 @bp.post("/org/community/<code>/members")
 @login_required
 def org_member_add(code: str):
     """Add a member (name, kind, role, phone, id_number, home_unit, reported_on, group_id, grid_code)."""
-    back = request.form.get("back") or ""
-    return _act(lambda: org.add_member(current_user, {**_form_data(), "community_code": code}),
-                back if back.startswith("/org/") else _community_url(code), _("党员已添加。"))
-
-
-@bp.post("/org/members/<int:member_id>/move")
-@login_required
-def org_member_move(member_id: int):
-    """Move a member to a group/grid (group_id, grid_code)."""
-    data = _form_data()
-    back = data.pop("back", "")
-    data = {**data, "group_id": data.get("group_id") or None, "grid_code": data.get("grid_code") or None}
-    return _act(lambda: org.move_member(current_user, member_id, data),
-                back if back.startswith("/org/") else url_for("web.org_overview"), _("党员已调整。"))
-
-
-@bp.post("/org/members/<int:member_id>/remove")
-@login_required
-def org_member_remove(member_id: int):
-    """Remove a member from the roster."""
-    back = request.form.get("back") or ""
-    return _act(lambda: org.remove_member(current_user, member_id),
-                back if back.startswith("/org/") else url_for("web.org_overview"), _("党员已移出。"))
+    return _in_community(code, org.add_member, _("党员已添加。"))
 
 
 @bp.post("/org/community/<code>/workers")
 @login_required
 def org_worker_add(code: str):
     """Add a grid worker (name, kind, phone, id_number, grid_codes, primary_grid, username)."""
-    back = request.form.get("back") or ""
-    return _act(lambda: org.add_worker(current_user, {**_form_data(), "community_code": code}),
-                back if back.startswith("/org/") else _community_url(code), _("网格员已添加。"))
+    return _in_community(code, org.add_worker, _("网格员已添加。"))
+
+
+@bp.post("/org/members/<int:member_id>/move")
+@login_required
+def org_member_move(member_id: int):
+    """Move a member to a group/grid (group_id, grid_code; empty = none)."""
+    data = {**_form_data(), "group_id": request.form.get("group_id") or None,
+            "grid_code": request.form.get("grid_code") or None}
+    return _act(lambda: org.move_member(current_user, member_id, data), _back(url_for("web.org_overview")),
+                _("党员已调整。"))
+
+
+@bp.post("/org/members/<int:member_id>/remove")
+@login_required
+def org_member_remove(member_id: int):
+    """Remove a member from the roster."""
+    return _act(lambda: org.remove_member(current_user, member_id), _back(url_for("web.org_overview")),
+                _("党员已移出。"))
 
 
 @bp.post("/org/workers/<int:worker_id>/assign")
 @login_required
 def org_worker_assign(worker_id: int):
     """Replace a worker's grids (grid_codes, primary_grid)."""
-    data = _form_data()
-    back = data.pop("back", "")
-    return _act(lambda: org.assign_worker(current_user, worker_id, data),
-                back if back.startswith("/org/") else url_for("web.org_overview"), _("网格员的网格已调整。"))
+    return _act(lambda: org.assign_worker(current_user, worker_id, _form_data()),
+                _back(url_for("web.org_overview")), _("网格员的网格已调整。"))
 
 
 @bp.post("/org/reveal/<entity>/<int:obj_id>/<field>")
@@ -184,7 +185,7 @@ def org_reveal(entity: str, obj_id: int, field: str):
     if not ActionForm().validate_on_submit():
         raise BadInput(_("表单已过期，请重试。"), code="csrf")
     value = org.reveal(current_user, entity, obj_id, field)
-    return render_template("org_reveal.html", value=value, field=field, back=request.form.get("back") or "")
+    return render_template("org_reveal.html", value=value, field=field, back=_back(""))
 
 
 @bp.route("/org/community/<code>/export.xlsx")

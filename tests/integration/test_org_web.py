@@ -86,3 +86,10 @@ def test_township_cannot_reveal(client, login, csrf_of, tx):
     assert resp.status_code == 403 and member.phone not in resp.text
     overview = client.get("/org").text
     assert "红旗社区" in overview
+
+
+def test_grid_worker_has_no_organisation_pages(client, login):
+    login("worker")
+    assert client.get("/org").status_code == 403
+    assert client.get(f"/org/grid/{GRID}").status_code == 403
+    assert "党建网格" not in client.get("/").text
