@@ -94,6 +94,16 @@ def community_filter(user: User, col):
     return false()  # grid workers: nothing
 
 
+def readable(user: User, model, community_code: str | None = None):
+    """SELECT of the rows of ``model`` (with a community_code column) the user may read, optionally
+    of one community (which must be in scope: 403 otherwise)."""
+    query = select(model).where(community_filter(user, model.community_code))
+    if community_code:
+        require_community(user, community_code)
+        query = query.where(model.community_code == community_code)
+    return query
+
+
 def _get(user: User, model, obj_id, label: str):
     obj = db.session.get(model, obj_id) if isinstance(obj_id, int) and not isinstance(obj_id, bool) else None
     if obj is None:
@@ -310,10 +320,7 @@ def group_dict(group: GridPartyGroup) -> dict:
 
 def list_groups(user: User, community_code: str | None = None, live_only: bool = True) -> list[GridPartyGroup]:
     """Groups the user may read (optionally of one community, which must be in scope)."""
-    query = select(GridPartyGroup).where(community_filter(user, GridPartyGroup.community_code))
-    if community_code:
-        require_community(user, community_code)
-        query = query.where(GridPartyGroup.community_code == community_code)
+    query = readable(user, GridPartyGroup, community_code)
     if live_only:
         query = query.where(GridPartyGroup.dissolved_at.is_(None))
     return list(db.session.scalars(query.order_by(GridPartyGroup.community_code, GridPartyGroup.id)))
@@ -399,10 +406,7 @@ def remove_member(user: User, member_id: int) -> None:
 
 def list_members(user: User, community_code: str | None = None, grid_code: str | None = None) -> list[PartyMember]:
     """Members the user may read, optionally of one community or grid."""
-    query = select(PartyMember).where(community_filter(user, PartyMember.community_code))
-    if community_code:
-        require_community(user, community_code)
-        query = query.where(PartyMember.community_code == community_code)
+    query = readable(user, PartyMember, community_code)
     if grid_code:
         query = query.where(PartyMember.grid_code == grid_code)
     return list(db.session.scalars(query.order_by(PartyMember.id)))
@@ -520,10 +524,7 @@ def remove_worker(user: User, worker_id: int) -> None:
 
 def list_workers(user: User, community_code: str | None = None, grid_code: str | None = None) -> list[GridWorker]:
     """Workers the user may read, optionally of one community or grid."""
-    query = select(GridWorker).where(community_filter(user, GridWorker.community_code))
-    if community_code:
-        require_community(user, community_code)
-        query = query.where(GridWorker.community_code == community_code)
+    query = readable(user, GridWorker, community_code)
     if grid_code:
         query = query.where(GridWorker.id.in_(select(WorkerGrid.worker_id).where(WorkerGrid.grid_code == grid_code)))
     return list(db.session.scalars(query.order_by(GridWorker.id)))
