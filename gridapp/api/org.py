@@ -147,3 +147,11 @@ def add_stationed_unit():
     unit = org.add_stationed_unit(api_user(), _json_body())
     return _done({"id": unit.id, "community_code": unit.community_code, "name": unit.name,
                   "seats": [s.person_name for s in unit.seats]}, 201)
+
+
+@bp.get("/audit")
+def list_audit():
+    """The latest 50 audit rows of a community: ``?community_code=`` (required, in scope) →
+    [{id, at, user, action, entity, entity_id, community_code, detail}], newest first."""
+    user = api_user()
+    return jsonify([org.audit_dict(e) for e in org.audit_trail(user, request.args.get("community_code"))])

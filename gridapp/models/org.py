@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .users import User
 
 BUILD_TYPES = ("single", "joint")  # 单建, 联建
 PARTNER_TYPES = ("stationed_unit", "compound", "building", "social_org")  # 驻区单位, 居民小区, 商务楼宇, 社会组织
@@ -246,6 +247,8 @@ class AuditEntry(db.Model):
     entity_id: Mapped[int | None] = mapped_column(Integer)
     community_code: Mapped[str | None] = mapped_column(String(12), index=True)
     detail: Mapped[dict] = mapped_column(JSONB, default=dict)
+
+    user: Mapped[User | None] = relationship()
 
 
 class PiiView(db.Model):

@@ -632,7 +632,16 @@ def community_tree(user: User, community_code: str) -> dict:
             "units": list(db.session.scalars(select(StationedUnit).where(StationedUnit.community_code == area.code)
                                              .order_by(StationedUnit.id))),
             "grids": db.session.execute(select(Grid.code, Grid.name).where(Grid.community_code == area.code)
-                                        .order_by(Grid.code)).all()}
+                                        .order_by(Grid.code)).all(),
+            "audit": audit_trail(user, area.code, 20)}
+
+
+def audit_dict(entry: AuditEntry) -> dict:
+    """JSON shape of an audit row: id, at (UTC ISO 8601), user (username or null), action,
+    entity, entity_id, community_code, detail."""
+    return {"id": entry.id, "at": entry.at.isoformat(), "user": entry.user.username if entry.user else None,
+            "action": entry.action, "entity": entry.entity, "entity_id": entry.entity_id,
+            "community_code": entry.community_code, "detail": entry.detail}
 
 
 def grid_page(user: User, grid_code: str) -> dict:

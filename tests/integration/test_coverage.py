@@ -219,3 +219,15 @@ def test_bad_ids_and_stationed_unit_api(client, bearer, fixture_district):
     assert (figures["stationed_units"], figures["committee_seats"]) == (3, 2)
     assert client.post("/api/v1/stationed-units", headers=headers, json={"community_code": B, "name": "x"}
                        ).status_code == 403
+
+
+def test_audit_api_lists_who_when_what(client, bearer, fixture_district):
+    rows = client.get(f"/api/v1/audit?community_code={A}", headers=bearer(fixture_district["sec_a"].username))
+    assert rows.status_code == 200
+    body = rows.get_json()
+    admin = fixture_district["admin"].username
+    assert {(r["action"], r["entity"]) for r in body} >= {("create", "group"), ("create", "member"),
+                                                          ("create", "worker"), ("create", "stationed_unit")}
+    assert all(r["user"] == admin and r["at"] for r in body)
+    other = client.get(f"/api/v1/audit?community_code={A}", headers=bearer(fixture_district["sec_b"].username))
+    assert other.status_code == 403
