@@ -26,7 +26,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 
-from ..errors import BadInput
+from ..errors import BadInput, Forbidden
 from ..extensions import db
 from ..models import CommitteeSeat, Grid, GridWorker, PartyMember, StationedUnit, User, WorkerGrid
 from . import org, pii
@@ -188,12 +188,14 @@ def import_roster(user: User, community_code: str, kind: str, filename: str, con
     return len(records)
 
 
-def export_community(user: User, community_code: str) -> tuple[io.BytesIO, str]:
+def export_community(user: User, community_code: str, full: bool = False) -> tuple[io.BytesIO, str]:
     """An .xlsx workbook (sheets 党员, 网格员, 驻区单位) of a community the user may read, and its file
-    name. Phones and ID numbers are text cells ("@" format), masked unless the role may see full
-    values; then each exported full value is logged (channel "export") in one transaction."""
+    name. Phones and ID numbers are text cells ("@" format), masked by default; ``full`` (only for
+    the roles of :data:`gridapp.services.pii.FULL_VIEW_ROLES`, else Forbidden 403) exports full
+    values and logs each one (channel "export") in one transaction."""
     area = org.require_community(user, community_code)
-    full = pii.may_see_full(user)
+    if full and not pii.may_see_full(user):
+        raise Forbidden(_("您的角色无权查看完整的个人信息"), code="pii_forbidden")
     reveal = pii.PII_FIELDS if full else ()
     wb = Workbook()
     members = wb.active

@@ -192,9 +192,9 @@ def org_reveal(entity: str, obj_id: int, field: str):
 @login_required
 def org_export(code: str):
     """Excel roster of a community (members, workers, stationed units); phones and ID numbers as
-    text, masked unless the role may see them (then each exported value is logged)."""
+    text, masked; ``?full=1`` exports full values for the roles allowed (each value logged)."""
     from ..services import rosters
-    data, filename = rosters.export_community(current_user, code)
+    data, filename = rosters.export_community(current_user, code, full=request.args.get("full") == "1")
     return send_file(data, as_attachment=True, download_name=filename,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -231,3 +231,14 @@ def test_audit_api_lists_who_when_what(client, bearer, fixture_district):
     assert all(r["user"] == admin and r["at"] for r in body)
     other = client.get(f"/api/v1/audit?community_code={A}", headers=bearer(fixture_district["sec_b"].username))
     assert other.status_code == 403
+
+
+def test_patch_group_grids_keeps_and_adds(client, bearer, fixture_district):
+    headers = bearer(fixture_district["sec_a"].username)
+    group = next(g for g in org.list_groups(fixture_district["admin"], A) if g.name == "甲组")
+    resp = client.patch(f"/api/v1/party-groups/{group.id}", headers=headers, json={"grid_codes": [A1, A2]})
+    assert resp.status_code == 200 and resp.get_json()["grid_codes"] == [A1, A2]
+    figures = client.get(f"/api/v1/coverage?level=community&code={A}", headers=headers).get_json()["figures"]
+    assert (figures["grids_with_group"], figures["grids_covered"]) == (3, 2)
+    clash = client.patch(f"/api/v1/party-groups/{group.id}", headers=headers, json={"grid_codes": [A3]})
+    assert clash.status_code == 409

@@ -80,9 +80,9 @@ def test_unreadable_file_is_refused(client, login, csrf_of, tx):
     assert _count(tx, PartyMember) == before
 
 
-def _export(client, login, username):
+def _export(client, login, username, query=""):
     login(username)
-    resp = client.get(f"/org/community/{HONGQI}/export.xlsx")
+    resp = client.get(f"/org/community/{HONGQI}/export.xlsx{query}")
     assert resp.status_code == 200
     return load_workbook(io.BytesIO(resp.data))
 
@@ -99,8 +99,18 @@ def test_export_keeps_text_and_masks_for_district(client, login, tx):
     assert tx.scalar(select(func.count()).select_from(PiiView)) == before
 
 
+def test_secretary_export_is_masked_by_default(client, login, tx):
+    before = tx.scalar(select(func.count()).select_from(PiiView))
+    rows = list(_export(client, login, "hongqi")["党员"].iter_rows(min_row=2, values_only=True))
+    assert rows and all("****" in r[3] and "*" in r[4] for r in rows)
+    assert tx.scalar(select(func.count()).select_from(PiiView)) == before
+    assert client.get(f"/org/community/{HONGQI}/export.xlsx?full=1").status_code == 200
+    login("district")
+    assert client.get(f"/org/community/{HONGQI}/export.xlsx?full=1").status_code == 403
+
+
 def test_export_full_for_secretary_is_logged(client, login, tx):
-    wb = _export(client, login, "hongqi")
+    wb = _export(client, login, "hongqi", "?full=1")
     rows = list(wb["党员"].iter_rows(min_row=2, values_only=True))
     full = {m.name: m for m in tx.scalars(select(PartyMember).where(PartyMember.community_code == HONGQI))}
     assert all(r[4] == full[r[0]].id_number and r[3] == full[r[0]].phone for r in rows)
