@@ -28,3 +28,20 @@ def test_coverage_layer_shows_the_uncovered_grids(live_server, offline_page):
     page.locator("path.gridapp-cov-no_worker").first.hover(force=True)
     assert offline_page.errors == []
     assert offline_page.aborted == []
+
+
+def test_secretary_tree_and_grid_page_offline(live_server, offline_page):
+    page = offline_page.page
+    page.goto(f"{live_server}/login?next=/org")
+    page.fill("input[name=username]", "hongqi")
+    page.fill("input[name=password]", "test-password-1")
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/org/community/610202002010")
+    assert page.locator("#org-tree li.group").count() >= 1
+    page.locator("#org-tree a", has_text="610202002010001").first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/org/grid/610202002010001")
+    assert "****" in page.inner_text("table#members")
+    assert offline_page.errors == []
+    assert offline_page.aborted == []
