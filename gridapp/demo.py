@@ -186,6 +186,7 @@ def load_demo(password: str | None, log: Callable[[str], None] = print) -> dict:
                     for code, cell in cells)
         categories = load_categories()
         users = load_demo_users(password) if password else []
+        roster = load_roster(log)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -194,4 +195,11 @@ def load_demo(password: str | None, log: Callable[[str], None] = print) -> dict:
                                        .where(AdminArea.district_code == DISTRICT_CODE)),
             "grids": db.session.scalar(select(func.count()).select_from(Grid)
                                        .where(Grid.district_code == DISTRICT_CODE)),
-            "categories": categories, "users": users}
+            "categories": categories, "users": users, "roster": roster}
+
+
+def load_roster(log: Callable[[str], None] = print) -> dict:
+    """The demo district's fictitious party-organisation roster (gridapp.demo_roster); caller commits."""
+    from .demo_roster import load_demo_roster
+
+    return load_demo_roster(DISTRICT_CODE, log)

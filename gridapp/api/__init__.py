@@ -101,4 +101,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from . import boundaries  # noqa: E402,F401
+from . import boundaries, org  # noqa: E402,F401

@@ -3,10 +3,26 @@ from .areas import AdminArea
 from .boundaries import GridEdit, GridLineage
 from .cases import Incident, IncidentCategory, IncidentStatus
 from .grids import Grid
+from .org import (
+    AuditEntry,
+    CommitteeSeat,
+    CommunityPartyOrg,
+    GridPartyGroup,
+    GridWorker,
+    GroupGrid,
+    GroupPartner,
+    PartyMember,
+    PiiView,
+    StarRating,
+    StationedUnit,
+    WorkerGrid,
+)
 from .users import ApiToken, GridAssignment, Role, User, UserSession
 
 __all__ = [
     "AdminArea", "Grid", "Incident", "IncidentCategory",
     "IncidentStatus", "User", "Role", "GridAssignment", "ApiToken", "UserSession",
     "GridEdit", "GridLineage",
+    "AuditEntry", "CommitteeSeat", "CommunityPartyOrg", "GridPartyGroup", "GridWorker", "GroupGrid",
+    "GroupPartner", "PartyMember", "PiiView", "StarRating", "StationedUnit", "WorkerGrid",
 ]

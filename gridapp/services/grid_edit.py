@@ -19,13 +19,13 @@ import shapely
 from flask_babel import gettext as _
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import shape
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select, text, update
 
 from .. import geo
 from ..errors import BadInput, Forbidden, NotFound, Unprocessable
 from ..extensions import db
 from ..geo import edit as geoedit
-from ..models import AdminArea, Grid, GridAssignment, GridEdit, GridLineage, User
+from ..models import AdminArea, Grid, GridAssignment, GridEdit, GridLineage, GroupGrid, PartyMember, User, WorkerGrid
 from .imports import next_sequence
 
 #: the tiling an edit must keep: overlaps + gaps + excess ≤ this share of the community's area.
@@ -77,23 +77,16 @@ def _apply(user: User, community: AdminArea, operation: str, old: list[Grid], pi
                     user_id=user.id)
     db.session.add(edit)
     for code, piece in zip(new_codes, pieces, strict=True):
-        db.session.add(Grid(code=code, name=code[-3:] + "号网格", community_code=community.code,
+        db.session.add(Grid(code=code, name=f"{community.name}{int(code[-3:])}号网格", community_code=community.code,
                             district_code=community.district_code,
                             geom=from_shape(geo.force_2d_multipolygon(piece), srid=4326)))
     db.session.flush()
-    pairs = [(o, n) for o, og in old_shapes.items() for n, ng in zip(new_codes, pieces, strict=True)
-             if shapely.area(shapely.intersection(og, ng)) > 0]
+    overlap = {(o, n): area for o, og in old_shapes.items() for n, ng in zip(new_codes, pieces, strict=True)
+               if (area := shapely.area(shapely.intersection(og, ng))) > 0}
+    pairs = sorted(overlap)
     edit.lineage = [GridLineage(old_code=o, new_code=n) for o, n in pairs]
-    assignments = db.session.scalars(select(GridAssignment).where(GridAssignment.grid_code.in_(list(old_shapes))))
-    moved_to: dict[tuple[int, str], bool] = {}
-    for a in assignments:
-        for o, n in pairs:
-            if o == a.grid_code:
-                moved_to[(a.user_id, n)] = moved_to.get((a.user_id, n), False) or a.is_primary
-    db.session.execute(delete(GridAssignment).where(GridAssignment.grid_code.in_(list(old_shapes))))
-    for (user_id, code), primary in moved_to.items():
-        db.session.merge(GridAssignment(user_id=user_id, grid_code=code, is_primary=primary))
     db.session.flush()
+    _move_references(overlap)
     _move_incidents(community.code, list(old_shapes))  # the incidents leave the old grids before they go
     db.session.execute(delete(Grid).where(Grid.code.in_(list(old_shapes))))
     db.session.flush()
@@ -101,6 +94,41 @@ def _apply(user: User, community: AdminArea, operation: str, old: list[Grid], pi
     db.session.commit()
     return {"edit_id": edit.id, "operation": operation, "community_code": community.code,
             "retired": sorted(old_shapes), "issued": sorted(new_codes), "lineage": sorted(pairs)}
+
+
+def _move_references(overlap: dict[tuple[str, str], float]) -> None:
+    """Move what points at the old grids to the new ones, in the edit's transaction.
+
+    ``overlap``: {(old code, new code): shared area}. Grid assignments of logins and of roster
+    grid workers go to every new grid made from their old grid; a primary grid's role goes to the
+    new grid that took most of it. A party group keeps the new grids that took most of one of
+    its grids; a party member moves to the new grid that took most of their old grid.
+    """
+    old_codes = sorted({o for o, _n in overlap})
+    largest_new = {o: max((n for oo, n in overlap if oo == o), key=lambda n, o=o: overlap[(o, n)]) for o in old_codes}
+    by_new: dict[str, list[str]] = {}
+    for o, n in sorted(overlap, key=lambda pair: -overlap[pair]):
+        by_new.setdefault(n, []).append(o)
+    for model, owner in ((GridAssignment, "user_id"), (WorkerGrid, "worker_id")):
+        rows = db.session.execute(select(getattr(model, owner), model.grid_code, model.is_primary)
+                                  .where(model.grid_code.in_(old_codes))).all()
+        moved: dict[tuple[int, str], bool] = {}
+        for who, old, primary in rows:
+            for o, n in overlap:
+                if o == old:
+                    moved[(who, n)] = moved.get((who, n), False) or (primary and n == largest_new[o])
+        db.session.execute(delete(model).where(model.grid_code.in_(old_codes)))
+        db.session.flush()
+        db.session.add_all(model(**{owner: who}, grid_code=n, is_primary=p) for (who, n), p in moved.items())
+    groups = dict(db.session.execute(select(GroupGrid.grid_code, GroupGrid.group_id)
+                                     .where(GroupGrid.grid_code.in_(old_codes))).all())
+    db.session.execute(delete(GroupGrid).where(GroupGrid.grid_code.in_(old_codes)))
+    db.session.flush()
+    db.session.add_all(GroupGrid(grid_code=n, group_id=next(groups[o] for o in olds if o in groups))
+                       for n, olds in by_new.items() if any(o in groups for o in olds))
+    for o, n in largest_new.items():
+        db.session.execute(update(PartyMember).where(PartyMember.grid_code == o).values(grid_code=n))
+    db.session.flush()
 
 
 def _move_incidents(community_code: str, old_codes: list[str]) -> None:

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..maps import CoverageLayers, PointPicker, base_map, render_parts
 from ..services import accounts, areas, incidents
 from .forms import IncidentForm, LoginForm, LogoutForm
+from .labels import coverage_labels
 
 bp = Blueprint("web", __name__)
 
@@ -104,12 +105,14 @@ def _map_parts(user, *, picker: dict | None = None, with_incidents: bool = False
             "grids": url_for("api.list_grids")}
     if with_incidents:
         urls["incidents"] = url_for("api.list_incidents")
+        urls["coverage"] = url_for("api.get_coverage_grids")
     labels = {"district": _("区界"), "townships": _("街道/镇"), "communities": _("社区/村"),
               "grids": _("网格"), "grid": _("网格边界"), "incidents": _("事件"),
               "gridded": _("已划分网格"), "not_gridded": _("未划分网格"), "legend": _("图例"),
               "approximate": _("示意边界（推算，非测绘）"),
               "approximate_note": _("街道、社区、村和网格边界为示意边界，由真实区界和中心点推算，非测绘成果。"),
               "load_failed": _("地图数据加载失败：")}
+    labels.update(coverage_labels())
     focus = bounds if user.role in ("worker", "secretary", "township") else None
     CoverageLayers({"urls": urls, "labels": labels, "focus": focus}).add_to(m)
     if picker:
@@ -181,4 +184,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from . import boundaries  # noqa: E402,F401
+from . import boundaries, org  # noqa: E402,F401

@@ -1,7 +1,7 @@
 """grid edits and lineage
 
 Revision ID: 0004_boundaries
-Revises: 0001_initial
+Revises: 0003_party_org
 Create Date: 2026-11-29 16:15:38.619919
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004_boundaries'
-down_revision = '0001_initial'
+down_revision = '0003_party_org'
 branch_labels = None
 depends_on = None
 

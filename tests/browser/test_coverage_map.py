@@ -20,7 +20,7 @@ def test_coverage_map_offline_shows_261_grids(live_server, offline_page):
     page = offline_page.page
     _login(page, live_server, "district", "/map")
     assert page.url.endswith("/map")
-    page.wait_for_function("window.gridappMap && (window.gridappMap.ready || window.gridappMap.error)")
+    page.wait_for_function("() => window.gridappMap && (window.gridappMap.ready || window.gridappMap.error)")
     assert page.evaluate("window.gridappMap.error || null") is None
     assert page.locator("path.gridapp-grid").count() == 261
     assert page.locator("path.gridapp-community").count() == 46
@@ -36,7 +36,7 @@ def test_coverage_map_offline_shows_261_grids(live_server, offline_page):
 def test_worker_picks_a_point_on_the_map_and_reports(live_server, offline_page):
     page = offline_page.page
     _login(page, live_server, "worker", "/incidents/new")
-    page.wait_for_function("window.gridappMap && window.gridappMap.ready")
+    page.wait_for_function("() => window.gridappMap && window.gridappMap.ready")
     grid = page.locator("path.gridapp-grid")
     assert grid.count() == 1
     box = grid.bounding_box()

@@ -9,7 +9,17 @@ from sqlalchemy import func, select
 
 from gridapp import geo
 from gridapp.geo.edit import shared_length
-from gridapp.models import AdminArea, Grid, GridAssignment, GridLineage, Incident, User
+from gridapp.models import (
+    AdminArea,
+    Grid,
+    GridAssignment,
+    GridLineage,
+    GroupGrid,
+    Incident,
+    PartyMember,
+    User,
+    WorkerGrid,
+)
 from gridapp.services.incidents import report_incident
 
 COMMUNITY = "610202002010"  # 红旗社区
@@ -56,8 +66,28 @@ def test_split_in_four(client, bearer, tx):
     assert tx.scalar(select(func.count()).select_from(GridLineage).where(GridLineage.old_code == FIRST)) == 4
     _assert_moved(tx, [incident], body["issued"])
     worker = tx.scalar(select(User).where(User.username == "worker"))
-    assigned = set(tx.scalars(select(GridAssignment.grid_code).where(GridAssignment.user_id == worker.id)))
-    assert assigned == set(body["issued"])
+    assigned = dict(tx.execute(select(GridAssignment.grid_code, GridAssignment.is_primary)
+                               .where(GridAssignment.user_id == worker.id)).all())
+    assert set(assigned) == set(body["issued"]) and sum(assigned.values()) == 1
+
+
+def test_split_moves_the_party_organisation_and_the_roster(client, bearer, tx):
+    """The grid's party group, roster workers (one primary each) and members follow the split."""
+    group = tx.scalar(select(GroupGrid.group_id).where(GroupGrid.grid_code == FIRST))
+    workers = set(tx.scalars(select(WorkerGrid.worker_id).where(WorkerGrid.grid_code == FIRST)))
+    members = set(tx.scalars(select(PartyMember.id).where(PartyMember.grid_code == FIRST)))
+    assert group and workers and members  # the demo roster organises this grid
+    body = client.post(f"/api/v1/grids/{FIRST}/split", json={}, headers=bearer("admin")).get_json()
+    issued = set(body["issued"])
+    tx.expire_all()
+    assert set(tx.scalars(select(GroupGrid.grid_code).where(GroupGrid.group_id == group))) >= issued
+    for worker_id in workers:
+        rows = dict(tx.execute(select(WorkerGrid.grid_code, WorkerGrid.is_primary)
+                               .where(WorkerGrid.worker_id == worker_id)).all())
+        assert issued <= set(rows) and sum(rows.values()) == 1
+    assert {tx.get(PartyMember, m).grid_code for m in members} <= issued
+    coverage = client.get(f"/api/v1/coverage?level=community&code={COMMUNITY}", headers=bearer("admin"))
+    assert coverage.status_code == 200
 
 
 def test_split_along_a_line(client, bearer, tx):

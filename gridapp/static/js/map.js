@@ -119,7 +119,8 @@ function gridappCoverage(map, cfg) {
                              containerPoint: e.containerPoint, originalEvent: e.originalEvent});
         });
       });
-      L.control.layers(null, overlays, {collapsed: false}).addTo(map);
+      var control = L.control.layers(null, overlays, {collapsed: false}).addTo(map);
+      if (cfg.urls.coverage) { gridappCoverageStatus(map, cfg, control); }
       gridappLegend(map, [
         {label: L_.district, fill: "#ffffff", stroke: styles.district.color},
         {label: L_.townships, fill: "#ffffff", stroke: styles.township.color},
@@ -166,4 +167,43 @@ function gridappPointPicker(map, cfg) {
   lon.addEventListener("change", fromInputs);
   lat.addEventListener("change", fromInputs);
   fromInputs();
+}
+
+/* Coverage layer (issue 4): grids coloured no worker / worker but no group / covered. */
+var GRIDAPP_COVERAGE_STYLES = {
+  no_worker: {color: "#922b21", fillColor: "#e74c3c"},
+  worker_no_group: {color: "#9c640c", fillColor: "#f5b041"},
+  covered: {color: "#1e8449", fillColor: "#58d68d"},
+};
+
+function gridappCoverageStatus(map, cfg, control) {
+  var L_ = cfg.labels;
+  window.gridappMap.coverage = null;
+  gridappFetch(cfg.urls.coverage).then(function (data) {
+    var counts = {no_worker: 0, worker_no_group: 0, covered: 0};
+    var layer = L.geoJSON(data, {
+      style: function (f) {
+        var st = GRIDAPP_COVERAGE_STYLES[f.properties.status];
+        return {color: st.color, weight: 1, fillColor: st.fillColor, fillOpacity: 0.55,
+                className: "gridapp-cov gridapp-cov-" + f.properties.status};
+      },
+      onEachFeature: function (f, lyr) {
+        var p = f.properties;
+        counts[p.status] += 1;
+        lyr.bindTooltip(gridappTooltip([p.name, p.code, L_["cov_" + p.status],
+          L_.cov_workers + " " + p.workers,
+          p.build_type ? L_["cov_" + p.build_type] : L_.cov_no_group,
+          L_.cov_members + " " + p.members]), {sticky: true});
+      },
+    }).addTo(map);
+    control.addOverlay(layer, L_.cov_layer);
+    gridappLegend(map, ["no_worker", "worker_no_group", "covered"].map(function (s) {
+      return {label: L_["cov_" + s] + " (" + counts[s] + ")", fill: GRIDAPP_COVERAGE_STYLES[s].fillColor,
+              stroke: GRIDAPP_COVERAGE_STYLES[s].color};
+    }), L_.cov_layer);
+    window.gridappMap.coverage = counts;
+  }).catch(function (err) {
+    window.gridappMap.error = String(err);
+    gridappStatus(map, L_.load_failed + " " + String(err), true);
+  });
 }

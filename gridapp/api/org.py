@@ -1,0 +1,157 @@
+"""API v1: coverage and the party organisation roster (groups, members, workers).
+
+Scope checks live in :mod:`gridapp.services.org` (403 outside the caller's community/township/
+district; grid workers get 403). Phones and ID numbers are masked; ``?reveal=phone,id_number``
+shows full values to the roles of :data:`gridapp.services.pii.FULL_VIEW_ROLES` and logs each view.
+"""
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from ..auth import api_user
+from ..services import coverage, org
+from . import _json_body, bp
+
+
+def _reveal() -> tuple[str, ...]:
+    return tuple(f for f in (request.args.get("reveal") or "").split(",") if f)
+
+
+def _done(payload, status=200):
+    return jsonify(payload), status
+
+
+@bp.get("/coverage")
+def get_coverage():
+    """``?level=district|township|community|grid&code=...`` (code defaults to the caller's scope)
+    → {level, code, name, figures, children}; definitions in :mod:`gridapp.services.coverage`.
+    400 unknown level; 403 outside scope; 404 unknown code."""
+    user = api_user()
+    return jsonify(coverage.coverage(user, request.args.get("level", "district"), request.args.get("code") or None))
+
+
+@bp.get("/coverage/grids")
+def get_coverage_grids():
+    """GeoJSON FeatureCollection of the caller's grids with coverage properties (workers,
+    group_id, build_type, members, status = no_worker | worker_no_group | covered)."""
+    user = api_user()
+    return jsonify(coverage.grids_layer(user, request.args.get("community_code") or None))
+
+
+@bp.get("/party-groups")
+def list_groups():
+    """Live grid party groups the caller may read (``?community_code=``)."""
+    user = api_user()
+    return jsonify([org.group_dict(g) for g in org.list_groups(user, request.args.get("community_code") or None)])
+
+
+@bp.post("/party-groups")
+def create_group():
+    """Set up a group: JSON {community_code, name, build_type single|joint, grid_codes, partners,
+    established_on} → 201 group; 400 bad field; 403 outside scope; 409 grid already has a group."""
+    user = api_user()
+    return _done(org.group_dict(org.create_group(user, _json_body())), 201)
+
+
+@bp.get("/party-groups/<int:group_id>")
+def get_group(group_id: int):
+    """One group; 403 outside scope; 404 unknown."""
+    return jsonify(org.group_dict(org.get_group(api_user(), group_id)))
+
+
+@bp.patch("/party-groups/<int:group_id>")
+def update_group(group_id: int):
+    """Change {name, grid_codes} of a live group."""
+    user = api_user()
+    return jsonify(org.group_dict(org.update_group(user, group_id, _json_body())))
+
+
+@bp.delete("/party-groups/<int:group_id>")
+def dissolve_group(group_id: int):
+    """Dissolve a group (kept with dissolved_at; grids and members released) → 200 group."""
+    return jsonify(org.group_dict(org.dissolve_group(api_user(), group_id)))
+
+
+@bp.get("/party-members")
+def list_members():
+    """Members the caller may read (``?community_code=&grid_code=&reveal=``), phones/IDs masked."""
+    user = api_user()
+    return jsonify(org.members_view(user, request.args.get("community_code") or None,
+                                    request.args.get("grid_code") or None, _reveal()))
+
+
+@bp.post("/party-members")
+def add_member():
+    """Add a member: JSON {community_code, name, kind, role, phone, id_number, home_unit,
+    reported_on, group_id, grid_code} → 201 member (masked)."""
+    user = api_user()
+    return _done(org.member_dict(user, org.add_member(user, _json_body())), 201)
+
+
+@bp.patch("/party-members/<int:member_id>")
+def move_member(member_id: int):
+    """Move a member: JSON {group_id, grid_code, role} → 200 member."""
+    user = api_user()
+    return jsonify(org.member_dict(user, org.move_member(user, member_id, _json_body())))
+
+
+@bp.delete("/party-members/<int:member_id>")
+def remove_member(member_id: int):
+    """Remove a member → 204."""
+    org.remove_member(api_user(), member_id)
+    return "", 204
+
+
+@bp.get("/grid-workers")
+def list_workers():
+    """Grid workers the caller may read (``?community_code=&grid_code=&reveal=``)."""
+    user = api_user()
+    return jsonify(org.workers_view(user, request.args.get("community_code") or None,
+                                    request.args.get("grid_code") or None, _reveal()))
+
+
+@bp.post("/grid-workers")
+def add_worker():
+    """Add a worker: JSON {community_code, name, kind full_time|part_time, phone, id_number,
+    grid_codes, primary_grid, username} → 201 worker."""
+    user = api_user()
+    return _done(org.worker_dict(user, org.add_worker(user, _json_body())), 201)
+
+
+@bp.put("/grid-workers/<int:worker_id>/grids")
+def assign_worker(worker_id: int):
+    """Replace a worker's grids: JSON {grid_codes, primary_grid} → 200 worker."""
+    user = api_user()
+    return jsonify(org.worker_dict(user, org.assign_worker(user, worker_id, _json_body())))
+
+
+@bp.delete("/grid-workers/<int:worker_id>")
+def remove_worker(worker_id: int):
+    """Remove a worker → 204."""
+    org.remove_worker(api_user(), worker_id)
+    return "", 204
+
+
+@bp.post("/ratings")
+def add_rating():
+    """Record a star rating: JSON {group_id | community_code, stars 1–5, rated_on, note} → 201."""
+    rating = org.rate(api_user(), _json_body())
+    return _done({"id": rating.id, "stars": rating.stars, "rated_on": rating.rated_on.isoformat(),
+                  "group_id": rating.group_id, "community_code": rating.community_code}, 201)
+
+
+@bp.post("/stationed-units")
+def add_stationed_unit():
+    """Add a stationed unit (驻区单位): JSON {community_code, name, unit_type, seat_person,
+    seat_title, seat_start_on} → 201 {id, community_code, name, seats}."""
+    unit = org.add_stationed_unit(api_user(), _json_body())
+    return _done({"id": unit.id, "community_code": unit.community_code, "name": unit.name,
+                  "seats": [s.person_name for s in unit.seats]}, 201)
+
+
+@bp.get("/audit")
+def list_audit():
+    """The latest 50 audit rows of a community: ``?community_code=`` (required, in scope) →
+    [{id, at, user, action, entity, entity_id, community_code, detail}], newest first."""
+    user = api_user()
+    return jsonify([org.audit_dict(e) for e in org.audit_trail(user, request.args.get("community_code"))])
