@@ -93,8 +93,9 @@ def noded_hierarchy(divisions: list[Division], polygons: dict[str, MultiPolygon]
                     grids: dict[str, list]) -> dict[str, MultiPolygon]:
     """Rebuild each level as the exact union of the level below (community = its grids,
     township = its units, district = its townships), so that every vertex of a child lies on
-    its parent's outline: a point on a grid's outer edge is then covered by its community too.
-    Areas are unchanged (the children tile their parent); only vertices are added."""
+    its parent's outline: a point on a grid's outer edge is then covered by its community too,
+    and a community has no gap or overlap with its grids at all. Areas are unchanged (the
+    children tile their parent); only vertices are added."""
     noded = dict(polygons)
     for code, cells in grids.items():
         noded[code] = geo.force_2d_multipolygon(unary_union([cell for _, cell in cells]))

@@ -22,15 +22,11 @@ def force_2d_multipolygon(geom: BaseGeometry) -> MultiPolygon:
     return MultiPolygon(parts)
 
 
-def round_coverage(geoms, decimals: int = 6, snap_deg: float = 1e-9):
-    """Round lon/lat polygons to ``decimals`` decimals without opening gaps or overlaps between
-    neighbours; returns an array of geometries with counter-clockwise outer rings (RFC 7946 §3.1.6).
-
-    A vertex of one polygon lying on a neighbour's edge (a T-junction) would round to a point off
-    that edge; so every polygon first receives the neighbours' vertices lying within ``snap_deg``
-    of its edges (GEOS snapping), then all coordinates are rounded on the same grid
-    (``set_precision``, which keeps each polygon valid). Shared edges then stay identical.
-    Every result is a MultiPolygon (ValueError if rounding leaves one without area).
+def node_coverage(geoms, snap_deg: float = 1e-9):
+    """Give every polygon the vertices of the polygons it touches that lie within ``snap_deg`` of
+    its edges (GEOS snapping), so that shared edges have identical vertices on both sides (no
+    T-junctions). Returns an array of geometries in the input order; shapes are unchanged up to
+    ``snap_deg``. Works across levels too (a community and its grids).
     """
     import numpy as np
 
@@ -44,5 +40,22 @@ def round_coverage(geoms, decimals: int = 6, snap_deg: float = 1e-9):
         if near:
             ref = shapely.multipoints(shapely.get_coordinates(arr[near]))
             noded[i] = shapely.snap(geom, ref, snap_deg)
+    return noded
+
+
+def round_coverage(geoms, decimals: int = 6, snap_deg: float = 1e-9):
+    """Round lon/lat polygons to ``decimals`` decimals without opening gaps or overlaps between
+    neighbours; returns an array of geometries with counter-clockwise outer rings (RFC 7946 §3.1.6).
+
+    A vertex of one polygon lying on a neighbour's edge (a T-junction) would round to a point off
+    that edge; so the polygons are first noded (:func:`node_coverage`), then all coordinates are
+    rounded on the same grid (``set_precision``, which keeps each polygon valid). Shared edges then
+    stay identical. Every result is a MultiPolygon (ValueError if rounding leaves one without area).
+    """
+    import numpy as np
+
+    noded = node_coverage(geoms, snap_deg)
+    if len(noded) == 0:
+        return noded
     rounded = shapely.orient_polygons(shapely.set_precision(noded, 10.0 ** -decimals), exterior_cw=False)
     return np.array([force_2d_multipolygon(g) for g in rounded], dtype=object)

@@ -1,6 +1,9 @@
 """Coverage check of a community, township or district: are its communities tiled by their grids?
 
-Problems (computed in PostGIS; areas in m² on the WGS84 spheroid, ``ST_Area(geography)``):
+Problems (computed in PostGIS; areas in m² in the equal-area EPSG:6933 projection, because the
+polygons' edges are straight in lon/lat: a sliver between two such edges has no area in the plane,
+while ``ST_Area(geography)`` would measure tens of m² between a straight lon/lat edge and the
+geodesic through the same points):
 
 * **gap** — part of a gridded community covered by none of its grids;
 * **overlap** — part shared by two grids of the same community;
@@ -37,10 +40,10 @@ overlap_p AS (
 outside_p AS (
   SELECT 'outside', g.community_code, g.code, NULL, ST_CollectionExtract(ST_Difference(g.geom, c.geom), 3)
   FROM grids g JOIN c ON c.code = g.community_code)
-SELECT kind, community_code, grid_a, grid_b, ST_Area(geom::geography) AS area_m2,
+SELECT kind, community_code, grid_a, grid_b, ST_Area(ST_Transform(geom, 6933)) AS area_m2,
        ST_AsGeoJSON(geom, 7)::jsonb AS geometry
 FROM (SELECT * FROM gap_p UNION ALL SELECT * FROM overlap_p UNION ALL SELECT * FROM outside_p) p
-WHERE NOT ST_IsEmpty(geom) AND ST_Area(geom::geography) > :noise
+WHERE NOT ST_IsEmpty(geom) AND ST_Area(ST_Transform(geom, 6933)) > :noise
 ORDER BY kind, community_code, grid_a NULLS FIRST, grid_b NULLS FIRST
 """
 
