@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from ..auth import api_user
 from ..errors import BadInput
 from ..extensions import csrf
-from ..services import accounts, areas, incidents
+from ..services import accounts, areas, incidents, workflow
 from ..services.locate import locate
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -81,13 +81,22 @@ def create_incident():
 
 @bp.get("/incidents")
 def list_incidents():
-    """GeoJSON FeatureCollection of the incidents the caller may see, newest first."""
+    """GeoJSON FeatureCollection of the incidents the caller may see, newest first. Filters:
+    state (comma-separated), category (code prefix), grid, community, overdue=true, mine=true,
+    from/to (local dates, inclusive), page, per_page (≤ 500, default 500). Members
+    numberMatched / numberReturned (OGC API Features) and page / per_page."""
     user = api_user()
+    items, total, page, per_page = workflow.search(user, request.args)
     return jsonify({"type": "FeatureCollection",
-                    "features": [incidents.incident_feature(i) for i in incidents.visible_incidents(user)]})
+                    "features": [incidents.incident_feature(i) for i in items],
+                    "numberMatched": total, "numberReturned": len(items), "page": page,
+                    "per_page": per_page})
 
 
 def init_app(app: Flask) -> None:
     """Register the API blueprint (CSRF-exempt: writes need a bearer token, not a cookie)."""
     csrf.exempt(bp)
     app.register_blueprint(bp)
+
+
+from . import cases  # noqa: E402,F401

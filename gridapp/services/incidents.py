@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import Incident, IncidentCategory, User
 from .locate import locate, point_expr
 from .scope import incident_filter, require_location_in_scope
+from .workflow import deadline_flags
 
 DESCRIPTION_MAX = 2000
 
@@ -91,5 +92,8 @@ def incident_feature(incident: Incident) -> dict:
             "community_code": incident.community_code,
             "status": incident.status,
             "reported_at": incident.reported_at.isoformat(),
+            "version": incident.version,
+            "deadline_at": incident.deadline_at.isoformat() if incident.deadline_at else None,
+            "overdue": deadline_flags(incident)["overdue"],
         },
     }
