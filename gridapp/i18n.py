@@ -25,10 +25,18 @@ def local_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     return "" if value is None else format_datetime(value, fmt)
 
 
+def local_datetime_iso(value: str | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    """Like :func:`local_datetime` for an ISO 8601 string (as in API dicts)."""
+    from datetime import datetime
+
+    return "" if not value else local_datetime(datetime.fromisoformat(value), fmt)
+
+
 def init_app(app: Flask) -> None:
     """Initialise Flask-Babel, the ``local_dt`` template filter and the language switch route."""
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["local_dt"] = local_datetime
+    app.jinja_env.filters["local_dt_iso"] = local_datetime_iso
     app.jinja_env.globals["current_locale"] = get_locale
 
     @app.route("/lang/<code>")

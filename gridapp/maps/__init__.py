@@ -70,6 +70,17 @@ gridappPointPicker({{ this._parent.get_name() }}, {{ this.config|tojson }});
 """)
 
 
+class CaseMarker(_JsonConfigElement):
+    """One case's point: ``config`` = {"lon", "lat", "label"}; a marker with the label as a
+    tooltip (inserted as text)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+gridappCaseMarker({{ this._parent.get_name() }}, {{ this.config|tojson }});
+{% endmacro %}
+""")
+
+
 def render_parts(m: folium.Map) -> dict[str, str]:
     """Render a map into the parts a page template embeds: ``header`` (links, styles),
     ``html`` (the map div) and ``script``."""

@@ -14,6 +14,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..maps import CoverageLayers, PointPicker, base_map, render_parts
 from ..services import accounts, areas, incidents
+from ..services.workflow import STATE_NAMES
 from .forms import IncidentForm, LoginForm, LogoutForm
 
 bp = Blueprint("web", __name__)
@@ -115,7 +116,8 @@ def coverage_map():
 @login_required
 def incident_list():
     """The incidents the user may see, newest first; times in Asia/Shanghai."""
-    return render_template("incidents.html", incidents=incidents.visible_incidents(current_user))
+    return render_template("incidents.html", incidents=incidents.visible_incidents(current_user),
+                           state_names=STATE_NAMES)
 
 
 @bp.route("/incidents/new", methods=["GET", "POST"])
@@ -165,3 +167,6 @@ def healthz():
 def init_app(app: Flask) -> None:
     """Register the HTML blueprint."""
     app.register_blueprint(bp)
+
+
+from . import cases  # noqa: E402,F401

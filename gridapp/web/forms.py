@@ -1,8 +1,17 @@
 """WTForms forms (Flask-WTF: every form carries a csrf_token)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
 class LoginForm(FlaskForm):
@@ -24,3 +33,18 @@ class IncidentForm(FlaskForm):
     description = TextAreaField(_l("事件描述"), validators=[DataRequired(), Length(max=2000)])
     lon = DecimalField(_l("经度"), places=6, validators=[DataRequired(), NumberRange(-180, 180)])
     lat = DecimalField(_l("纬度"), places=6, validators=[DataRequired(), NumberRange(-90, 90)])
+
+
+class CaseActionForm(FlaskForm):
+    """One action on a case (the case page shows one per allowed action): the action, the
+    version the user saw (optimistic lock) and the action's parameters."""
+
+    action = HiddenField(validators=[DataRequired()])
+    variant = HiddenField()
+    version = HiddenField(validators=[DataRequired()])
+    note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
+    department_code = SelectField(_l("专业部门"), validate_choice=False, validators=[Optional()])
+    handler = StringField(_l("处置人（用户名，可选）"), validators=[Optional(), Length(max=64)])
+    rating = SelectField(_l("评价"), choices=[("5", "5"), ("4", "4"), ("3", "3"), ("2", "2"), ("1", "1")],
+                         validators=[Optional()])
+    hours = IntegerField(_l("延期小时数"), validators=[Optional(), NumberRange(1, 720)])

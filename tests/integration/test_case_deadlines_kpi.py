@@ -152,10 +152,11 @@ def test_incident_list_filters_and_pages(client, tx, bearer, people):
     make_case(people["worker"], "filed")
     tx.commit()
     headers = bearer("hongqi")
-    fc = client.get("/api/v1/incidents?state=reported&per_page=2&page=1&from=2026-03-02&to=2026-03-02", headers=headers).get_json()
+    day = "&from=2026-03-02&to=2026-03-02"
+    fc = client.get(f"/api/v1/incidents?state=reported&per_page=2&page=1{day}", headers=headers).get_json()
     assert fc["type"] == "FeatureCollection" and fc["numberMatched"] == 3 and fc["numberReturned"] == 2
     assert fc["features"][0]["properties"]["version"] == 1
-    page2 = client.get("/api/v1/incidents?state=reported&per_page=2&page=2&from=2026-03-02&to=2026-03-02", headers=headers).get_json()
+    page2 = client.get(f"/api/v1/incidents?state=reported&per_page=2&page=2{day}", headers=headers).get_json()
     assert page2["numberReturned"] == 1
     assert client.get(f"/api/v1/incidents?state=filed&grid={GRID}", headers=headers).get_json()["numberMatched"] == 1
     bad = client.get("/api/v1/incidents?state=flying", headers=headers)

@@ -164,3 +164,31 @@ function gridappPointPicker(map, cfg) {
   lat.addEventListener("change", fromInputs);
   fromInputs();
 }
+
+function gridappCaseMarker(map, cfg) {
+  var marker = L.marker([cfg.lat, cfg.lon]).addTo(map);
+  var tip = document.createElement("span");
+  tip.textContent = cfg.label;
+  marker.bindTooltip(tip);
+  map.setView([cfg.lat, cfg.lon], 17);
+  window.gridappMap = {ready: true, error: null, counts: {incidents: 1}};
+}
+
+function gridappGeolocate(buttonId, lonId, latId, labels) {
+  var button = document.getElementById(buttonId);
+  var status = document.getElementById(buttonId + "-status");
+  if (!button) { return; }
+  if (!navigator.geolocation) { button.disabled = true; status.textContent = labels.unsupported; return; }
+  button.addEventListener("click", function () {
+    status.textContent = labels.locating;
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      var lon = document.getElementById(lonId), lat = document.getElementById(latId);
+      lon.value = pos.coords.longitude.toFixed(6);
+      lat.value = pos.coords.latitude.toFixed(6);
+      lon.dispatchEvent(new Event("change"));
+      status.textContent = labels.done + " ±" + Math.round(pos.coords.accuracy) + " m";
+    }, function (err) {
+      status.textContent = labels.failed + " " + err.message;
+    }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
+  });
+}

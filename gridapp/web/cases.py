@@ -1,0 +1,111 @@
+"""Pages of the closed loop: my tasks, the case board, one case with its timeline and actions."""
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..assets import vendor_url
+from ..errors import DomainError
+from ..extensions import db
+from ..maps import CaseMarker, base_map, render_parts
+from ..services import incidents, workflow
+from . import bp
+from .forms import CaseActionForm
+
+BOARD_PER_PAGE = 20
+
+
+@bp.route("/tasks")
+@login_required
+def my_tasks():
+    """我的待办: the cases on which the table allows the user an action now, with those actions
+    (secretary: accept/file/dispatch; handler: start/handle; grid worker: verify; approvers:
+    approve)."""
+    return render_template("tasks.html", tasks=workflow.my_tasks(current_user),
+                           state_names=workflow.STATE_NAMES, flags=workflow.deadline_flags)
+
+
+@bp.route("/cases")
+@login_required
+def case_board():
+    """案件看板: the visible cases with filters (state, category, grid, overdue, from, to — local
+    dates) and pagination (20 a page). A malformed filter shows its error and no rows."""
+    args = request.args.to_dict()
+    args["per_page"] = str(BOARD_PER_PAGE)
+    try:
+        items, total, page, per_page = workflow.search(current_user, args)
+    except DomainError as err:
+        flash(err.message, "error")
+        items, total, page, per_page = [], 0, 1, BOARD_PER_PAGE
+    pages = max(1, -(-total // per_page))
+    return render_template("cases.html", items=items, total=total, page=page, pages=pages,
+                           args=request.args, state_names=workflow.STATE_NAMES,
+                           categories=incidents.leaf_categories(), flags=workflow.deadline_flags)
+
+
+def _case_map(case: dict) -> dict:
+    d = 0.003
+    m = base_map((case["lon"] - d, case["lat"] - d, case["lon"] + d, case["lat"] + d),
+                 {"leaflet_js": vendor_url("leaflet", "leaflet.js"),
+                  "leaflet_css": vendor_url("leaflet", "leaflet.css")},
+                 current_app.config["TILES_URL"], current_app.config["TILES_ATTRIBUTION"])
+    CaseMarker({"lon": case["lon"], "lat": case["lat"],
+                "label": f"#{case['id']} {case['category_name']}"}).add_to(m)
+    return render_parts(m)
+
+
+@bp.route("/cases/<int:incident_id>")
+@login_required
+def case_page(incident_id: int):
+    """One case: map, facts, deadline flags, timeline (history) and a form per action the user
+    may take now (each with CSRF token and the case's version)."""
+    incident = workflow.get_case(current_user, incident_id)
+    case = workflow.case_dict(current_user, incident)
+    forms = []
+    for t in workflow.allowed_actions(current_user, incident):
+        form = CaseActionForm(formdata=None, action=t.action, variant=t.variant or "", version=incident.version)
+        form.department_code.choices = [("", _("（按类别默认）"))] + [
+            (d.code, d.name) for d in workflow.departments(incident.district_code)]
+        forms.append((t, form))
+    return render_template("case.html", case=case, forms=forms, map=_case_map(case),
+                           state_names=workflow.STATE_NAMES, kind_names=workflow.KIND_NAMES)
+
+
+def _form_params(form: CaseActionForm) -> dict:
+    params = {"note": form.note.data or None}
+    action, variant = form.action.data, form.variant.data
+    if action == "dispatch":
+        params.update(department_code=form.department_code.data or None, handler=form.handler.data or None)
+    elif action == "verify":
+        params["passed"] = variant == "passed"
+    elif action == "evaluate":
+        params["rating"] = form.rating.data
+    elif action == "extend":
+        params["hours"] = form.hours.data
+    elif action == "approve":
+        params["approved"] = variant != "refused"
+    return params
+
+
+@bp.post("/cases/<int:incident_id>/act")
+@login_required
+def case_act(incident_id: int):
+    """Take one action from the case page (form fields of CaseActionForm); back to the case
+    with a message. A stale version, a forbidden action or a bad parameter writes nothing and
+    is shown as an error."""
+    form = CaseActionForm()
+    form.department_code.choices = []
+    if not form.validate_on_submit():
+        flash(_("表单无效或已过期，请重试：%(errors)s", errors="; ".join(
+            f"{k}: {', '.join(map(str, v))}" for k, v in form.errors.items())), "error")
+        return redirect(url_for("web.case_page", incident_id=incident_id))
+    try:
+        workflow.perform(current_user, incident_id, form.action.data, _form_params(form),
+                         version=form.version.data)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        flash(_("操作已完成。"), "info")
+    return redirect(url_for("web.case_page", incident_id=incident_id))
