@@ -67,13 +67,14 @@ def locate_point():
 
 @bp.post("/incidents")
 def create_incident():
-    """Report an incident: JSON {category_code, description, lon, lat} → 201 {id, grid_code,
+    """Report an incident: JSON {category_code, description, lon, lat, photos?} (photos: list of
+    "photo:<sha256>" from POST /photos) → 201 {id, grid_code,
     community_code, status, reported_at (UTC)}; 400 bad input; 403 outside the caller's scope
     (a grid worker outside their grids); 422 outside the district."""
     user = api_user()
     body = _json_body()
     incident = incidents.report_incident(user, body.get("category_code"), body.get("description"),
-                                         body.get("lon"), body.get("lat"))
+                                         body.get("lon"), body.get("lat"), body.get("photos"))
     return jsonify(id=incident.id, grid_code=incident.grid_code,
                    community_code=incident.community_code, status=incident.status,
                    reported_at=incident.reported_at.isoformat()), 201

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask_babel import gettext as _
 
 from ..auth import api_user
-from ..services import kpi, openapi, workflow
+from ..errors import BadInput
+from ..services import kpi, openapi, photos, workflow
 from . import _json_body, bp
 
 
@@ -47,3 +49,16 @@ def get_kpi():
 def openapi_document():
     """The OpenAPI 3.0 document of every /api/v1 endpoint (no authentication needed)."""
     return jsonify(openapi.document())
+
+
+@bp.post("/photos")
+def upload_photo():
+    """Upload one photo (multipart field ``file``): JPEG, PNG or WebP by content, size limit
+    ``PHOTO_MAX_BYTES`` (10 MB). 201 {ref ("photo:<sha256>", for ``attachments`` and
+    ``photos``), content_type, size, width, height, gps {lon, lat} from EXIF or null}; 400
+    ``photo_type`` / ``photo_empty`` / ``photo_missing``; 413 ``photo_too_large``."""
+    user = api_user()
+    file = request.files.get("file")
+    if file is None:
+        raise BadInput(_("请以 multipart 字段 file 上传照片"), code="photo_missing")
+    return jsonify(photos.photo_dict(photos.store(user, file.read(), file.filename))), 201

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -107,3 +107,25 @@ class IncidentApproval(db.Model):
     decision: Mapped[str | None] = mapped_column(String(16))
 
     requester: Mapped[User] = relationship(foreign_keys=[requested_by])
+
+
+class Photo(db.Model):
+    """An uploaded photo, stored once by content under ``<instance>/photos/<sha[:2]>/<sha>.<ext>``
+    with a JPEG thumbnail beside it. ``gps_lon``/``gps_lat``: WGS84 degrees from EXIF, if any.
+    Referenced from history attachments as ``photo:<sha256>``."""
+
+    __tablename__ = "photos"
+    __table_args__ = (
+        CheckConstraint("content_type IN ('image/jpeg', 'image/png', 'image/webp')",
+                        name="ck_photos_content_type"),
+    )
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    gps_lon: Mapped[float | None] = mapped_column(Float)
+    gps_lat: Mapped[float | None] = mapped_column(Float)
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

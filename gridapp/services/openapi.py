@@ -70,7 +70,8 @@ def document() -> dict:
                      "requestBody": {"required": True, "content": {"application/json": {"schema": {
                          "type": "object", "required": ["category_code", "description", "lon", "lat"],
                          "properties": {"category_code": {"type": "string"}, "description": {"type": "string"},
-                                        "lon": {"type": "number"}, "lat": {"type": "number"}}}}}},
+                                        "lon": {"type": "number"}, "lat": {"type": "number"},
+                                        "photos": {"type": "array", "items": {"type": "string"}}}}}}},
                      "responses": {"201": _json({"type": "object", "properties": {
                          "id": {"type": "integer"}, "grid_code": {"type": "string", "nullable": True},
                          "community_code": {"type": "string"}, "status": {"type": "string"},
@@ -104,6 +105,17 @@ def document() -> dict:
                            _q("to", "last local date (inclusive)", {"type": "string", "format": "date"})],
             "responses": {"200": _json({"type": "object"}), "400": ERROR, "401": ERROR, "403": ERROR,
                           "404": ERROR}}},
+        "/api/v1/photos": {"post": {
+            "summary": "Upload a photo (JPEG/PNG/WebP by content, size limit); returns its ref and EXIF GPS",
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+            "responses": {"201": _json({"type": "object", "properties": {
+                "ref": {"type": "string", "example": "photo:<sha256>"}, "content_type": {"type": "string"},
+                "size": {"type": "integer"}, "width": {"type": "integer"}, "height": {"type": "integer"},
+                "gps": {"type": "object", "nullable": True, "properties": {
+                    "lon": {"type": "number"}, "lat": {"type": "number"}}}}}, "Created"),
+                "400": ERROR, "401": ERROR, "413": ERROR}}},
         "/api/v1/openapi.json": {"get": {"summary": "This document", "security": [],
                                          "responses": {"200": _json({"type": "object"})}}},
     }

@@ -50,6 +50,7 @@ from ..models import (
     Incident,
     IncidentApproval,
     IncidentEvent,
+    Photo,
     User,
 )
 from .scope import incident_filter, worker_grid_codes
@@ -287,10 +288,15 @@ def _params(t: Transition, incident: Incident, params: dict) -> tuple[str | None
     return note, data
 
 
-def _attachments(params: dict) -> list:
-    items = params.get("attachments") or []
+def check_attachments(items) -> list:
+    """Validate attachment references: a list of ``photo:<sha256>`` of uploaded photos
+    (see :mod:`gridapp.services.photos`). Raises BadInput ``invalid_attachments``."""
+    items = items or []
     if not isinstance(items, list) or not all(isinstance(a, str) and len(a) <= 200 for a in items):
         raise BadInput(_("附件 (attachments) 必须是文件引用的列表"), code="invalid_attachments")
+    for ref in items:
+        if not ref.startswith("photo:") or db.session.get(Photo, ref[6:]) is None:
+            raise BadInput(_("附件 %(ref)s 不是已上传的照片", ref=ref), code="invalid_attachments")
     return items
 
 
@@ -389,7 +395,7 @@ def _transition(user, incident, kinds, rows, params, now) -> None:
         raise Forbidden(_("您无权对此事件执行“%(action)s”（允许：%(who)s）", action=t.label,
                           who="、".join(str(KIND_NAMES[k]) for k in t.roles)), code="action_forbidden")
     note, data = _params(t, incident, params)
-    attachments = _attachments(params)
+    attachments = check_attachments(params.get("attachments"))
     from_state = incident.status
     if t.approval:
         if pending_approval(incident) is not None:

@@ -129,9 +129,12 @@ def incident_new():
         (c.code, f"{c.code} {c.name}") for c in incidents.leaf_categories()]
     status = 200
     if form.validate_on_submit():
+        from .cases import uploaded_photo_refs
+
         try:
             incident = incidents.report_incident(current_user, form.category_code.data,
-                                                 form.description.data, form.lon.data, form.lat.data)
+                                                 form.description.data, form.lon.data, form.lat.data,
+                                                 uploaded_photo_refs())
         except DomainError as err:
             db.session.rollback()
             flash(err.message, "error")

@@ -1,7 +1,7 @@
 """Pages of the closed loop: my tasks, the case board, one case with its timeline and actions."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -9,7 +9,7 @@ from ..assets import vendor_url
 from ..errors import DomainError
 from ..extensions import db
 from ..maps import CaseMarker, base_map, render_parts
-from ..services import incidents, workflow
+from ..services import incidents, photos, workflow
 from . import bp
 from .forms import CaseActionForm
 
@@ -72,8 +72,14 @@ def case_page(incident_id: int):
                            state_names=workflow.STATE_NAMES, kind_names=workflow.KIND_NAMES)
 
 
+def uploaded_photo_refs(field: str = "photos") -> list[str]:
+    """Store the files of a multipart form field (in the caller's transaction); return refs."""
+    return ["photo:" + photos.store(current_user, f.read(), f.filename, commit=False).sha256
+            for f in request.files.getlist(field) if f and f.filename]
+
+
 def _form_params(form: CaseActionForm) -> dict:
-    params = {"note": form.note.data or None}
+    params = {"note": form.note.data or None, "attachments": uploaded_photo_refs()}
     action, variant = form.action.data, form.variant.data
     if action == "dispatch":
         params.update(department_code=form.department_code.data or None, handler=form.handler.data or None)
@@ -109,3 +115,32 @@ def case_act(incident_id: int):
     else:
         flash(_("操作已完成。"), "info")
     return redirect(url_for("web.case_page", incident_id=incident_id))
+
+
+@bp.post("/photos")
+@login_required
+def photo_upload():
+    """Upload one photo from a page (multipart field ``file`` + CSRF token, form field or
+    ``X-CSRFToken`` header): JSON as ``POST /api/v1/photos`` — the report form uses it to offer
+    the photo's EXIF position."""
+    file = request.files.get("file")
+    if file is None:
+        return jsonify(error={"code": "photo_missing", "message": _("请选择照片")}), 400
+    try:
+        photo = photos.store(current_user, file.read(), file.filename)
+    except DomainError as err:
+        db.session.rollback()
+        return jsonify(error={"code": err.code, "message": err.message}), err.status
+    return jsonify(photos.photo_dict(photo)), 201
+
+
+@bp.route("/photos/<sha>")
+@bp.route("/photos/<sha>/<any(thumb):size>")
+@login_required
+def photo_file(sha: str, size: str | None = None):
+    """A photo (or its JPEG thumbnail) the user may see: theirs or attached to a visible case."""
+    photo = photos.readable(current_user, sha)
+    original, thumb = photos.paths(photo.sha256, photo.content_type.split("/")[1].replace("jpeg", "jpg"))
+    if size:
+        return send_file(thumb, mimetype="image/jpeg", max_age=86400)
+    return send_file(original, mimetype=photo.content_type, max_age=86400)

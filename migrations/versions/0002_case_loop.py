@@ -83,6 +83,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_incident_approvals_incident_id'), ['incident_id'], unique=False)
         batch_op.create_index('uq_incident_approvals_pending', ['incident_id'], unique=True, postgresql_where=sa.text('decision IS NULL'))
 
+    op.create_table('photos',
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('content_type', sa.String(length=16), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=False),
+    sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('gps_lon', sa.Float(), nullable=True),
+    sa.Column('gps_lat', sa.Float(), nullable=True),
+    sa.Column('uploaded_by', sa.Integer(), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("content_type IN ('image/jpeg', 'image/png', 'image/webp')", name='ck_photos_content_type'),
+    sa.ForeignKeyConstraint(['uploaded_by'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('sha256')
+    )
     op.create_table('incident_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -153,6 +167,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_incident_events_incident_id'))
 
     op.drop_table('incident_events')
+    op.drop_table('photos')
     with op.batch_alter_table('incident_approvals', schema=None) as batch_op:
         batch_op.drop_index('uq_incident_approvals_pending', postgresql_where=sa.text('decision IS NULL'))
         batch_op.drop_index(batch_op.f('ix_incident_approvals_incident_id'))

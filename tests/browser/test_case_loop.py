@@ -80,7 +80,7 @@ def test_case_is_filed_dispatched_handled_verified_and_closed(live_server, as_us
     _act(page, "verify-passed")
     assert page.get_attribute("#case-state", "data-state") == "closed"
     steps = [li.get_attribute("data-action") for li in page.locator("#timeline li").all()]
-    assert steps == ["accept", "file", "dispatch", "start", "handle", "verify"]
+    assert steps == ["report", "accept", "file", "dispatch", "start", "handle", "verify"]
     page.wait_for_function("window.gridappMap && window.gridappMap.ready")
     for p in (worker, sec, hand):
         assert p.errors == [] and p.aborted == []

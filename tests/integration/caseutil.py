@@ -45,3 +45,23 @@ def make_case(reporter, status: str = "reported", *, category: str = "0102", gri
     db.session.add(incident)
     db.session.flush()
     return incident
+
+
+def jpeg_bytes(size=(64, 48), gps: tuple[float, float] | None = None, fmt: str = "JPEG", color="red") -> bytes:
+    """An image made here with Pillow; ``gps`` (lon, lat) written into the EXIF GPS IFD."""
+    import io
+
+    from PIL import Image
+
+    img = Image.new("RGB", size, color)
+    exif = Image.Exif()
+    if gps:
+        lon, lat = gps
+        def dms(v):
+            d = int(abs(v)); m = int((abs(v) - d) * 60); s = (abs(v) - d - m / 60) * 3600  # noqa: E702
+            return (float(d), float(m), round(s, 4))
+        exif.get_ifd(0x8825).update({1: "N" if lat >= 0 else "S", 2: dms(lat), 3: "E" if lon >= 0 else "W",
+                                     4: dms(lon)})
+    buf = io.BytesIO()
+    img.save(buf, fmt, **({"exif": exif} if fmt in ("JPEG", "WEBP") else {}))
+    return buf.getvalue()

@@ -2,6 +2,7 @@
 approvals, optimistic locking, history."""
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -115,7 +116,7 @@ def test_no_transition_outside_the_table(tx, cast, t, state):
 def test_full_loop_through_the_api_with_history(client, tx, bearer, make_user):
     """Report → accept → file → dispatch → start → handle → verify fail (rework) → handle →
     verify pass → evaluate, by the demo users over HTTP; the history has one entry each."""
-    from caseutil import grid_point
+    from caseutil import grid_point, jpeg_bytes
 
     lon, lat = grid_point()
     worker, hongqi, chuzhi = bearer("worker"), bearer("hongqi"), bearer("chuzhi")
@@ -138,7 +139,9 @@ def test_full_loop_through_the_api_with_history(client, tx, bearer, make_user):
     assert client.get(f"/api/v1/incidents/{case_id}", headers=chuzhi).get_json()["allowed_actions"] == \
         ["defer", "extend", "return", "start"]
     act(chuzhi, "start")
-    act(chuzhi, "handle", note="已补装井盖", attachments=["photo:abc"])
+    photo = client.post("/api/v1/photos", data={"file": (io.BytesIO(jpeg_bytes()), "a.jpg")},
+                        headers=chuzhi).get_json()["ref"]
+    act(chuzhi, "handle", note="已补装井盖", attachments=[photo])
     assert act(worker, "verify", passed=False, note="井盖不匹配")["state"] == "dispatched"
     act(chuzhi, "start")
     act(chuzhi, "handle", note="已更换匹配井盖")
@@ -147,12 +150,12 @@ def test_full_loop_through_the_api_with_history(client, tx, bearer, make_user):
     final = act(hongqi, "evaluate", rating=5)
     assert final["state"] == "evaluated" and final["rating"] == 5
     actions = [(h["action"], h["from_state"], h["to_state"]) for h in final["history"]]
-    assert actions == [("accept", "reported", "accepted"), ("file", "accepted", "filed"),
+    assert actions == [("report", None, "reported"), ("accept", "reported", "accepted"), ("file", "accepted", "filed"),
                        ("dispatch", "filed", "dispatched"), ("start", "dispatched", "in_progress"),
                        ("handle", "in_progress", "handled"), ("verify", "handled", "dispatched"),
                        ("start", "dispatched", "in_progress"), ("handle", "in_progress", "handled"),
                        ("verify", "handled", "closed"), ("evaluate", "closed", "evaluated")]
-    assert final["history"][4]["attachments"] == ["photo:abc"] and final["version"] == 11
+    assert final["history"][5]["attachments"] == [photo] and final["version"] == 11
 
 
 def test_stale_version_is_409_and_writes_nothing(client, tx, bearer, make_user):

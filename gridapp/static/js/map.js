@@ -192,3 +192,34 @@ function gridappGeolocate(buttonId, lonId, latId, labels) {
     }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
   });
 }
+
+function gridappPhotoGps(inputId, buttonId, lonId, latId, labels) {
+  // Upload the first chosen photo to the server, which reads its EXIF GPS; offer it as the location.
+  var input = document.getElementById(inputId), button = document.getElementById(buttonId);
+  var status = document.getElementById(inputId + "-status");
+  if (!input || !window.fetch || !window.FormData) { return; }
+  input.addEventListener("change", function () {
+    button.hidden = true;
+    status.textContent = "";
+    if (!input.files.length) { return; }
+    var body = new FormData();
+    body.append("file", input.files[0]);
+    fetch(input.dataset.upload, {method: "POST", body: body, credentials: "same-origin",
+                                 headers: {"X-CSRFToken": input.dataset.csrf}})
+      .then(function (r) { return r.json().then(function (j) { return {ok: r.ok, body: j}; }); })
+      .then(function (res) {
+        if (!res.ok) { status.textContent = labels.failed + " " + res.body.error.message; return; }
+        var gps = res.body.gps;
+        if (!gps) { status.textContent = labels.none; return; }
+        button.textContent = labels.use + " (" + gps.lon.toFixed(6) + ", " + gps.lat.toFixed(6) + ")";
+        button.hidden = false;
+        button.onclick = function () {
+          var lon = document.getElementById(lonId), lat = document.getElementById(latId);
+          lon.value = gps.lon.toFixed(6);
+          lat.value = gps.lat.toFixed(6);
+          lon.dispatchEvent(new Event("change"));
+        };
+      })
+      .catch(function (err) { status.textContent = labels.failed + " " + String(err); });
+  });
+}
