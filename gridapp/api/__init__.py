@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from ..auth import api_user
 from ..errors import BadInput
 from ..extensions import csrf
-from ..services import accounts, areas, incidents, workflow
+from ..services import accounts, areas, duplicates, incidents, workflow
 from ..services.locate import locate
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -69,7 +69,8 @@ def locate_point():
 def create_incident():
     """Report an incident: JSON {category_code, description, lon, lat, photos?} (photos: list of
     "photo:<sha256>" from POST /photos) → 201 {id, grid_code,
-    community_code, status, reported_at (UTC)}; 400 bad input; 403 outside the caller's scope
+    community_code, status, reported_at (UTC), possible_duplicates [{id, distance_m, status}]};
+    400 bad input; 403 outside the caller's scope
     (a grid worker outside their grids); 422 outside the district."""
     user = api_user()
     body = _json_body()
@@ -77,7 +78,8 @@ def create_incident():
                                          body.get("lon"), body.get("lat"), body.get("photos"))
     return jsonify(id=incident.id, grid_code=incident.grid_code,
                    community_code=incident.community_code, status=incident.status,
-                   reported_at=incident.reported_at.isoformat()), 201
+                   reported_at=incident.reported_at.isoformat(),
+                   possible_duplicates=duplicates.as_list(duplicates.candidates_of(user, incident))), 201
 
 
 @bp.get("/incidents")

@@ -6,8 +6,23 @@ from flask_babel import gettext as _
 
 from ..auth import api_user
 from ..errors import BadInput
-from ..services import kpi, openapi, photos, workflow
+from ..services import duplicates, kpi, openapi, photos, workflow
 from . import _json_body, bp
+
+
+@bp.get("/incidents/duplicates")
+def incident_duplicates():
+    """Possible duplicates before reporting: ``?category_code=&lon=&lat=`` (WGS84) → {"candidates":
+    [{id, distance_m, status, reported_at}]} — open cases of that category within 50 m reported in
+    the last 7 days that the caller may see, nearest first. 400 malformed point."""
+    user = api_user()
+    args = request.args
+    try:
+        lon, lat = float(args.get("lon", "")), float(args.get("lat", ""))
+    except ValueError:
+        raise BadInput(_("lon 和 lat 必须是数字（WGS84 度）"), code="invalid_point") from None
+    found = duplicates.candidates(user, str(args.get("category_code", "")), lon, lat)
+    return jsonify(candidates=duplicates.as_list(found))
 
 
 @bp.get("/incidents/<int:incident_id>")

@@ -27,6 +27,7 @@ class IncidentStatus(enum.StrEnum):
     EVALUATED = "evaluated"      # 已评价
     VOIDED = "voided"            # 作废
     DEFERRED = "deferred"        # 缓办
+    MERGED = "merged"            # 作为重复件并入另一案件
 
 
 STATUS_VALUES = tuple(s.value for s in IncidentStatus)
@@ -81,6 +82,7 @@ class Incident(db.Model):
     department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"), index=True)
     handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     rating: Mapped[int | None] = mapped_column(Integer)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
 
     category: Mapped[IncidentCategory] = relationship()
     reporter: Mapped[User] = relationship(foreign_keys=[reporter_id])

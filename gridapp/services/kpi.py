@@ -3,7 +3,7 @@ counters kept anywhere).
 
 Cohort C: the incidents located in the area (grid / community / township / district) whose
 ``reported_at`` falls in the date range (local dates in Asia/Shanghai, both inclusive; open
-ends when omitted). Counts over C:
+ends when omitted), except reports merged into another case as duplicates. Counts over C:
 
 * reported — |C|;
 * filed — cases ever filed (立案): ``filed_at`` set;
@@ -83,7 +83,7 @@ def compute(user: User, level, code, date_from=None, date_to=None, now: datetime
     median}}. Raises BadInput (level/dates), NotFound (area), Forbidden (outside scope).
     """
     now = now or utcnow()
-    conds = [_area_condition(user, level, code)]
+    conds = [_area_condition(user, level, code), Incident.status != "merged"]
     start, end = date_range(date_from, date_to)
     if start:
         conds.append(Incident.reported_at >= start)

@@ -77,6 +77,13 @@ def document() -> dict:
                          "community_code": {"type": "string"}, "status": {"type": "string"},
                          "reported_at": {"type": "string", "format": "date-time"}}}, "Created"),
                          "400": ERROR, "401": ERROR, "403": ERROR, "422": ERROR}}},
+        "/api/v1/incidents/duplicates": {"get": {
+            "summary": "Possible duplicates: open cases of the category within 50 m in the last 7 days",
+            "parameters": [_q("category_code", "category code", None, True),
+                           _q("lon", "longitude (degrees)", {"type": "number"}, True),
+                           _q("lat", "latitude (degrees)", {"type": "number"}, True)],
+            "responses": {"200": _json({"type": "object", "properties": {"candidates": {
+                "type": "array", "items": {"type": "object"}}}}), "400": ERROR, "401": ERROR}}},
         "/api/v1/incidents/{incident_id}": {"get": {
             "summary": "One case with state, version, deadline, flags and history",
             "parameters": [{"name": "incident_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
@@ -93,7 +100,8 @@ def document() -> dict:
                     "note": {"type": "string"}, "attachments": {"type": "array", "items": {"type": "string"}},
                     "department_code": {"type": "string"}, "handler": {"type": "string"},
                     "passed": {"type": "boolean"}, "rating": {"type": "integer", "minimum": 1, "maximum": 5},
-                    "hours": {"type": "integer", "minimum": 1, "maximum": 720}, "approved": {"type": "boolean"}}}}}},
+                    "hours": {"type": "integer", "minimum": 1, "maximum": 720}, "approved": {"type": "boolean"},
+                    "into": {"type": "integer", "description": "merge: the case this one duplicates"}}}}}},
             "responses": {"200": _json(CASE), "400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR,
                           "409": ERROR}}},
         "/api/v1/kpi": {"get": {

@@ -70,7 +70,7 @@ OPEN_STATES = ("reported", "accepted", "filed", "dispatched", "in_progress", "ha
 STATE_NAMES = {"reported": _l("已上报"), "accepted": _l("已受理"), "filed": _l("已立案"),
                "rejected": _l("不予立案"), "dispatched": _l("已派遣"), "in_progress": _l("处置中"),
                "handled": _l("已反馈待核查"), "closed": _l("已结案"), "evaluated": _l("已评价"),
-               "voided": _l("已作废"), "deferred": _l("缓办")}
+               "voided": _l("已作废"), "deferred": _l("缓办"), "merged": _l("已合并（重复件）")}
 KIND_NAMES = {"worker": _l("网格员（本网格）"), "secretary": _l("社区书记（本社区）"),
               "township": _l("街道/镇（本街道）"), "district": _l("区级（本区）"),
               "admin": _l("系统管理员"), "assignee": _l("承办人（被派遣的人员或部门成员）"),
@@ -116,6 +116,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("defer", ("filed", "dispatched", "in_progress"), "deferred",
                ("assignee", "secretary", "township"), _l("缓办"), approval=True, needs="note"),
     Transition("resume", ("deferred",), "filed", OFFICE, _l("恢复办理")),
+    Transition("merge", ("reported", "accepted"), "merged", OFFICE, _l("合并为重复件"), needs="into"),
     Transition("approve", OPEN_STATES, None, OFFICE, _l("审批")),
 )
 ACTIONS = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
@@ -273,6 +274,17 @@ def _assignee(incident: Incident, params: dict) -> dict:
     return data
 
 
+def _merge_target(incident: Incident, params: dict) -> int:
+    """The open case a duplicate report is merged into (``into``: its id): same district, not
+    itself, not merged or closed. Raises BadInput."""
+    target_id = _int(params, "into", 1, 2**31 - 1, _("合并目标 (into) 必须是案件编号"))
+    target = db.session.get(Incident, target_id)
+    if target is None or target.id == incident.id or target.district_code != incident.district_code \
+            or target.status not in OPEN_STATES:
+        raise BadInput(_("案件 %(id)s 不能作为合并目标（须为本区其他未结案件）", id=target_id), code="invalid_into")
+    return target.id
+
+
 def _params(t: Transition, incident: Incident, params: dict) -> tuple[str | None, dict]:
     note = _note(params, t.needs == "note")
     data: dict = {}
@@ -280,6 +292,8 @@ def _params(t: Transition, incident: Incident, params: dict) -> tuple[str | None
         data = _assignee(incident, params)
     elif t.needs == "rating":
         data["rating"] = _int(params, "rating", 1, 5, _("评价 (rating) 必须是 1 到 5 的整数"))
+    elif t.needs == "into":
+        data["into"] = _merge_target(incident, params)
     elif t.needs == "hours":
         data["hours"] = _int(params, "hours", 1, EXTEND_MAX_HOURS,
                              _("延期小时数 (hours) 必须是 1 到 %(max)s 的整数", max=EXTEND_MAX_HOURS))
@@ -325,6 +339,8 @@ def _apply(incident: Incident, action: str, target: str | None, data: dict, now:
         incident.rating = data["rating"]
     elif action == "return":
         incident.department_code = incident.handler_id = incident.handled_at = None
+    elif action == "merge":
+        incident.duplicate_of_id = data["into"]
     elif action == "extend":
         incident.deadline_at = incident.deadline_at + timedelta(hours=data["hours"])
         data["deadline_at"] = incident.deadline_at.isoformat()

@@ -142,6 +142,12 @@ def incident_new():
         else:
             flash(_("事件已上报，编号 %(id)s，所在网格 %(grid)s。", id=incident.id,
                     grid=incident.grid_code or incident.community_code), "info")
+            from ..services.duplicates import candidates_of
+
+            dups = candidates_of(current_user, incident)
+            if dups:
+                flash(_("附近 50 米内 7 天内有同类未结事件：%(ids)s，可能重复；社区可在案件页合并。",
+                        ids="、".join(f"#{i.id}" for i, _d in dups)), "warning")
             return redirect(url_for("web.incident_list"))
     elif request.method == "POST":
         status = 400

@@ -9,7 +9,7 @@ from ..assets import vendor_url
 from ..errors import DomainError
 from ..extensions import db
 from ..maps import CaseMarker, base_map, render_parts
-from ..services import incidents, photos, workflow
+from ..services import duplicates, incidents, photos, workflow
 from . import bp
 from .forms import CaseActionForm
 
@@ -69,6 +69,8 @@ def case_page(incident_id: int):
             (d.code, d.name) for d in workflow.departments(incident.district_code)]
         forms.append((t, form))
     return render_template("case.html", case=case, forms=forms, map=_case_map(case),
+                           duplicates=duplicates.candidates_of(current_user, incident)
+                           if incident.status in ("reported", "accepted") else [],
                            state_names=workflow.STATE_NAMES, kind_names=workflow.KIND_NAMES)
 
 
@@ -89,6 +91,8 @@ def _form_params(form: CaseActionForm) -> dict:
         params["rating"] = form.rating.data
     elif action == "extend":
         params["hours"] = form.hours.data
+    elif action == "merge":
+        params["into"] = form.into.data
     elif action == "approve":
         params["approved"] = variant != "refused"
     return params

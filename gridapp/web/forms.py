@@ -48,3 +48,4 @@ class CaseActionForm(FlaskForm):
     rating = SelectField(_l("评价"), choices=[("5", "5"), ("4", "4"), ("3", "3"), ("2", "2"), ("1", "1")],
                          validators=[Optional()])
     hours = IntegerField(_l("延期小时数"), validators=[Optional(), NumberRange(1, 720)])
+    into = IntegerField(_l("并入案件编号"), validators=[Optional()])

@@ -17,7 +17,7 @@ branch_labels = None
 depends_on = None
 
 STATES = ("reported", "accepted", "filed", "rejected", "dispatched", "in_progress", "handled",
-          "closed", "evaluated", "voided", "deferred")
+          "closed", "evaluated", "voided", "deferred", "merged")
 
 # Refuses UPDATE and DELETE of history rows, except when the transaction set
 # ``SET LOCAL gridapp.purge_history = 'on'`` (tests' clean-up of committed fixtures only).
@@ -124,6 +124,9 @@ def upgrade():
         batch_op.add_column(sa.Column('department_code', sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column('handler_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('rating', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('duplicate_of_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_incidents_duplicate_of_id'), ['duplicate_of_id'], unique=False)
+        batch_op.create_foreign_key('incidents_duplicate_of_id_fkey', 'incidents', ['duplicate_of_id'], ['id'])
         batch_op.create_index(batch_op.f('ix_incidents_deadline_at'), ['deadline_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_incidents_department_code'), ['department_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_incidents_handler_id'), ['handler_id'], unique=False)
@@ -150,6 +153,9 @@ def downgrade():
         batch_op.drop_constraint('ck_incidents_status', type_='check')
         batch_op.create_check_constraint('ck_incidents_status', "status IN ('reported')")
         batch_op.drop_constraint('incidents_handler_id_fkey', type_='foreignkey')
+        batch_op.drop_constraint('incidents_duplicate_of_id_fkey', type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_incidents_duplicate_of_id'))
+        batch_op.drop_column('duplicate_of_id')
         batch_op.drop_constraint('incidents_department_code_fkey', type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_incidents_handler_id'))
         batch_op.drop_index(batch_op.f('ix_incidents_department_code'))

@@ -59,8 +59,10 @@ def _rows_and_actors():
             yield pytest.param(t, kind, id=f"{t.action}{'-' + t.variant if t.variant else ''}-{kind}")
 
 
-def _params(t):
+def _params(t, target_id: int = 1):
     params = dict(PARAMS.get(t.action, {}))
+    if t.action == "merge":
+        params["into"] = target_id
     if t.action == "verify":
         params = {"passed": t.variant == "passed", "note": "未清理干净"}
     return params
@@ -70,9 +72,11 @@ def _params(t):
 def test_each_actor_on_each_transition(tx, cast, t, kind):
     state = "dispatched" if t.action == "approve" else t.sources[0]
     incident = _case_for(tx, cast, t, state)
+    target = make_case(cast["reporter"]).id if t.action == "merge" else 1
+    tx.commit()
     before = incident.version
     if kind in t.roles:
-        result = workflow.perform(cast[kind], incident.id, t.action, _params(t), version=before, now=T0)
+        result = workflow.perform(cast[kind], incident.id, t.action, _params(t, target), version=before, now=T0)
         assert result.version == before + 1
         events = tx.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == incident.id)).all()
         assert len(events) == 1 and events[0].action == t.action and events[0].actor_id == cast[kind].id
@@ -85,7 +89,7 @@ def test_each_actor_on_each_transition(tx, cast, t, kind):
     else:
         expected = NotFound if kind in OUTSIDERS else Forbidden
         with pytest.raises(expected):
-            workflow.perform(cast[kind], incident.id, t.action, _params(t), version=before, now=T0)
+            workflow.perform(cast[kind], incident.id, t.action, _params(t, target), version=before, now=T0)
         tx.rollback()
         tx.refresh(incident)
         assert incident.status == state and incident.version == before
