@@ -39,7 +39,7 @@ class IncidentCategory(db.Model):
 
     __tablename__ = "incident_categories"
     __table_args__ = (
-        CheckConstraint("kind IN ('event', 'social')", name="ck_incident_categories_kind"),
+        CheckConstraint("kind IN ('event', 'component', 'social')", name="ck_incident_categories_kind"),
     )
 
     code: Mapped[str] = mapped_column(String(8), primary_key=True)
@@ -82,6 +82,8 @@ class Incident(db.Model):
     department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"), index=True)
     handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     rating: Mapped[int | None] = mapped_column(Integer)
+    # Identifier of the case in the system it was imported from (e.g. "boston311:101001367728").
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
 
     category: Mapped[IncidentCategory] = relationship()
