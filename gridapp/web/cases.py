@@ -6,12 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..assets import vendor_url
-from ..errors import DomainError
+from ..errors import BadInput, DomainError, Forbidden
 from ..extensions import db
 from ..maps import CaseMarker, base_map, render_parts
+from ..models.workflow import LEVELS
 from ..services import duplicates, incidents, photos, workflow
 from . import bp
-from .forms import CaseActionForm
+from .forms import AdminForm, CaseActionForm
 
 BOARD_PER_PAGE = 20
 
@@ -148,3 +149,41 @@ def photo_file(sha: str, size: str | None = None):
     if size:
         return send_file(thumb, mimetype="image/jpeg", max_age=86400)
     return send_file(original, mimetype=photo.content_type, max_age=86400)
+
+
+@bp.route("/admin/categories", methods=["GET", "POST"])
+@login_required
+def admin_categories():
+    """Admin: category rules (level, deadline hours, department) and departments with handlers.
+    POST fields: ``op`` = rule | department | member | unmember, with that operation's fields."""
+    from ..services import catalog
+
+    if current_user.role != "admin":
+        raise Forbidden(_("只有系统管理员可以维护类别和专业部门"), code="admin_only")
+    status = 200
+    if request.method == "POST":
+        if not AdminForm().validate_on_submit():
+            flash(_("表单已过期，请重试。"), "error")
+            return redirect(url_for("web.admin_categories"))
+        f = request.form
+        try:
+            op = f.get("op")
+            if op == "rule":
+                catalog.set_category_rule(current_user, f.get("category_code"), f.get("level"),
+                                          f.get("deadline_hours"), f.get("department_code") or None)
+            elif op == "department":
+                catalog.create_department(current_user, f.get("code"), f.get("name"), f.get("district_code"))
+            elif op in ("member", "unmember"):
+                catalog.set_member(current_user, f.get("department_code"), f.get("username"), op == "member")
+            else:
+                raise BadInput(_("未知的操作"), code="invalid_op")
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            status = err.status
+        else:
+            flash(_("已保存。"), "info")
+            return redirect(url_for("web.admin_categories"))
+    return render_template("admin_categories.html", form=AdminForm(), categories=incidents.leaf_categories(),
+                           rules=catalog.rules(), departments=workflow.departments(), members=catalog.members(),
+                           levels=LEVELS, default_hours=workflow.DEFAULT_DEADLINE_HOURS), status

@@ -49,3 +49,7 @@ class CaseActionForm(FlaskForm):
                          validators=[Optional()])
     hours = IntegerField(_l("延期小时数"), validators=[Optional(), NumberRange(1, 720)])
     into = IntegerField(_l("并入案件编号"), validators=[Optional()])
+
+
+class AdminForm(FlaskForm):
+    """CSRF token of the admin forms (their fields are read from the request by the route)."""
