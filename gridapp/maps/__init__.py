@@ -81,6 +81,18 @@ gridappCaseMarker({{ this._parent.get_name() }}, {{ this.config|tojson }});
 """)
 
 
+class IncidentLayers(_JsonConfigElement):
+    """Incidents fetched from the API in the page (``config["url"]``, with the board's filters),
+    drawn as clustered markers (Leaflet.markercluster) with a heat-map alternative (Leaflet.heat),
+    a layer control to switch, and popups built with ``textContent``."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+gridappIncidentMap({{ this._parent.get_name() }}, {{ this.config|tojson }});
+{% endmacro %}
+""")
+
+
 def render_parts(m: folium.Map) -> dict[str, str]:
     """Render a map into the parts a page template embeds: ``header`` (links, styles),
     ``html`` (the map div) and ``script``."""

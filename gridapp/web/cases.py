@@ -8,9 +8,9 @@ from flask_login import current_user, login_required
 from ..assets import vendor_url
 from ..errors import BadInput, DomainError, Forbidden
 from ..extensions import db
-from ..maps import CaseMarker, base_map, render_parts
+from ..maps import CaseMarker, IncidentLayers, base_map, render_parts
 from ..models.workflow import LEVELS
-from ..services import duplicates, incidents, photos, workflow
+from ..services import areas, duplicates, incidents, photos, workflow
 from . import bp
 from .forms import AdminForm, CaseActionForm
 
@@ -187,3 +187,26 @@ def admin_categories():
     return render_template("admin_categories.html", form=AdminForm(), categories=incidents.leaf_categories(),
                            rules=catalog.rules(), departments=workflow.departments(), members=catalog.members(),
                            levels=LEVELS, default_hours=workflow.DEFAULT_DEADLINE_HOURS), status
+
+
+@bp.route("/cases/map")
+@login_required
+def case_map():
+    """Incident map: the board's filters (state, category, grid, overdue, from, to), clustered
+    markers with a heat-map toggle; at most 500 incidents are drawn (the count matched is shown)."""
+    filters = {k: v for k, v in request.args.items() if k in ("state", "category", "grid", "overdue", "from", "to")}
+    bounds = areas.scope_bounds(current_user)
+    parts = None
+    if bounds is not None:
+        m = base_map(bounds, {"leaflet_js": vendor_url("leaflet", "leaflet.js"),
+                              "leaflet_css": vendor_url("leaflet", "leaflet.css")},
+                     current_app.config["TILES_URL"], current_app.config["TILES_ATTRIBUTION"])
+        IncidentLayers({"url": url_for("api.list_incidents", **filters, per_page=500),
+                        "case_url": url_for("web.case_page", incident_id=0),
+                        "states": {k: str(v) for k, v in workflow.STATE_NAMES.items()},
+                        "labels": {"clusters": _("聚合标注"), "heat": _("热力图"), "overdue": _("已超期"),
+                                   "shown": _("显示 {shown} 件（共 {matched} 件符合条件）"),
+                                   "load_failed": _("地图数据加载失败：")}}).add_to(m)
+        parts = render_parts(m)
+    return render_template("case_map.html", map=parts, args=request.args, state_names=workflow.STATE_NAMES,
+                           categories=incidents.leaf_categories())

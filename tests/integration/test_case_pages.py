@@ -1,6 +1,8 @@
 """The closed loop's pages: my tasks, the board, the case page and its CSRF-protected forms."""
 from __future__ import annotations
 
+import re
+
 from caseutil import GRID, make_case
 from sqlalchemy import select
 
@@ -44,9 +46,10 @@ def test_board_filters_and_pages(client, tx, login):
     tx.commit()
     login("hongqi")
     first = client.get("/cases?state=reported&from=2026-03-02&to=2026-03-02")
-    assert first.status_code == 200 and first.text.count('href="/cases/') == 20 and 'rel="next"' in first.text
+    assert first.status_code == 200 and 'rel="next"' in first.text
+    assert len(re.findall(r'href="/cases/\d+"', first.text)) == 20
     second = client.get("/cases?state=reported&from=2026-03-02&to=2026-03-02&page=2")
-    assert second.text.count('href="/cases/') == 1 and 'rel="prev"' in second.text
+    assert len(re.findall(r'href="/cases/\d+"', second.text)) == 1 and 'rel="prev"' in second.text
     only_filed = client.get(f"/cases?state=filed&grid={GRID}&from=2026-03-02&to=2026-03-02")
     assert f'href="/cases/{filed.id}"' in only_filed.text and f'href="/cases/{ids[0]}"' not in only_filed.text
     bad = client.get("/cases?from=yesterday")

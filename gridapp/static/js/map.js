@@ -223,3 +223,42 @@ function gridappPhotoGps(inputId, buttonId, lonId, latId, labels) {
       .catch(function (err) { status.textContent = labels.failed + " " + String(err); });
   });
 }
+
+function gridappIncidentMap(map, cfg) {
+  // Clustered markers and a heat map of the incidents of cfg.url (a GeoJSON FeatureCollection).
+  var L_ = cfg.labels;
+  window.gridappMap = {ready: false, error: null, counts: {}};
+  var clusters = L.markerClusterGroup({showCoverageOnHover: false});
+  var heat = L.heatLayer([], {radius: 20, blur: 15, maxZoom: 17});
+  clusters.addTo(map);
+  L.control.layers({}, (function () { var o = {}; o[L_.clusters] = clusters; o[L_.heat] = heat; return o; })(),
+                   {collapsed: false}).addTo(map);
+  fetch(cfg.url, {credentials: "same-origin"})
+    .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+    .then(function (fc) {
+      var points = [];
+      fc.features.forEach(function (f) {
+        var c = f.geometry.coordinates, p = f.properties;
+        var box = document.createElement("div");
+        var a = document.createElement("a");
+        a.href = cfg.case_url.replace(/\/0$/, "/" + p.id);
+        a.textContent = "#" + p.id + " " + p.category_name;
+        var line = document.createElement("div");
+        line.textContent = (cfg.states[p.status] || p.status) + (p.overdue ? " · " + L_.overdue : "");
+        box.appendChild(a); box.appendChild(line);
+        clusters.addLayer(L.marker([c[1], c[0]]).bindPopup(box));
+        points.push([c[1], c[0], 1]);
+      });
+      heat.setLatLngs(points);
+      if (points.length) { map.fitBounds(L.latLngBounds(points.map(function (p) { return [p[0], p[1]]; })).pad(0.1)); }
+      window.gridappMap.counts = {shown: fc.features.length, matched: fc.numberMatched};
+      window.gridappMap.ready = true;
+      var status = document.getElementById("map-status");
+      if (status) { status.textContent = L_.shown.replace("{shown}", fc.features.length).replace("{matched}", fc.numberMatched); }
+    })
+    .catch(function (err) {
+      window.gridappMap.error = String(err);
+      var status = document.getElementById("map-status");
+      if (status) { status.textContent = L_.load_failed + " " + String(err); status.className += " error"; }
+    });
+}
