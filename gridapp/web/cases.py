@@ -45,12 +45,15 @@ def case_board():
                            categories=incidents.leaf_categories(), flags=workflow.deadline_flags)
 
 
+def _base_map(bounds):
+    return base_map(bounds, {"leaflet_js": vendor_url("leaflet", "leaflet.js"),
+                             "leaflet_css": vendor_url("leaflet", "leaflet.css")},
+                    current_app.config["TILES_URL"], current_app.config["TILES_ATTRIBUTION"])
+
+
 def _case_map(case: dict) -> dict:
     d = 0.003
-    m = base_map((case["lon"] - d, case["lat"] - d, case["lon"] + d, case["lat"] + d),
-                 {"leaflet_js": vendor_url("leaflet", "leaflet.js"),
-                  "leaflet_css": vendor_url("leaflet", "leaflet.css")},
-                 current_app.config["TILES_URL"], current_app.config["TILES_ATTRIBUTION"])
+    m = _base_map((case["lon"] - d, case["lat"] - d, case["lon"] + d, case["lat"] + d))
     CaseMarker({"lon": case["lon"], "lat": case["lat"],
                 "label": f"#{case['id']} {case['category_name']}"}).add_to(m)
     return render_parts(m)
@@ -198,9 +201,7 @@ def case_map():
     bounds = areas.scope_bounds(current_user)
     parts = None
     if bounds is not None:
-        m = base_map(bounds, {"leaflet_js": vendor_url("leaflet", "leaflet.js"),
-                              "leaflet_css": vendor_url("leaflet", "leaflet.css")},
-                     current_app.config["TILES_URL"], current_app.config["TILES_ATTRIBUTION"])
+        m = _base_map(bounds)
         IncidentLayers({"url": url_for("api.list_incidents", **filters, per_page=500),
                         "case_url": url_for("web.case_page", incident_id=0),
                         "states": {k: str(v) for k, v in workflow.STATE_NAMES.items()},
