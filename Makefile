@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 export GRIDAPP_PGDIR ?= /var/tmp/gridapp-pg
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test stop install translations db demo clean help
+.PHONY: run test stop install translations db demo clean help vendor
 
 help:
 	@echo "make run   - install, provision PostGIS (unless DATABASE_URL is set), migrate, load the demo, serve on http://$(HOST):$(PORT)"
@@ -38,6 +38,9 @@ run: install
 test: install
 	$(BIN)/python -m gridapp.provision ensure-chromium >/dev/null
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+vendor: $(BIN)/.installed   # refresh the npm-vendored front-end files (gridapp/vendor/manifest.json)
+	$(BIN)/python gridapp/vendor/refresh.py
 
 stop:
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m gridapp.provision stop; else $(PYTHON) -m gridapp.provision stop; fi

@@ -2,10 +2,15 @@
 their xstatic packages, under ``/static/vendor/<package>/<file>``."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, Flask, abort, send_from_directory, url_for
 from xstatic.pkg import leaflet, leaflet_markercluster
 
 PACKAGES = {"leaflet": leaflet.BASE_DIR, "leaflet.markercluster": leaflet_markercluster.BASE_DIR}
+# npm packages vendored with their licences (gridapp/vendor/manifest.json; ``make vendor`` refreshes)
+NPM_VENDOR = Path(__file__).resolve().parent / "vendor"
+PACKAGES["leaflet.heat"] = str(NPM_VENDOR / "leaflet.heat")
 
 bp = Blueprint("vendor", __name__, url_prefix="/static/vendor")
 

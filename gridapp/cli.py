@@ -148,6 +148,22 @@ def import_command(path, level, parent_code, mode, repair, crs, gcj02, code_fiel
     if report["refused"]:
         raise SystemExit(1)
 
+@group.command("import-boston")
+@click.option("--csv", "csv_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Boston 311 CSV (default: geodata/boston/boston311_2015_fixture_wards3_5_may.csv)")
+def import_boston_command(csv_path):
+    """Import real Boston 311 cases into the Boston analogue district (built once from the
+    wards and precincts) and compare the on-time figure with the file's ontime_status."""
+    from pathlib import Path
+
+    from .services import boston
+
+    path = Path(csv_path) if csv_path else boston.DATA / "boston311_2015_fixture_wards3_5_may.csv"
+    boston.import_cases(path, log=lambda m: click.echo(m, err=True))
+    result = boston.compare_on_time(path)
+    click.echo(f"on time (closed_at <= deadline) vs ontime_status: {result['agree']} of "
+               f"{result['compared']} closed cases with a deadline agree; disagree: {result['disagree'][:20]}")
+
 
 def init_app(app: Flask) -> None:
     """Register the ``gridapp`` command group."""

@@ -144,7 +144,25 @@ DEMO_USERS = (
     ("hongqijie", "演示红旗街街道", "township", "610202002", None),
     ("hongqi", "演示红旗社区书记", "secretary", "610202002010", None),
     ("worker", "演示网格员", "worker", None, "610202002010001"),
+    ("chuzhi", "演示处置员张某", "worker", None, None),  # a department handler, no grid
 )
+
+# Invented demo departments (专业部门), clearly labelled: code, name.
+DEMO_DEPARTMENTS = (("DEMO-SZ", "测试单位·市政设施维护（演示）"), ("DEMO-HW", "测试单位·环境卫生（演示）"))
+
+
+def load_demo_departments(with_handler: bool) -> int:
+    """Create the demo departments and make the demo handler ``chuzhi`` a member of the first.
+    Caller commits. Returns the number of departments."""
+    from .models import Department, DepartmentMember
+
+    for code, name in DEMO_DEPARTMENTS:
+        db.session.merge(Department(code=code, name=name, district_code=DISTRICT_CODE))
+    db.session.flush()
+    handler = db.session.scalar(select(User).where(User.username == "chuzhi")) if with_handler else None
+    if handler is not None:
+        db.session.merge(DepartmentMember(department_code=DEMO_DEPARTMENTS[0][0], user_id=handler.id))
+    return len(DEMO_DEPARTMENTS)
 
 
 def load_demo_users(password: str) -> list[str]:
@@ -188,6 +206,8 @@ def load_demo(password: str | None, log: Callable[[str], None] = print) -> dict:
         categories = load_categories()
         users = load_demo_users(password) if password else []
         roster = load_roster(log)
+        db.session.flush()
+        load_demo_departments(bool(password))
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -21,10 +21,18 @@ def select_locale() -> str:
     return LOCALES.get(lang, "zh_Hans_CN")
 
 
+def local_datetime_iso(value: str | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    """Like :func:`gridapp.timefmt.local_text` for an ISO 8601 string (as in API dicts)."""
+    from datetime import datetime
+
+    return "" if not value else local_text(datetime.fromisoformat(value), fmt)
+
+
 def init_app(app: Flask) -> None:
-    """Initialise Flask-Babel, the ``local_dt`` template filter and the language switch route."""
+    """Initialise Flask-Babel, the ``local_dt`` template filters and the language switch route."""
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["local_dt"] = local_text
+    app.jinja_env.filters["local_dt_iso"] = local_datetime_iso
     app.jinja_env.globals["current_locale"] = get_locale
 
     @app.route("/lang/<code>")

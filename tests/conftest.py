@@ -96,6 +96,10 @@ class RequestScopedClient(FlaskClient):
     (flask.g — the cached user, the CSRF token — is per request), even while a test holds one."""
 
     def open(self, *args, **kwargs):
+        if _cv_app.get(None) is not None:
+            # Close the test's own savepoint first: a request's work nested inside it would be
+            # undone by a later rollback of the test's session.
+            db.session.commit()
         token = _cv_app.set(None)
         try:
             return super().open(*args, **kwargs)

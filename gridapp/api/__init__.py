@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from ..auth import api_user
 from ..errors import BadInput
 from ..extensions import csrf
-from ..services import accounts, areas, incidents
+from ..services import accounts, areas, duplicates, incidents, workflow
 from ..services.locate import locate
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -75,24 +75,33 @@ def locate_point():
 
 @bp.post("/incidents")
 def create_incident():
-    """Report an incident: JSON {category_code, description, lon, lat} → 201 {id, grid_code,
-    community_code, status, reported_at (UTC)}; 400 bad input; 403 outside the caller's scope
+    """Report an incident: JSON {category_code, description, lon, lat, photos?} (photos: list of
+    "photo:<sha256>" from POST /photos) → 201 {id, grid_code,
+    community_code, status, reported_at (UTC), possible_duplicates [{id, distance_m, status}]};
+    400 bad input; 403 outside the caller's scope
     (a grid worker outside their grids); 422 outside the district."""
     user = api_user()
     body = _json_body()
     incident = incidents.report_incident(user, body.get("category_code"), body.get("description"),
-                                         body.get("lon"), body.get("lat"))
+                                         body.get("lon"), body.get("lat"), body.get("photos"))
     return jsonify(id=incident.id, grid_code=incident.grid_code,
                    community_code=incident.community_code, status=incident.status,
-                   reported_at=incident.reported_at.isoformat()), 201
+                   reported_at=incident.reported_at.isoformat(),
+                   possible_duplicates=duplicates.as_list(duplicates.candidates_of(user, incident))), 201
 
 
 @bp.get("/incidents")
 def list_incidents():
-    """GeoJSON FeatureCollection of the incidents the caller may see, newest first."""
+    """GeoJSON FeatureCollection of the incidents the caller may see, newest first. Filters:
+    state (comma-separated), category (code prefix), grid, community, overdue=true, mine=true,
+    from/to (local dates, inclusive), page, per_page (≤ 500, default 500). Members
+    numberMatched / numberReturned (OGC API Features) and page / per_page."""
     user = api_user()
+    items, total, page, per_page = workflow.search(user, request.args)
     return jsonify({"type": "FeatureCollection",
-                    "features": [incidents.incident_feature(i) for i in incidents.visible_incidents(user)]})
+                    "features": [incidents.incident_feature(i) for i in items],
+                    "numberMatched": total, "numberReturned": len(items), "page": page,
+                    "per_page": per_page})
 
 
 def init_app(app: Flask) -> None:
@@ -101,4 +110,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from . import boundaries, org  # noqa: E402,F401
+from . import boundaries, cases, org  # noqa: E402,F401

@@ -71,6 +71,29 @@ gridappPointPicker({{ this._parent.get_name() }}, {{ this.config|tojson }});
 """)
 
 
+class CaseMarker(_JsonConfigElement):
+    """One case's point: ``config`` = {"lon", "lat", "label"}; a marker with the label as a
+    tooltip (inserted as text)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+gridappCaseMarker({{ this._parent.get_name() }}, {{ this.config|tojson }});
+{% endmacro %}
+""")
+
+
+class IncidentLayers(_JsonConfigElement):
+    """Incidents fetched from the API in the page (``config["url"]``, with the board's filters),
+    drawn as clustered markers (Leaflet.markercluster) with a heat-map alternative (Leaflet.heat),
+    a layer control to switch, and popups built with ``textContent``."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+gridappIncidentMap({{ this._parent.get_name() }}, {{ this.config|tojson }});
+{% endmacro %}
+""")
+
+
 def render_parts(m: folium.Map) -> dict:
     """Render a map into the parts a page template embeds: ``js`` and ``css`` (asset URLs),
     ``html`` (the map div) and ``script`` (the map's JavaScript, to run in one inline script

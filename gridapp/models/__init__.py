@@ -18,6 +18,7 @@ from .org import (
     WorkerGrid,
 )
 from .users import ApiToken, GridAssignment, Role, User, UserSession
+from .workflow import CategoryRule, Department, DepartmentMember, IncidentApproval, IncidentEvent, Photo
 
 __all__ = [
     "AdminArea", "Grid", "Incident", "IncidentCategory",
@@ -25,4 +26,5 @@ __all__ = [
     "GridEdit", "GridLineage",
     "AuditEntry", "CommitteeSeat", "CommunityPartyOrg", "GridPartyGroup", "GridWorker", "GroupGrid",
     "GroupPartner", "PartyMember", "PiiView", "StarRating", "StationedUnit", "WorkerGrid",
+    "CategoryRule", "Department", "DepartmentMember", "IncidentApproval", "IncidentEvent", "Photo",
 ]

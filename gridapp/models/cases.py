@@ -13,9 +13,24 @@ from .users import User
 
 
 class IncidentStatus(enum.StrEnum):
-    """States of the closed loop (domain.md). Only ``reported`` is reachable so far."""
+    """States of the closed loop (domain.md); the transitions are the table of
+    :mod:`gridapp.services.workflow`."""
 
-    REPORTED = "reported"
+    REPORTED = "reported"        # 上报
+    ACCEPTED = "accepted"        # 受理
+    FILED = "filed"              # 立案
+    REJECTED = "rejected"        # 不予立案
+    DISPATCHED = "dispatched"    # 派遣
+    IN_PROGRESS = "in_progress"  # 处置中
+    HANDLED = "handled"          # 已反馈（处置完毕待核查）
+    CLOSED = "closed"            # 结案
+    EVALUATED = "evaluated"      # 已评价
+    VOIDED = "voided"            # 作废
+    DEFERRED = "deferred"        # 缓办
+    MERGED = "merged"            # 作为重复件并入另一案件
+
+
+STATUS_VALUES = tuple(s.value for s in IncidentStatus)
 
 
 class IncidentCategory(db.Model):
@@ -24,7 +39,7 @@ class IncidentCategory(db.Model):
 
     __tablename__ = "incident_categories"
     __table_args__ = (
-        CheckConstraint("kind IN ('event', 'social')", name="ck_incident_categories_kind"),
+        CheckConstraint("kind IN ('event', 'component', 'social')", name="ck_incident_categories_kind"),
     )
 
     code: Mapped[str] = mapped_column(String(8), primary_key=True)
@@ -40,7 +55,9 @@ class Incident(db.Model):
 
     __tablename__ = "incidents"
     __table_args__ = (
-        CheckConstraint("status IN ('reported')", name="ck_incidents_status"),
+        CheckConstraint("status IN (" + ", ".join(f"'{v}'" for v in STATUS_VALUES) + ")",
+                        name="ck_incidents_status"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="ck_incidents_rating"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -55,5 +72,22 @@ class Incident(db.Model):
     reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                   index=True)
 
+    # The closed loop (gridapp.services.workflow). ``version`` is the optimistic lock: every
+    # UPDATE is ``... WHERE id = :id AND version = :read_version`` (SQLAlchemy version_id_col).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    filed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"), index=True)
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    # Identifier of the case in the system it was imported from (e.g. "boston311:101001367728").
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+
     category: Mapped[IncidentCategory] = relationship()
-    reporter: Mapped[User] = relationship()
+    reporter: Mapped[User] = relationship(foreign_keys=[reporter_id])
+    handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])
+
+    __mapper_args__ = {"version_id_col": version}

@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from ..errors import BadInput, NotFound, Unprocessable
 from ..extensions import db
-from ..models import Incident, IncidentCategory, User
+from ..models import Incident, IncidentCategory, IncidentEvent, User
 from .locate import locate, point_expr
 from .scope import incident_filter, require_location_in_scope
+from .workflow import check_attachments, deadline_flags, utcnow
 
 DESCRIPTION_MAX = 2000
 
@@ -45,9 +46,11 @@ def _check_description(text) -> str:
     return text
 
 
-def report_incident(user: User, category_code, description, lon, lat) -> Incident:
+def report_incident(user: User, category_code, description, lon, lat, photos=None) -> Incident:
     """Report an incident at a WGS84 point (lon, lat degrees) and locate it into its grid.
 
+    ``photos``: optional list of attachment references (``photo:<sha256>`` of uploaded photos),
+    recorded on the first history entry (action ``report``, — → reported).
     One transaction. Raises BadInput (bad category, empty description, malformed point),
     Unprocessable (422) for a point outside every district, Forbidden when the point lies
     outside the user's scope (a grid worker outside their own grids).
@@ -59,12 +62,17 @@ def report_incident(user: User, category_code, description, lon, lat) -> Inciden
     except NotFound as err:
         raise Unprocessable(err.message, code="outside_district") from None
     require_location_in_scope(user, loc)
+    photos = check_attachments(photos)
     lon, lat = float(lon), float(lat)
     incident = Incident(category_code=category_code, description=description,
                         geom=point_expr(lon, lat), grid_code=loc.grid_code,
                         community_code=loc.community_code, district_code=loc.district_code,
-                        reporter_id=user.id)
+                        reporter_id=user.id, reported_at=utcnow())
     db.session.add(incident)
+    db.session.flush()
+    db.session.add(IncidentEvent(incident_id=incident.id, actor_id=user.id, at=incident.reported_at,
+                                 action="report", from_state=None, to_state=incident.status,
+                                 data={}, attachments=photos))
     db.session.commit()
     return incident
 
@@ -91,5 +99,8 @@ def incident_feature(incident: Incident) -> dict:
             "community_code": incident.community_code,
             "status": incident.status,
             "reported_at": incident.reported_at.isoformat(),
+            "version": incident.version,
+            "deadline_at": incident.deadline_at.isoformat() if incident.deadline_at else None,
+            "overdue": deadline_flags(incident)["overdue"],
         },
     }

@@ -14,6 +14,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..maps import CoverageLayers, PointPicker, base_map, render_parts
 from ..services import accounts, areas, incidents
+from ..services.workflow import STATE_NAMES
 from .forms import IncidentForm, LoginForm, LogoutForm
 from .labels import coverage_labels
 
@@ -132,7 +133,8 @@ def coverage_map():
 @login_required
 def incident_list():
     """The incidents the user may see, newest first; times in Asia/Shanghai."""
-    return render_template("incidents.html", incidents=incidents.visible_incidents(current_user))
+    return render_template("incidents.html", incidents=incidents.visible_incidents(current_user),
+                           state_names=STATE_NAMES)
 
 
 @bp.route("/incidents/new", methods=["GET", "POST"])
@@ -144,9 +146,12 @@ def incident_new():
         (c.code, f"{c.code} {c.name}") for c in incidents.leaf_categories()]
     status = 200
     if form.validate_on_submit():
+        from .cases import uploaded_photo_refs
+
         try:
             incident = incidents.report_incident(current_user, form.category_code.data,
-                                                 form.description.data, form.lon.data, form.lat.data)
+                                                 form.description.data, form.lon.data, form.lat.data,
+                                                 uploaded_photo_refs())
         except DomainError as err:
             db.session.rollback()
             flash(err.message, "error")
@@ -154,6 +159,12 @@ def incident_new():
         else:
             flash(_("事件已上报，编号 %(id)s，所在网格 %(grid)s。", id=incident.id,
                     grid=incident.grid_code or incident.community_code), "info")
+            from ..services.duplicates import candidates_of
+
+            dups = candidates_of(current_user, incident)
+            if dups:
+                flash(_("附近 50 米内 7 天内有同类未结事件：%(ids)s，可能重复；社区可在案件页合并。",
+                        ids="、".join(f"#{i.id}" for i, _d in dups)), "warning")
             return redirect(url_for("web.incident_list"))
     elif request.method == "POST":
         status = 400
@@ -184,4 +195,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from . import boundaries, org  # noqa: E402,F401
+from . import boundaries, cases, org  # noqa: E402,F401

@@ -2,9 +2,18 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DecimalField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
 class LoginForm(FlaskForm):
@@ -46,3 +55,23 @@ class ImportForm(FlaskForm):
     code_field = StringField(_l("代码字段"), validators=[Length(max=64)])
     name_field = StringField(_l("名称字段"), validators=[Length(max=64)])
     category_code = StringField(_l("事件类别代码（表中无类别列时）"), validators=[Length(max=8)])
+
+
+class CaseActionForm(FlaskForm):
+    """One action on a case (the case page shows one per allowed action): the action, the
+    version the user saw (optimistic lock) and the action's parameters."""
+
+    action = HiddenField(validators=[DataRequired()])
+    variant = HiddenField()
+    version = HiddenField(validators=[DataRequired()])
+    note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
+    department_code = SelectField(_l("专业部门"), validate_choice=False, validators=[Optional()])
+    handler = StringField(_l("处置人（用户名，可选）"), validators=[Optional(), Length(max=64)])
+    rating = SelectField(_l("评价"), choices=[("5", "5"), ("4", "4"), ("3", "3"), ("2", "2"), ("1", "1")],
+                         validators=[Optional()])
+    hours = IntegerField(_l("延期小时数"), validators=[Optional(), NumberRange(1, 720)])
+    into = IntegerField(_l("并入案件编号"), validators=[Optional()])
+
+
+class AdminForm(FlaskForm):
+    """CSRF token of the admin forms (their fields are read from the request by the route)."""

@@ -1,7 +1,7 @@
 """party organisation
 
 Revision ID: 0003_party_org
-Revises: 0001_initial
+Revises: 0002_case_loop
 Create Date: 2026-11-29 16:13:03.017085
 
 """
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0003_party_org'
-down_revision = '0001_initial'
+down_revision = '0002_case_loop'
 branch_labels = None
 depends_on = None
 

@@ -207,3 +207,101 @@ function gridappCoverageStatus(map, cfg, control) {
     gridappStatus(map, L_.load_failed + " " + String(err), true);
   });
 }
+
+function gridappCaseMarker(map, cfg) {
+  var marker = L.marker([cfg.lat, cfg.lon]).addTo(map);
+  var tip = document.createElement("span");
+  tip.textContent = cfg.label;
+  marker.bindTooltip(tip);
+  map.setView([cfg.lat, cfg.lon], 17);
+  window.gridappMap = {ready: true, error: null, counts: {incidents: 1}};
+}
+
+function gridappGeolocate(buttonId, lonId, latId, labels) {
+  var button = document.getElementById(buttonId);
+  var status = document.getElementById(buttonId + "-status");
+  if (!button) { return; }
+  if (!navigator.geolocation) { button.disabled = true; status.textContent = labels.unsupported; return; }
+  button.addEventListener("click", function () {
+    status.textContent = labels.locating;
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      var lon = document.getElementById(lonId), lat = document.getElementById(latId);
+      lon.value = pos.coords.longitude.toFixed(6);
+      lat.value = pos.coords.latitude.toFixed(6);
+      lon.dispatchEvent(new Event("change"));
+      status.textContent = labels.done + " ±" + Math.round(pos.coords.accuracy) + " m";
+    }, function (err) {
+      status.textContent = labels.failed + " " + err.message;
+    }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
+  });
+}
+
+function gridappPhotoGps(inputId, buttonId, lonId, latId, labels) {
+  // Upload the first chosen photo to the server, which reads its EXIF GPS; offer it as the location.
+  var input = document.getElementById(inputId), button = document.getElementById(buttonId);
+  var status = document.getElementById(inputId + "-status");
+  if (!input || !window.fetch || !window.FormData) { return; }
+  input.addEventListener("change", function () {
+    button.hidden = true;
+    status.textContent = "";
+    if (!input.files.length) { return; }
+    var body = new FormData();
+    body.append("file", input.files[0]);
+    fetch(input.dataset.upload, {method: "POST", body: body, credentials: "same-origin",
+                                 headers: {"X-CSRFToken": input.dataset.csrf}})
+      .then(function (r) { return r.json().then(function (j) { return {ok: r.ok, body: j}; }); })
+      .then(function (res) {
+        if (!res.ok) { status.textContent = labels.failed + " " + res.body.error.message; return; }
+        var gps = res.body.gps;
+        if (!gps) { status.textContent = labels.none; return; }
+        button.textContent = labels.use + " (" + gps.lon.toFixed(6) + ", " + gps.lat.toFixed(6) + ")";
+        button.hidden = false;
+        button.onclick = function () {
+          var lon = document.getElementById(lonId), lat = document.getElementById(latId);
+          lon.value = gps.lon.toFixed(6);
+          lat.value = gps.lat.toFixed(6);
+          lon.dispatchEvent(new Event("change"));
+        };
+      })
+      .catch(function (err) { status.textContent = labels.failed + " " + String(err); });
+  });
+}
+
+function gridappIncidentMap(map, cfg) {
+  // Clustered markers and a heat map of the incidents of cfg.url (a GeoJSON FeatureCollection).
+  var L_ = cfg.labels;
+  window.gridappMap = {ready: false, error: null, counts: {}};
+  var clusters = L.markerClusterGroup({showCoverageOnHover: false});
+  var heat = L.heatLayer([], {radius: 20, blur: 15, maxZoom: 17});
+  clusters.addTo(map);
+  L.control.layers({}, (function () { var o = {}; o[L_.clusters] = clusters; o[L_.heat] = heat; return o; })(),
+                   {collapsed: false}).addTo(map);
+  fetch(cfg.url, {credentials: "same-origin"})
+    .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+    .then(function (fc) {
+      var points = [];
+      fc.features.forEach(function (f) {
+        var c = f.geometry.coordinates, p = f.properties;
+        var box = document.createElement("div");
+        var a = document.createElement("a");
+        a.href = cfg.case_url.replace(/\/0$/, "/" + p.id);
+        a.textContent = "#" + p.id + " " + p.category_name;
+        var line = document.createElement("div");
+        line.textContent = (cfg.states[p.status] || p.status) + (p.overdue ? " · " + L_.overdue : "");
+        box.appendChild(a); box.appendChild(line);
+        clusters.addLayer(L.marker([c[1], c[0]]).bindPopup(box));
+        points.push([c[1], c[0], 1]);
+      });
+      heat.setLatLngs(points);
+      if (points.length) { map.fitBounds(L.latLngBounds(points.map(function (p) { return [p[0], p[1]]; })).pad(0.1)); }
+      window.gridappMap.counts = {shown: fc.features.length, matched: fc.numberMatched};
+      window.gridappMap.ready = true;
+      var status = document.getElementById("map-status");
+      if (status) { status.textContent = L_.shown.replace("{shown}", fc.features.length).replace("{matched}", fc.numberMatched); }
+    })
+    .catch(function (err) {
+      window.gridappMap.error = String(err);
+      var status = document.getElementById("map-status");
+      if (status) { status.textContent = L_.load_failed + " " + String(err); status.className += " error"; }
+    });
+}

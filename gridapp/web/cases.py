@@ -1,0 +1,213 @@
+"""Pages of the closed loop: my tasks, the case board, one case with its timeline and actions."""
+from __future__ import annotations
+
+from flask import current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..assets import vendor_url
+from ..errors import BadInput, DomainError, Forbidden
+from ..extensions import db
+from ..maps import CaseMarker, IncidentLayers, base_map, render_parts
+from ..models.workflow import LEVELS
+from ..services import areas, duplicates, incidents, photos, workflow
+from . import bp
+from .forms import AdminForm, CaseActionForm
+
+BOARD_PER_PAGE = 20
+
+
+@bp.route("/tasks")
+@login_required
+def my_tasks():
+    """我的待办: the cases on which the table allows the user an action now, with those actions
+    (secretary: accept/file/dispatch; handler: start/handle; grid worker: verify; approvers:
+    approve)."""
+    return render_template("tasks.html", tasks=workflow.my_tasks(current_user),
+                           state_names=workflow.STATE_NAMES, flags=workflow.deadline_flags)
+
+
+@bp.route("/cases")
+@login_required
+def case_board():
+    """案件看板: the visible cases with filters (state, category, grid, overdue, from, to — local
+    dates) and pagination (20 a page). A malformed filter shows its error and no rows."""
+    args = request.args.to_dict()
+    args["per_page"] = str(BOARD_PER_PAGE)
+    try:
+        items, total, page, per_page = workflow.search(current_user, args)
+    except DomainError as err:
+        flash(err.message, "error")
+        items, total, page, per_page = [], 0, 1, BOARD_PER_PAGE
+    pages = max(1, -(-total // per_page))
+    return render_template("cases.html", items=items, total=total, page=page, pages=pages,
+                           args=request.args, state_names=workflow.STATE_NAMES,
+                           categories=incidents.leaf_categories(), flags=workflow.deadline_flags)
+
+
+def _base_map(bounds):
+    return base_map(bounds, {"leaflet_js": vendor_url("leaflet", "leaflet.js"),
+                             "leaflet_css": vendor_url("leaflet", "leaflet.css")},
+                    current_app.config["TILES_URL"], current_app.config["TILES_ATTRIBUTION"])
+
+
+def _case_map(case: dict) -> dict:
+    d = 0.003
+    m = _base_map((case["lon"] - d, case["lat"] - d, case["lon"] + d, case["lat"] + d))
+    CaseMarker({"lon": case["lon"], "lat": case["lat"],
+                "label": f"#{case['id']} {case['category_name']}"}).add_to(m)
+    return render_parts(m)
+
+
+@bp.route("/cases/<int:incident_id>")
+@login_required
+def case_page(incident_id: int):
+    """One case: map, facts, deadline flags, timeline (history) and a form per action the user
+    may take now (each with CSRF token and the case's version)."""
+    incident = workflow.get_case(current_user, incident_id)
+    case = workflow.case_dict(current_user, incident)
+    forms = []
+    for t in workflow.allowed_actions(current_user, incident):
+        form = CaseActionForm(formdata=None, action=t.action, variant=t.variant or "", version=incident.version)
+        form.department_code.choices = [("", _("（按类别默认）"))] + [
+            (d.code, d.name) for d in workflow.departments(incident.district_code)]
+        forms.append((t, form))
+    return render_template("case.html", case=case, forms=forms, map=_case_map(case),
+                           duplicates=duplicates.candidates_of(current_user, incident)
+                           if incident.status in ("reported", "accepted") else [],
+                           state_names=workflow.STATE_NAMES, kind_names=workflow.KIND_NAMES)
+
+
+def uploaded_photo_refs(field: str = "photos") -> list[str]:
+    """Store the files of a multipart form field (in the caller's transaction); return refs."""
+    return ["photo:" + photos.store(current_user, f.read(), f.filename, commit=False).sha256
+            for f in request.files.getlist(field) if f and f.filename]
+
+
+def _form_params(form: CaseActionForm) -> dict:
+    params = {"note": form.note.data or None, "attachments": uploaded_photo_refs()}
+    action, variant = form.action.data, form.variant.data
+    if action == "dispatch":
+        params.update(department_code=form.department_code.data or None, handler=form.handler.data or None)
+    elif action == "verify":
+        params["passed"] = variant == "passed"
+    elif action == "evaluate":
+        params["rating"] = form.rating.data
+    elif action == "extend":
+        params["hours"] = form.hours.data
+    elif action == "merge":
+        params["into"] = form.into.data
+    elif action == "approve":
+        params["approved"] = variant != "refused"
+    return params
+
+
+@bp.post("/cases/<int:incident_id>/act")
+@login_required
+def case_act(incident_id: int):
+    """Take one action from the case page (form fields of CaseActionForm); back to the case
+    with a message. A stale version, a forbidden action or a bad parameter writes nothing and
+    is shown as an error."""
+    form = CaseActionForm()
+    form.department_code.choices = []
+    if not form.validate_on_submit():
+        flash(_("表单无效或已过期，请重试：%(errors)s", errors="; ".join(
+            f"{k}: {', '.join(map(str, v))}" for k, v in form.errors.items())), "error")
+        return redirect(url_for("web.case_page", incident_id=incident_id))
+    try:
+        workflow.perform(current_user, incident_id, form.action.data, _form_params(form),
+                         version=form.version.data)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        flash(_("操作已完成。"), "info")
+    return redirect(url_for("web.case_page", incident_id=incident_id))
+
+
+@bp.post("/photos")
+@login_required
+def photo_upload():
+    """Upload one photo from a page (multipart field ``file`` + CSRF token, form field or
+    ``X-CSRFToken`` header): JSON as ``POST /api/v1/photos`` — the report form uses it to offer
+    the photo's EXIF position."""
+    file = request.files.get("file")
+    if file is None:
+        return jsonify(error={"code": "photo_missing", "message": _("请选择照片")}), 400
+    try:
+        photo = photos.store(current_user, file.read(), file.filename)
+    except DomainError as err:
+        db.session.rollback()
+        return jsonify(error={"code": err.code, "message": err.message}), err.status
+    return jsonify(photos.photo_dict(photo)), 201
+
+
+@bp.route("/photos/<sha>")
+@bp.route("/photos/<sha>/<any(thumb):size>")
+@login_required
+def photo_file(sha: str, size: str | None = None):
+    """A photo (or its JPEG thumbnail) the user may see: theirs or attached to a visible case."""
+    photo = photos.readable(current_user, sha)
+    original, thumb = photos.paths(photo.sha256, photo.content_type.split("/")[1].replace("jpeg", "jpg"))
+    if size:
+        return send_file(thumb, mimetype="image/jpeg", max_age=86400)
+    return send_file(original, mimetype=photo.content_type, max_age=86400)
+
+
+@bp.route("/admin/categories", methods=["GET", "POST"])
+@login_required
+def admin_categories():
+    """Admin: category rules (level, deadline hours, department) and departments with handlers.
+    POST fields: ``op`` = rule | department | member | unmember, with that operation's fields."""
+    from ..services import catalog
+
+    if current_user.role != "admin":
+        raise Forbidden(_("只有系统管理员可以维护类别和专业部门"), code="admin_only")
+    status = 200
+    if request.method == "POST":
+        if not AdminForm().validate_on_submit():
+            flash(_("表单已过期，请重试。"), "error")
+            return redirect(url_for("web.admin_categories"))
+        f = request.form
+        try:
+            op = f.get("op")
+            if op == "rule":
+                catalog.set_category_rule(current_user, f.get("category_code"), f.get("level"),
+                                          f.get("deadline_hours"), f.get("department_code") or None)
+            elif op == "department":
+                catalog.create_department(current_user, f.get("code"), f.get("name"), f.get("district_code"))
+            elif op in ("member", "unmember"):
+                catalog.set_member(current_user, f.get("department_code"), f.get("username"), op == "member")
+            else:
+                raise BadInput(_("未知的操作"), code="invalid_op")
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            status = err.status
+        else:
+            flash(_("已保存。"), "info")
+            return redirect(url_for("web.admin_categories"))
+    return render_template("admin_categories.html", form=AdminForm(), categories=incidents.leaf_categories(),
+                           rules=catalog.rules(), departments=workflow.departments(), members=catalog.members(),
+                           levels=LEVELS, default_hours=workflow.DEFAULT_DEADLINE_HOURS), status
+
+
+@bp.route("/cases/map")
+@login_required
+def case_map():
+    """Incident map: the board's filters (state, category, grid, overdue, from, to), clustered
+    markers with a heat-map toggle; at most 500 incidents are drawn (the count matched is shown)."""
+    filters = {k: v for k, v in request.args.items() if k in ("state", "category", "grid", "overdue", "from", "to")}
+    bounds = areas.scope_bounds(current_user)
+    parts = None
+    if bounds is not None:
+        m = _base_map(bounds)
+        IncidentLayers({"url": url_for("api.list_incidents", **filters, per_page=500),
+                        "case_url": url_for("web.case_page", incident_id=0),
+                        "states": {k: str(v) for k, v in workflow.STATE_NAMES.items()},
+                        "labels": {"clusters": _("聚合标注"), "heat": _("热力图"), "overdue": _("已超期"),
+                                   "shown": _("显示 {shown} 件（共 {matched} 件符合条件）"),
+                                   "load_failed": _("地图数据加载失败：")}}).add_to(m)
+        parts = render_parts(m)
+    return render_template("case_map.html", map=parts, args=request.args, state_names=workflow.STATE_NAMES,
+                           categories=incidents.leaf_categories())

@@ -1,0 +1,39 @@
+"""The incident map in Debian chromium, offline: clustered markers, heat-map toggle, filters."""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "test-password-1"
+
+
+def test_incident_map_clusters_and_heat(live_server, offline_page, app):
+    from sqlalchemy import func, select
+
+    from gridapp.extensions import db
+    from gridapp.models import Grid, User
+    from gridapp.services import incidents
+
+    with app.app_context():
+        worker = db.session.scalar(select(User).where(User.username == "worker"))
+        point = func.ST_PointOnSurface(Grid.geom)
+        lon, lat = db.session.execute(select(func.ST_X(point), func.ST_Y(point))
+                                      .where(Grid.code == "610202002010001")).one()
+        for i in range(3):
+            incidents.report_incident(worker, "0103", f"地图测试（虚构）{i}", lon + i * 1e-5, lat)
+        db.session.remove()
+    page = offline_page.page
+    page.goto(f"{live_server}/login?next=/cases/map%3Fcategory%3D0103")
+    page.fill("input[name=username]", "hongqi")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_function("() => window.gridappMap && (window.gridappMap.ready || window.gridappMap.error)")
+    assert page.evaluate("window.gridappMap.error") is None
+    counts = page.evaluate("window.gridappMap.counts")
+    assert counts["shown"] == counts["matched"] >= 3
+    assert page.locator(".marker-cluster").count() >= 1          # three points a metre apart: one cluster
+    assert page.locator(".leaflet-heatmap-layer").count() == 0
+    page.locator(".leaflet-control-layers label", has_text="热力图").locator("input").check()
+    assert page.locator(".leaflet-heatmap-layer").count() == 1
+    assert offline_page.errors == [] and offline_page.aborted == []
