@@ -48,6 +48,8 @@ class IncidentCategory(db.Model):
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("incident_categories.code"))
     source: Mapped[str] = mapped_column(String(200))
 
+    parent: Mapped[IncidentCategory | None] = relationship(remote_side=[code], lazy="joined")
+
 
 class Incident(db.Model):
     """A reported incident at a point (SRID 4326), located into a grid (null in a village) and a

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import text
+from wtforms.fields.choices import SelectChoice
 
 from ..assets import vendor_url
 from ..errors import DomainError
@@ -137,13 +138,20 @@ def incident_list():
                            state_names=STATE_NAMES)
 
 
+def _category_choices() -> list[SelectChoice]:
+    """Leaf categories grouped by their major class (social-governance classes together)."""
+    def group(c):
+        return c.parent.name if c.parent else (_("社会治理") if c.kind == "social" else c.name)
+    return [SelectChoice("", _("请选择"))] + [
+        SelectChoice(c.code, f"{c.code} {c.name}", optgroup=group(c)) for c in incidents.leaf_categories()]
+
+
 @bp.route("/incidents/new", methods=["GET", "POST"])
 @login_required
 def incident_new():
     """Report an incident: the point comes from a click on the map or typed lon/lat."""
     form = IncidentForm()
-    form.category_code.choices = [("", _("请选择"))] + [
-        (c.code, f"{c.code} {c.name}") for c in incidents.leaf_categories()]
+    form.category_code.choices = _category_choices()
     status = 200
     if form.validate_on_submit():
         from .cases import uploaded_photo_refs

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from ..assets import vendor_url
 from ..errors import BadInput, DomainError, Forbidden
@@ -69,8 +70,8 @@ def case_page(incident_id: int):
     forms = []
     for t in workflow.allowed_actions(current_user, incident):
         form = CaseActionForm(formdata=None, action=t.action, variant=t.variant or "", version=incident.version)
-        form.department_code.choices = [("", _("（按类别默认）"))] + [
-            (d.code, d.name) for d in workflow.departments(incident.district_code)]
+        form.department_code.choices = [SelectChoice("", _("（按类别默认）"))] + [
+            SelectChoice(d.code, d.name) for d in workflow.departments(incident.district_code)]
         forms.append((t, form))
     return render_template("case.html", case=case, forms=forms, map=_case_map(case),
                            duplicates=duplicates.candidates_of(current_user, incident)

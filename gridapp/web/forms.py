@@ -67,7 +67,7 @@ class CaseActionForm(FlaskForm):
     note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
     department_code = SelectField(_l("专业部门"), validate_choice=False, validators=[Optional()])
     handler = StringField(_l("处置人（用户名，可选）"), validators=[Optional(), Length(max=64)])
-    rating = SelectField(_l("评价"), choices=[("5", "5"), ("4", "4"), ("3", "3"), ("2", "2"), ("1", "1")],
+    rating = SelectField(_l("评价"), choices=[SelectChoice(str(n), str(n)) for n in (5, 4, 3, 2, 1)],
                          validators=[Optional()])
     hours = IntegerField(_l("延期小时数"), validators=[Optional(), NumberRange(1, 720)])
     into = IntegerField(_l("并入案件编号"), validators=[Optional()])
