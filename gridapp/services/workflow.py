@@ -130,21 +130,28 @@ def utcnow() -> datetime:
 
 # --- who is who ------------------------------------------------------------------------------
 
-def actor_kinds(user: User, incident: Incident) -> set[str]:
-    """The actor kinds ``user`` holds for ``incident`` (role in scope, assignee, reporter)."""
-    kinds: set[str] = set()
+def scope_kinds(user: User, case) -> set[str]:
+    """The role-in-scope actor kind (admin, district, township, secretary, worker) ``user``
+    holds for ``case`` — any row with ``district_code``, ``community_code`` and ``grid_code``
+    (an incident, a dispute) — as a set of at most one element."""
     role, scope = user.role, user.scope_code
     if role == "admin":
-        kinds.add("admin")
-    elif role == "district" and incident.district_code == scope:
-        kinds.add("district")
-    elif role == "township" and db.session.scalar(
-            select(AdminArea.parent_code).where(AdminArea.code == incident.community_code)) == scope:
-        kinds.add("township")
-    elif role == "secretary" and incident.community_code == scope:
-        kinds.add("secretary")
-    elif role == "worker" and incident.grid_code and incident.grid_code in worker_grid_codes(user):
-        kinds.add("worker")
+        return {"admin"}
+    if role == "district" and case.district_code == scope:
+        return {"district"}
+    if role == "township" and db.session.scalar(
+            select(AdminArea.parent_code).where(AdminArea.code == case.community_code)) == scope:
+        return {"township"}
+    if role == "secretary" and case.community_code == scope:
+        return {"secretary"}
+    if role == "worker" and case.grid_code and case.grid_code in worker_grid_codes(user):
+        return {"worker"}
+    return set()
+
+
+def actor_kinds(user: User, incident: Incident) -> set[str]:
+    """The actor kinds ``user`` holds for ``incident`` (role in scope, assignee, reporter)."""
+    kinds = scope_kinds(user, incident)
     if incident.handler_id == user.id or (incident.department_code and db.session.scalar(
             select(DepartmentMember.user_id).where(DepartmentMember.user_id == user.id,
                                                    DepartmentMember.department_code == incident.department_code))):
@@ -372,26 +379,40 @@ def perform(user: User, incident_id, action: str, params: dict | None = None, *,
     now = now or utcnow()
     rows = _rows(action)
     incident = get_case(user, incident_id)
-    if version is not None and version != "":
-        try:
-            version = int(version)
-        except (TypeError, ValueError):
-            raise BadInput(_("version 必须是整数"), code="invalid_version") from None
-        if version != incident.version:
-            raise Conflict(_("事件已被他人更新（您的版本 %(mine)s，当前版本 %(now)s），请刷新后重试",
-                             mine=version, now=incident.version), code="stale_version",
-                           details={"version": incident.version})
+    check_version(incident.version, version, lambda mine: _(
+        "事件已被他人更新（您的版本 %(mine)s，当前版本 %(now)s），请刷新后重试", mine=mine, now=incident.version))
     kinds = actor_kinds(user, incident)
     if action == "approve":
         _approve(user, incident, kinds, params, now)
     else:
         _transition(user, incident, kinds, rows, params, now)
+    commit_versioned(lambda: _("事件已被他人同时更新，请刷新后重试"))
+    return incident
+
+
+def check_version(current: int, version, message) -> None:
+    """Optimistic lock, shared by every versioned case kind (incidents, disputes): when the
+    caller sent a ``version`` (int or numeric string; None/"" = not sent) that differs from
+    ``current``, raise Conflict 409 ``stale_version`` with ``message(version)`` and
+    ``details.version``. Raises BadInput ``invalid_version`` for a non-integer."""
+    if version is None or version == "":
+        return
+    try:
+        version = int(version)
+    except (TypeError, ValueError):
+        raise BadInput(_("version 必须是整数"), code="invalid_version") from None
+    if version != current:
+        raise Conflict(message(version), code="stale_version", details={"version": current})
+
+
+def commit_versioned(message) -> None:
+    """Commit the action's transaction; a lost race on the ``version`` column (the UPDATE
+    matched no row) rolls everything back and raises Conflict 409 ``stale_version``."""
     try:
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise Conflict(_("事件已被他人同时更新，请刷新后重试"), code="stale_version") from None
-    return incident
+        raise Conflict(message(), code="stale_version") from None
 
 
 def _pick(rows: list[Transition], incident: Incident, params: dict) -> Transition:
@@ -624,3 +645,7 @@ def my_tasks(user: User, now: datetime | None = None) -> list[tuple[Incident, li
         if actions:
             out.append((incident, actions))
     return out
+
+
+# Parameter checks shared with the other case kinds (gridapp.services.disputes).
+parse_note, parse_int, parse_bool, office_rank = _note, _int, _bool, _office_rank
