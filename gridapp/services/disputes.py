@@ -54,15 +54,18 @@ from .workflow import (
     OFFICE,
     RANK,
     Transition,
+    allowed_rows,
     check_version,
     commit_versioned,
     date_range,
     get_case,
     office_rank,
+    page_args,
     parse_bool,
     parse_int,
     parse_note,
     scope_kinds,
+    table_rows,
     utcnow,
 )
 
@@ -103,7 +106,6 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("link", OPEN_STATES + CLOSED_OUT, None, ALL_IN_SCOPE, _l("关联事件"), needs="incident"),
     Transition("approve", OPEN_STATES, None, OFFICE, _l("审批")),
 )
-ACTIONS = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
 
 
 # --- scope and actors ------------------------------------------------------------------------
@@ -142,17 +144,8 @@ def pending_approval(dispute: Dispute) -> DisputeApproval | None:
 
 def allowed_actions(user: User, dispute: Dispute) -> list[Transition]:
     """The table rows the user may take now (for the dispute page and the API)."""
-    kinds = actor_kinds(user, dispute)
-    pending = pending_approval(dispute)
-    out = []
-    for t in TRANSITIONS:
-        if t.action == "approve":
-            if pending and dispute.status in t.sources and pending.requested_by != user.id \
-                    and office_rank(kinds) > pending.requested_rank:
-                out.append(t)
-        elif dispute.status in t.sources and kinds & set(t.roles) and not (t.approval and pending):
-            out.append(t)
-    return out
+    return allowed_rows(TRANSITIONS, user, dispute.status, actor_kinds(user, dispute), pending_approval(dispute),
+                        approve_sources=True)
 
 
 # --- register --------------------------------------------------------------------------------
@@ -274,11 +267,7 @@ def register(user: User, data: dict, now: datetime | None = None) -> Dispute:
 # --- actions ---------------------------------------------------------------------------------
 
 def _rows(action: str) -> list[Transition]:
-    rows = [t for t in TRANSITIONS if t.action == action]
-    if not rows:
-        raise NotFound(_("未知的操作 %(action)s；可用：%(all)s", action=action, all=", ".join(ACTIONS)),
-                       code="unknown_action")
-    return rows
+    return table_rows(action, TRANSITIONS)
 
 
 def _mediator(dispute: Dispute, value) -> int | None:
@@ -549,8 +538,6 @@ def dispute_feature(dispute: Dispute, now: datetime | None = None) -> dict:
                            "registered_at": dispute.registered_at.isoformat(), "overdue": overdue(dispute, now)}}
 
 
-PER_PAGE_MAX = 500
-
 
 def search(user: User, args: dict, now: datetime | None = None) -> tuple[list[Dispute], int, int, int]:
     """The disputes in the user's scope, filtered, newest first, one page.
@@ -582,9 +569,7 @@ def search(user: User, args: dict, now: datetime | None = None) -> tuple[list[Di
         conds.append(Dispute.registered_at >= start)
     if end:
         conds.append(Dispute.registered_at < end)
-    page = parse_int(args, "page", 1, 10**6, _("page 必须是正整数")) if args.get("page") else 1
-    per_page = parse_int(args, "per_page", 1, PER_PAGE_MAX, _("per_page 必须是 1 到 500 的整数")) \
-        if args.get("per_page") else PER_PAGE_MAX
+    page, per_page = page_args(args)
     total = db.session.scalar(select(func.count()).select_from(Dispute).where(*conds))
     items = list(db.session.scalars(select(Dispute).where(*conds)
                                     .order_by(Dispute.registered_at.desc(), Dispute.id.desc())

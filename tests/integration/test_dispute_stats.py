@@ -146,5 +146,5 @@ def test_demo_set_is_fictitious_loaded_once_and_shows_figures(tx, app):
     assert all(p.phone.startswith("100") for p in tx.scalars(select(DisputeParty)) if p.phone)
     assert load_demo_disputes(DISTRICT_CODE, log=lambda m: None) == 0  # idempotent
     admin = tx.scalar(select(User).where(User.username == "admin"))
-    s = disputes.stats(admin, "district", DISTRICT_CODE, "2026-07-01", "2026-11-30")
+    s = disputes.stats(admin, "district", DISTRICT_CODE, "2026-07-01", "2026-11-20")  # the demo's dates
     assert s["counts"]["registered"] == len(SPECS) and 0 < s["resolution_rate"] < 1

@@ -233,3 +233,21 @@ def test_link_to_related_incident_in_scope(tx, cast):
     tx.commit()
     with pytest.raises(NotFound):
         act(cast["secretary"], d, "link", incident=other.id)
+
+
+def test_readme_permission_table_is_the_transition_table():
+    from pathlib import Path
+
+    from gridapp.services import workflow
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert workflow.permission_table_markdown(disputes.TRANSITIONS) in readme
+
+
+def test_disputes_follow_a_grid_split(tx, cast):
+    from gridapp.services import grid_edit
+
+    d = register(cast["secretary"])
+    grid_edit.split_grid(cast["district"], GRID)
+    tx.expire_all()
+    assert d.grid_code not in (None, GRID) and d.grid_code.startswith(COMMUNITY)
