@@ -45,6 +45,15 @@ def _board_map(args) -> dict | None:
     return render_parts(m)
 
 
+def _scope_figures() -> dict | None:
+    """The figures (services.disputes.stats, all dates) of the user's own area: district,
+    township or community; None for grid workers and administrators (no single area)."""
+    level = {"district": "district", "township": "township", "secretary": "community"}.get(current_user.role)
+    if level is None:
+        return None
+    return disputes.stats(current_user, level, current_user.scope_code)
+
+
 @bp.route("/disputes")
 @login_required
 def dispute_board():
@@ -60,7 +69,7 @@ def dispute_board():
     return render_template("disputes.html", items=items, total=total, page=page,
                            pages=max(1, -(-total // per_page)), args=request.args, types=disputes.active_types(),
                            overdue=disputes.overdue, map=_board_map(request.args),
-                           counts=disputes.map_counts(current_user), **NAMES)
+                           counts=disputes.map_counts(current_user), figures=_scope_figures(), **NAMES)
 
 
 def _form_parties(form) -> list[dict]:

@@ -29,6 +29,7 @@ def test_register_page_board_and_dispute_page(client, tx, login, make_user, csrf
     assert "李**" in page.text and "100****2222" in page.text and "10011112222" not in page.text
     assert 'data-action="accept"' in page.text and 'id="timeline"' in page.text
     board = client.get("/disputes?risk_level=major")
+    assert 'id="dispute-figures"' in board.text
     assert f"/disputes/{dispute_id}" in board.text and "risk_level=major" in board.text  # map layer URL
     assert f"/disputes/{dispute_id}" not in client.get("/disputes?risk_level=grave").text
     revealed = client.get(f"/disputes/{dispute_id}?reveal=1")
