@@ -208,6 +208,9 @@ def load_demo(password: str | None, log: Callable[[str], None] = print) -> dict:
         roster = load_roster(log)
         db.session.flush()
         load_demo_departments(bool(password))
+        from .demo_disputes import load_demo_disputes
+
+        demo_disputes = load_demo_disputes(DISTRICT_CODE, log)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -216,7 +219,8 @@ def load_demo(password: str | None, log: Callable[[str], None] = print) -> dict:
                                        .where(AdminArea.district_code == DISTRICT_CODE)),
             "grids": db.session.scalar(select(func.count()).select_from(Grid)
                                        .where(Grid.district_code == DISTRICT_CODE)),
-            "categories": categories, "users": users, "roster": roster}
+            "categories": categories, "users": users, "roster": roster,
+            "disputes": demo_disputes}
 
 
 def load_roster(log: Callable[[str], None] = print) -> dict:

@@ -2,6 +2,18 @@
 from .areas import AdminArea
 from .boundaries import GridEdit, GridLineage
 from .cases import Incident, IncidentCategory, IncidentStatus
+from .disputes import (
+    Dispute,
+    DisputeApproval,
+    DisputeEvent,
+    DisputeIncident,
+    DisputeParty,
+    DisputeType,
+    DisputeVisit,
+    MediationCommittee,
+    MediationSession,
+    Mediator,
+)
 from .grids import Grid
 from .org import (
     AuditEntry,
@@ -27,4 +39,6 @@ __all__ = [
     "AuditEntry", "CommitteeSeat", "CommunityPartyOrg", "GridPartyGroup", "GridWorker", "GroupGrid",
     "GroupPartner", "PartyMember", "PiiView", "StarRating", "StationedUnit", "WorkerGrid",
     "CategoryRule", "Department", "DepartmentMember", "IncidentApproval", "IncidentEvent", "Photo",
+    "Dispute", "DisputeApproval", "DisputeEvent", "DisputeIncident", "DisputeParty", "DisputeType",
+    "DisputeVisit", "MediationCommittee", "MediationSession", "Mediator",
 ]

@@ -40,8 +40,11 @@ from .workflow import DEADLINE_STATES, date_range, utcnow
 LEVELS = ("grid", "community", "township", "district")
 
 
-def _area_condition(user: User, level, code):
-    """SQL condition on Incident for the area, after checking it exists and is in scope."""
+def area_condition(user: User, level, code, model=Incident):
+    """SQL condition on ``model`` (Incident, or any row with grid_code, community_code and
+    district_code columns: Dispute) for the area, after checking it exists and is in scope.
+    Raises BadInput (level), NotFound (area), Forbidden (outside the user's scope)."""
+    I = model  # noqa: E741,N806
     if level not in LEVELS:
         raise BadInput(_("level 必须是 grid、community、township 或 district"), code="invalid_level")
     code = str(code or "")
@@ -50,7 +53,7 @@ def _area_condition(user: User, level, code):
         if grid is None:
             raise NotFound(_("网格 %(code)s 不存在", code=code), code="area_not_found")
         community, township, district = grid.community_code, grid.community.parent_code, grid.district_code
-        cond = Incident.grid_code == code
+        cond = I.grid_code == code
     else:
         area = db.session.get(AdminArea, code)
         if area is None or area.level != level:
@@ -58,10 +61,10 @@ def _area_condition(user: User, level, code):
         district = area.district_code
         township = area.parent_code if level == "community" else code if level == "township" else None
         community = code if level == "community" else None
-        cond = {"community": Incident.community_code == code,
-                "township": Incident.community_code.in_(select(AdminArea.code)
-                                                        .where(AdminArea.parent_code == code)),
-                "district": Incident.district_code == code}[level]
+        cond = {"community": I.community_code == code,
+                "township": I.community_code.in_(select(AdminArea.code)
+                                                 .where(AdminArea.parent_code == code)),
+                "district": I.district_code == code}[level]
     role, scope = user.role, user.scope_code
     allowed = (role == "admin" or (role == "district" and district == scope)
                or (role == "township" and township == scope)
@@ -83,7 +86,7 @@ def compute(user: User, level, code, date_from=None, date_to=None, now: datetime
     median}}. Raises BadInput (level/dates), NotFound (area), Forbidden (outside scope).
     """
     now = now or utcnow()
-    conds = [_area_condition(user, level, code), Incident.status != "merged"]
+    conds = [area_condition(user, level, code), Incident.status != "merged"]
     start, end = date_range(date_from, date_to)
     if start:
         conds.append(Incident.reported_at >= start)

@@ -45,7 +45,14 @@ def mask_id_number(value: str | None) -> str | None:
     return value[:6] + "*" * (len(value) - 10) + value[-4:] if len(value) > 10 else "*" * len(value)
 
 
-MASKERS = {"phone": mask_phone, "id_number": mask_id_number}
+def mask_name(value: str | None) -> str | None:
+    """A natural person's name: ``张三`` → ``张*``, ``欧阳娜娜`` → ``欧***`` (first character kept)."""
+    if not value:
+        return value
+    return value[0] + "*" * max(len(value) - 1, 1)
+
+
+MASKERS = {"phone": mask_phone, "id_number": mask_id_number, "name": mask_name}
 
 
 def may_see_full(user: User) -> bool:

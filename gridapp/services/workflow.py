@@ -130,21 +130,28 @@ def utcnow() -> datetime:
 
 # --- who is who ------------------------------------------------------------------------------
 
-def actor_kinds(user: User, incident: Incident) -> set[str]:
-    """The actor kinds ``user`` holds for ``incident`` (role in scope, assignee, reporter)."""
-    kinds: set[str] = set()
+def scope_kinds(user: User, case) -> set[str]:
+    """The role-in-scope actor kind (admin, district, township, secretary, worker) ``user``
+    holds for ``case`` — any row with ``district_code``, ``community_code`` and ``grid_code``
+    (an incident, a dispute) — as a set of at most one element."""
     role, scope = user.role, user.scope_code
     if role == "admin":
-        kinds.add("admin")
-    elif role == "district" and incident.district_code == scope:
-        kinds.add("district")
-    elif role == "township" and db.session.scalar(
-            select(AdminArea.parent_code).where(AdminArea.code == incident.community_code)) == scope:
-        kinds.add("township")
-    elif role == "secretary" and incident.community_code == scope:
-        kinds.add("secretary")
-    elif role == "worker" and incident.grid_code and incident.grid_code in worker_grid_codes(user):
-        kinds.add("worker")
+        return {"admin"}
+    if role == "district" and case.district_code == scope:
+        return {"district"}
+    if role == "township" and db.session.scalar(
+            select(AdminArea.parent_code).where(AdminArea.code == case.community_code)) == scope:
+        return {"township"}
+    if role == "secretary" and case.community_code == scope:
+        return {"secretary"}
+    if role == "worker" and case.grid_code and case.grid_code in worker_grid_codes(user):
+        return {"worker"}
+    return set()
+
+
+def actor_kinds(user: User, incident: Incident) -> set[str]:
+    """The actor kinds ``user`` holds for ``incident`` (role in scope, assignee, reporter)."""
+    kinds = scope_kinds(user, incident)
     if incident.handler_id == user.id or (incident.department_code and db.session.scalar(
             select(DepartmentMember.user_id).where(DepartmentMember.user_id == user.id,
                                                    DepartmentMember.department_code == incident.department_code))):
@@ -184,28 +191,40 @@ def pending_approval(incident: Incident) -> IncidentApproval | None:
                                                             IncidentApproval.decision.is_(None)))
 
 
-def _rows(action: str) -> list[Transition]:
-    rows = [t for t in TRANSITIONS if t.action == action]
+def table_rows(action: str, table: tuple[Transition, ...]) -> list[Transition]:
+    """The rows of a transition ``table`` for ``action``. Raises NotFound ``unknown_action``
+    naming the table's actions."""
+    rows = [t for t in table if t.action == action]
     if not rows:
-        raise NotFound(_("未知的操作 %(action)s；可用：%(all)s", action=action, all=", ".join(ACTIONS)),
-                       code="unknown_action")
+        raise NotFound(_("未知的操作 %(action)s；可用：%(all)s", action=action,
+                         all=", ".join(dict.fromkeys(t.action for t in table))), code="unknown_action")
     return rows
+
+
+def _rows(action: str) -> list[Transition]:
+    return table_rows(action, TRANSITIONS)
+
+
+def allowed_rows(table: tuple[Transition, ...], user: User, state: str, kinds: set[str],
+                 pending, approve_sources: bool = False) -> list[Transition]:
+    """The rows of ``table`` the user (holding actor ``kinds``) may take now from ``state``:
+    their kind is among the row's roles and, for a side action, nothing is pending; ``approve``
+    when a request by someone else of a lower rank is pending (and, with ``approve_sources``,
+    ``state`` is among the approve row's sources)."""
+    out = []
+    for t in table:
+        if t.action == "approve":
+            if pending and pending.requested_by != user.id and _office_rank(kinds) > pending.requested_rank \
+                    and (not approve_sources or state in t.sources):
+                out.append(t)
+        elif state in t.sources and kinds & set(t.roles) and not (t.approval and pending):
+            out.append(t)
+    return out
 
 
 def allowed_actions(user: User, incident: Incident) -> list[Transition]:
     """The table rows the user may take now on this case (for the case page and the API)."""
-    kinds = actor_kinds(user, incident)
-    pending = pending_approval(incident)
-    out = []
-    for t in TRANSITIONS:
-        if t.action == "approve":
-            if pending and pending.requested_by != user.id and \
-                    _office_rank(kinds) > pending.requested_rank:
-                out.append(t)
-            continue
-        if incident.status in t.sources and kinds & set(t.roles) and not (t.approval and pending):
-            out.append(t)
-    return out
+    return allowed_rows(TRANSITIONS, user, incident.status, actor_kinds(user, incident), pending_approval(incident))
 
 
 def _office_rank(kinds: set[str]) -> int:
@@ -372,26 +391,40 @@ def perform(user: User, incident_id, action: str, params: dict | None = None, *,
     now = now or utcnow()
     rows = _rows(action)
     incident = get_case(user, incident_id)
-    if version is not None and version != "":
-        try:
-            version = int(version)
-        except (TypeError, ValueError):
-            raise BadInput(_("version 必须是整数"), code="invalid_version") from None
-        if version != incident.version:
-            raise Conflict(_("事件已被他人更新（您的版本 %(mine)s，当前版本 %(now)s），请刷新后重试",
-                             mine=version, now=incident.version), code="stale_version",
-                           details={"version": incident.version})
+    check_version(incident.version, version, lambda mine: _(
+        "事件已被他人更新（您的版本 %(mine)s，当前版本 %(now)s），请刷新后重试", mine=mine, now=incident.version))
     kinds = actor_kinds(user, incident)
     if action == "approve":
         _approve(user, incident, kinds, params, now)
     else:
         _transition(user, incident, kinds, rows, params, now)
+    commit_versioned(lambda: _("事件已被他人同时更新，请刷新后重试"))
+    return incident
+
+
+def check_version(current: int, version, message) -> None:
+    """Optimistic lock, shared by every versioned case kind (incidents, disputes): when the
+    caller sent a ``version`` (int or numeric string; None/"" = not sent) that differs from
+    ``current``, raise Conflict 409 ``stale_version`` with ``message(version)`` and
+    ``details.version``. Raises BadInput ``invalid_version`` for a non-integer."""
+    if version is None or version == "":
+        return
+    try:
+        version = int(version)
+    except (TypeError, ValueError):
+        raise BadInput(_("version 必须是整数"), code="invalid_version") from None
+    if version != current:
+        raise Conflict(message(version), code="stale_version", details={"version": current})
+
+
+def commit_versioned(message) -> None:
+    """Commit the action's transaction; a lost race on the ``version`` column (the UPDATE
+    matched no row) rolls everything back and raises Conflict 409 ``stale_version``."""
     try:
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise Conflict(_("事件已被他人同时更新，请刷新后重试"), code="stale_version") from None
-    return incident
+        raise Conflict(message(), code="stale_version") from None
 
 
 def _pick(rows: list[Transition], incident: Incident, params: dict) -> Transition:
@@ -537,10 +570,11 @@ def departments(district_code: str | None = None) -> list[Department]:
     return list(db.session.scalars(q))
 
 
-def permission_table_markdown() -> str:
-    """The transition table as Markdown (the README's table is this text; a test checks it)."""
+def permission_table_markdown(table: tuple[Transition, ...] = TRANSITIONS) -> str:
+    """A transition table (default the incidents') as Markdown (the README's tables are this
+    text; tests check it)."""
     lines = ["| action | from | to | who (role in scope) | approval |", "|---|---|---|---|---|"]
-    for t in TRANSITIONS:
+    for t in table:
         name = t.action + (f" ({t.variant})" if t.variant else "")
         to = t.target or ("(the requested action's)" if t.action == "approve" else "(unchanged)")
         who = ", ".join(t.roles) + (" — rank above the requester, not the requester" if t.action == "approve" else "")
@@ -602,14 +636,20 @@ def search(user: User, args: dict, now: datetime | None = None) -> tuple[list[In
         conds.append(Incident.reported_at >= start)
     if end:
         conds.append(Incident.reported_at < end)
-    page = _int(args, "page", 1, 10**6, _("page 必须是正整数")) if args.get("page") else 1
-    per_page = _int(args, "per_page", 1, PER_PAGE_MAX, _("per_page 必须是 1 到 500 的整数")) \
-        if args.get("per_page") else PER_PAGE_MAX
+    page, per_page = page_args(args)
     total = db.session.scalar(select(func.count()).select_from(Incident).where(*conds))
     items = list(db.session.scalars(select(Incident).where(*conds)
                                     .order_by(Incident.reported_at.desc(), Incident.id.desc())
                                     .limit(per_page).offset((page - 1) * per_page)))
     return items, total, page, per_page
+
+
+def page_args(args: dict) -> tuple[int, int]:
+    """(page from 1, per_page 1–500, default 500) from list arguments. Raises BadInput."""
+    page = _int(args, "page", 1, 10**6, _("page 必须是正整数")) if args.get("page") else 1
+    per_page = _int(args, "per_page", 1, PER_PAGE_MAX, _("per_page 必须是 1 到 500 的整数")) \
+        if args.get("per_page") else PER_PAGE_MAX
+    return page, per_page
 
 
 def my_tasks(user: User, now: datetime | None = None) -> list[tuple[Incident, list[Transition]]]:
@@ -624,3 +664,7 @@ def my_tasks(user: User, now: datetime | None = None) -> list[tuple[Incident, li
         if actions:
             out.append((incident, actions))
     return out
+
+
+# Parameter checks shared with the other case kinds (gridapp.services.disputes).
+parse_note, parse_int, parse_bool, office_rank = _note, _int, _bool, _office_rank

@@ -305,3 +305,40 @@ function gridappIncidentMap(map, cfg) {
       if (status) { status.textContent = L_.load_failed + " " + String(err); status.className += " error"; }
     });
 }
+
+function gridappDisputeMap(map, cfg) {
+  // Disputes of cfg.url (GeoJSON) as circle markers: fill colour by risk level, dashed outline
+  // while open (registered/mediating), thick outline when flagged as liable to escalate.
+  var colours = {general: "#2b8a3e", major: "#e67700", grave: "#c92a2a"};
+  window.gridappMap = {ready: false, error: null, counts: {}};
+  fetch(cfg.url, {credentials: "same-origin"})
+    .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+    .then(function (fc) {
+      var points = [];
+      fc.features.forEach(function (f) {
+        var c = f.geometry.coordinates, p = f.properties;
+        var open = p.status === "registered" || p.status === "mediating";
+        var box = document.createElement("div");
+        var a = document.createElement("a");
+        a.href = cfg.page_url.replace(/\/0$/, "/" + p.id);
+        a.textContent = "#" + p.id + " " + p.type_name;
+        var line = document.createElement("div");
+        line.textContent = p.state_name + " · " + (cfg.risks[p.risk_level] || p.risk_level) +
+          (p.escalation_risk ? " · " + cfg.labels.escalation : "") + (p.overdue ? " · " + cfg.labels.overdue : "");
+        box.appendChild(a); box.appendChild(line);
+        L.circleMarker([c[1], c[0]], {radius: 8, color: "#222", weight: p.escalation_risk ? 4 : 1,
+                                      dashArray: open ? "3" : null, fillColor: colours[p.risk_level] || "#555",
+                                      fillOpacity: open ? 0.9 : 0.4, className: "dispute-" + p.status})
+          .bindPopup(box).addTo(map);
+        points.push([c[1], c[0]]);
+      });
+      if (points.length) { map.fitBounds(L.latLngBounds(points).pad(0.1)); }
+      window.gridappMap.counts = {shown: fc.features.length, matched: fc.numberMatched};
+      window.gridappMap.ready = true;
+    })
+    .catch(function (err) {
+      window.gridappMap.error = String(err);
+      var status = document.getElementById("map-status");
+      if (status) { status.textContent = cfg.labels.load_failed + " " + String(err); }
+    });
+}

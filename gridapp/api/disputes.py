@@ -1,0 +1,96 @@
+"""API v1 for disputes (矛盾纠纷): register, list, one dispute, actions, figures, types, mediators."""
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from ..auth import api_user
+from ..services import disputes
+from . import _json_body, bp
+
+
+@bp.post("/disputes")
+def create_dispute():
+    """Register a dispute: JSON {type_code, summary, lon, lat (WGS84), source, parties [{kind,
+    name, id_number?, phone?}], amount? (yuan), risk_level, escalation_risk, difficulty,
+    leader (疑难), incidents? [ids]} → 201 the dispute as in GET (parties masked); 400 bad
+    field (code names it); 403 point outside the caller's scope; 422 outside every district."""
+    user = api_user()
+    dispute = disputes.register(user, _json_body())
+    return jsonify(disputes.dispute_dict(user, dispute)), 201
+
+
+@bp.get("/disputes")
+def list_disputes():
+    """GeoJSON FeatureCollection of the disputes in the caller's scope (no party data), newest
+    first. Filters: state, type, difficulty, risk_level, escalation_risk=true, community,
+    overdue=true, from/to (local dates on registered_at), page, per_page (≤ 500). Members
+    numberMatched / numberReturned, page, per_page."""
+    user = api_user()
+    items, total, page, per_page = disputes.search(user, request.args)
+    return jsonify({"type": "FeatureCollection", "features": [disputes.dispute_feature(d) for d in items],
+                    "numberMatched": total, "numberReturned": len(items), "page": page, "per_page": per_page})
+
+
+@bp.get("/disputes/stats")
+def dispute_stats():
+    """Figures of disputes: ``?level=grid|community|township|district&code=...&from=YYYY-MM-DD
+    &to=YYYY-MM-DD`` → {counts {registered, closed_out, resolved, resolved_within_30_days,
+    failed, open, overdue}, referred {court, police, petition}, resolution_rate (化解率 =
+    resolved / closed_out), satisfaction {visits, mean}, by_type, by_community}. Definitions:
+    :func:`gridapp.services.disputes.stats` and the README. 400 malformed; 403 outside scope;
+    404 unknown area."""
+    user = api_user()
+    args = request.args
+    return jsonify(disputes.stats(user, args.get("level"), args.get("code"), args.get("from"), args.get("to")))
+
+
+@bp.get("/disputes/<int:dispute_id>")
+def get_dispute(dispute_id: int):
+    """One dispute with parties masked; ``?reveal=true`` shows them in full to the roles allowed
+    by the PIPL rule (admin, secretary of the community) and logs each value shown (pii_views);
+    403 ``pii_forbidden`` for other roles; 404 absent or outside the caller's scope."""
+    user = api_user()
+    reveal = request.args.get("reveal", "").lower() in ("true", "1")
+    return jsonify(disputes.dispute_dict(user, disputes.get_dispute(user, dispute_id), reveal=reveal))
+
+
+@bp.post("/disputes/<int:dispute_id>/actions/<action>")
+def dispute_action(dispute_id: int, action: str):
+    """Take an action on a dispute (the README's table): JSON body with ``version`` (optional;
+    stale → 409), ``note`` and the action's parameters. 200 → the dispute as in GET; 400 bad
+    parameters; 403 not allowed for the caller; 404 unknown dispute/action; 409 state, version
+    or pending-approval conflict."""
+    user = api_user()
+    body = _json_body() if request.get_data() else {}
+    dispute = disputes.perform(user, dispute_id, action, body, version=body.get("version"))
+    return jsonify(disputes.dispute_dict(user, dispute))
+
+
+@bp.get("/dispute-types")
+def list_dispute_types():
+    """The dispute types offered for registration: [{code, name}] in order."""
+    api_user()
+    return jsonify([{"code": t.code, "name": t.name} for t in disputes.active_types()])
+
+
+@bp.post("/dispute-types")
+def save_dispute_type():
+    """Create or edit a dispute type: JSON {code, name, active?, position?} (admin, district) →
+    200 {code, name, active}; 400 bad field; 403 other roles."""
+    row = disputes.save_type(api_user(), _json_body())
+    return jsonify(code=row.code, name=row.name, active=row.active)
+
+
+@bp.get("/mediators")
+def list_mediators():
+    """The mediators (人民调解员) of the caller's district: [{id, name, committee_id, committee}]."""
+    return jsonify([{"id": m.id, "name": m.name, "committee_id": m.committee_id, "committee": m.committee.name}
+                    for m in disputes.mediators(api_user())])
+
+
+@bp.post("/mediators")
+def create_mediator():
+    """Add a mediator: JSON {name, committee_id} or {name, committee_name, area_code} (new
+    committee) → 201 {id, name, committee_id}; 400 bad field; 403 committee outside scope."""
+    m = disputes.add_mediator(api_user(), _json_body())
+    return jsonify(id=m.id, name=m.name, committee_id=m.committee_id), 201

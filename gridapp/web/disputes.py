@@ -1,0 +1,137 @@
+"""Pages of dispute resolution: the board with filters and a map layer (by state and risk), the
+register form, one dispute with its timeline and action forms."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from jinja2 import Template
+
+from ..errors import DomainError
+from ..extensions import db
+from ..maps import CaseMarker, _JsonConfigElement, render_parts
+from ..services import areas, disputes
+from . import _map_parts, bp
+from .cases import _base_map
+
+BOARD_PER_PAGE = 20
+NAMES = {"states": disputes.STATE_NAMES, "difficulties": disputes.DIFFICULTY_NAMES,
+         "sources": disputes.SOURCE_NAMES, "risks": disputes.RISK_NAMES, "channels": disputes.CHANNEL_NAMES,
+         "performance": disputes.PERFORMANCE_NAMES}
+
+
+class DisputeLayer(_JsonConfigElement):
+    """Disputes fetched from ``config["url"]`` (GeoJSON), drawn as circle markers coloured by
+    risk level, outlined by state, with popups built with ``textContent``."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+gridappDisputeMap({{ this._parent.get_name() }}, {{ this.config|tojson }});
+{% endmacro %}
+""")
+
+
+def _board_map(args) -> dict | None:
+    bounds = areas.scope_bounds(current_user)
+    if bounds is None:
+        return None
+    m = _base_map(bounds)
+    query = {k: v for k, v in args.items() if k in ("state", "type", "difficulty", "risk_level", "community",
+                                                     "overdue", "escalation_risk", "from", "to") and v}
+    DisputeLayer({"url": url_for("api.list_disputes", **query), "page_url": url_for("web.dispute_page", dispute_id=0),
+                  "risks": {k: str(v) for k, v in disputes.RISK_NAMES.items()},
+                  "labels": {"overdue": _("已超期"), "escalation": _("可能激化"),
+                             "load_failed": _("地图数据加载失败：")}}).add_to(m)
+    return render_parts(m)
+
+
+def _scope_figures() -> dict | None:
+    """The figures (services.disputes.stats, all dates) of the user's own area: district,
+    township or community; None for grid workers and administrators (no single area)."""
+    level = {"district": "district", "township": "township", "secretary": "community"}.get(current_user.role)
+    if level is None:
+        return None
+    return disputes.stats(current_user, level, current_user.scope_code)
+
+
+@bp.route("/disputes")
+@login_required
+def dispute_board():
+    """矛盾纠纷看板: the disputes in scope with filters (state, type, difficulty, risk_level,
+    overdue, from, to), 20 a page, and the map layer by state and risk."""
+    args = request.args.to_dict()
+    args["per_page"] = str(BOARD_PER_PAGE)
+    try:
+        items, total, page, per_page = disputes.search(current_user, args)
+    except DomainError as err:
+        flash(err.message, "error")
+        items, total, page, per_page = [], 0, 1, BOARD_PER_PAGE
+    return render_template("disputes.html", items=items, total=total, page=page,
+                           pages=max(1, -(-total // per_page)), args=request.args, types=disputes.active_types(),
+                           overdue=disputes.overdue, map=_board_map(request.args),
+                           counts=disputes.map_counts(current_user), figures=_scope_figures(), **NAMES)
+
+
+def _form_parties(form) -> list[dict]:
+    parties = []
+    for i in range(1, 4):
+        name = (form.get(f"party{i}_name") or "").strip()
+        if name:
+            parties.append({"kind": form.get(f"party{i}_kind") or "person", "name": name,
+                            "id_number": form.get(f"party{i}_id_number"), "phone": form.get(f"party{i}_phone")})
+    return parties
+
+
+@bp.route("/disputes/new", methods=["GET", "POST"])
+@login_required
+def dispute_new():
+    """Register a dispute (统一登记受理): type, source, summary, up to three parties, amount, risk,
+    escalation flag, difficulty (+ leader for 疑难), the point from a click on the map."""
+    form = request.form
+    status = 200
+    if request.method == "POST":
+        data = {k: form.get(k) for k in ("type_code", "summary", "source", "amount", "risk_level", "difficulty",
+                                         "leader", "lon", "lat")}
+        data["escalation_risk"] = form.get("escalation_risk") == "on"
+        data["parties"] = _form_parties(form)
+        try:
+            dispute = disputes.register(current_user, data)
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            status = err.status
+        else:
+            flash(_("纠纷已登记，编号 %(id)s。", id=dispute.id), "info")
+            return redirect(url_for("web.dispute_page", dispute_id=dispute.id))
+    return render_template("dispute_new.html", form=form, types=disputes.active_types(),
+                           map=_map_parts(current_user, picker={"lon_input": "lon", "lat_input": "lat"}),
+                           **NAMES), status
+
+
+@bp.route("/disputes/<int:dispute_id>")
+@login_required
+def dispute_page(dispute_id: int):
+    """One dispute: facts, parties (masked; ``?reveal=1`` for admin and the community's secretary,
+    logged), sessions, visits, related incidents, timeline and a form per allowed action."""
+    dispute = disputes.get_dispute(current_user, dispute_id)
+    d = disputes.dispute_dict(current_user, dispute, reveal=request.args.get("reveal") == "1", now=None)
+    m = _base_map((d["lon"] - 0.003, d["lat"] - 0.003, d["lon"] + 0.003, d["lat"] + 0.003))
+    CaseMarker({"lon": d["lon"], "lat": d["lat"], "label": f"#{d['id']} {d['type_name']}"}).add_to(m)
+    return render_template("dispute.html", d=d, actions=disputes.allowed_actions(current_user, dispute),
+                           mediators=disputes.mediators(current_user), map=render_parts(m),
+                           kind_names=disputes.KIND_NAMES, **NAMES)
+
+
+@bp.post("/disputes/<int:dispute_id>/act")
+@login_required
+def dispute_act(dispute_id: int):
+    """Take the action of a dispute-page form (with its version: stale → the page with a message)."""
+    form = request.form.to_dict()
+    try:
+        disputes.perform(current_user, dispute_id, form.pop("action", ""), form, version=form.pop("version", None))
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        flash(_("操作已完成"), "info")
+    return redirect(url_for("web.dispute_page", dispute_id=dispute_id))
