@@ -17,6 +17,16 @@ from .org import (
     StationedUnit,
     WorkerGrid,
 )
+from .places import (
+    Campaign,
+    Inspection,
+    InspectionPlace,
+    Notification,
+    Place,
+    PlaceEvent,
+    PlaceType,
+    RectificationNotice,
+)
 from .users import ApiToken, GridAssignment, Role, User, UserSession
 from .workflow import CategoryRule, Department, DepartmentMember, IncidentApproval, IncidentEvent, Photo
 
@@ -27,4 +37,6 @@ __all__ = [
     "AuditEntry", "CommitteeSeat", "CommunityPartyOrg", "GridPartyGroup", "GridWorker", "GroupGrid",
     "GroupPartner", "PartyMember", "PiiView", "StarRating", "StationedUnit", "WorkerGrid",
     "CategoryRule", "Department", "DepartmentMember", "IncidentApproval", "IncidentEvent", "Photo",
+    "Campaign", "Inspection", "InspectionPlace", "Notification", "Place", "PlaceEvent", "PlaceType",
+    "RectificationNotice",
 ]

@@ -26,7 +26,7 @@ from ..errors import BadInput, Forbidden, NotFound, Unprocessable
 from ..extensions import db
 from ..geo import edit as geoedit
 from ..models import AdminArea, Grid, GridAssignment, GridEdit, GridLineage, GroupGrid, PartyMember, User, WorkerGrid
-from .imports import next_sequence
+from .imports import LOCATED_TABLES, next_sequence
 
 #: the tiling an edit must keep: overlaps + gaps + excess ≤ this share of the community's area.
 TILING_TOLERANCE = 1e-6
@@ -132,14 +132,16 @@ def _move_references(overlap: dict[tuple[str, str], float]) -> None:
 
 
 def _move_incidents(community_code: str, old_codes: list[str]) -> None:
-    """Locate the incidents of the old grids (and any without a grid) among the community's other
-    grids by the location rule; only ``grid_code`` changes."""
-    db.session.execute(text("""
-        UPDATE incidents i SET grid_code = (
-            SELECT code FROM grids g WHERE g.community_code = i.community_code AND NOT (g.code = ANY(:old))
-            ORDER BY NOT ST_Covers(g.geom, i.geom), ST_Distance(g.geom, i.geom), g.code LIMIT 1)
-        WHERE i.community_code = :community AND (i.grid_code = ANY(:old) OR i.grid_code IS NULL)
-    """), {"old": old_codes, "community": community_code})
+    """Locate the incidents (and the rows of the other located tables, e.g. places:
+    :data:`~gridapp.services.imports.LOCATED_TABLES`) of the old grids (and any without a grid)
+    among the community's other grids by the location rule; only ``grid_code`` changes."""
+    for table in LOCATED_TABLES:
+        db.session.execute(text(f"""
+            UPDATE {table} i SET grid_code = (
+                SELECT code FROM grids g WHERE g.community_code = i.community_code AND NOT (g.code = ANY(:old))
+                ORDER BY NOT ST_Covers(g.geom, i.geom), ST_Distance(g.geom, i.geom), g.code LIMIT 1)
+            WHERE i.community_code = :community AND (i.grid_code = ANY(:old) OR i.grid_code IS NULL)
+        """), {"old": old_codes, "community": community_code})
 
 
 def _check_tiled(community: AdminArea) -> None:

@@ -414,22 +414,30 @@ def _write_grids(items, report) -> None:
     relocate_incidents(list(by_community))
 
 
+# Tables of located points (point ``geom``, ``community_code``, ``grid_code``) whose grid follows
+# grid imports and grid edits.
+LOCATED_TABLES = ("incidents", "places")
+
+
 def relocate_incidents(community_codes: list[str]) -> int:
-    """Give every incident of these communities its grid again by the location rule (covering grid,
-    else nearest, else smallest code; :mod:`gridapp.services.locate`); only ``grid_code`` changes.
-    Set-based SQL (one UPDATE with a LATERAL lookup). Returns the number of incidents moved.
-    The caller commits."""
+    """Give every incident (and every row of the other :data:`LOCATED_TABLES`, e.g. places) of
+    these communities its grid again by the location rule (covering grid, else nearest, else
+    smallest code; :mod:`gridapp.services.locate`); only ``grid_code`` changes. Set-based SQL (one
+    UPDATE with a LATERAL lookup per table). Returns the number of rows moved. The caller commits."""
     if not community_codes:
         return 0
-    result = db.session.execute(text("""
-        UPDATE incidents i SET grid_code = g.code
-        FROM incidents j
-        CROSS JOIN LATERAL (
-            SELECT code FROM grids WHERE community_code = j.community_code
-            ORDER BY NOT ST_Covers(geom, j.geom), ST_Distance(geom, j.geom), code LIMIT 1) g
-        WHERE i.id = j.id AND j.community_code = ANY(:codes) AND i.grid_code IS DISTINCT FROM g.code
-    """), {"codes": list(community_codes)})
-    return result.rowcount
+    moved = 0
+    for table in LOCATED_TABLES:
+        result = db.session.execute(text(f"""
+            UPDATE {table} i SET grid_code = g.code
+            FROM {table} j
+            CROSS JOIN LATERAL (
+                SELECT code FROM grids WHERE community_code = j.community_code
+                ORDER BY NOT ST_Covers(geom, j.geom), ST_Distance(geom, j.geom), code LIMIT 1) g
+            WHERE i.id = j.id AND j.community_code = ANY(:codes) AND i.grid_code IS DISTINCT FROM g.code
+        """), {"codes": list(community_codes)})
+        moved += result.rowcount
+    return moved
 
 
 # --------------------------------------------------------------------------- incidents

@@ -40,8 +40,11 @@ from .workflow import DEADLINE_STATES, date_range, utcnow
 LEVELS = ("grid", "community", "township", "district")
 
 
-def _area_condition(user: User, level, code):
-    """SQL condition on Incident for the area, after checking it exists and is in scope."""
+def area_condition(user: User, level, code, columns=None):
+    """SQL condition on Incident (or on the ``columns`` (grid, community, district) of another
+    located table, e.g. places) for the area, after checking it exists and is in scope."""
+    grid_col, community_col, district_col = columns or (Incident.grid_code, Incident.community_code,
+                                                        Incident.district_code)
     if level not in LEVELS:
         raise BadInput(_("level 必须是 grid、community、township 或 district"), code="invalid_level")
     code = str(code or "")
@@ -50,7 +53,7 @@ def _area_condition(user: User, level, code):
         if grid is None:
             raise NotFound(_("网格 %(code)s 不存在", code=code), code="area_not_found")
         community, township, district = grid.community_code, grid.community.parent_code, grid.district_code
-        cond = Incident.grid_code == code
+        cond = grid_col == code
     else:
         area = db.session.get(AdminArea, code)
         if area is None or area.level != level:
@@ -58,10 +61,9 @@ def _area_condition(user: User, level, code):
         district = area.district_code
         township = area.parent_code if level == "community" else code if level == "township" else None
         community = code if level == "community" else None
-        cond = {"community": Incident.community_code == code,
-                "township": Incident.community_code.in_(select(AdminArea.code)
-                                                        .where(AdminArea.parent_code == code)),
-                "district": Incident.district_code == code}[level]
+        cond = {"community": community_col == code,
+                "township": community_col.in_(select(AdminArea.code).where(AdminArea.parent_code == code)),
+                "district": district_col == code}[level]
     role, scope = user.role, user.scope_code
     allowed = (role == "admin" or (role == "district" and district == scope)
                or (role == "township" and township == scope)
@@ -83,7 +85,7 @@ def compute(user: User, level, code, date_from=None, date_to=None, now: datetime
     median}}. Raises BadInput (level/dates), NotFound (area), Forbidden (outside scope).
     """
     now = now or utcnow()
-    conds = [_area_condition(user, level, code), Incident.status != "merged"]
+    conds = [area_condition(user, level, code), Incident.status != "merged"]
     start, end = date_range(date_from, date_to)
     if start:
         conds.append(Incident.reported_at >= start)
