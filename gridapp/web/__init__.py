@@ -195,4 +195,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from . import boundaries, cases, org  # noqa: E402,F401
+from . import boundaries, cases, org, places  # noqa: E402,F401
