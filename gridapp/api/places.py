@@ -55,6 +55,26 @@ def get_place(place_id: int):
         for e in places.timeline(place)]})
 
 
+@bp.get("/place-types")
+def list_place_types():
+    """The place types (editable list) with their checklists: {"types": [{code, name, checklist}]}."""
+    api_user()
+    return jsonify(types=[{"code": t.code, "name": t.name, "checklist": t.checklist} for t in places.types()])
+
+
+@bp.put("/place-types/<code>")
+def save_place_type(code: str):
+    """Create or edit a place type and its checklist (admin only): JSON {name, checklist: [items]}
+    → 200 {code, name, checklist}; 403 not admin; 400 bad code/name or name taken."""
+    user = api_user()
+    body = _json_body()
+    checklist = body.get("checklist") or []
+    if not isinstance(checklist, list):
+        raise BadInput(_("检查表 (checklist) 必须是项目列表"), code="invalid_checklist")
+    t = places.save_type(user, code, body.get("name"), checklist)
+    return jsonify(code=t.code, name=t.name, checklist=t.checklist)
+
+
 @bp.post("/inspections")
 def create_inspection():
     """Record an inspection: JSON {kind: planned|ad_hoc, campaign_id?, department, members: [names],

@@ -111,6 +111,20 @@ def create_campaign(user: User, name, area_code, starts_on, ends_on, description
     return campaign
 
 
+def campaign_id_of(value) -> int | None:
+    """The id of the campaign ``value`` names (an id, as int or text), None when empty.
+    Raises NotFound (404) for an unknown campaign."""
+    if value in (None, ""):
+        return None
+    try:
+        campaign = db.session.get(Campaign, int(value))
+    except (TypeError, ValueError):
+        campaign = None
+    if campaign is None:
+        raise NotFound(_("专项整治行动 %(id)s 不存在", id=value), code="campaign_not_found")
+    return campaign.id
+
+
 def campaigns() -> list[Campaign]:
     """All campaigns, newest first (names and periods are not confidential)."""
     return list(db.session.scalars(select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.id.desc())))
@@ -154,15 +168,7 @@ def record_inspection(user: User, data: dict, now: datetime | None = None) -> In
     kind = data.get("kind") or "ad_hoc"
     if kind not in ("planned", "ad_hoc"):
         raise BadInput(_("检查类型 (kind) 必须是 planned 或 ad_hoc"), code="invalid_kind")
-    campaign_id = data.get("campaign_id") or None
-    if campaign_id is not None:
-        try:
-            campaign = db.session.get(Campaign, int(campaign_id))
-        except (TypeError, ValueError):
-            campaign = None
-        if campaign is None:
-            raise NotFound(_("专项整治行动 %(id)s 不存在", id=campaign_id), code="campaign_not_found")
-        campaign_id = campaign.id
+    campaign_id = campaign_id_of(data.get("campaign_id"))
     visits = data.get("visits")
     if not isinstance(visits, list) or not visits:
         raise BadInput(_("至少检查一个场所 (visits)"), code="invalid_visits")
@@ -289,8 +295,7 @@ def responsible_users(place: Place) -> list[int]:
     """Users answerable for a place's notices: the grid workers of its grid and the secretary
     of its community (active users)."""
     from ..models import GridAssignment
-    ids = set(db.session.scalars(select(User.id).where(User.active.is_(True), User.role == "secretary",
-                                                       User.scope_code == place.community_code)))
+    ids = reminders.secretaries(place.community_code)
     if place.grid_code:
         ids |= set(db.session.scalars(select(GridAssignment.user_id).join(User, User.id == GridAssignment.user_id)
                                       .where(GridAssignment.grid_code == place.grid_code, User.active.is_(True),
@@ -300,14 +305,7 @@ def responsible_users(place: Place) -> list[int]:
 
 def approvers(place: Place, above_rank: int) -> list[int]:
     """Active office users with the place in scope whose rank is above ``above_rank``."""
-    township = db.session.scalar(select(AdminArea.parent_code).where(AdminArea.code == place.community_code))
-    scopes = {"secretary": place.community_code, "township": township, "district": place.district_code}
-    ids = []
-    for role, scope in scopes.items():
-        if RANK[role] > above_rank:
-            ids += db.session.scalars(select(User.id).where(User.active.is_(True), User.role == role,
-                                                            User.scope_code == scope))
-    return sorted(set(ids))
+    return sorted(reminders.office_above(place.community_code, place.district_code, above_rank))
 
 
 def allowed_actions(user: User, notice: RectificationNotice, now: datetime | None = None) -> list[str]:

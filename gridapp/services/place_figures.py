@@ -28,9 +28,9 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from sqlalchemy import and_, func, not_, select
 
-from ..errors import NotFound
 from ..extensions import db
 from ..models import AdminArea, Campaign, Grid, Inspection, InspectionPlace, Place, RectificationNotice, User
+from .inspections import campaign_id_of
 from .kpi import area_condition
 from .workflow import date_range, utcnow
 
@@ -41,18 +41,6 @@ FIELD_NAMES = {"inspections": _l("检查次数"), "person_times": _l("检查人�
                "rectified_on_time": _l("按期整改（份）"), "overdue": _l("逾期未整改（份）"), "banned": _l("取缔（家）")}
 
 
-def _campaign(campaign_id) -> int | None:
-    if campaign_id in (None, ""):
-        return None
-    try:
-        campaign = db.session.get(Campaign, int(campaign_id))
-    except (TypeError, ValueError):
-        campaign = None
-    if campaign is None:
-        raise NotFound(_("专项整治行动 %(id)s 不存在", id=campaign_id), code="campaign_not_found")
-    return campaign.id
-
-
 def compute(user: User, level, code, date_from=None, date_to=None, campaign_id=None,
             now: datetime | None = None) -> dict:
     """The figures (definitions in the module docstring) of one area, period and campaign.
@@ -60,7 +48,7 @@ def compute(user: User, level, code, date_from=None, date_to=None, campaign_id=N
     (level, dates), NotFound (area, campaign), Forbidden (area outside the caller's scope)."""
     now = now or utcnow()
     area = area_condition(user, level, code, (Place.grid_code, Place.community_code, Place.district_code))
-    campaign = _campaign(campaign_id)
+    campaign = campaign_id_of(campaign_id)
     start, end = date_range(date_from, date_to)
 
     def period(col):

@@ -147,12 +147,15 @@ def _incident_handlers(incident: Incident) -> set[int]:
     return ids
 
 
-def _secretaries(community_code: str) -> set[int]:
+def secretaries(community_code: str) -> set[int]:
+    """Ids of the active secretaries of a community."""
     return set(db.session.scalars(select(User.id).where(User.active.is_(True), User.role == "secretary",
                                                         User.scope_code == community_code)))
 
 
-def _office_above(community_code: str, district_code: str, rank: int) -> set[int]:
+def office_above(community_code: str, district_code: str, rank: int) -> set[int]:
+    """Ids of the active office users (secretary, township, district) whose scope covers the
+    community and whose rank (:data:`workflow.RANK`) is above ``rank``."""
     township = db.session.scalar(select(AdminArea.parent_code).where(AdminArea.code == community_code))
     ids: set[int] = set()
     for role, scope in (("secretary", community_code), ("township", township), ("district", district_code)):
@@ -184,7 +187,7 @@ def compute(now: datetime | None = None) -> int:
                              _("整改通知书 %(number)s", number=notice.number), f"/notices/{notice.id}", now)
     open_cases = select(Incident).where(Incident.status.in_(DEADLINE_STATES), Incident.deadline_at.is_not(None))
     for inc in db.session.scalars(open_cases):
-        users = _incident_handlers(inc) | _secretaries(inc.community_code)
+        users = _incident_handlers(inc) | secretaries(inc.community_code)
         written += _deadline("incident", inc.id, inc.deadline_at, users, _("事件 #%(id)s", id=inc.id),
                              f"/cases/{inc.id}", now)
     assigned = select(Incident).where(Incident.status.in_(("dispatched", "in_progress")))
@@ -203,7 +206,7 @@ def compute(now: datetime | None = None) -> int:
     pending = select(IncidentApproval, Incident).join(Incident, Incident.id == IncidentApproval.incident_id) \
         .where(IncidentApproval.decision.is_(None))
     for approval, inc in db.session.execute(pending).all():
-        users = _office_above(inc.community_code, inc.district_code, approval.requested_rank) - {approval.requested_by}
+        users = office_above(inc.community_code, inc.district_code, approval.requested_rank) - {approval.requested_by}
         written += notify(users, "approval", "incident", inc.id,
                           _("事件 #%(id)s 有待审批的申请", id=inc.id), f"/cases/{inc.id}",
                           f"incident:{inc.id}:approval:{approval.id}", now)

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 
 from gridapp.errors import BadInput, Conflict, Forbidden, NotFound
-from gridapp.models import GridAssignment, Notification, Place, RectificationNotice, User
+from gridapp.models import Grid, GridAssignment, Notification, Place, RectificationNotice, User
 from gridapp.services import inspections, place_figures, places, reminders, workflow
 
 # 翠溪社区 (same township as the demo's 红旗社区, which holds the fictitious demo campaign)
@@ -319,3 +319,43 @@ def test_figures_equal_hand_computed_values(tx, cast, client, bearer):
     by_grid = {r[1]: r[6:] for r in rows[2:]}
     assert by_grid[G2][:5] == (1, 2, 1, 1, 1) and by_grid[G3] == (0,) * 8
     assert client.get("/api/v1/inspection-figures?level=community&code=999", headers=headers).status_code == 404
+
+
+def test_a_grid_split_moves_the_places_into_the_new_grids(client, tx, cast, bearer):
+    w = cast["worker"]
+    a = _place(w, G1, "测试企业（虚构）", "qiye")
+    resp = client.post(f"/api/v1/grids/{G1}/split", json={}, headers=bearer("admin"))
+    assert resp.status_code == 200, resp.get_json()
+    tx.expire_all()
+    moved = tx.get(Place, a.id)
+    assert moved.grid_code in resp.get_json()["issued"]
+    assert tx.scalar(select(func.ST_Covers(Grid.geom, Place.geom))
+                     .where(Grid.code == moved.grid_code, Place.id == a.id)) is True
+
+
+def test_place_types_and_checklists_are_edited_by_admin_only(tx, cast, client, bearer):
+    with pytest.raises(Forbidden):
+        places.save_type(cast["district"], "kuangshan", "矿山", ["安全出口"])
+    admin = _user(tx, "admin", "admin")
+    tx.commit()
+    t = places.save_type(admin, "kuangshan", "矿山（测试）", ["安全出口", " ", "通风"])
+    assert t.checklist == ["安全出口", "通风"]
+    with pytest.raises(BadInput):
+        places.save_type(admin, "dup", "网吧", [])
+    listed = client.get("/api/v1/place-types", headers=bearer_for(tx, cast, bearer)).get_json()["types"]
+    names = [t["name"] for t in listed]
+    assert names[:12] == [name for _c, name, _l in places.DEFAULT_TYPES] and "矿山（测试）" in names
+
+
+def test_inspection_photos_are_on_the_timeline(tx, cast):
+    from caseutil import jpeg_bytes
+
+    from gridapp.services import photos
+    w = cast["worker"]
+    a = _place(w, G1, "测试景区（虚构）", "jingqu")
+    photo = photos.store(w, jpeg_bytes(), "p.jpg")
+    insp = _inspect(w, [{"place_id": a.id, "findings": "警示标识缺失", "attachments": [f"photo:{photo.sha256}"]}], T0)
+    assert insp.visits[0].attachments == [f"photo:{photo.sha256}"]
+    assert [e.attachments for e in places.timeline(a) if e.action == "inspected"] == [[f"photo:{photo.sha256}"]]
+    with pytest.raises(BadInput):
+        _inspect(w, [{"place_id": a.id, "attachments": ["photo:" + "0" * 64]}], T0)
