@@ -39,6 +39,23 @@ def places_page():
                            status_names=STATUS_NAMES, risk_names=RISK_NAMES)
 
 
+@bp.post("/places/new")
+@login_required
+def place_new():
+    """Register one place from the form on the registry page (name, type, operator, licence,
+    lon/lat in WGS84, risk level); an error writes nothing and is shown."""
+    f = request.form
+    try:
+        place = places.create(current_user, {k: f.get(k) for k in ("name", "type", "operator", "licence_no", "lon",
+                                                                  "lat", "risk_level")})
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("web.places_page"))
+    flash(_("场所已登记。"), "info")
+    return redirect(url_for("web.place_page", place_id=place.id))
+
+
 @bp.post("/places/import")
 @login_required
 def places_import():

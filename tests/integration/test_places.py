@@ -329,8 +329,8 @@ def test_a_grid_split_moves_the_places_into_the_new_grids(client, tx, cast, bear
     tx.expire_all()
     moved = tx.get(Place, a.id)
     assert moved.grid_code in resp.get_json()["issued"]
-    assert tx.scalar(select(func.ST_Covers(Grid.geom, Place.geom))
-                     .where(Grid.code == moved.grid_code, Place.id == a.id)) is True
+    assert tx.scalar(select(func.ST_Covers(Grid.geom, Place.geom)).join(Place, Place.id == a.id)
+                     .where(Grid.code == moved.grid_code)) is True
 
 
 def test_place_types_and_checklists_are_edited_by_admin_only(tx, cast, client, bearer):
@@ -359,3 +359,43 @@ def test_inspection_photos_are_on_the_timeline(tx, cast):
     assert [e.attachments for e in places.timeline(a) if e.action == "inspected"] == [[f"photo:{photo.sha256}"]]
     with pytest.raises(BadInput):
         _inspect(w, [{"place_id": a.id, "attachments": ["photo:" + "0" * 64]}], T0)
+
+
+def test_incident_rework_and_approval_reminders(tx, cast):
+    """Returned for rework and approval wanted, for incidents, from their history and approvals."""
+    from caseutil import make_case
+    w, sec = cast["worker"], cast["sec"]
+    handler = _user(tx, "handler2", "worker")
+    tx.commit()
+    inc = make_case(w, "filed", grid=G1, reported_at=T0, category="0102")
+    tx.commit()
+    workflow.perform(sec, inc.id, "dispatch", {"handler": handler.username}, now=T0 + H)
+    reminders.compute(T0 + 1.5 * H)  # the job runs between the steps
+    assert [n.kind for n in reminders.for_user(handler)] == ["assigned"]
+    workflow.perform(handler, inc.id, "start", {}, now=T0 + 2 * H)
+    workflow.perform(handler, inc.id, "handle", {"note": "已处理"}, now=T0 + 3 * H)
+    workflow.perform(w, inc.id, "verify", {"passed": False, "note": "未清理干净"}, now=T0 + 4 * H)
+    workflow.perform(handler, inc.id, "extend", {"hours": 24, "note": "需要材料"}, now=T0 + 5 * H)
+    reminders.compute(T0 + 6 * H)
+    kinds = {n.kind for n in reminders.for_user(handler) if n.subject_type == "incident"}
+    assert {"assigned", "returned"} <= kinds
+    assert [n.kind for n in reminders.for_user(sec)] == ["approval"]  # rank 2 > the handler's 1
+    assert "approval" in {n.kind for n in reminders.for_user(cast["town"])}
+    assert reminders.compute(T0 + 6 * H) == 0
+
+
+def test_demo_campaign_is_fictitious_and_shows_figures(tx):
+    from gridapp.demo_places import CAMPAIGN
+    from gridapp.demo_places import COMMUNITY as DEMO_COMMUNITY
+    from gridapp.models import Campaign
+    campaign = tx.scalar(select(Campaign).where(Campaign.name == CAMPAIGN))
+    assert "虚构" in campaign.name and "演示" in campaign.name
+    names = [p.name for p in tx.scalars(select(Place).where(Place.community_code == DEMO_COMMUNITY))]
+    assert all("演示" in n or "虚构" in n for n in names) and len(names) >= 4
+    admin = tx.scalar(select(User).where(User.username == "district"))
+    counts = place_figures.compute(admin, "community", DEMO_COMMUNITY, campaign_id=campaign.id,
+                                   now=datetime(2026, 12, 1, tzinfo=UTC))["counts"]
+    assert counts == {"inspections": 3, "person_times": 7, "vehicle_trips": 4, "places_inspected": 4,
+                      "notices_issued": 3, "rectified_on_time": 1, "overdue": 1, "banned": 1}
+    from gridapp.demo_places import load_demo_places
+    assert load_demo_places(lambda m: None) == {"types_added": 0, "places": 0, "inspections": 0}  # idempotent

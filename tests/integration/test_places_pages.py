@@ -51,6 +51,12 @@ def test_bad_places_file_on_the_page_shows_rows_and_writes_nothing(client, tx, m
     login(sec.username)
     page = client.get("/places")
     before = tx.scalar(select(func.count()).select_from(Place))
+    lon, lat = grid_point(G1)
+    resp = client.post("/places/new", data={"csrf_token": csrf_of(page.text), "name": "测试书店（虚构）",
+                                            "type": "shudian", "lon": str(lon), "lat": str(lat), "risk_level": "low"})
+    assert resp.status_code == 302 and "/places/" in resp.headers["Location"]
+    assert tx.scalar(select(func.count()).select_from(Place)) == before + 1
+    before += 1
     bad = "名称,类型,经度,纬度\n测试（虚构）,不存在的类型,109.0,35.0\n".encode()
     resp = client.post("/places/import", data={"csrf_token": csrf_of(page.text), "file": (io.BytesIO(bad), "p.csv")},
                        follow_redirects=True)
