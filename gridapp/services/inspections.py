@@ -162,13 +162,24 @@ def record_inspection(user: User, data: dict, now: datetime | None = None) -> In
     names or a comma-separated string), vehicle_trips (int ≥ 0), visits: [{place_id, checklist:
     {item: bool}, findings (text), attachments (["photo:<sha256>"]), notice: {requirements,
     deadline (local date YYYY-MM-DD, not before today)} (optional; needs findings)}].
-    Every place must be in the caller's scope. Raises BadInput (400), NotFound (404: place or
+    Every place must be in the caller's scope; with a campaign, in its area and on a date of its
+    period. Raises BadInput (400), NotFound (404: place or
     campaign), Conflict (409: notice number taken meanwhile)."""
-    now = now or utcnow()
+    try:
+        return _record_inspection(user, data, now or utcnow())
+    except Exception:
+        db.session.rollback()  # nothing of a refused inspection stays in the session
+        raise
+
+
+def _record_inspection(user: User, data: dict, now: datetime) -> Inspection:
     kind = data.get("kind") or "ad_hoc"
     if kind not in ("planned", "ad_hoc"):
         raise BadInput(_("检查类型 (kind) 必须是 planned 或 ad_hoc"), code="invalid_kind")
     campaign_id = campaign_id_of(data.get("campaign_id"))
+    campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
+    if campaign and not campaign.starts_on <= now.astimezone(LOCAL_TZ).date() <= campaign.ends_on:
+        raise BadInput(_("检查时间不在专项整治行动“%(name)s”的期间内", name=campaign.name), code="outside_campaign")
     visits = data.get("visits")
     if not isinstance(visits, list) or not visits:
         raise BadInput(_("至少检查一个场所 (visits)"), code="invalid_visits")
@@ -187,6 +198,8 @@ def record_inspection(user: User, data: dict, now: datetime | None = None) -> In
         if place.id in seen:
             raise BadInput(_("场所 %(id)s 重复", id=place.id), code="invalid_visits")
         seen.add(place.id)
+        if campaign and not _in_area(place, campaign.area_code):
+            raise BadInput(_("场所 %(name)s 不在专项整治行动的区域内", name=place.name), code="outside_campaign")
         checklist = visit.get("checklist") or {}
         if not isinstance(checklist, dict) or not all(isinstance(v, bool) for v in checklist.values()):
             raise BadInput(_("检查表 (checklist) 必须是 {项目: true/false}"), code="invalid_checklist")
@@ -206,12 +219,13 @@ def record_inspection(user: User, data: dict, now: datetime | None = None) -> In
         reminders.notify(responsible_users(notice.place), "assigned", "notice", notice.id,
                          _("新整改通知书 %(number)s：%(place)s", number=notice.number, place=notice.place.name),
                          f"/notices/{notice.id}", f"notice:{notice.id}:assigned", now)
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    db.session.commit()
     return inspection
+
+
+def _in_area(place: Place, area_code: str) -> bool:
+    township = db.session.scalar(select(AdminArea.parent_code).where(AdminArea.code == place.community_code))
+    return area_code in (place.community_code, township, place.district_code)
 
 
 def _next_number(district_code: str, year: int) -> str:

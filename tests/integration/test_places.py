@@ -287,6 +287,12 @@ def test_figures_equal_hand_computed_values(tx, cast, client, bearer):
     # I3: not in the campaign, 4 people, 3 trips, place B; notice on B still open after its deadline
     i3 = _inspect(sec, [_v(pb, "洒水不足", "2026-03-08")],
                   T0 + 96 * H, members=("甲某", "乙某", "丙某", "丁某"), trips=3)
+    with pytest.raises(BadInput):  # outside the campaign's period
+        _inspect(sec, [{"place_id": pb.id}], datetime(2026, 4, 2, 2, 0, tzinfo=UTC), campaign=campaign.id)
+    other = _place(cast["district"], "610202002010002", "测试市场（虚构）", "shichang")
+    with pytest.raises(BadInput) as outside:  # outside the campaign's area
+        _inspect(cast["district"], [{"place_id": other.id}], T0, campaign=campaign.id)
+    assert outside.value.code == "outside_campaign"
     # I4: in April, outside the period asked below
     _inspect(sec, [{"place_id": pc.id}], datetime(2026, 4, 2, 2, 0, tzinfo=UTC), members=("甲某",), trips=5)
     inspections.act(w, _notice_of(tx, i1, pa).id, "reinspect", {"passed": True}, now=T0 + 72 * H)
