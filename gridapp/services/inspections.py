@@ -32,6 +32,7 @@ from datetime import UTC, date, datetime, time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import BadInput, Conflict, Forbidden, NotFound
@@ -167,6 +168,9 @@ def record_inspection(user: User, data: dict, now: datetime | None = None) -> In
     campaign), Conflict (409: notice number taken meanwhile)."""
     try:
         return _record_inspection(user, data, now or utcnow())
+    except IntegrityError:  # another notice took the same number meanwhile (unique number)
+        db.session.rollback()
+        raise Conflict(_("整改通知书编号已被占用，请重试"), code="notice_number_taken") from None
     except Exception:
         db.session.rollback()  # nothing of a refused inspection stays in the session
         raise
