@@ -17,6 +17,8 @@ Settings (environment variables):
   points outside it are refused; default China's extent ``73.4,3.8,135.1,53.6``.
 * ``GRIDAPP_PROXY_FIX`` — ``1`` when served behind one reverse proxy that sets X-Forwarded-For,
   -Proto and -Host (nginx in front of gunicorn).
+* ``GRIDAPP_REMINDER_CHANNELS`` — delivery channels of the reminder job beyond the in-app centre,
+  comma-separated names of :data:`gridapp.services.reminders.CHANNELS` (default ``log``).
 """
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ class Config:
     TOKEN_HOURS = int(_env("GRIDAPP_TOKEN_HOURS", "12"))
     PROXY_FIX = _env("GRIDAPP_PROXY_FIX", "0") == "1"
     IMPORT_EXTENT = tuple(float(v) for v in _env("GRIDAPP_IMPORT_EXTENT", "73.4,3.8,135.1,53.6").split(","))
+    REMINDER_CHANNELS = _env("GRIDAPP_REMINDER_CHANNELS", "log")
     DEMO_USERS = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -165,6 +165,22 @@ def import_boston_command(csv_path):
                f"{result['compared']} closed cases with a deadline agree; disagree: {result['disagree'][:20]}")
 
 
+@group.command("remind")
+@click.option("--now", "now_text", default=None, help="ISO 8601 time with offset (tests, catch-up runs); default: now")
+def remind_command(now_text):
+    """Reminder job (cron-friendly, idempotent): write due-soon / overdue / assignment / rework /
+    approval notifications and hand undelivered ones to the delivery channels."""
+    from datetime import datetime
+
+    from .services import reminders
+
+    now = datetime.fromisoformat(now_text) if now_text else None
+    if now is not None and now.tzinfo is None:
+        raise click.BadParameter("--now needs a UTC offset, e.g. 2026-12-01T08:00:00+08:00")
+    result = reminders.run(now)
+    click.echo(f"reminders: {result['written']} written, {result['delivered']} delivered")
+
+
 def init_app(app: Flask) -> None:
     """Register the ``gridapp`` command group."""
     app.cli.add_command(group)

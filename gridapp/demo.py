@@ -215,6 +215,8 @@ def load_demo(password: str | None, log: Callable[[str], None] = print) -> dict:
     except Exception:
         db.session.rollback()
         raise
+    from .demo_places import load_demo_places
+    load_demo_places(log)
     return {"areas": db.session.scalar(select(func.count()).select_from(AdminArea)
                                        .where(AdminArea.district_code == DISTRICT_CODE)),
             "grids": db.session.scalar(select(func.count()).select_from(Grid)

@@ -115,3 +115,15 @@ class CoverageProblems(_JsonConfigElement):
 gridappCoverageCheck({{ this._parent.get_name() }}, {{ this.config|tojson }});
 {% endmacro %}
 """)
+
+
+class PlaceLayers(_JsonConfigElement):
+    """The places layer: places fetched from ``config["url"]`` (GET /api/v1/places with the
+    page's type/status filters), one overlay per place type in a layer control, circle markers
+    coloured by status (static/js/places_map.js), popups built with ``textContent``."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+gridappPlaceMap({{ this._parent.get_name() }}, {{ this.config|tojson }});
+{% endmacro %}
+""")

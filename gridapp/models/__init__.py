@@ -29,6 +29,16 @@ from .org import (
     StationedUnit,
     WorkerGrid,
 )
+from .places import (
+    Campaign,
+    Inspection,
+    InspectionPlace,
+    Notification,
+    Place,
+    PlaceEvent,
+    PlaceType,
+    RectificationNotice,
+)
 from .users import ApiToken, GridAssignment, Role, User, UserSession
 from .workflow import CategoryRule, Department, DepartmentMember, IncidentApproval, IncidentEvent, Photo
 
@@ -41,4 +51,6 @@ __all__ = [
     "CategoryRule", "Department", "DepartmentMember", "IncidentApproval", "IncidentEvent", "Photo",
     "Dispute", "DisputeApproval", "DisputeEvent", "DisputeIncident", "DisputeParty", "DisputeType",
     "DisputeVisit", "MediationCommittee", "MediationSession", "Mediator",
+    "Campaign", "Inspection", "InspectionPlace", "Notification", "Place", "PlaceEvent", "PlaceType",
+    "RectificationNotice",
 ]

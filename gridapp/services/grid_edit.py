@@ -132,9 +132,9 @@ def _move_references(overlap: dict[tuple[str, str], float]) -> None:
 
 
 def _move_incidents(community_code: str, old_codes: list[str]) -> None:
-    """Locate the incidents (and the other located rows: imports.LOCATED_TABLES, e.g. disputes)
-    of the old grids (and any without a grid) among the community's other grids by the location
-    rule; only ``grid_code`` changes."""
+    """Locate the incidents (and the rows of the other located tables, e.g. disputes and places:
+    :data:`~gridapp.services.imports.LOCATED_TABLES`) of the old grids (and any without a grid)
+    among the community's other grids by the location rule; only ``grid_code`` changes."""
     for table in LOCATED_TABLES:
         db.session.execute(text(f"""
             UPDATE {table} i SET grid_code = (

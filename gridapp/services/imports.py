@@ -414,15 +414,16 @@ def _write_grids(items, report) -> None:
     relocate_incidents(list(by_community))
 
 
-#: Tables of located points (``geom``, ``grid_code``, ``community_code``) that follow grid changes.
-LOCATED_TABLES = ("incidents", "disputes")
+#: Tables of located points (point ``geom``, ``grid_code``, ``community_code``) whose grid follows
+#: grid imports and grid edits.
+LOCATED_TABLES = ("incidents", "disputes", "places")
 
 
 def relocate_incidents(community_codes: list[str]) -> int:
-    """Give every incident (and every other located row: :data:`LOCATED_TABLES`) of these
-    communities its grid again by the location rule (covering grid, else nearest, else smallest
-    code; :mod:`gridapp.services.locate`); only ``grid_code`` changes. Set-based SQL (one UPDATE
-    with a LATERAL lookup per table). Returns the number of rows moved. The caller commits."""
+    """Give every incident (and every row of the other :data:`LOCATED_TABLES`, e.g. disputes and
+    places) of these communities its grid again by the location rule (covering grid, else nearest,
+    else smallest code; :mod:`gridapp.services.locate`); only ``grid_code`` changes. Set-based SQL
+    (one UPDATE with a LATERAL lookup per table). Returns the number of rows moved. The caller commits."""
     if not community_codes:
         return 0
     moved = 0

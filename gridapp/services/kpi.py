@@ -41,10 +41,10 @@ LEVELS = ("grid", "community", "township", "district")
 
 
 def area_condition(user: User, level, code, model=Incident):
-    """SQL condition on ``model`` (Incident, or any row with grid_code, community_code and
-    district_code columns: Dispute) for the area, after checking it exists and is in scope.
-    Raises BadInput (level), NotFound (area), Forbidden (outside the user's scope)."""
-    I = model  # noqa: E741,N806
+    """SQL condition on ``model`` (Incident, or any located row with grid_code, community_code
+    and district_code columns: Dispute, Place) for the area, after checking it exists and is in
+    scope. Raises BadInput (level), NotFound (area), Forbidden (outside the user's scope)."""
+    grid_col, community_col, district_col = model.grid_code, model.community_code, model.district_code
     if level not in LEVELS:
         raise BadInput(_("level 必须是 grid、community、township 或 district"), code="invalid_level")
     code = str(code or "")
@@ -53,7 +53,7 @@ def area_condition(user: User, level, code, model=Incident):
         if grid is None:
             raise NotFound(_("网格 %(code)s 不存在", code=code), code="area_not_found")
         community, township, district = grid.community_code, grid.community.parent_code, grid.district_code
-        cond = I.grid_code == code
+        cond = grid_col == code
     else:
         area = db.session.get(AdminArea, code)
         if area is None or area.level != level:
@@ -61,10 +61,9 @@ def area_condition(user: User, level, code, model=Incident):
         district = area.district_code
         township = area.parent_code if level == "community" else code if level == "township" else None
         community = code if level == "community" else None
-        cond = {"community": I.community_code == code,
-                "township": I.community_code.in_(select(AdminArea.code)
-                                                 .where(AdminArea.parent_code == code)),
-                "district": I.district_code == code}[level]
+        cond = {"community": community_col == code,
+                "township": community_col.in_(select(AdminArea.code).where(AdminArea.parent_code == code)),
+                "district": district_col == code}[level]
     role, scope = user.role, user.scope_code
     allowed = (role == "admin" or (role == "district" and district == scope)
                or (role == "township" and township == scope)

@@ -79,3 +79,9 @@ def require_location_in_scope(user: User, loc: Location) -> None:
                             code="outside_scope")
         raise Forbidden(_("该点位于 %(where)s，不在您的管辖范围 %(scope)s 内", where=where,
                           scope=user.scope_code), code="outside_scope")
+
+
+def columns_filter(user: User, district_col, community_col, grid_col):
+    """SQL condition on any located table (district, community and grid columns; e.g.
+    :class:`~gridapp.models.Place`) selecting the rows in the user's scope — the rule above."""
+    return _scope_condition(user, district_col, community_col, grid_col)

@@ -203,4 +203,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from . import boundaries, cases, disputes, org  # noqa: E402,F401
+from . import boundaries, cases, disputes, org, places  # noqa: E402,F401

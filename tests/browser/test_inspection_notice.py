@@ -1,0 +1,66 @@
+"""In Debian chromium, offline: the secretary sees the places layer, records an inspection of a
+(fictitious demo) coal yard with a finding, issues a rectification notice, opens the printable
+notice and records a failed re-inspection; the notice appears in her notification centre."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import OfflinePage
+
+pytestmark = pytest.mark.browser
+
+
+def _login(browser, live_server, username: str) -> tuple:
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = OfflinePage(context.new_page())
+    page.page.goto(f"{live_server}/login")
+    page.page.fill("input[name=username]", username)
+    page.page.fill("input[name=password]", "test-password-1")
+    page.page.click("button[type=submit]")
+    page.page.wait_for_load_state("networkidle")
+    return context, page
+
+
+def test_record_inspection_with_finding_and_issue_notice(browser, live_server):
+    context, wrapper = _login(browser, live_server, "hongqi")
+    page = wrapper.page
+    try:
+        page.goto(f"{live_server}/places")
+        page.wait_for_function("() => window.gridappPlaceMap && window.gridappPlaceMap.ready", timeout=15000)
+        assert page.evaluate("() => window.gridappPlaceMap.count") >= 4
+        assert page.locator("path.leaflet-interactive").count() >= 4  # circle markers of the places
+        page.click("text=记录检查")
+        page.locator("#place-select").select_option(label="测试煤场乙（演示）（煤场）")
+        page.click("#pick")
+        page.wait_for_load_state("networkidle")
+        visit = page.locator("fieldset.visit")
+        assert visit.count() == 1
+        page.fill("#members", "张某，王某")
+        page.fill("#vehicle_trips", "1")
+        visit.locator("input[type=checkbox]").first.uncheck()  # 煤堆全覆盖: no
+        visit.locator("textarea[name^=findings]").fill("煤堆未全覆盖（演示）")
+        visit.locator("input[name^=notice]").check()
+        visit.locator("textarea[name^=requirements]").fill("三日内完成覆盖（演示）")
+        due = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=3)).date().isoformat()
+        visit.locator("input[name^=deadline]").fill(due)
+        page.click("#save-inspection")
+        page.wait_for_load_state("networkidle")
+        assert "检查记录已保存" in page.inner_text("main"), page.inner_text("main")
+        assert "煤堆全覆盖：✘" in page.inner_text("#visits")
+        page.locator("#notices a").first.click()
+        page.wait_for_load_state("networkidle")
+        doc = page.inner_text("#notice-doc")
+        assert "整改通知书" in doc and "三日内完成覆盖（演示）" in doc and "煤堆未全覆盖（演示）" in doc
+        assert page.get_attribute("#notice-state", "data-state") == "issued"
+        form = page.locator("form[data-action='reinspect']")
+        form.locator("textarea[name=note]").fill("复查仍未覆盖（演示）")
+        form.locator("button[value=false]").click()
+        page.wait_for_load_state("networkidle")
+        assert page.get_attribute("#notice-state", "data-state") == "failed"
+        page.goto(f"{live_server}/notifications")
+        assert "新整改通知书" in page.inner_text("#notifications")
+        assert not wrapper.errors and not wrapper.aborted, (wrapper.errors, wrapper.aborted)
+    finally:
+        context.close()
