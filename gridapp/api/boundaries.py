@@ -32,6 +32,7 @@ def uploaded_file() -> tuple[bytes, str]:
 def create_import():
     """Import boundaries or incidents from an uploaded file (see the module docstring)."""
     user = api_user()
+    imports.require_admin(user)
     options = imports.parse_options(request.form, current_app.config["IMPORT_EXTENT"])
     data, filename = uploaded_file()
     report = imports.import_file(user, data, filename, options)
