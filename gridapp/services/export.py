@@ -25,6 +25,7 @@ from ..extensions import db
 from ..geo.shapes import round_coverage
 from ..models import AdminArea, Grid, User
 from . import tabular
+from .audit import record
 from .scope import grid_filter
 
 LEVELS = ("district", "township", "community", "grid")
@@ -62,13 +63,16 @@ def export(user: User, level: str, code: str | None, fmt: str) -> tuple[bytes, s
     """The areas of ``level`` whose code starts with ``code`` (grids: those the user may see) as
     (bytes, MIME type, file name). Properties: code, name, level, parent_code (a grid's community;
     ``parent`` in a Shapefile).
-    Raises BadInput for an unknown level or format."""
+    Audited (one "export" row, committed). Raises BadInput for an unknown level or format."""
     if level not in LEVELS:
         raise BadInput(_("level 必须是 %(levels)s 之一，收到 %(value)s", levels=" | ".join(LEVELS),
                          value=repr(level)), code="invalid_level")
     if fmt not in FORMATS:
         raise BadInput(_("format 必须是 geojson、shp 或 csv，收到 %(value)s", value=repr(fmt)), code="invalid_format")
     rows = _rows(user, level, code)
+    record(user, "export", "boundaries", None, code if code and len(code) == 12 else None,
+           level=level, code=code, format=fmt, count=len(rows))
+    db.session.commit()
     geoms = round_coverage([g for _p, g in rows])
     stem = f"{LEVEL_NAMES[level]}_{code or _('全部')}"
     if fmt == "geojson":

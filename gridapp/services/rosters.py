@@ -29,7 +29,7 @@ from sqlalchemy import select
 from ..errors import BadInput, Forbidden
 from ..extensions import db
 from ..models import CommitteeSeat, Grid, GridWorker, PartyMember, StationedUnit, User, WorkerGrid
-from . import org, pii, tabular
+from . import audit, org, pii, tabular
 
 MAX_ROWS = 5000
 KINDS = ("members", "workers", "units")
@@ -229,8 +229,9 @@ def export_community(user: User, community_code: str, full: bool = False) -> tup
     out = io.BytesIO()
     wb.save(out)
     out.seek(0)
+    audit.record(user, "export", "roster", None, area.code, full=full)
     try:
-        db.session.commit()  # the PII view log of a full export
+        db.session.commit()  # the PII view log of a full export and the audit row
     except Exception:
         db.session.rollback()
         raise

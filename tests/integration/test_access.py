@@ -121,6 +121,8 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("POST", "/api/v1/imports"): A(ADMIN),
     ("GET", "/admin/categories"): A(ADMIN),
     ("POST", "/admin/categories"): A(ADMIN, form={"op": "rule"}),
+    ("GET", "/admin/audit"): A(ADMIN),
+    ("GET", "/api/v1/audit-log"): A(ADMIN),
     # --- party organisation -------------------------------------------------------------------
     ("GET", "/org/community/<code>"): A(OFFICE, "community"),
     ("GET", "/org/community/<code>/export.xlsx"): A(OFFICE, "community"),
