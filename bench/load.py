@@ -18,7 +18,8 @@ What it does (not part of ``make test``):
 4. compares, in the database: the incidents created after the start with the acknowledged
    creations (201), and every incident's history rows (incident_events) and state with its
    acknowledged actions. *Lost* = acknowledged but absent; *phantom* = present but never
-   acknowledged. Requests without an answer (timeouts, resets) are counted apart as *unknown*.
+   acknowledged (a request that got no answer — timeout, reset — and still wrote would show here).
+   Requests without an answer are counted apart as *unknown* (with their error types).
 
 Prints a JSON summary; ``--write`` also replaces the "Load test" section of BENCHMARKS.md.
 Exit status 1 when anything is lost or phantom.
@@ -140,7 +141,8 @@ def _serve(url: str, port: int, workers: int, threads: int, password: str) -> su
         subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, check=True,
                        stdout=subprocess.DEVNULL)
     proc = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-                             "--threads", str(threads), "--timeout", "120", "--preload", "--log-level", "warning",
+                             "--threads", str(threads), "--timeout", "120", "--keep-alive", "75", "--preload",
+                             "--log-level", "warning",
                              "wsgi:app"],
                             cwd=ROOT, env=env)
     for _ in range(300):
@@ -242,6 +244,7 @@ def main() -> int:
         "latency_ms": {"median": round(statistics.median(latencies) * 1000, 1) if latencies else None,
                        "p95": round(latencies[int(len(latencies) * 0.95)] * 1000, 1) if latencies else None},
         "statuses": dict(sorted(statuses.items())), "unknown": sum(len(c.unknown) for c in clients),
+        "unknown_errors": dict(Counter(err.split("(")[0] for c in clients for _r, err in c.unknown)),
         "login_failures": results["login_failures"], **check}
     print(json.dumps(summary, ensure_ascii=False, indent=2))
     ok = not (check["lost_incidents"] or check["phantom_incidents"] or check["lost_events"]
