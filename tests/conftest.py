@@ -38,6 +38,13 @@ def _fresh_database(server_url: str, name: str | None = None) -> tuple[str, str]
     return test_url.render_as_string(hide_password=False), admin
 
 
+@pytest.fixture
+def fresh_database():
+    """``fresh_database(server_url, name)`` → (URL of a new PostGIS database ``name`` on that
+    server, URL of its postgres database); the caller drops it."""
+    return _fresh_database
+
+
 @pytest.fixture(scope="session")
 def database_url():
     """URL of an empty PostGIS database for this run: a fresh database on DATABASE_URL's server

@@ -7,7 +7,6 @@ import secrets
 
 import psycopg
 import pytest
-from conftest import _fresh_database
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -96,12 +95,12 @@ def test_logs_are_append_only(tx, table, statement):
         tx.execute(text(statement.format(t=table)))
 
 
-def test_production_refuses_demo_users(app, database_url):
+def test_production_refuses_demo_users(app, database_url, fresh_database):
     key = secrets.token_hex(32)
     with pytest.raises(RuntimeError, match="demo users present"):
         create_app({"GRIDAPP_CONFIG": "production", "SECRET_KEY": key, "SQLALCHEMY_DATABASE_URI": database_url})
     # a database without them (here: not migrated yet, as before the first `flask db upgrade`) starts
-    empty, server = _fresh_database(database_url, f"{make_url(database_url).database}_empty")
+    empty, server = fresh_database(database_url, f"{make_url(database_url).database}_empty")
     try:
         prod = create_app({"GRIDAPP_CONFIG": "production", "SECRET_KEY": key, "SQLALCHEMY_DATABASE_URI": empty})
         assert prod.config["SESSION_COOKIE_SECURE"] is True and prod.config["DEMO_USERS"] is False

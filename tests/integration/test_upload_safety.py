@@ -102,3 +102,21 @@ def test_photo_is_judged_by_content_not_name(client, tx, bearer):
     assert resp.status_code == 201
     body = resp.get_json()
     assert body["content_type"] == "image/jpeg" and body["ref"].startswith("photo:")
+
+
+def test_hostile_imported_attributes_come_back_literally(client, tx, login, csrf_of):
+    import json
+    from html import escape
+
+    from shapely.geometry import box, mapping
+
+    hostile = "</script><img src=x onerror=px=1>${7*7}`\\u0041"
+    payload = json.dumps({"type": "Feature", "geometry": mapping(box(109.0, 35.0, 109.2, 35.2)),
+                          "properties": {"code": "610202002010001", "name": hostile}}).encode()
+    login("admin")
+    page = client.get("/admin/imports")
+    resp = client.post("/admin/imports", content_type="multipart/form-data", data={
+        "csrf_token": csrf_of(page.text), "file": (io.BytesIO(payload), hostile + ".geojson"),
+        "level": "grid", "parent_code": "610202002010", "mode": "dry_run"})
+    assert resp.status_code == 422                       # refused: outside its community
+    assert "<img src=x" not in resp.text and escape(hostile, quote=False) in resp.text
