@@ -32,7 +32,7 @@ def create_app(config: dict | str | None = None) -> Flask:
     ``config``: a configuration name (``development``/``production``/``test``) or a dict of
     overrides applied on top of the class chosen by ``GRIDAPP_CONFIG`` (or the dict's
     ``GRIDAPP_CONFIG`` key). Raises RuntimeError when production lacks a real SECRET_KEY or
-    any configuration lacks a database URL.
+    finds an active demo user in its database, or any configuration lacks a database URL.
     """
     from flask import Flask
 
@@ -62,11 +62,37 @@ def create_app(config: dict | str | None = None) -> Flask:
     web.init_app(app)
     api.init_app(app)
     cli.init_app(app)
+    if app.config["ENV_NAME"] == "production":
+        _refuse_demo_users(app)
     if app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     return app
+
+
+def _refuse_demo_users(app: Flask) -> None:
+    """Production must not start while an active demo user (gridapp.demo.DEMO_USERS: same
+    username and display name, known password) exists. A database not yet migrated has none."""
+    from sqlalchemy import select, text, tuple_
+
+    from .demo import DEMO_USERS
+    from .extensions import db
+    from .models import User
+
+    with app.app_context():
+        try:
+            if db.session.scalar(text("SELECT to_regclass('public.users')")) is None:
+                return
+            demo = [(u[0], u[1]) for u in DEMO_USERS]
+            found = list(db.session.scalars(select(User.username).where(
+                User.active.is_(True), tuple_(User.username, User.display_name).in_(demo))))
+        finally:
+            db.session.remove()
+    if found:
+        raise RuntimeError(f"production refuses to start: demo users present ({', '.join(sorted(found))}); "
+                           "deactivate them (UPDATE users SET active = false WHERE username IN (...)) or use a "
+                           "database without the demo")
 
 
 def _check_config(app: Flask) -> None:

@@ -66,6 +66,11 @@ def create_user_command(username, role, scope_code, grids, display_name, passwor
                 scope_code=scope_code, password_hash=hash_password(password))
     user.assignments = [GridAssignment(grid_code=g, is_primary=i == 0) for i, g in enumerate(grids)]
     db.session.add(user)
+    db.session.flush()
+    from .services.audit import record
+
+    record(None, "user_create", "user", user.id, username=username, role=role, scope_code=scope_code,
+           grids=list(grids), by="cli")
     db.session.commit()
     click.echo(f"created {role} {username}")
 

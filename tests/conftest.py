@@ -22,10 +22,11 @@ from gridapp.extensions import db
 TEST_PASSWORD = "test-password-1"
 
 
-def _fresh_database(server_url: str) -> tuple[str, str]:
-    """Create a new database with PostGIS on the server of ``server_url``; return (url, name)."""
+def _fresh_database(server_url: str, name: str | None = None) -> tuple[str, str]:
+    """Create a new database (``name``, default gridapp_test_<pid>) with PostGIS on the server of
+    ``server_url``; return (its URL, the URL of the server's postgres database)."""
     url = make_url(server_url)
-    name = f"gridapp_test_{os.getpid()}"
+    name = name or f"gridapp_test_{os.getpid()}"
     admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
@@ -35,6 +36,13 @@ def _fresh_database(server_url: str) -> tuple[str, str]:
                          autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     return test_url.render_as_string(hide_password=False), admin
+
+
+@pytest.fixture
+def fresh_database():
+    """``fresh_database(server_url, name)`` → (URL of a new PostGIS database ``name`` on that
+    server, URL of its postgres database); the caller drops it."""
+    return _fresh_database
 
 
 @pytest.fixture(scope="session")

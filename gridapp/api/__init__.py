@@ -34,7 +34,7 @@ def create_token():
     400 when the body is not a JSON object.
     """
     body = _json_body()
-    user = accounts.authenticate(body.get("username"), body.get("password"))
+    user = accounts.authenticate(body.get("username"), body.get("password"), channel="api")
     token, expires = accounts.issue_token(user, current_app.config["TOKEN_HOURS"])
     return jsonify(token=token, token_type="Bearer", expires_at=expires.isoformat())
 
@@ -42,8 +42,8 @@ def create_token():
 @bp.delete("/auth/token")
 def revoke_token():
     """Revoke the bearer token of this request: 204; it no longer works afterwards."""
-    api_user()
-    accounts.revoke_token(request.headers["Authorization"].partition(" ")[2].strip())
+    user = api_user()
+    accounts.revoke_token(request.headers["Authorization"].partition(" ")[2].strip(), user)
     return "", 204
 
 
@@ -110,4 +110,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from . import boundaries, cases, disputes, org, places  # noqa: E402,F401
+from . import boundaries, cases, disputes, org, places, security  # noqa: E402,F401

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from ..auth import api_user
 from ..errors import BadInput
-from ..services import coverage_check, export, grid_edit, imports
+from ..services import coverage_check, export, grid_edit, imports, tabular
 from . import _json_body, bp
 
 
@@ -32,6 +32,7 @@ def uploaded_file() -> tuple[bytes, str]:
 def create_import():
     """Import boundaries or incidents from an uploaded file (see the module docstring)."""
     user = api_user()
+    imports.require_admin(user)
     options = imports.parse_options(request.form, current_app.config["IMPORT_EXTENT"])
     data, filename = uploaded_file()
     report = imports.import_file(user, data, filename, options)
@@ -46,8 +47,7 @@ def export_boundaries():
     user = api_user()
     body, mimetype, filename = export.export(user, request.args.get("level", ""), request.args.get("code") or None,
                                              request.args.get("format", "geojson"))
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": tabular.content_disposition(filename)})
 
 
 @bp.post("/grids/<code>/split")

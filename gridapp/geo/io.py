@@ -21,6 +21,7 @@ import math
 import os
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +33,12 @@ from shapely.geometry.base import BaseGeometry
 #: China's extent (min_lon, min_lat, max_lon, max_lat), degrees: 73.5°E–135.1°E, 3.8°N–53.6°N
 #: (mainland and the South China Sea islands), the bounds used by GB/T 2260 maps.
 CHINA_EXTENT = (73.4, 3.8, 135.1, 53.6)
+# Limits of a zipped Shapefile (a hostile archive must not fill memory or disk): entries, bytes
+# unpacked in all, and the compression ratio of any one member (a Shapefile compresses ~2-10×;
+# a "zip bomb" by hundreds or thousands).
+ZIP_MAX_ENTRIES = 64
+ZIP_MAX_UNPACKED = 256 * 1024 * 1024
+ZIP_MAX_RATIO = 100
 
 #: CRSs taken as WGS84 lon/lat as they are: EPSG:4326, CRS84 and EPSG:4490 (CGCS2000, which agrees
 #: with WGS84 to a few centimetres — 国家测绘地理信息局 2008 announcement on CGCS2000).
@@ -292,6 +299,7 @@ def read_shapefile_zip(data: bytes) -> ReadResult:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as err:
         raise ReadError("not a valid .zip file") from err
+    check_archive(archive)
     names = [n for n in archive.namelist() if not n.endswith("/") and "__MACOSX" not in n]
     shps = [n for n in names if n.lower().endswith(".shp")]
     if len(shps) != 1:
@@ -302,16 +310,54 @@ def read_shapefile_zip(data: bytes) -> ReadResult:
     if missing:
         raise ReadError(f"the Shapefile lacks its {', '.join(missing)} file")
     notes = []
+    budget = [ZIP_MAX_UNPACKED]
     with tempfile.TemporaryDirectory(prefix="gridapp-shp") as tmp:
-        for ext, name in parts.items():
+        # members are written under generated names (layer.shp, ...), never under their own
+        contents = {ext: _read_member(archive, name, budget) for ext, name in parts.items()}
+        for ext, content in contents.items():
             with open(os.path.join(tmp, "layer" + ext), "wb") as fh:
-                fh.write(archive.read(name))
+                fh.write(content)
         encoding = None
         if ".cpg" not in parts:
-            encoding = _shapefile_encoding(archive.read(parts[".dbf"]))
+            encoding = _shapefile_encoding(contents[".dbf"])
             notes.append(f"no .cpg: attribute text read as {encoding}")
         features, crs = _ogr_features(os.path.join(tmp, "layer.shp"), encoding)
     return ReadResult(features, crs_name(crs) if crs else None, notes)
+
+
+def check_archive(archive: zipfile.ZipFile) -> None:
+    """Refuse a hostile .zip before reading it: more than :data:`ZIP_MAX_ENTRIES` entries, a member
+    name that is absolute, has a drive or backslash, or climbs with ``..`` (path traversal), a
+    declared unpacked size over :data:`ZIP_MAX_UNPACKED`, or a member compressed more than
+    :data:`ZIP_MAX_RATIO` times (size bomb). Raises ReadError naming the member."""
+    infos = archive.infolist()
+    if len(infos) > ZIP_MAX_ENTRIES:
+        raise ReadError(f"the .zip holds {len(infos)} entries (at most {ZIP_MAX_ENTRIES})")
+    for info in infos:
+        name = info.filename
+        if (name.startswith(("/", "\\")) or "\\" in name or ":" in name
+                or ".." in name.replace("\\", "/").split("/")):
+            raise ReadError(f"unsafe path in the .zip: {name!r}")
+        if info.file_size > ZIP_MAX_RATIO * max(info.compress_size, 1) and info.file_size > 1024 * 1024:
+            raise ReadError(f"{name!r} unpacks {info.file_size} bytes from {info.compress_size}: "
+                            "refused as a zip bomb")
+    declared = sum(i.file_size for i in infos)
+    if declared > ZIP_MAX_UNPACKED:
+        raise ReadError(f"the .zip unpacks to {declared} bytes (at most {ZIP_MAX_UNPACKED})")
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, budget: list[int]) -> bytes:
+    """The bytes of one member, reading at most what is left of ``budget[0]`` (the declared sizes
+    may lie); ReadError beyond it."""
+    try:
+        with archive.open(name) as fh:
+            content = fh.read(budget[0] + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as err:
+        raise ReadError(f"{name!r} in the .zip cannot be unpacked: {err}") from None
+    if len(content) > budget[0]:
+        raise ReadError(f"the .zip unpacks to more than {ZIP_MAX_UNPACKED} bytes: refused as a zip bomb")
+    budget[0] -= len(content)
+    return content
 
 
 def read_kml(data: bytes) -> ReadResult:

@@ -55,41 +55,54 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
 
 
-def authenticate(username, password) -> User:
+def authenticate(username, password, channel: str = "web") -> User:
     """Return the active user with these credentials.
 
     Counts failures and locks the account after MAX_FAILED_LOGINS of them (the count is
-    committed even though the call fails). Raises Unauthenticated (401) for wrong credentials
-    and TooManyAttempts (429) while the account is locked.
+    committed even though the call fails). Every outcome is audited (services/audit.py: login,
+    login_failed, lockout, login_locked; ``channel`` web | api). Raises Unauthenticated (401)
+    for wrong credentials and TooManyAttempts (429) while the account is locked.
     """
+    from .audit import record
+
     if not isinstance(username, str) or not isinstance(password, str) or not username.strip():
         raise Unauthenticated(_("请输入用户名和密码"), code="bad_credentials")
     user = db.session.scalar(select(User).where(User.username == username.strip()))
+    typed = username.strip()[:64]
     if user is not None and user.locked_until is not None and user.locked_until > _now():
+        record(user, "login_locked", "user", user.id, channel=channel)
+        db.session.commit()
         raise TooManyAttempts(_("密码错误次数过多，账户已锁定至 %(time)s；请稍后再试或联系管理员解锁。",
                                 time=local_text(user.locked_until)))
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
-    if user is not None and not ok:
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.failed_logins = 0
-            user.locked_until = _now() + timedelta(minutes=LOCKOUT_MINUTES)
-        db.session.commit()
     if not (user and ok and user.active):
-        raise Unauthenticated(_("用户名或密码错误"), code="bad_credentials")
-    if user.failed_logins or user.locked_until:
-        user.failed_logins, user.locked_until = 0, None
+        reason = "unknown_user" if user is None else "bad_password" if not ok else "inactive"
+        record(user, "login_failed", "user", user.id if user else None, username=typed, reason=reason,
+               channel=channel)
+        if user is not None and not ok:
+            user.failed_logins += 1
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.failed_logins = 0
+                user.locked_until = _now() + timedelta(minutes=LOCKOUT_MINUTES)
+                record(user, "lockout", "user", user.id, minutes=LOCKOUT_MINUTES, channel=channel)
         db.session.commit()
+        raise Unauthenticated(_("用户名或密码错误"), code="bad_credentials")
+    user.failed_logins, user.locked_until = 0, None
+    record(user, "login", "user", user.id, channel=channel)
+    db.session.commit()
     return user
 
 
 def unlock(username: str) -> None:
     """Lift a login lockout (admin). Raises BadInput for an unknown user."""
+    from .audit import record
+
     found = db.session.execute(update(User).where(User.username == username)
                                .values(failed_logins=0, locked_until=None).returning(User.id)).first()
     if found is None:
         db.session.rollback()
         raise BadInput(_("用户 %(name)s 不存在", name=username), code="unknown_user")
+    record(None, "unlock", "user", found[0], username=username)
     db.session.commit()
 
 
@@ -102,13 +115,17 @@ def start_session(user: User) -> str:
     return sid
 
 
-def end_session(sid: str | None) -> None:
-    """Revoke a server-side session (logout). Unknown ids are ignored."""
+def end_session(sid: str | None, user: User | None = None) -> None:
+    """Revoke a server-side session (logout; audited when ``user`` is given). Unknown ids are ignored."""
+    if user is not None:
+        from .audit import record
+
+        record(user, "logout", "user", user.id)
     if sid:
         db.session.execute(update(UserSession).where(UserSession.sid_sha256 == _digest(sid),
                                                      UserSession.revoked_at.is_(None))
                            .values(revoked_at=_now()))
-        db.session.commit()
+    db.session.commit()
 
 
 def load_session_user(identity: str) -> User | None:
@@ -136,8 +153,12 @@ def issue_token(user: User, hours: int) -> tuple[str, datetime]:
     return token, expires
 
 
-def revoke_token(token: str) -> None:
-    """Revoke an API token (it stops working at once)."""
+def revoke_token(token: str, user: User | None = None) -> None:
+    """Revoke an API token (it stops working at once; audited when ``user`` is given)."""
+    if user is not None:
+        from .audit import record
+
+        record(user, "token_revoke", "user", user.id)
     db.session.execute(update(ApiToken).where(ApiToken.token_sha256 == _digest(token),
                                               ApiToken.revoked_at.is_(None)).values(revoked_at=_now()))
     db.session.commit()

@@ -379,21 +379,20 @@ def perform(user: User, dispute_id, action: str, params: dict | None = None, *, 
     now = now or utcnow()
     rows = _rows(action)
     dispute = get_dispute(user, dispute_id)
-    check_version(dispute.version, version, lambda mine: _(
-        "纠纷已被他人更新（您的版本 %(mine)s，当前版本 %(now)s），请刷新后重试", mine=mine, now=dispute.version))
     kinds = actor_kinds(user, dispute)
     t = rows[0]
     from_state = dispute.status
+    if action != "approve" and not kinds & set(t.roles):  # who may act: before version and state
+        raise Forbidden(_("您无权对此纠纷执行“%(action)s”（允许：%(who)s）", action=t.label,
+                          who="、".join(str(KIND_NAMES[k]) for k in t.roles)), code="action_forbidden")
+    check_version(dispute.version, version, lambda mine: _(
+        "纠纷已被他人更新（您的版本 %(mine)s，当前版本 %(now)s），请刷新后重试", mine=mine, now=dispute.version))
     if dispute.status not in t.sources:
         raise Conflict(_("纠纷处于“%(state)s”状态，不能执行“%(action)s”", state=STATE_NAMES[dispute.status],
                          action=t.label), code="invalid_state")
     if action == "approve":
         note, data = _approve(user, dispute, kinds, params, now)
     else:
-        matched = kinds & set(t.roles)
-        if not matched:
-            raise Forbidden(_("您无权对此纠纷执行“%(action)s”（允许：%(who)s）", action=t.label,
-                              who="、".join(str(KIND_NAMES[k]) for k in t.roles)), code="action_forbidden")
         note, data = _params(t, dispute, params) if t.action != "link" else (parse_note(params, False), {})
         if t.action == "link":
             data = _link(user, dispute, params, now)
@@ -613,6 +612,8 @@ def add_mediator(user: User, data: dict) -> Mediator:
     and its first mediator. The committee's area must be in the user's scope (secretary: their
     community; township: its communities or itself; district: the district). Raises BadInput,
     Forbidden."""
+    if user.role not in ("admin", "district", "township", "secretary"):
+        raise Forbidden(_("只有社区、街道、区级用户可以维护调解员"), code="action_forbidden")
     name = _text(data.get("name"), "name", 50)
     if data.get("committee_id") not in (None, ""):
         committee = db.session.get(MediationCommittee, parse_int(data, "committee_id", 1, 2**31 - 1,

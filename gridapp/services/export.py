@@ -7,7 +7,6 @@ counter-clockwise (RFC 7946 §3.1.6); GeoJSON has no ``crs`` member.
 """
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -17,6 +16,7 @@ import zipfile
 import numpy as np
 import shapely
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 
@@ -24,9 +24,12 @@ from ..errors import BadInput
 from ..extensions import db
 from ..geo.shapes import round_coverage
 from ..models import AdminArea, Grid, User
+from . import tabular
+from .audit import record
 from .scope import grid_filter
 
 LEVELS = ("district", "township", "community", "grid")
+LEVEL_NAMES = {"district": _l("区县"), "township": _l("街道乡镇"), "community": _l("社区村"), "grid": _l("网格")}
 FORMATS = ("geojson", "shp", "csv")
 FIELDS = ("code", "name", "level", "parent_code")
 SHP_FIELDS = ["code", "name", "level", "parent"]  # dBase field names have at most 10 characters
@@ -60,15 +63,18 @@ def export(user: User, level: str, code: str | None, fmt: str) -> tuple[bytes, s
     """The areas of ``level`` whose code starts with ``code`` (grids: those the user may see) as
     (bytes, MIME type, file name). Properties: code, name, level, parent_code (a grid's community;
     ``parent`` in a Shapefile).
-    Raises BadInput for an unknown level or format."""
+    Audited (one "export" row, committed). Raises BadInput for an unknown level or format."""
     if level not in LEVELS:
         raise BadInput(_("level 必须是 %(levels)s 之一，收到 %(value)s", levels=" | ".join(LEVELS),
                          value=repr(level)), code="invalid_level")
     if fmt not in FORMATS:
         raise BadInput(_("format 必须是 geojson、shp 或 csv，收到 %(value)s", value=repr(fmt)), code="invalid_format")
     rows = _rows(user, level, code)
+    record(user, "export", "boundaries", None, code if code and len(code) == 12 else None,
+           level=level, code=code, format=fmt, count=len(rows))
+    db.session.commit()
     geoms = round_coverage([g for _p, g in rows])
-    stem = f"{level}_{code or 'all'}"
+    stem = f"{LEVEL_NAMES[level]}_{code or _('全部')}"
     if fmt == "geojson":
         features = [{"type": "Feature", "id": p["code"], "properties": p,
                      "geometry": _round(shapely.geometry.mapping(g))}
@@ -76,13 +82,10 @@ def export(user: User, level: str, code: str | None, fmt: str) -> tuple[bytes, s
         body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
         return body.encode("utf-8"), "application/geo+json", stem + ".geojson"
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow([*FIELDS, "wkt"])
-        for (p, _geom), g in zip(rows, geoms, strict=True):
-            writer.writerow([p[f] or "" for f in FIELDS] + [shapely.to_wkt(g, rounding_precision=6, trim=True)])
-        return out.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8", stem + ".csv"
-    return _shapefile(rows, geoms, stem), "application/zip", stem + ".zip"
+        body = tabular.csv_bytes([*FIELDS, "wkt"], ([p[f] for f in FIELDS] + [
+            shapely.to_wkt(g, rounding_precision=6, trim=True)] for (p, _geom), g in zip(rows, geoms, strict=True)))
+        return body, "text/csv; charset=utf-8", stem + ".csv"
+    return _shapefile(rows, geoms, "layer"), "application/zip", stem + ".zip"
 
 
 def _shapefile(rows, geoms, stem: str) -> bytes:

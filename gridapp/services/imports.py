@@ -124,7 +124,9 @@ def parse_options(form, extent=geoio.CHINA_EXTENT) -> ImportOptions:
                          category_code=(form.get("category_code") or "").strip() or None, extent=tuple(extent))
 
 
-def _require_admin(user: User) -> None:
+def require_admin(user: User) -> None:
+    """Raise Forbidden (403) unless the user is an admin (imports are admin-only); callers check
+    this before looking at the options, so others learn nothing about them."""
     if user.role != "admin":
         raise Forbidden(_("只有系统管理员可以导入数据"), code="admin_only")
 
@@ -150,7 +152,7 @@ def import_file(user: User, data: bytes, filename: str, options: ImportOptions) 
     Raises Forbidden (not an admin), BadInput (bad options or parent), Unprocessable (422,
     code unreadable_file) when the file as a whole cannot be read.
     """
-    _require_admin(user)
+    require_admin(user)
     report = Report(options.level, options.mode)
     try:
         if options.level == "incident":

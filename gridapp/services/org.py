@@ -560,7 +560,12 @@ def add_stationed_unit(user: User, data: dict) -> StationedUnit:
 
 def rate(user: User, data: dict) -> StarRating:
     """Record a dated star rating (评星晋级, stars 1–5) of a grid group (group_id) or of the
-    community organisation (community_code). rated_on defaults to today. Audited."""
+    community organisation (community_code). rated_on defaults to today. Audited. The target's
+    scope is checked before the fields (403 outside it, whatever the body)."""
+    if data.get("group_id") not in (None, ""):
+        target = _live_group(user, _int(data, "group_id"))
+    else:
+        target = ensure_community_org(user, data.get("community_code"))
     try:
         stars = int(data.get("stars"))
     except (TypeError, ValueError):
@@ -569,12 +574,10 @@ def rate(user: User, data: dict) -> StarRating:
         raise BadInput(_("星级应为 1 到 5"), code="invalid_field", details={"field": "stars"})
     rating = StarRating(stars=stars, rated_on=_date(data, "rated_on") or datetime.now(UTC).date(),
                         note=_text(data, "note", required=False, max_len=500), rated_by=user.id)
-    if data.get("group_id") not in (None, ""):
-        group = _live_group(user, _int(data, "group_id"))
-        rating.group_id, rating.community_code = group.id, group.community_code
+    if isinstance(target, GridPartyGroup):
+        rating.group_id, rating.community_code = target.id, target.community_code
     else:
-        org = ensure_community_org(user, data.get("community_code"))
-        rating.community_org_id, rating.community_code = org.id, org.community_code
+        rating.community_org_id, rating.community_code = target.id, target.community_code
     db.session.add(rating)
     db.session.flush()
     audit(user, "rate", "group" if rating.group_id else "community_org", rating.group_id or rating.community_org_id,

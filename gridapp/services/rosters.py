@@ -29,7 +29,7 @@ from sqlalchemy import select
 from ..errors import BadInput, Forbidden
 from ..extensions import db
 from ..models import CommitteeSeat, Grid, GridWorker, PartyMember, StationedUnit, User, WorkerGrid
-from . import org, pii
+from . import audit, org, pii, tabular
 
 MAX_ROWS = 5000
 KINDS = ("members", "workers", "units")
@@ -200,25 +200,28 @@ def export_community(user: User, community_code: str, full: bool = False) -> tup
     wb = Workbook()
     members = wb.active
     members.title = "党员"
-    members.append(list(COLUMNS["members"]) + ["党小组编号"])
+    tabular.append_row(members, list(COLUMNS["members"]) + ["党小组编号"])
     names = {v: k for k, v in VALUE_NAMES["kind"].items()}
     roles = {"leader": "党小组长", "member": "党员"}
     for m in org.list_members(user, area.code):
         row = org.member_dict(user, m, reveal, "export")
-        members.append([row["name"], names[row["kind"]], roles[row["role"]], row["phone"], row["id_number"],
-                        row["grid_code"], row["home_unit"], row["reported_on"], row["group_id"]])
+        tabular.append_row(members, [row["name"], names[row["kind"]], roles[row["role"]], row["phone"],
+                                     row["id_number"], row["grid_code"], row["home_unit"], row["reported_on"],
+                                     row["group_id"]])
     workers = wb.create_sheet("网格员")
-    workers.append(list(COLUMNS["workers"]))
+    tabular.append_row(workers, list(COLUMNS["workers"]))
     for w in org.list_workers(user, area.code):
         row = org.worker_dict(user, w, reveal, "export")
-        workers.append([row["name"], names[row["kind"]], row["phone"], row["id_number"], ",".join(row["grid_codes"])])
+        tabular.append_row(workers, [row["name"], names[row["kind"]], row["phone"], row["id_number"],
+                                     ",".join(row["grid_codes"])])
     units = wb.create_sheet("驻区单位")
-    units.append(list(COLUMNS["units"]))
+    tabular.append_row(units, list(COLUMNS["units"]))
     for u in db.session.scalars(select(StationedUnit).where(StationedUnit.community_code == area.code)
                                 .order_by(StationedUnit.id)):
         seat = u.seats[0] if u.seats else None
-        units.append([u.name, u.unit_type, seat.person_name if seat else None, seat.title if seat else None,
-                      seat.start_on.isoformat() if seat and seat.start_on else None])
+        tabular.append_row(units, [u.name, u.unit_type, seat.person_name if seat else None,
+                                   seat.title if seat else None,
+                                   seat.start_on.isoformat() if seat and seat.start_on else None])
     for sheet, cols in ((members, "DE"), (workers, "CD")):
         for col in cols:
             for cell in sheet[col]:
@@ -226,10 +229,11 @@ def export_community(user: User, community_code: str, full: bool = False) -> tup
     out = io.BytesIO()
     wb.save(out)
     out.seek(0)
+    audit.record(user, "export", "roster", None, area.code, full=full)
     try:
-        db.session.commit()  # the PII view log of a full export
+        db.session.commit()  # the PII view log of a full export and the audit row
     except Exception:
         db.session.rollback()
         raise
-    suffix = "" if full else "_masked"
-    return out, f"roster_{area.code}{suffix}.xlsx"
+    suffix = "" if full else _("_脱敏")
+    return out, _("%(name)s党建名册_%(code)s", name=area.name, code=area.code) + suffix + ".xlsx"

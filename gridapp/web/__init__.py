@@ -80,7 +80,7 @@ def logout():
     or remember-me cookie no longer works, and return to the login page."""
     form = LogoutForm()
     if form.validate_on_submit() and current_user.is_authenticated:
-        accounts.end_session(current_user.login_sid)
+        accounts.end_session(current_user.login_sid, current_user._get_current_object())
         _fresh_session()
         logout_user()  # after clearing: it marks the remember-me cookie for deletion
         flash(_("您已退出登录。"), "info")
@@ -203,4 +203,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from . import boundaries, cases, disputes, org, places  # noqa: E402,F401
+from . import boundaries, cases, disputes, org, places, security  # noqa: E402,F401

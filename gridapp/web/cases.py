@@ -107,8 +107,9 @@ def _form_params(form: CaseActionForm) -> dict:
 @login_required
 def case_act(incident_id: int):
     """Take one action from the case page (form fields of CaseActionForm); back to the case
-    with a message. A stale version, a forbidden action or a bad parameter writes nothing and
-    is shown as an error."""
+    with a message. A stale version or a bad parameter writes nothing and is shown as an error;
+    a case outside the user's scope (404) or an action their role may not take (403) is refused
+    with that status, as in the API."""
     form = CaseActionForm()
     form.department_code.choices = []
     if not form.validate_on_submit():
@@ -120,6 +121,8 @@ def case_act(incident_id: int):
                          version=form.version.data)
     except DomainError as err:
         db.session.rollback()
+        if err.status in (403, 404):
+            raise
         flash(err.message, "error")
     else:
         flash(_("操作已完成。"), "info")

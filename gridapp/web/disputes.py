@@ -131,6 +131,8 @@ def dispute_act(dispute_id: int):
         disputes.perform(current_user, dispute_id, form.pop("action", ""), form, version=form.pop("version", None))
     except DomainError as err:
         db.session.rollback()
+        if err.status in (403, 404):  # out of role or scope: the same answer as the API
+            raise
         flash(err.message, "error")
     else:
         flash(_("操作已完成"), "info")

@@ -2,7 +2,7 @@
 and the secretary's forms (every POST carries the CSRF token; services check scope and audit)."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -194,9 +194,11 @@ def org_export(code: str):
     """Excel roster of a community (members, workers, stationed units); phones and ID numbers as
     text, masked; ``?full=1`` exports full values for the roles allowed (each value logged)."""
     from ..services import rosters
+    from ..services.tabular import content_disposition
+
     data, filename = rosters.export_community(current_user, code, full=request.args.get("full") == "1")
-    return send_file(data, as_attachment=True, download_name=filename,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return Response(data.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": content_disposition(filename)})
 
 
 @bp.post("/org/community/<code>/import")

@@ -167,6 +167,8 @@ def notice_act(notice_id: int):
         inspections.act(current_user, notice_id, action, params, version=form.get("version"))
     except DomainError as err:
         db.session.rollback()
+        if err.status in (403, 404):  # out of role or scope: the same answer as the API
+            raise
         flash(err.message, "error")
     else:
         flash(_("操作已完成。"), "info")

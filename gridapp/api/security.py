@@ -1,0 +1,18 @@
+"""Security API: the audit log (admins only)."""
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from ..auth import api_user
+from ..services import audit
+from . import bp
+
+
+@bp.get("/audit-log")
+def audit_log():
+    """The security audit log, newest first (admins only; 403 for everyone else): logins, failures,
+    lockouts, unlocks, logouts, token revocations, user creation (role), exports, roster changes
+    and full personal-data views. Query: action, username, since (ISO 8601, UTC), page, per_page
+    (≤ 100) → {items: [{log, id, at (UTC), user, action, entity, entity_id, community_code,
+    detail}], total, page, per_page}. The log itself is append-only (database triggers)."""
+    return jsonify(audit.as_json(audit.entries(api_user(), request.args)))

@@ -1,0 +1,362 @@
+"""The access table: every route of the app's URL map × every role and scope, allow or deny.
+
+``ACCESS`` has one entry per (method, rule) of ``app.url_map``; a route without an entry — or an
+entry without a route — fails :func:`test_every_route_has_an_entry`. An entry says which roles may
+use the route and, when the route takes an object (an incident, a community, a grid, a group, a
+member, a grid worker, a photo), of which *kind*: the test then runs once per *place* of that
+object relative to the demo users —
+
+| place       | object lies in                                        | reached by                 |
+|-------------|-------------------------------------------------------|----------------------------|
+| `grid`      | the demo worker's grid 610202002010001 (红旗社区)      | worker, secretary, township, district, admin |
+| `community` | another grid of 红旗社区 (the secretary's community)   | secretary, township, district, admin |
+| `township`  | another community of 红旗街街道 (翠溪社区)              | township, district, admin |
+| `district`  | a community of another township of 王益区              | district, admin            |
+
+— and for each principal (anonymous and the demo users admin, district, hongqijie (township),
+hongqi (secretary), worker) expects *allow* exactly when the role is listed and the place is
+reached. *deny* is 401/403/404 or a redirect to the login page; *allow* is anything else below
+500 (a 400 for the deliberately incomplete body counts: the request got past the access check).
+Every request runs in a savepoint rolled back afterwards, so allowed writes leave nothing behind.
+
+To add a route: add one line to ``ACCESS``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from caseutil import COMMUNITY, GRID, OTHER_COMMUNITY, OTHER_GRID, TOWNSHIP, grid_point, jpeg_bytes, make_case
+from sqlalchemy import func, select
+
+from gridapp.models import (
+    AdminArea,
+    Dispute,
+    Grid,
+    GridPartyGroup,
+    GridWorker,
+    IncidentEvent,
+    InspectionPlace,
+    PartyMember,
+    Place,
+    RectificationNotice,
+    User,
+)
+from gridapp.services import accounts, photos
+
+ALL = ("admin", "district", "township", "secretary", "worker")
+OFFICE = ("admin", "district", "township", "secretary")
+EDITORS = ("admin", "district")
+ADMIN = ("admin",)
+FULL_VIEW = ("admin", "secretary")  # full phone / ID numbers (gridapp.services.pii)
+PUBLIC = ALL + ("anonymous",)
+USERS = {"admin": "admin", "district": "district", "township": "hongqijie", "secretary": "hongqi",
+         "worker": "worker"}
+REACH = {"admin": {"grid", "community", "township", "district"},
+         "district": {"grid", "community", "township", "district"},
+         "township": {"grid", "community", "township"}, "secretary": {"grid", "community"},
+         "worker": {"grid"}, "anonymous": set()}
+FOUR = ("grid", "community", "township", "district")
+PLACES = {"incident": FOUR, "photo": FOUR, "grid": FOUR, "community": FOUR[1:], "group": FOUR[1:],
+          "member": FOUR[1:], "worker": FOUR[1:], "dispute": FOUR, "place": FOUR, "notice": FOUR,
+          "inspection": FOUR}
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may use a route: ``roles`` (``"anonymous"`` included for public routes); ``kind`` of
+    the object the route takes (None: none); ``query`` / ``json`` / ``form`` sent, where
+    ``{code}`` / ``{grid}`` / ``{community}`` are filled with the object of the place; ``params``:
+    values of path parameters that are not objects (else :data:`FIXED`)."""
+
+    roles: tuple[str, ...]
+    kind: str | None = None
+    query: str = ""
+    json: dict | None = None
+    form: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+
+
+A = Access
+ACCESS: dict[tuple[str, str], Access] = {
+    # --- public -------------------------------------------------------------------------------
+    ("GET", "/login"): A(PUBLIC),
+    ("POST", "/login"): A(PUBLIC),
+    ("POST", "/logout"): A(PUBLIC),
+    ("GET", "/about"): A(PUBLIC),
+    ("GET", "/healthz"): A(PUBLIC),
+    ("GET", "/lang/<code>"): A(PUBLIC),
+    ("GET", "/static/<path:filename>"): A(PUBLIC, params={"filename": "favicon.svg"}),
+    ("GET", "/static/vendor/<package>/<path:filename>"): A(PUBLIC),
+    ("GET", "/api/v1/openapi.json"): A(PUBLIC),
+    ("POST", "/api/v1/auth/token"): A(PUBLIC),
+    # --- any logged-in user, results filtered by scope ----------------------------------------
+    ("DELETE", "/api/v1/auth/token"): A(ALL),
+    ("GET", "/"): A(ALL),
+    ("GET", "/map"): A(ALL),
+    ("GET", "/incidents"): A(ALL),
+    ("GET", "/incidents/new"): A(ALL),
+    ("POST", "/incidents/new"): A(ALL),
+    ("GET", "/tasks"): A(ALL),
+    ("GET", "/cases"): A(ALL),
+    ("GET", "/cases/map"): A(ALL),
+    ("POST", "/photos"): A(ALL),
+    ("POST", "/api/v1/photos"): A(ALL),
+    ("GET", "/api/v1/areas"): A(ALL),
+    ("GET", "/api/v1/grids"): A(ALL),
+    ("GET", "/api/v1/locate"): A(ALL, query="lon=109.06&lat=35.07"),
+    ("GET", "/api/v1/incidents"): A(ALL),
+    ("GET", "/api/v1/incidents/duplicates"): A(ALL),
+    ("GET", "/api/v1/coverage/grids"): A(ALL),
+    ("GET", "/api/v1/export"): A(ALL, query="level=grid&format=geojson"),
+    ("GET", "/org"): A(OFFICE),
+    # --- incidents, by place ------------------------------------------------------------------
+    ("POST", "/api/v1/incidents"): A(ALL, "grid", json={"category_code": "0102", "description": "x",
+                                                        "lon": "{lon}", "lat": "{lat}"}),
+    ("GET", "/cases/<int:incident_id>"): A(ALL, "incident"),
+    ("GET", "/api/v1/incidents/<int:incident_id>"): A(ALL, "incident"),
+    ("POST", "/cases/<int:incident_id>/act"): A(OFFICE, "incident", form={"action": "accept", "version": "1"}),
+    ("POST", "/api/v1/incidents/<int:incident_id>/actions/<action>"): A(OFFICE, "incident"),
+    ("GET", "/photos/<sha>"): A(ALL, "photo"),
+    ("GET", "/photos/<sha>/<any(thumb):size>"): A(ALL, "photo"),
+    ("GET", "/api/v1/kpi"): A(ALL, "grid", query="level=grid&code={grid}"),
+    # --- boundaries and coverage --------------------------------------------------------------
+    ("GET", "/coverage-check"): A(OFFICE, "community", query="code={community}"),
+    ("GET", "/api/v1/coverage-check"): A(OFFICE, "community", query="code={community}"),
+    ("GET", "/api/v1/coverage"): A(OFFICE, "community", query="level=community&code={community}"),
+    ("POST", "/api/v1/communities/<code>/grids/generate"): A(EDITORS, "community", json={}),
+    ("POST", "/api/v1/communities/<code>/grids/renumber"): A(EDITORS, "community", json={}),
+    ("POST", "/api/v1/grids/<code>/split"): A(EDITORS, "grid", json={}),
+    ("POST", "/api/v1/grids/merge"): A(EDITORS, "grid", json={"codes": ["{grid}"]}),
+    ("POST", "/api/v1/grids/move-edge"): A(EDITORS, "grid", json={"codes": ["{grid}", "{grid}"]}),
+    ("GET", "/admin/imports"): A(ADMIN),
+    ("POST", "/admin/imports"): A(ADMIN),
+    ("POST", "/api/v1/imports"): A(ADMIN),
+    ("GET", "/admin/categories"): A(ADMIN),
+    ("POST", "/admin/categories"): A(ADMIN, form={"op": "rule"}),
+    ("GET", "/admin/audit"): A(ADMIN),
+    ("GET", "/api/v1/audit-log"): A(ADMIN),
+    # --- party organisation -------------------------------------------------------------------
+    ("GET", "/org/community/<code>"): A(OFFICE, "community"),
+    ("GET", "/org/community/<code>/export.xlsx"): A(OFFICE, "community"),
+    ("POST", "/org/community/<code>/groups"): A(OFFICE, "community"),
+    ("POST", "/org/community/<code>/import"): A(OFFICE, "community"),
+    ("POST", "/org/community/<code>/members"): A(OFFICE, "community"),
+    ("POST", "/org/community/<code>/ratings"): A(OFFICE, "community"),
+    ("POST", "/org/community/<code>/workers"): A(OFFICE, "community"),
+    ("GET", "/org/grid/<code>"): A(OFFICE, "grid"),
+    ("POST", "/org/groups/<int:group_id>/dissolve"): A(OFFICE, "group"),
+    ("POST", "/org/members/<int:member_id>/move"): A(OFFICE, "member"),
+    ("POST", "/org/members/<int:member_id>/remove"): A(OFFICE, "member"),
+    ("POST", "/org/reveal/<entity>/<int:obj_id>/<field>"): A(FULL_VIEW, "member"),
+    ("POST", "/org/workers/<int:worker_id>/assign"): A(OFFICE, "worker"),
+    ("GET", "/api/v1/party-groups"): A(OFFICE, "community", query="community_code={community}"),
+    ("POST", "/api/v1/party-groups"): A(OFFICE, "community", json={"community_code": "{community}"}),
+    ("GET", "/api/v1/party-groups/<int:group_id>"): A(OFFICE, "group"),
+    ("PATCH", "/api/v1/party-groups/<int:group_id>"): A(OFFICE, "group", json={}),
+    ("DELETE", "/api/v1/party-groups/<int:group_id>"): A(OFFICE, "group"),
+    ("GET", "/api/v1/party-members"): A(OFFICE, "community", query="community_code={community}"),
+    ("POST", "/api/v1/party-members"): A(OFFICE, "community", json={"community_code": "{community}"}),
+    ("PATCH", "/api/v1/party-members/<int:member_id>"): A(OFFICE, "member", json={}),
+    ("DELETE", "/api/v1/party-members/<int:member_id>"): A(OFFICE, "member"),
+    ("GET", "/api/v1/grid-workers"): A(OFFICE, "community", query="community_code={community}"),
+    ("POST", "/api/v1/grid-workers"): A(OFFICE, "community", json={"community_code": "{community}"}),
+    ("PUT", "/api/v1/grid-workers/<int:worker_id>/grids"): A(OFFICE, "worker", json={}),
+    ("DELETE", "/api/v1/grid-workers/<int:worker_id>"): A(OFFICE, "worker"),
+    ("POST", "/api/v1/ratings"): A(OFFICE, "community", json={"community_code": "{community}"}),
+    ("POST", "/api/v1/stationed-units"): A(OFFICE, "community", json={"community_code": "{community}"}),
+    ("GET", "/api/v1/audit"): A(OFFICE, "community", query="community_code={community}"),
+    # --- disputes -----------------------------------------------------------------------------
+    ("GET", "/disputes"): A(ALL),
+    ("GET", "/disputes/new"): A(ALL),
+    ("POST", "/disputes/new"): A(ALL),
+    ("GET", "/api/v1/disputes"): A(ALL),
+    ("GET", "/api/v1/dispute-types"): A(ALL),
+    ("POST", "/api/v1/dispute-types"): A(EDITORS, json={}),
+    ("GET", "/api/v1/mediators"): A(ALL),
+    ("POST", "/api/v1/mediators"): A(OFFICE, json={}),
+    ("POST", "/api/v1/disputes"): A(ALL, "grid", json={"type_code": "02", "summary": "x", "source": "worker",
+                                                     "parties": [{"kind": "person", "name": "x"}],
+                                                     "lon": "{lon}", "lat": "{lat}"}),
+    ("GET", "/api/v1/disputes/stats"): A(ALL, "grid", query="level=grid&code={grid}"),
+    ("GET", "/disputes/<int:dispute_id>"): A(ALL, "dispute"),
+    ("POST", "/disputes/<int:dispute_id>/act"): A(OFFICE, "dispute", form={"action": "accept", "version": "1"}),
+    ("GET", "/api/v1/disputes/<int:dispute_id>"): A(ALL, "dispute"),
+    ("POST", "/api/v1/disputes/<int:dispute_id>/actions/<action>"): A(OFFICE, "dispute"),
+    # --- places, inspections, notices, notifications ------------------------------------------
+    ("GET", "/places"): A(ALL),
+    ("POST", "/places/new"): A(ALL),
+    ("POST", "/places/import"): A(ALL),
+    ("GET", "/api/v1/places"): A(ALL),
+    ("POST", "/api/v1/places"): A(ALL, "grid", json={"name": "x", "type": "网吧", "lon": "{lon}",
+                                                                "lat": "{lat}"}),
+    ("POST", "/api/v1/places/import"): A(ALL),
+    ("GET", "/api/v1/place-types"): A(ALL),
+    ("PUT", "/api/v1/place-types/<code>"): A(ADMIN, json={}),
+    ("POST", "/api/v1/campaigns"): A(OFFICE, json={}),
+    ("GET", "/inspections/new"): A(ALL),
+    ("POST", "/inspections/new"): A(ALL),
+    ("POST", "/api/v1/inspections"): A(ALL, json={}),
+    ("GET", "/inspection-figures"): A(ALL),
+    ("GET", "/api/v1/inspection-figures"): A(ALL, "grid", query="level=grid&code={grid}"),
+    ("GET", "/notices"): A(ALL),
+    ("GET", "/notifications"): A(ALL),
+    ("POST", "/notifications"): A(ALL),
+    ("GET", "/api/v1/notifications"): A(ALL),
+    ("POST", "/api/v1/notifications/read"): A(ALL, json={}),
+    ("GET", "/places/<int:place_id>"): A(ALL, "place"),
+    ("GET", "/api/v1/places/<int:place_id>"): A(ALL, "place"),
+    ("GET", "/inspections/<int:inspection_id>"): A(ALL, "inspection"),
+    ("GET", "/notices/<int:notice_id>"): A(ALL, "notice"),
+    ("GET", "/api/v1/notices/<int:notice_id>"): A(ALL, "notice"),
+    # anyone in scope re-inspects (回头检查: grid workers too); escalation approvals need rank
+    ("POST", "/notices/<int:notice_id>/act"): A(ALL, "notice", form={"action": "reinspect", "version": "1"}),
+    ("POST", "/api/v1/notices/<int:notice_id>/actions/<action>"): A(ALL, "notice",
+                                                                    params={"action": "reinspect"}),
+}
+
+# Fixed values of path parameters that are not objects.
+FIXED = {"code": "en", "filename": "leaflet.js", "package": "leaflet", "action": "accept",
+         "size": "thumb", "entity": "member", "field": "phone"}
+
+
+def _routes(app) -> set[tuple[str, str]]:
+    return {(m, r.rule) for r in app.url_map.iter_rules() for m in r.methods - {"HEAD", "OPTIONS"}}
+
+
+def test_every_route_has_an_entry(app):
+    routes = _routes(app)
+    assert sorted(routes - ACCESS.keys()) == [], "routes without an entry in the access table"
+    assert sorted(ACCESS.keys() - routes) == [], "entries of the access table without a route"
+
+
+def _cases():
+    for (method, rule), access in ACCESS.items():
+        for place in PLACES[access.kind] if access.kind else (None,):
+            yield pytest.param(method, rule, place, id=f"{method} {rule} {place or ''}".strip())
+
+
+@pytest.fixture
+def places(tx, request):
+    """The objects of each place: grid and community codes, a point, a party group, a party member
+    and a grid worker; for incident and photo routes also an incident (reported, by the admin) with
+    a photo."""
+    spec = getattr(request.node, "callspec", None)
+    access = ACCESS[(spec.params["method"], spec.params["rule"])] if spec else None
+    with_cases = access is not None and access.kind in ("incident", "photo")
+    far = tx.scalar(select(AdminArea.code).where(AdminArea.level == "community", AdminArea.district_code == "610202",
+                                                 AdminArea.parent_code != TOWNSHIP,
+                                                 AdminArea.code.in_(select(Grid.community_code)))
+                    .order_by(AdminArea.code))
+    first_grid = select(Grid.code).order_by(Grid.code)
+    grid_of = {"grid": GRID, "community": OTHER_GRID,
+               "township": tx.scalar(first_grid.where(Grid.community_code == OTHER_COMMUNITY)),
+               "district": tx.scalar(first_grid.where(Grid.community_code == far))}
+    community_of = {"grid": COMMUNITY, "community": COMMUNITY, "township": OTHER_COMMUNITY, "district": far}
+    admin = tx.scalar(select(User).where(User.username == "admin"))
+    out = {}
+    for place, grid in grid_of.items():
+        community = community_of[place]
+        lon, lat = grid_point(grid)
+        out[place] = {"grid": grid, "community": community, "code": grid, "lon": lon, "lat": lat}
+        for key, model in (("group_id", GridPartyGroup), ("member_id", PartyMember), ("worker_id", GridWorker)):
+            out[place][key] = tx.scalar(select(model.id).where(model.community_code == community).order_by(model.id))
+        out[place]["obj_id"] = out[place]["member_id"]
+        # demo disputes, places, notices and inspections lying in this place (None: the demo has none)
+        at = (Grid.code == GRID) if place == "grid" else (Grid.community_code == community) & (Grid.code != GRID)
+        in_place = select(Grid.code).where(at)
+        out[place]["dispute_id"] = tx.scalar(select(Dispute.id).where(Dispute.grid_code.in_(in_place))
+                                             .order_by(Dispute.id))
+        place_ids = select(Place.id).where(Place.grid_code.in_(in_place))
+        out[place]["place_id"] = tx.scalar(place_ids.order_by(Place.id))
+        out[place]["notice_id"] = tx.scalar(select(RectificationNotice.id)
+                                            .where(RectificationNotice.place_id.in_(place_ids))
+                                            .order_by(RectificationNotice.id))
+        out[place]["inspection_id"] = tx.scalar(  # an inspection all of whose places lie in this place
+            select(InspectionPlace.inspection_id).join(Place, Place.id == InspectionPlace.place_id)
+            .group_by(InspectionPlace.inspection_id).having(func.bool_and(Place.grid_code.in_(in_place)))
+            .order_by(InspectionPlace.inspection_id))
+        if with_cases:
+            incident = make_case(admin, grid=grid)
+            sha = photos.store(admin, jpeg_bytes((8 + len(out), 8)), "p.jpg", commit=False).sha256
+            tx.add(IncidentEvent(incident_id=incident.id, actor_id=admin.id, at=incident.reported_at,
+                                 action="report", to_state="reported", attachments=[f"photo:{sha}"]))
+            out[place].update(incident_id=incident.id, sha=sha)
+    tx.commit()
+    return out
+
+
+def _fill(value, obj: dict):
+    if isinstance(value, str):
+        if value in ("{lon}", "{lat}"):
+            return obj[value[1:-1]]
+        return value.format(**obj) if "{" in value else value
+    if isinstance(value, list):
+        return [_fill(v, obj) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, obj) for k, v in value.items()}
+    return value
+
+
+def _url(rule: str, access: Access, obj: dict) -> str:
+    import re
+
+    def param(match):
+        name = match.group(1).split(":")[-1]
+        if name in access.params:
+            return access.params[name]
+        return str(obj[name]) if access.kind and name in obj else FIXED[name]
+
+    return re.sub(r"<([^>]+)>", param, rule)
+
+
+def _denied(resp, public: bool) -> bool:
+    if resp.status_code in (401, 403, 404):
+        return True
+    # a public route may send anyone to the login page (POST /logout does)
+    return not public and resp.status_code in (301, 302, 303) and "/login" in resp.headers.get("Location", "")
+
+
+@pytest.mark.parametrize("method,rule,place", list(_cases()))
+def test_access(app, client, tx, places, monkeypatch, method, rule, place):
+    access = ACCESS[(method, rule)]
+    obj = places[place] if place else places["grid"]
+    if access.kind and f"{access.kind}_id" in obj and obj[f"{access.kind}_id"] is None:
+        pytest.skip(f"the demo district has no {access.kind} in the {place} place")
+    if access.kind == "community":
+        obj = dict(obj, code=obj["community"])
+    url = _url(rule, access, obj)
+    query = _fill(access.query, obj)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    users = {u.username: u for u in tx.scalars(select(User).where(User.username.in_(USERS.values())))}
+    credentials = {}
+    for role, username in USERS.items():
+        credentials[role] = (accounts.start_session(users[username]), accounts.issue_token(users[username], 1)[0])
+    uids = {role: users[name].id for role, name in USERS.items()}
+    conn = tx.connection()
+    wrong = []
+    for principal in ("anonymous",) + ALL:
+        headers = {}
+        with client.session_transaction() as sess:
+            sess.clear()
+            if principal != "anonymous":
+                sid, token = credentials[principal]
+                sess["_user_id"], sess["_fresh"] = f"{uids[principal]}:{sid}", True
+                if rule.startswith("/api/"):
+                    headers["Authorization"] = f"Bearer {token}"
+        tx.commit()
+        savepoint = conn.begin_nested()
+        try:
+            resp = client.open(url + (f"?{query}" if query else ""), method=method, headers=headers,
+                               json=_fill(access.json, obj) if access.json is not None else None,
+                               data=_fill(access.form, obj) if access.json is None and method != "GET" else None)
+        finally:
+            savepoint.rollback()
+            tx.expire_all()
+        if resp.status_code >= 500:
+            wrong.append((principal, "no 5xx", resp.status_code, ""))
+        expected = principal in access.roles and (place is None or place in REACH[principal])
+        if expected == _denied(resp, "anonymous" in access.roles):
+            why = resp.text[:160] if resp.is_json else resp.headers.get("Location", "")
+            wrong.append((principal, "allow" if expected else "deny", resp.status_code, why))
+    assert not wrong, "; ".join(f"{p}: expected {e}, got {s} {t!r}" for p, e, s, t in wrong)
