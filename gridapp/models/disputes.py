@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .users import User
+from .workflow import ApprovalRequest
 
 DISPUTE_STATES = ("registered", "mediating", "resolved", "failed", "referred")
 DIFFICULTIES = ("simple", "complex", "hard")  # 简单, 复杂, 疑难
@@ -208,7 +209,7 @@ class DisputeEvent(db.Model):
     actor: Mapped[User] = relationship()
 
 
-class DisputeApproval(db.Model):
+class DisputeApproval(ApprovalRequest, db.Model):
     """A side action (extend: 延期) waiting for approval by a higher rank; at most one pending
     request per dispute. Same shape as :class:`~gridapp.models.workflow.IncidentApproval`."""
 
@@ -221,14 +222,3 @@ class DisputeApproval(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
-    action: Mapped[str] = mapped_column(String(16))
-    data: Mapped[dict] = mapped_column(JSON, default=dict)
-    note: Mapped[str | None] = mapped_column(Text)
-    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    requested_rank: Mapped[int] = mapped_column(Integer)
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    decision: Mapped[str | None] = mapped_column(String(16))
-
-    requester: Mapped[User] = relationship(foreign_keys=[requested_by])

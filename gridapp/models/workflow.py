@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ..extensions import db
 from .users import User
@@ -79,7 +79,26 @@ class IncidentEvent(db.Model):
     actor: Mapped[User] = relationship()
 
 
-class IncidentApproval(db.Model):
+class ApprovalRequest:
+    """Columns of a side action waiting for approval (mixed into the incident and dispute approval
+    tables): the action and its data, who asked (and at which rank), who decided, when and how."""
+
+    action: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    note: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_rank: Mapped[int] = mapped_column(Integer)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision: Mapped[str | None] = mapped_column(String(16))
+
+    @declared_attr
+    def requester(cls) -> Mapped[User]:
+        return relationship(User, foreign_keys=[cls.requested_by])
+
+
+class IncidentApproval(ApprovalRequest, db.Model):
     """A side action (return/void/extend/defer) waiting for approval by the next level.
 
     ``requested_rank``: rank of the role the requester acted in (assignee/worker/reporter 1,
@@ -96,17 +115,6 @@ class IncidentApproval(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
-    action: Mapped[str] = mapped_column(String(16))
-    data: Mapped[dict] = mapped_column(JSON, default=dict)
-    note: Mapped[str | None] = mapped_column(Text)
-    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    requested_rank: Mapped[int] = mapped_column(Integer)
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    decision: Mapped[str | None] = mapped_column(String(16))
-
-    requester: Mapped[User] = relationship(foreign_keys=[requested_by])
 
 
 class Photo(db.Model):

@@ -22,6 +22,15 @@ from .labels import coverage_labels
 bp = Blueprint("web", __name__)
 
 
+def refuse_page_action(err: DomainError) -> None:
+    """After a page action was refused: roll back; out of role or scope (403/404) the page answers
+    as the API does (re-raised), any other refusal is flashed on the page the user returns to."""
+    db.session.rollback()
+    if err.status in (403, 404):
+        raise err
+    flash(err.message, "error")
+
+
 def safe_next(target: str | None) -> str | None:
     """Return ``target`` if it is a path on this site, else None.
 

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..maps import CaseMarker, IncidentLayers, base_map, render_parts
 from ..models.workflow import LEVELS
 from ..services import areas, duplicates, incidents, photos, workflow
-from . import bp
+from . import bp, refuse_page_action
 from .forms import AdminForm, CaseActionForm
 
 BOARD_PER_PAGE = 20
@@ -120,10 +120,7 @@ def case_act(incident_id: int):
         workflow.perform(current_user, incident_id, form.action.data, _form_params(form),
                          version=form.version.data)
     except DomainError as err:
-        db.session.rollback()
-        if err.status in (403, 404):
-            raise
-        flash(err.message, "error")
+        refuse_page_action(err)
     else:
         flash(_("操作已完成。"), "info")
     return redirect(url_for("web.case_page", incident_id=incident_id))

@@ -11,7 +11,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..maps import CaseMarker, _JsonConfigElement, render_parts
 from ..services import areas, disputes
-from . import _map_parts, bp
+from . import _map_parts, bp, refuse_page_action
 from .cases import _base_map
 
 BOARD_PER_PAGE = 20
@@ -130,10 +130,7 @@ def dispute_act(dispute_id: int):
     try:
         disputes.perform(current_user, dispute_id, form.pop("action", ""), form, version=form.pop("version", None))
     except DomainError as err:
-        db.session.rollback()
-        if err.status in (403, 404):  # out of role or scope: the same answer as the API
-            raise
-        flash(err.message, "error")
+        refuse_page_action(err)
     else:
         flash(_("操作已完成"), "info")
     return redirect(url_for("web.dispute_page", dispute_id=dispute_id))

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..maps import PlaceLayers, render_parts
 from ..services import areas, inspections, photos, place_figures, places, reminders
 from ..services.places import RISK_NAMES, STATUS_NAMES
-from . import bp
+from . import bp, refuse_page_action
 from .cases import _base_map
 
 
@@ -166,10 +166,7 @@ def notice_act(notice_id: int):
     try:
         inspections.act(current_user, notice_id, action, params, version=form.get("version"))
     except DomainError as err:
-        db.session.rollback()
-        if err.status in (403, 404):  # out of role or scope: the same answer as the API
-            raise
-        flash(err.message, "error")
+        refuse_page_action(err)
     else:
         flash(_("操作已完成。"), "info")
     return redirect(url_for("web.notice_page", notice_id=notice_id))

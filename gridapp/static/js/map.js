@@ -276,8 +276,7 @@ function gridappIncidentMap(map, cfg) {
   clusters.addTo(map);
   L.control.layers({}, (function () { var o = {}; o[L_.clusters] = clusters; o[L_.heat] = heat; return o; })(),
                    {collapsed: false}).addTo(map);
-  fetch(cfg.url, {credentials: "same-origin"})
-    .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+  gridappFetch(cfg.url)
     .then(function (fc) {
       var points = [];
       fc.features.forEach(function (f) {
@@ -311,8 +310,7 @@ function gridappDisputeMap(map, cfg) {
   // while open (registered/mediating), thick outline when flagged as liable to escalate.
   var colours = {general: "#2b8a3e", major: "#e67700", grave: "#c92a2a"};
   window.gridappMap = {ready: false, error: null, counts: {}};
-  fetch(cfg.url, {credentials: "same-origin"})
-    .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+  gridappFetch(cfg.url)
     .then(function (fc) {
       var points = [];
       fc.features.forEach(function (f) {

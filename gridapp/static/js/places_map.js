@@ -4,8 +4,7 @@ function gridappPlaceMap(map, cfg) {
   window.gridappPlaceMap = {ready: false, error: null, count: 0};
   var control = L.control.layers({}, {}, {collapsed: false}).addTo(map);
   var groups = {};
-  fetch(cfg.url, {credentials: "same-origin"})
-    .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+  gridappFetch(cfg.url)
     .then(function (fc) {
       var points = [];
       fc.features.forEach(function (f) {
