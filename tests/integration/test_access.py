@@ -24,6 +24,7 @@ To add a route: add one line to ``ACCESS``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import pytest
 from caseutil import COMMUNITY, GRID, OTHER_COMMUNITY, OTHER_GRID, TOWNSHIP, grid_point, jpeg_bytes, make_case
@@ -32,6 +33,7 @@ from sqlalchemy import func, select
 from gridapp.models import (
     AdminArea,
     Dispute,
+    DisputeType,
     Grid,
     GridPartyGroup,
     GridWorker,
@@ -42,7 +44,9 @@ from gridapp.models import (
     RectificationNotice,
     User,
 )
-from gridapp.services import accounts, photos
+from gridapp.services import accounts, disputes, inspections, photos
+from gridapp.services import places as place_service
+from gridapp.services.workflow import LOCAL_TZ
 
 ALL = ("admin", "district", "township", "secretary", "worker")
 OFFICE = ("admin", "district", "township", "secretary")
@@ -262,20 +266,8 @@ def places(tx, request):
         for key, model in (("group_id", GridPartyGroup), ("member_id", PartyMember), ("worker_id", GridWorker)):
             out[place][key] = tx.scalar(select(model.id).where(model.community_code == community).order_by(model.id))
         out[place]["obj_id"] = out[place]["member_id"]
-        # demo disputes, places, notices and inspections lying in this place (None: the demo has none)
-        at = (Grid.code == GRID) if place == "grid" else (Grid.community_code == community) & (Grid.code != GRID)
-        in_place = select(Grid.code).where(at)
-        out[place]["dispute_id"] = tx.scalar(select(Dispute.id).where(Dispute.grid_code.in_(in_place))
-                                             .order_by(Dispute.id))
-        place_ids = select(Place.id).where(Place.grid_code.in_(in_place))
-        out[place]["place_id"] = tx.scalar(place_ids.order_by(Place.id))
-        out[place]["notice_id"] = tx.scalar(select(RectificationNotice.id)
-                                            .where(RectificationNotice.place_id.in_(place_ids))
-                                            .order_by(RectificationNotice.id))
-        out[place]["inspection_id"] = tx.scalar(  # an inspection all of whose places lie in this place
-            select(InspectionPlace.inspection_id).join(Place, Place.id == InspectionPlace.place_id)
-            .group_by(InspectionPlace.inspection_id).having(func.bool_and(Place.grid_code.in_(in_place)))
-            .order_by(InspectionPlace.inspection_id))
+        if access is not None and access.kind in ("dispute", "place", "notice", "inspection"):
+            out[place].update(_located_objects(tx, admin, place, grid, community))
         if with_cases:
             incident = make_case(admin, grid=grid)
             sha = photos.store(admin, jpeg_bytes((8 + len(out), 8)), "p.jpg", commit=False).sha256
@@ -284,6 +276,38 @@ def places(tx, request):
             out[place].update(incident_id=incident.id, sha=sha)
     tx.commit()
     return out
+
+
+def _located_objects(tx, admin, place: str, grid: str, community: str) -> dict:
+    """A dispute, a place, an inspection of that place only and its rectification notice, all in this
+    *place*: the demo's own where it has them, else made here by the services (fictitious data)."""
+    at = (Grid.code == GRID) if place == "grid" else (Grid.community_code == community) & (Grid.code != GRID)
+    in_place = select(Grid.code).where(at)
+    dispute_id = tx.scalar(select(Dispute.id).where(Dispute.grid_code.in_(in_place)).order_by(Dispute.id))
+    lon, lat = grid_point(grid)
+    if dispute_id is None:
+        type_code = tx.scalar(select(DisputeType.code).where(DisputeType.active.is_(True)).order_by(DisputeType.code))
+        dispute_id = disputes.register(admin, {"type_code": type_code, "summary": "测试纠纷（虚构）", "lon": lon,
+                                               "lat": lat, "parties": [{"kind": "person", "name": "张某"}]}).id
+    place_ids = select(Place.id).where(Place.grid_code.in_(in_place))
+    notice = tx.scalar(select(RectificationNotice).where(RectificationNotice.place_id.in_(place_ids))
+                       .order_by(RectificationNotice.id))
+    inspection_id = tx.scalar(  # an inspection all of whose places lie in this place
+        select(InspectionPlace.inspection_id).join(Place, Place.id == InspectionPlace.place_id)
+        .group_by(InspectionPlace.inspection_id).having(func.bool_and(Place.grid_code.in_(in_place)))
+        .order_by(InspectionPlace.inspection_id))
+    if notice is None or inspection_id is None:
+        site = place_service.create(admin, {"name": "测试场所（虚构）", "type": place_service.types()[0].code,
+                                            "lon": lon, "lat": lat})
+        due = (datetime.now(LOCAL_TZ).date() + timedelta(days=7)).isoformat()
+        inspection = inspections.record_inspection(admin, {
+            "kind": "ad_hoc", "department": "测试单位", "members": ["张某"], "vehicle_trips": 0,
+            "visits": [{"place_id": site.id, "findings": "测试发现（虚构）",
+                        "notice": {"requirements": "限期整改", "deadline": due}}]})
+        inspection_id = inspection.id
+        notice = tx.scalar(select(RectificationNotice).where(RectificationNotice.inspection_id == inspection_id))
+    return {"dispute_id": dispute_id, "place_id": notice.place_id, "notice_id": notice.id,
+            "inspection_id": inspection_id}
 
 
 def _fill(value, obj: dict):
@@ -321,8 +345,6 @@ def _denied(resp, public: bool) -> bool:
 def test_access(app, client, tx, places, monkeypatch, method, rule, place):
     access = ACCESS[(method, rule)]
     obj = places[place] if place else places["grid"]
-    if access.kind and f"{access.kind}_id" in obj and obj[f"{access.kind}_id"] is None:
-        pytest.skip(f"the demo district has no {access.kind} in the {place} place")
     if access.kind == "community":
         obj = dict(obj, code=obj["community"])
     url = _url(rule, access, obj)
