@@ -39,6 +39,8 @@ CHINA_EXTENT = (73.4, 3.8, 135.1, 53.6)
 ZIP_MAX_ENTRIES = 64
 ZIP_MAX_UNPACKED = 256 * 1024 * 1024
 ZIP_MAX_RATIO = 100
+#: unpacked bytes an .xlsx upload may declare (a 100,000-row sheet is ~30 MB of XML).
+XLSX_MAX_UNPACKED = 128 * 1024 * 1024
 
 #: CRSs taken as WGS84 lon/lat as they are: EPSG:4326, CRS84 and EPSG:4490 (CGCS2000, which agrees
 #: with WGS84 to a few centimetres — 国家测绘地理信息局 2008 announcement on CGCS2000).
@@ -325,11 +327,13 @@ def read_shapefile_zip(data: bytes) -> ReadResult:
     return ReadResult(features, crs_name(crs) if crs else None, notes)
 
 
-def check_archive(archive: zipfile.ZipFile) -> None:
-    """Refuse a hostile .zip before reading it: more than :data:`ZIP_MAX_ENTRIES` entries, a member
-    name that is absolute, has a drive or backslash, or climbs with ``..`` (path traversal), a
-    declared unpacked size over :data:`ZIP_MAX_UNPACKED`, or a member compressed more than
-    :data:`ZIP_MAX_RATIO` times (size bomb). Raises ReadError naming the member."""
+def check_archive(archive: zipfile.ZipFile, max_unpacked: int | None = None) -> None:
+    """Refuse a hostile .zip (a zipped Shapefile, or an .xlsx workbook, which is a zip too) before
+    reading it: more than :data:`ZIP_MAX_ENTRIES` entries, a member name that is absolute, has a
+    drive or backslash, or climbs with ``..`` (path traversal), a declared unpacked size over
+    ``max_unpacked`` bytes (default :data:`ZIP_MAX_UNPACKED`), or a member compressed more than
+    :data:`ZIP_MAX_RATIO` times (size bomb). Python's zipfile never reads past a member's declared
+    size, so the declared sizes bound what is unpacked. Raises ReadError naming the member."""
     infos = archive.infolist()
     if len(infos) > ZIP_MAX_ENTRIES:
         raise ReadError(f"the .zip holds {len(infos)} entries (at most {ZIP_MAX_ENTRIES})")
@@ -342,8 +346,24 @@ def check_archive(archive: zipfile.ZipFile) -> None:
             raise ReadError(f"{name!r} unpacks {info.file_size} bytes from {info.compress_size}: "
                             "refused as a zip bomb")
     declared = sum(i.file_size for i in infos)
-    if declared > ZIP_MAX_UNPACKED:
-        raise ReadError(f"the .zip unpacks to {declared} bytes (at most {ZIP_MAX_UNPACKED})")
+    max_unpacked = ZIP_MAX_UNPACKED if max_unpacked is None else max_unpacked
+    if declared > max_unpacked:
+        raise ReadError(f"the .zip unpacks to {declared} bytes (at most {max_unpacked})")
+
+
+def load_xlsx(data: bytes):
+    """An openpyxl workbook (read-only, cached values) from the bytes of an .xlsx file, after the
+    zip checks of :func:`check_archive` with at most :data:`XLSX_MAX_UNPACKED` bytes unpacked
+    (openpyxl holds the shared strings in memory). Raises ReadError for a hostile or unreadable file."""
+    import openpyxl
+
+    try:
+        check_archive(zipfile.ZipFile(io.BytesIO(data)), XLSX_MAX_UNPACKED)
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except ReadError:
+        raise
+    except Exception as err:  # openpyxl and zipfile raise several unrelated types for corrupt files
+        raise ReadError(f"cannot read the Excel file: {err}") from err
 
 
 def _read_member(archive: zipfile.ZipFile, name: str, budget: list[int]) -> bytes:
@@ -415,12 +435,7 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[list]]:
     if fmt == "csv":
         rows = list(csv.reader(io.StringIO(decode_text(data))))
     elif fmt == "xlsx":
-        import openpyxl
-
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as err:  # openpyxl raises several unrelated types for corrupt files
-            raise ReadError(f"cannot read the Excel file: {err}") from err
+        book = load_xlsx(data)
         rows = [["" if v is None else v for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
     else:
         raise ReadError(f"incidents are imported from .csv or .xlsx, not {fmt}")

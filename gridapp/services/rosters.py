@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from ..errors import BadInput, Forbidden
 from ..extensions import db
+from ..geo import io as geoio
 from ..models import CommitteeSeat, Grid, GridWorker, PartyMember, StationedUnit, User, WorkerGrid
 from . import audit, org, pii, tabular
 
@@ -66,14 +65,15 @@ def read_table(filename: str, content: bytes) -> list[list[str]]:
     name = (filename or "").lower()
     try:
         if name.endswith(".xlsx"):
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
+            sheet = geoio.load_xlsx(content).worksheets[0]
             rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         elif name.endswith(".csv"):
             rows = [[_cell(v) for v in row] for row in csv.reader(io.StringIO(content.decode("utf-8-sig")))]
         else:
             raise BadInput(_("请上传 .xlsx 或 .csv 文件"), code="bad_file")
-    except (InvalidFileException, zipfile.BadZipFile, UnicodeDecodeError, csv.Error, KeyError, OSError,
-            ValueError) as err:
+    except geoio.ReadError as err:
+        raise BadInput(_("文件无法读取：%(reason)s", reason=str(err)), code="bad_file") from None
+    except (UnicodeDecodeError, csv.Error, KeyError, OSError, ValueError) as err:
         raise BadInput(_("文件无法读取：%(reason)s", reason=type(err).__name__), code="bad_file") from None
     rows = [r for r in rows if any(r)]
     if len(rows) > MAX_ROWS + 1:

@@ -10,6 +10,7 @@ import pytest
 from caseutil import jpeg_bytes
 from sqlalchemy import func, select
 
+from gridapp.geo import io as geoio
 from gridapp.models import Grid
 
 IMPORTS = "tests/data/imports"
@@ -63,8 +64,6 @@ def test_zip_with_too_many_entries_is_refused(client, tx, bearer):
 
 
 def test_unpacked_size_is_capped(monkeypatch):
-    from gridapp.geo import io as geoio
-
     data = _zip(_shapefile_members("layer"))
     monkeypatch.setattr(geoio, "ZIP_MAX_UNPACKED", 50)
     with pytest.raises(geoio.ReadError, match="unpacks to"):
@@ -120,3 +119,41 @@ def test_hostile_imported_attributes_come_back_literally(client, tx, login, csrf
         "level": "grid", "parent_code": "610202002010", "mode": "dry_run"})
     assert resp.status_code == 422                       # refused: outside its community
     assert "<img src=x" not in resp.text and escape(hostile, quote=False) in resp.text
+
+
+def _workbook_with(extra: dict[str, bytes]) -> bytes:
+    """A real .xlsx (one header row and one data row) with ``extra`` members added to its zip."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["经度", "纬度", "描述"])
+    book.active.append([109.07, 35.07, "测试"])
+    buf = io.BytesIO()
+    book.save(buf)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        for name, content in extra.items():
+            dst.writestr(name, content)
+    return out.getvalue()
+
+
+def test_xlsx_bombs_are_refused_by_every_table_reader(client, tx, bearer):
+    """An .xlsx is a zip: the incident import, the roster import and the place import (which share
+    the roster reader) refuse a workbook with a bomb member or a path climbing out, before openpyxl."""
+    from gridapp.errors import BadInput
+    from gridapp.services import rosters
+
+    assert geoio.read_table(_workbook_with({}), "a.xlsx")[0] == ["经度", "纬度", "描述"]
+    assert rosters.read_table("a.xlsx", _workbook_with({}))[0] == ["经度", "纬度", "描述"]
+    bomb = _workbook_with({"xl/media/zeros.bin": b"\0" * (8 * 1024 * 1024)})
+    climb = _workbook_with({"../evil.xml": b"<x/>"})
+    for data, reason in ((bomb, "zip bomb"), (climb, "unsafe path")):
+        with pytest.raises(geoio.ReadError, match=reason):
+            geoio.read_table(data, "a.xlsx")
+        with pytest.raises(BadInput, match=reason):
+            rosters.read_table("a.xlsx", data)
+    resp = client.post("/api/v1/places/import", headers=bearer("admin"), content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(bomb), "places.xlsx")})
+    assert resp.status_code == 400 and "zip bomb" in resp.get_json()["error"]["message"]
