@@ -48,6 +48,7 @@ from ..models import (
 from ..models.disputes import CHANNELS, DIFFICULTIES, PARTY_KINDS, PERFORMANCE, RISK_LEVELS, SOURCES
 from . import pii
 from .kpi import area_condition
+from .kpi import grouped as kpi_grouped
 from .locate import locate, point_expr
 from .scope import _scope_condition, require_location_in_scope
 from .workflow import (
@@ -642,7 +643,7 @@ def add_mediator(user: User, data: dict) -> Mediator:
 
 # --- figures ---------------------------------------------------------------------------------
 
-def stats(user: User, level, code, date_from=None, date_to=None) -> dict:
+def stats(user: User, level, code, date_from=None, date_to=None, by: str | None = None) -> dict:
     """Figures of the disputes of an area and date range, by one SQL query each (no counters).
 
     Cohort D: disputes located in the area (``level`` grid|community|township|district,
@@ -661,6 +662,9 @@ def stats(user: User, level, code, date_from=None, date_to=None) -> dict:
     * open, overdue (now) — registered/mediating, and of those past the deadline;
     * satisfaction — visits (回访) of disputes of D: count and mean score (1–5, 2 places);
     * by_type and by_community — registered, closed_out, resolved per type / community.
+
+    With ``by`` also {by, groups} as :func:`groups`.
+    Raises BadInput (level/dates/by), NotFound (area), Forbidden (outside scope).
     """
     cond = area_condition(user, level, code, Dispute)
     conds = [cond]
@@ -698,7 +702,7 @@ def stats(user: User, level, code, date_from=None, date_to=None) -> dict:
 
     counts = {k: int(row[k]) for k in ("registered", "closed_out", "resolved", "resolved_within_30_days",
                                        "failed", "open", "overdue")}
-    return {
+    result = {
         "level": level, "code": code, "from": date_from, "to": date_to,
         "counts": counts,
         "referred": {c: int(row[f"referred_{c}"]) for c in CHANNELS},
@@ -708,6 +712,34 @@ def stats(user: User, level, code, date_from=None, date_to=None) -> dict:
         "by_type": grouped(D.type_code, DisputeType.name, (DisputeType, DisputeType.code == D.type_code)),
         "by_community": grouped(D.community_code, AdminArea.name, (AdminArea, AdminArea.code == D.community_code)),
     }
+    if by is not None:
+        result["by"] = by
+        result["groups"] = groups(user, level, code, date_from, date_to, by)
+    return result
+
+
+def groups(user: User, level, code, date_from=None, date_to=None, by: str = "community") -> list[dict]:
+    """Dispute figures of :func:`stats` per group ``by`` township | community | grid | day | week |
+    month (as :func:`gridapp.services.kpi.group_key`, on ``registered_at``): [{code, name,
+    registered, closed_out, resolved, open, overdue, resolution_rate}] ordered by code; groups
+    without disputes absent. Same errors as :func:`stats`."""
+    conds = [area_condition(user, level, code, Dispute)]
+    start, end = date_range(date_from, date_to)
+    if start:
+        conds.append(Dispute.registered_at >= start)
+    if end:
+        conds.append(Dispute.registered_at < end)
+    D = Dispute  # noqa: N806 - short alias in the query
+    is_open = D.status.in_(OPEN_STATES)
+    closed_out = D.status.in_(CLOSED_OUT)
+    resolved = D.status == "resolved"
+    names = ("registered", "closed_out", "resolved", "open", "overdue")
+    rows = kpi_grouped(D, [func.count().label("registered"), func.count().filter(closed_out).label("closed_out"),
+                           func.count().filter(resolved).label("resolved"), func.count().filter(is_open).label("open"),
+                           func.count().filter(and_(is_open, D.deadline_at < utcnow())).label("overdue")],
+                       conds, by, D.registered_at)
+    return [{"code": r.key, "name": r.name, **{n: int(r._mapping[n]) for n in names},
+             "resolution_rate": None if not r.closed_out else round(r.resolved / r.closed_out, 4)} for r in rows]
 
 
 def map_counts(user: User) -> dict:
@@ -722,4 +754,4 @@ def map_counts(user: User) -> dict:
 
 
 __all__ = ["register", "perform", "search", "stats", "dispute_dict", "dispute_feature", "get_dispute",
-           "allowed_actions", "party_dicts", "save_type", "add_mediator", "mediators"]
+           "allowed_actions", "party_dicts", "groups", "save_type", "add_mediator", "mediators"]
