@@ -85,14 +85,15 @@ def _trail(level: str, code: str) -> list[dict]:
             for lv in order[:order.index(level) + 1]]
 
 
-def _resolve(user: User, level, code) -> tuple[str, str]:
+def resolve(user: User, level, code) -> tuple[str, str]:
+    """(level, code) of the dashboard asked for — the user's own area when ``level`` is empty —
+    checked to exist and lie in the user's scope. Raises BadInput (level), NotFound (area),
+    Forbidden (outside scope; grid workers always)."""
     if user.role == "worker":
         raise Forbidden(_("网格员无权查看辖区统计看板"), code="forbidden")
-    if not level:
-        return default_area(user)
-    if level not in CHILD:
-        raise BadInput(_("level 必须是 grid、community、township 或 district"), code="invalid_level")
-    return level, str(code or "")
+    level, code = default_area(user) if not level else (level, str(code or ""))
+    kpi.area_condition(user, level, code)
+    return level, code
 
 
 def summary(user: User, level=None, code=None, date_from=None, date_to=None, now: datetime | None = None) -> dict:
@@ -107,7 +108,7 @@ def summary(user: User, level=None, code=None, date_from=None, date_to=None, now
     Raises BadInput (level/dates), NotFound (area), Forbidden (outside scope, grid workers).
     """
     now = now or utcnow()
-    level, code = _resolve(user, level, code)
+    level, code = resolve(user, level, code)
     p = periods(date_from, date_to)
     cur, prev = (p["from"], p["to"]), (p["previous_from"], p["previous_to"])
     result = {"level": level, "code": code, "period": p, "child_level": CHILD[level],
@@ -157,7 +158,7 @@ def areas_layer(user: User, level=None, code=None, by=None, date_from=None, date
     level, area_km2 (EPSG:6933), incidents (reported in the period), density (incidents per km²,
     2 places; null without area), overdue (KPI ``overdue``), gap (see :func:`children`),
     disputes (registered in the period)}. Raises BadInput (level, by, dates), NotFound, Forbidden."""
-    level, code = _resolve(user, level, code)
+    level, code = resolve(user, level, code)
     by = by or CHILD[level]
     order = list(CHILD)
     if by not in ("township", "community", "grid") or order.index(by) <= order.index(level):
@@ -224,9 +225,8 @@ def report(user: User, level=None, code=None, date_from=None, date_to=None) -> d
     the community and its grids): {level, code, name, period, header: [Chinese column names],
     keys: [column keys], rows: [[values]]} — rates as fractions 0–1 (null when undefined),
     codes as text. Same errors as :func:`summary`."""
-    level, code = _resolve(user, level, code)
+    level, code = resolve(user, level, code)
     p = periods(date_from, date_to)
-    kpi.area_condition(user, level, code)  # scope check before any work
     levels = {"district": ("township", "community"), "township": ("township", "community"),
               "community": ("community", "grid"), "grid": ("grid",)}[level]
     rows = []

@@ -76,8 +76,7 @@ def dashboard_page():
     layer switcher and drill-down, tables and charts; ``?level=&code=&from=&to=`` (default: the
     user's area, the last 30 days). Grid workers: 403."""
     level, code, date_from, date_to = _args()
-    if not level:
-        level, code = dashboard.default_area(current_user)
+    level, code = dashboard.resolve(current_user, level, code)
     period = dashboard.periods(date_from, date_to)
     bounds = areas.scope_bounds(current_user)
     parts = None
