@@ -82,7 +82,8 @@ INSERT INTO incident_events (incident_id, actor_id, at, action, from_state, to_s
 SELECT id, reporter_id, handled_at, 'handle', 'in_progress', 'handled', '{}'::json, '[]'::json FROM incidents
 WHERE handled_at IS NOT NULL AND description LIKE %(like)s
 UNION ALL
-SELECT id, reporter_id, handled_at - interval '1 hour', 'verify', 'handled', 'dispatched', '{}'::json, '[]'::json FROM incidents
+SELECT id, reporter_id, handled_at - interval '1 hour', 'verify', 'handled', 'dispatched', '{}'::json, '[]'::json
+FROM incidents
 WHERE handled_at IS NOT NULL AND description LIKE %(like)s AND id %% 10 = 0
 """
 
@@ -132,18 +133,21 @@ _TZ = "timezone('Asia/Shanghai', {col})"
 
 PLAIN_PERIOD = [  # run for the period and for the previous one
     f"SELECT {_KPI_COLS} FROM incidents i WHERE {_KPI_WHERE}",
-    f"""SELECT {_DIS_COLS}, count(*) FILTER (WHERE status = 'resolved' AND closed_at - registered_at <= interval '30 days'),
+    f"""SELECT {_DIS_COLS},
+        count(*) FILTER (WHERE status = 'resolved' AND closed_at - registered_at <= interval '30 days'),
         count(*) FILTER (WHERE status = 'failed'), count(*) FILTER (WHERE status = 'referred' AND channel = 'court'),
         count(*) FILTER (WHERE status = 'referred' AND channel = 'police'),
         count(*) FILTER (WHERE status = 'referred' AND channel = 'petition') FROM disputes x WHERE {_DIS_WHERE}""",
-    f"SELECT count(v.id), avg(v.satisfaction) FROM dispute_visits v JOIN disputes x ON x.id = v.dispute_id WHERE {_DIS_WHERE}",
+    f"SELECT count(v.id), avg(v.satisfaction) FROM dispute_visits v JOIN disputes x ON x.id = v.dispute_id "
+    f"WHERE {_DIS_WHERE}",
     f"SELECT x.type_code, t.name, {_DIS_COLS} FROM disputes x JOIN dispute_types t ON t.code = x.type_code "
     f"WHERE {_DIS_WHERE} GROUP BY 1, 2",
     f"SELECT x.community_code, a.name, {_DIS_COLS} FROM disputes x JOIN admin_areas a ON a.code = x.community_code "
     f"WHERE {_DIS_WHERE} GROUP BY 1, 2",
     """SELECT count(*), coalesce(sum(jsonb_array_length(n.members)), 0), coalesce(sum(n.vehicle_trips), 0)
        FROM inspections n WHERE n.inspected_at >= %(s)s AND n.inspected_at < %(e)s AND n.id IN (
-         SELECT ip.inspection_id FROM inspection_places ip JOIN places p ON p.id = ip.place_id WHERE p.district_code = %(d)s)""",
+         SELECT ip.inspection_id FROM inspection_places ip JOIN places p ON p.id = ip.place_id
+         WHERE p.district_code = %(d)s)""",
     """SELECT count(*), count(*) FILTER (WHERE r.status = 'passed' AND r.reinspected_at <= r.deadline_at)
        FROM rectification_notices r JOIN places p ON p.id = r.place_id
        WHERE p.district_code = %(d)s AND r.issued_at >= %(s)s AND r.issued_at < %(e)s""",
@@ -157,7 +161,8 @@ PLAIN_CURRENT = [  # the breakdowns, for the period only
     f"FROM incidents i WHERE {_KPI_WHERE} GROUP BY 1",
     f"SELECT to_char(date_trunc(%(unit)s, {_TZ.format(col='x.registered_at')}), 'YYYY-MM-DD'), {_DIS_COLS} "
     f"FROM disputes x WHERE {_DIS_WHERE} GROUP BY 1",
-    f"""SELECT i.category_code, k.name, {_KPI_COLS} FROM incidents i JOIN incident_categories k ON k.code = i.category_code
+    f"""SELECT i.category_code, k.name, {_KPI_COLS} FROM incidents i
+        JOIN incident_categories k ON k.code = i.category_code
         WHERE {_KPI_WHERE} GROUP BY 1, 2""",
     f"""SELECT i.community_code, a.name, {_KPI_COLS} FROM incidents i JOIN admin_areas a ON a.code = i.community_code
         WHERE {_KPI_WHERE} GROUP BY 1, 2""",

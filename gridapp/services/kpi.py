@@ -22,7 +22,9 @@ Rates (null when the denominator is 0, else a fraction 0–1 rounded to 4 places
 结案率 closing_rate = closed / filed; 按期结案率 on_time_closing_rate = closed_on_time / closed;
 返工率 rework_rate = reworked / handled_ever; 延期率 extension_rate = extended / filed.
 Time to close (hours, reported_at → closed_at, over closed cases): mean and median
-(``percentile_cont(0.5)``), rounded to 2 places.
+(``percentile_cont(0.5)``), rounded to 2 places. ``overdue`` (逾期未办结): filed cases of C still
+filed/dispatched/in progress/deferred past their deadline at the time of the query.
+:func:`groups` gives the same figures per township, community, grid, category or local day/week/month.
 """
 from __future__ import annotations
 
