@@ -49,6 +49,9 @@ sys.path.insert(0, str(ROOT))
 
 from gridapp import provision  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchmarks_md import replace_section  # noqa: E402
+
 DISTRICT = "610202"
 MARK = "压测数据（虚构）"
 
@@ -306,8 +309,6 @@ def run(database_url: str | None = None, incidents: int = 100_000, disputes: int
 
 
 def _write(result: dict, args) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    text = path.read_text(encoding="utf-8")
     head = "## Dashboard (bench/dashboard.py)"
     rows = "".join(f"| {p} | {v['dashboard_ms']} | {v['plain_sql_ms']} | {v['ratio']} | {v['map_layer_grids_ms']} |\n"
                    for p, v in result["periods"].items())
@@ -321,13 +322,7 @@ def _write(result: dict, args) -> None:
                f"`GET /api/v1/dashboard/areas?by=grid` (every grid with geometry).\n\n"
                f"| period | dashboard | plain SQL | ratio | map layer (grids) |\n|---|---|---|---|---|\n{rows}"
                f"\nMachine: 2 CPUs shared with other work; times are indicative only.\n")
-    if head in text:
-        start = text.index(head)
-        end = text.find("\n## ", start + len(head))
-        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
+    replace_section(head, section)
 
 
 def main() -> int:
