@@ -260,6 +260,8 @@ def run(database_url: str | None = None, incidents: int = 100_000, disputes: int
                 upgrade()
                 load_demo("bench-" + str(time.time_ns()), log=lambda m: None)
         plain_url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        # the plain SQL runs with the app's session settings (time zone, jit) for a fair comparison
+        session_options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
         result: dict = {"incidents_loaded": incidents if load else 0, "disputes_loaded": disputes if load else 0}
         if load:
             result.update(_load(plain_url, incidents, disputes))
@@ -270,7 +272,7 @@ def run(database_url: str | None = None, incidents: int = 100_000, disputes: int
         from gridapp.services.workflow import LOCAL_TZ
 
         today = datetime.now(LOCAL_TZ).date()
-        with psycopg.connect(plain_url) as conn:
+        with psycopg.connect(plain_url, options=session_options) as conn:
             result["incidents_in_district"] = conn.execute(
                 "SELECT count(*) FROM incidents WHERE district_code = %s", (DISTRICT,)).fetchone()[0]
             result["disputes_in_district"] = conn.execute(
