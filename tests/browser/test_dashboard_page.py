@@ -33,4 +33,9 @@ def test_dashboard_switches_a_layer_and_drills_down(live_server, offline_page):
     assert page.locator("path.dash-community").count() >= 2
     assert "红旗街街道" in page.locator("#dash-trail").inner_text()
     assert page.locator("#dash-xlsx").get_attribute("href").find("code=610202002") > 0
+    # and a click on the map drills down again: a community of the township
+    page.locator("path.dash-community").first.click(force=True)
+    page.wait_for_function("() => window.gridappDash.ready && window.gridappDash.level === 'community'")
+    assert page.evaluate("window.gridappDash.code").startswith("610202002")
+    assert page.locator("path.dash-grid").count() >= 1
     assert offline_page.errors == [] and offline_page.aborted == []

@@ -104,7 +104,11 @@ def test_township_user_sees_only_their_township(client, bearer, data):
     grids = _get(client, "/api/v1/dashboard/areas?by=grid", headers)
     assert grids["features"] and all(f["id"].startswith(TOWNSHIP) for f in grids["features"])
     # drilling down inside the township works; other townships and the district are refused
-    assert _get(client, f"/api/v1/dashboard?level=community&code={COMMUNITY}", headers)["children"]
+    community = _get(client, f"/api/v1/dashboard?level=community&code={COMMUNITY}", headers)
+    assert community["child_level"] == "grid" and GRID in {r["code"] for r in community["children"]}
+    grid = _get(client, f"/api/v1/dashboard?level=grid&code={GRID}", headers)
+    assert [t["code"] for t in grid["trail"]] == [DISTRICT, TOWNSHIP, COMMUNITY, GRID] and grid["children"] == []
+    assert grid["kpi"]["current"]["counts"]["reported"] == 0  # no period given: the last 30 days
     far_community = data["far_grid"][:12]
     for url in (f"/api/v1/dashboard?level=township&code={OTHER_TOWNSHIP}",
                 f"/api/v1/dashboard?level=community&code={far_community}",
