@@ -4,9 +4,11 @@ in the same run, on the same data.
 
     .venv/bin/python bench/dashboard.py [--incidents 100000] [--disputes 5000] [--repeat 5]
                                         [--database-url URL] [--no-load] [--write]
+                                        [--district 610202] [--user district]
 
-Importable: :func:`run` (``run(database_url=None, incidents=100_000, disputes=5_000, load=True)``
-→ dict) so that a larger benchmark (the city of issue 9) can call it on its own database.
+Importable: :func:`run` (``run(database_url=None, incidents=100_000, disputes=5_000, load=True,
+repeat=5, district="610202", username="district")`` → dict) so that a larger benchmark (the city of
+issue 9) can call it on its own database.
 
 1. Database: ``database_url`` (an existing gridapp database, migrated, with the demo district), or
    else a private throwaway cluster (``gridapp.provision``, as tests/conftest.py) migrated and
@@ -200,17 +202,17 @@ def _utc_bounds(date_from: str, date_to: str):
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def _plain(conn, days: int, today) -> None:
+def _plain(conn, days: int, today, district: str = DISTRICT) -> None:
     cur_from, cur_to, prev_from, prev_to = _local_range(days, today)
     now = datetime.now(UTC)
     unit = "day" if days <= 62 else "week" if days <= 366 else "month"
     for a, b in ((cur_from, cur_to), (prev_from, prev_to)):
         s, e = _utc_bounds(a, b)
         for sql in PLAIN_PERIOD:
-            conn.execute(sql, {"d": DISTRICT, "s": s, "e": e, "now": now}).fetchall()
+            conn.execute(sql, {"d": district, "s": s, "e": e, "now": now}).fetchall()
     s, e = _utc_bounds(cur_from, cur_to)
     for sql in PLAIN_CURRENT:
-        conn.execute(sql, {"d": DISTRICT, "s": s, "e": e, "now": now, "unit": unit}).fetchall()
+        conn.execute(sql, {"d": district, "s": s, "e": e, "now": now, "unit": unit}).fetchall()
 
 
 def _median_s(fn, repeat: int) -> float:
@@ -222,12 +224,12 @@ def _median_s(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
-def _load(plain_url: str, incidents: int, disputes: int) -> dict:
+def _load(plain_url: str, incidents: int, disputes: int, district: str, username: str) -> dict:
     with psycopg.connect(plain_url) as conn:
-        reporter = conn.execute("SELECT id FROM users WHERE username = 'district'").fetchone()[0]
+        reporter = conn.execute("SELECT id FROM users WHERE username = %s", (username,)).fetchone()[0]
         conn.execute("SELECT setseed(0.20261129)")
         t = time.perf_counter()
-        args = {"d": DISTRICT, "mark": MARK, "reporter": reporter}
+        args = {"d": district, "mark": MARK, "reporter": reporter}
         conn.execute(LOAD_INCIDENTS, {**args, "n": incidents})
         conn.execute(LOAD_EVENTS, {"like": MARK + "%"})
         conn.execute(LOAD_DISPUTES, {**args, "n": disputes})
@@ -237,11 +239,13 @@ def _load(plain_url: str, incidents: int, disputes: int) -> dict:
 
 
 def run(database_url: str | None = None, incidents: int = 100_000, disputes: int = 5_000, load: bool = True,
-        repeat: int = 5) -> dict:
+        repeat: int = 5, district: str = DISTRICT, username: str = "district") -> dict:
     """Load (optional) and measure; returns {incidents_in_district, disputes_in_district, load_s,
     periods: {"30 days" | "365 days": {dashboard_ms, plain_sql_ms, ratio, map_layer_grids_ms}}}
     (medians of ``repeat`` runs, milliseconds). ``database_url``: an existing migrated gridapp
-    database with the demo district; None: a private throwaway cluster with the demo loaded."""
+    database with the demo district; None: a private throwaway cluster with the demo loaded.
+    ``district``: the district measured (and loaded); ``username``: the user whose dashboard is
+    timed (a district user of it, or an admin) and who reports the synthetic rows."""
     base = None
     if database_url is None:
         base = Path(tempfile.mkdtemp(prefix="gd-", dir="/tmp"))
@@ -264,7 +268,7 @@ def run(database_url: str | None = None, incidents: int = 100_000, disputes: int
         session_options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
         result: dict = {"incidents_loaded": incidents if load else 0, "disputes_loaded": disputes if load else 0}
         if load:
-            result.update(_load(plain_url, incidents, disputes))
+            result.update(_load(plain_url, incidents, disputes, district, username))
         from sqlalchemy import select
 
         from gridapp.models import User
@@ -274,27 +278,27 @@ def run(database_url: str | None = None, incidents: int = 100_000, disputes: int
         today = datetime.now(LOCAL_TZ).date()
         with psycopg.connect(plain_url, options=session_options) as conn:
             result["incidents_in_district"] = conn.execute(
-                "SELECT count(*) FROM incidents WHERE district_code = %s", (DISTRICT,)).fetchone()[0]
+                "SELECT count(*) FROM incidents WHERE district_code = %s", (district,)).fetchone()[0]
             result["disputes_in_district"] = conn.execute(
-                "SELECT count(*) FROM disputes WHERE district_code = %s", (DISTRICT,)).fetchone()[0]
+                "SELECT count(*) FROM disputes WHERE district_code = %s", (district,)).fetchone()[0]
             result["periods"] = {}
             with app.test_request_context():
-                user = db.session.scalar(select(User).where(User.username == "district"))
+                user = db.session.scalar(select(User).where(User.username == username))
                 for days in (30, 365):
                     cur_from, cur_to, *_ = _local_range(days, today)
 
                     def dash(cur_from=cur_from, cur_to=cur_to):
-                        json.dumps(dashboard.summary(user, "district", DISTRICT, cur_from, cur_to), default=str)
+                        json.dumps(dashboard.summary(user, "district", district, cur_from, cur_to), default=str)
                         db.session.rollback()
 
                     def layer(cur_from=cur_from, cur_to=cur_to):
-                        json.dumps(dashboard.areas_layer(user, "district", DISTRICT, "grid", cur_from, cur_to))
+                        json.dumps(dashboard.areas_layer(user, "district", district, "grid", cur_from, cur_to))
                         db.session.rollback()
 
                     dash()            # warm caches (both sides get a warm run)
-                    _plain(conn, days, today)
+                    _plain(conn, days, today, district)
                     d_s = _median_s(dash, repeat)
-                    p_s = _median_s(lambda days=days: _plain(conn, days, today), repeat)
+                    p_s = _median_s(lambda days=days: _plain(conn, days, today, district), repeat)
                     l_s = _median_s(layer, max(1, repeat // 2))
                     result["periods"][f"{days} days"] = {
                         "dashboard_ms": round(d_s * 1000, 1), "plain_sql_ms": round(p_s * 1000, 1),
@@ -335,9 +339,12 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--database-url", default=None, help="an existing migrated gridapp database with the demo")
     parser.add_argument("--no-load", action="store_true", help="measure only (the data is already there)")
+    parser.add_argument("--district", default=DISTRICT, help="district code measured (default: the demo's)")
+    parser.add_argument("--user", default="district", help="username whose dashboard is timed")
     parser.add_argument("--write", action="store_true", help="write the result into BENCHMARKS.md")
     args = parser.parse_args()
-    result = run(args.database_url, args.incidents, args.disputes, not args.no_load, args.repeat)
+    result = run(args.database_url, args.incidents, args.disputes, not args.no_load, args.repeat, args.district,
+                 args.user)
     print(json.dumps(result, ensure_ascii=False, indent=2))
     if args.write:
         _write(result, args)
