@@ -182,7 +182,7 @@ def areas_layer(user: User, level=None, code=None, by=None, date_from=None, date
             "code": r["code"], "name": r["name"], "level": by, "area_km2": area, "incidents": incidents,
             "density": round(incidents / area, 2) if area else None,
             "overdue": r["kpi"]["overdue"] if r["kpi"] else 0, "gap": r["gap"],
-            "disputes": r["disputes"]["registered"] if r["disputes"] else 0}})
+            "disputes": r["disputes"]["counts"]["registered"] if r["disputes"] else 0}})
     return {**_collection(features), "level": level, "code": code, "by": by, "period": p}
 
 
@@ -216,7 +216,7 @@ def _report_row(level: str, row: dict) -> dict:
             "overdue": k["overdue"] if k else 0,
             "closing_rate": k["rates"]["closing_rate"] if k else None,
             "on_time_closing_rate": k["rates"]["on_time_closing_rate"] if k else None,
-            "disputes": d["registered"] if d else 0, "resolved": d["resolved"] if d else 0,
+            "disputes": d["counts"]["registered"] if d else 0, "resolved": d["counts"]["resolved"] if d else 0,
             "resolution_rate": d["resolution_rate"] if d else None}
 
 

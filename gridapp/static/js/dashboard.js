@@ -102,7 +102,7 @@ function gridappDashboard(map, cfg) {
       case "overdue": return k ? k.overdue : 0;
       case "closing_rate": return fmt(k ? k.rates.closing_rate : null, "rate");
       case "on_time_closing_rate": return fmt(k ? k.rates.on_time_closing_rate : null, "rate");
-      case "disputes": return d ? d.registered : 0;
+      case "disputes": return d ? d.counts.registered : 0;
       case "resolution_rate": return fmt(d ? d.resolution_rate : null, "rate");
     }
     return "";
@@ -160,7 +160,7 @@ function gridappDashboard(map, cfg) {
         xAxis: {type: "category", data: x}, yAxis: {type: "value", minInterval: 1},
         series: [{name: L_.reported, type: "line", data: x.map(function (k) { return inc[k] ? inc[k].counts.reported : 0; })},
                  {name: L_.closed, type: "line", data: x.map(function (k) { return inc[k] ? inc[k].counts.closed : 0; })},
-                 {name: L_.dispute_registered, type: "line", data: x.map(function (k) { return dis[k] ? dis[k].registered : 0; })}]
+                 {name: L_.dispute_registered, type: "line", data: x.map(function (k) { return dis[k] ? dis[k].counts.registered : 0; })}]
       }), true);
     }
     var cats = c.by_category.slice().sort(function (a, b) { return b.counts.reported - a.counts.reported; }).slice(0, 10).reverse();
