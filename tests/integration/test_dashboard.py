@@ -113,7 +113,9 @@ def test_township_user_sees_only_their_township(client, bearer, data):
     assert community["child_level"] == "grid" and GRID in {r["code"] for r in community["children"]}
     grid = _get(client, f"/api/v1/dashboard?level=grid&code={GRID}", headers)
     assert [t["code"] for t in grid["trail"]] == [DISTRICT, TOWNSHIP, COMMUNITY, GRID] and grid["children"] == []
-    assert grid["kpi"]["current"]["counts"]["reported"] == 0  # no period given: the last 30 days
+    p = grid["period"]  # no period given: the last 30 days
+    assert p["days"] == 30 and grid["kpi"]["current"] == _get(
+        client, f"/api/v1/kpi?level=grid&code={GRID}&from={p['from']}&to={p['to']}", headers)
     far_community = data["far_grid"][:12]
     for url in (f"/api/v1/dashboard?level=township&code={OTHER_TOWNSHIP}",
                 f"/api/v1/dashboard?level=community&code={far_community}",
