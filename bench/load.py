@@ -52,6 +52,9 @@ sys.path.insert(0, str(ROOT))
 
 from gridapp import provision  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchmarks_md import replace_section  # noqa: E402
+
 BIN = Path(sys.executable).parent
 COMMUNITY = "610202002010"          # 红旗社区 (the demo secretary's community)
 WORKER_GRID = "610202002010001"     # the demo worker's grid
@@ -255,8 +258,6 @@ def main() -> int:
 
 
 def _write(summary: dict, ok: bool) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     head = "## Load test (bench/load.py)"
     section = (f"{head}\n\nLast run {summary['when']}: {summary['clients']} concurrent API clients for "
                f"{summary['seconds']:g} s against gunicorn ({summary['gunicorn']}) on 127.0.0.1, a durable "
@@ -269,13 +270,7 @@ def _write(summary: dict, ok: bool) -> None:
                f"({summary['incidents_acknowledged']} acknowledged incidents, {summary['events_acknowledged']} "
                f"acknowledged history rows{', all found and nothing else' if ok else ''}). Machine: "
                f"{os.cpu_count()} CPUs, shared with other work; times are indicative only.\n")
-    if head in text:
-        start = text.index(head)
-        end = text.find("\n## ", start + len(head))
-        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
+    replace_section(head, section)
 
 
 if __name__ == "__main__":

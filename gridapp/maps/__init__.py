@@ -127,3 +127,17 @@ class PlaceLayers(_JsonConfigElement):
 gridappPlaceMap({{ this._parent.get_name() }}, {{ this.config|tojson }});
 {% endmacro %}
 """)
+
+
+class DashboardLayers(_JsonConfigElement):
+    """The dashboard (static/js/dashboard.js): choropleth layers of the sub-areas fetched from
+    ``config["urls"]["areas"]`` (GET /api/v1/dashboard/areas) — incident density, overdue cases,
+    coverage gaps, disputes — in a layer switcher with a legend; a click drills down; the
+    figures, tables and charts come from ``config["urls"]["summary"]`` (GET /api/v1/dashboard).
+    ``config``: {"urls", "state": {level, code, from, to}, "labels", "metrics", "columns"}."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+gridappDashboard({{ this._parent.get_name() }}, {{ this.config|tojson }});
+{% endmacro %}
+""")

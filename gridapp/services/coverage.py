@@ -195,3 +195,37 @@ def grids_layer(user: User, community_code: str | None = None) -> dict:
     return _collection([{"type": "Feature", "id": r.code, "geometry": r.geometry, "properties": figures[r.code]}
                         for r in rows])
 
+
+
+def figures_by(user: User, level: str, code: str | None, by: str) -> list[dict]:
+    """Coverage of the area (``level``/``code`` as :func:`coverage`, checked the same way) per
+    sub-area ``by`` township | community | grid, ordered by code: [{code, name, figures}] —
+    figures as :func:`coverage` for townships and communities (every community-level unit of the
+    area, gridded or not), the per-grid figures of :func:`grid_figures` for grids. Raises BadInput
+    (level, by), NotFound, Forbidden."""
+    if by not in ("township", "community", "grid"):
+        raise BadInput(_("by 必须是 township | community | grid 之一，收到 %(value)s", value=repr(by)),
+                       code="invalid_by")
+    if level == "grid":
+        one = _grid_coverage(user, code)
+        return [{"code": one["code"], "name": one["name"], "figures": one["figures"]}] if by == "grid" else []
+    if level not in LEVELS:
+        raise BadInput(_("level 必须是 %(levels)s 之一，收到 %(value)s", levels=" | ".join(LEVELS),
+                         value=repr(level)), code="invalid_level")
+    area = require_area(user, code or user.scope_code, level)
+    within = {"district": AdminArea.district_code, "township": AdminArea.parent_code, "community": AdminArea.code}
+    communities = select(AdminArea.code).where(AdminArea.level == "community", within[level] == area.code)
+    if by == "grid":
+        return [{"code": g["code"], "name": g["name"], "figures": g}
+                for g in grid_figures(Grid.community_code.in_(communities))]
+    units = db.session.execute(select(AdminArea.code, AdminArea.name, AdminArea.parent_code)
+                               .where(AdminArea.code.in_(communities)).order_by(AdminArea.code)).all()
+    per_community = _by_community(communities)
+    empty = _derive(dict.fromkeys(FIGURES, 0))
+    if by == "community":
+        return [{"code": u.code, "name": u.name, "figures": per_community.get(u.code, empty)} for u in units]
+    townships = db.session.execute(select(AdminArea.code, AdminArea.name).where(
+        AdminArea.code.in_({u.parent_code for u in units})).order_by(AdminArea.code)).all()
+    return [{"code": t.code, "name": t.name,
+             "figures": _sum([per_community[u.code] for u in units
+                              if u.parent_code == t.code and u.code in per_community])} for t in townships]

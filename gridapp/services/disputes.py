@@ -48,6 +48,7 @@ from ..models import (
 from ..models.disputes import CHANNELS, DIFFICULTIES, PARTY_KINDS, PERFORMANCE, RISK_LEVELS, SOURCES
 from . import pii
 from .kpi import area_condition
+from .kpi import grouped as kpi_grouped
 from .locate import locate, point_expr
 from .scope import _scope_condition, require_location_in_scope
 from .workflow import (
@@ -642,7 +643,7 @@ def add_mediator(user: User, data: dict) -> Mediator:
 
 # --- figures ---------------------------------------------------------------------------------
 
-def stats(user: User, level, code, date_from=None, date_to=None) -> dict:
+def stats(user: User, level, code, date_from=None, date_to=None, by: str | None = None) -> dict:
     """Figures of the disputes of an area and date range, by one SQL query each (no counters).
 
     Cohort D: disputes located in the area (``level`` grid|community|township|district,
@@ -661,29 +662,15 @@ def stats(user: User, level, code, date_from=None, date_to=None) -> dict:
     * open, overdue (now) — registered/mediating, and of those past the deadline;
     * satisfaction — visits (回访) of disputes of D: count and mean score (1–5, 2 places);
     * by_type and by_community — registered, closed_out, resolved per type / community.
+
+    With ``by`` also {by, groups} as :func:`groups`.
+    Raises BadInput (level/dates/by), NotFound (area), Forbidden (outside scope).
     """
-    cond = area_condition(user, level, code, Dispute)
-    conds = [cond]
-    start, end = date_range(date_from, date_to)
-    if start:
-        conds.append(Dispute.registered_at >= start)
-    if end:
-        conds.append(Dispute.registered_at < end)
-    now = utcnow()
+    conds = _cohort(user, level, code, date_from, date_to)
     D = Dispute  # noqa: N806 - short alias in the query
     closed_out = D.status.in_(CLOSED_OUT)
     resolved = D.status == "resolved"
-    row = db.session.execute(select(
-        func.count().label("registered"),
-        func.count().filter(closed_out).label("closed_out"),
-        func.count().filter(resolved).label("resolved"),
-        func.count().filter(and_(resolved, D.closed_at - D.registered_at <= timedelta(days=DEADLINE_DAYS)))
-        .label("resolved_within_30_days"),
-        func.count().filter(D.status == "failed").label("failed"),
-        *(func.count().filter(and_(D.status == "referred", D.channel == c)).label(f"referred_{c}") for c in CHANNELS),
-        func.count().filter(D.status.in_(OPEN_STATES)).label("open"),
-        func.count().filter(and_(D.status.in_(OPEN_STATES), D.deadline_at < now)).label("overdue"),
-    ).where(*conds)).one()._mapping
+    row = db.session.execute(select(*_columns(utcnow())).where(*conds)).one()._mapping
     visit_row = db.session.execute(select(func.count(DisputeVisit.id), func.avg(DisputeVisit.satisfaction))
                                    .join(D, D.id == DisputeVisit.dispute_id).where(*conds)).one()
 
@@ -696,18 +683,61 @@ def stats(user: User, level, code, date_from=None, date_to=None) -> dict:
         return [{"code": r[0], **({"name": r[1]} if name_col is not None else {}),
                  "registered": r[-3], "closed_out": r[-2], "resolved": r[-1]} for r in db.session.execute(q)]
 
-    counts = {k: int(row[k]) for k in ("registered", "closed_out", "resolved", "resolved_within_30_days",
-                                       "failed", "open", "overdue")}
-    return {
+    result = {
         "level": level, "code": code, "from": date_from, "to": date_to,
-        "counts": counts,
-        "referred": {c: int(row[f"referred_{c}"]) for c in CHANNELS},
-        "resolution_rate": None if not counts["closed_out"] else round(counts["resolved"] / counts["closed_out"], 4),
+        **_figures(row),
         "satisfaction": {"visits": int(visit_row[0]),
                          "mean": None if visit_row[1] is None else round(float(visit_row[1]), 2)},
         "by_type": grouped(D.type_code, DisputeType.name, (DisputeType, DisputeType.code == D.type_code)),
         "by_community": grouped(D.community_code, AdminArea.name, (AdminArea, AdminArea.code == D.community_code)),
     }
+    if by is not None:
+        result["by"] = by
+        result["groups"] = groups(user, level, code, date_from, date_to, by)
+    return result
+
+
+def _cohort(user: User, level, code, date_from, date_to) -> list:
+    conds = [area_condition(user, level, code, Dispute)]
+    start, end = date_range(date_from, date_to)
+    if start:
+        conds.append(Dispute.registered_at >= start)
+    if end:
+        conds.append(Dispute.registered_at < end)
+    return conds
+
+
+def _columns(now: datetime) -> list:
+    D = Dispute  # noqa: N806 - short alias in the query
+    resolved = D.status == "resolved"
+    return [
+        func.count().label("registered"),
+        func.count().filter(D.status.in_(CLOSED_OUT)).label("closed_out"),
+        func.count().filter(resolved).label("resolved"),
+        func.count().filter(and_(resolved, D.closed_at - D.registered_at <= timedelta(days=DEADLINE_DAYS)))
+        .label("resolved_within_30_days"),
+        func.count().filter(D.status == "failed").label("failed"),
+        *(func.count().filter(and_(D.status == "referred", D.channel == c)).label(f"referred_{c}") for c in CHANNELS),
+        func.count().filter(D.status.in_(OPEN_STATES)).label("open"),
+        func.count().filter(and_(D.status.in_(OPEN_STATES), D.deadline_at < now)).label("overdue"),
+    ]
+
+
+def _figures(row) -> dict:
+    counts = {k: int(row[k]) for k in ("registered", "closed_out", "resolved", "resolved_within_30_days",
+                                       "failed", "open", "overdue")}
+    return {"counts": counts, "referred": {c: int(row[f"referred_{c}"]) for c in CHANNELS},
+            "resolution_rate": round(counts["resolved"] / counts["closed_out"], 4) if counts["closed_out"] else None}
+
+
+def groups(user: User, level, code, date_from=None, date_to=None, by: str = "community") -> list[dict]:
+    """The dispute figures of :func:`stats` per group ``by`` township | community | grid | day |
+    week | month (as :func:`gridapp.services.kpi.group_key`, on ``registered_at``): [{code, name,
+    counts, referred, resolution_rate}] ordered by code; groups without disputes absent. Same
+    errors as :func:`stats`."""
+    conds = _cohort(user, level, code, date_from, date_to)
+    return [{"code": r.key, "name": r.name, **_figures(r._mapping)}
+            for r in kpi_grouped(Dispute, _columns(utcnow()), conds, by, Dispute.registered_at)]
 
 
 def map_counts(user: User) -> dict:
@@ -722,4 +752,4 @@ def map_counts(user: User) -> dict:
 
 
 __all__ = ["register", "perform", "search", "stats", "dispute_dict", "dispute_feature", "get_dispute",
-           "allowed_actions", "party_dicts", "save_type", "add_mediator", "mediators"]
+           "allowed_actions", "party_dicts", "groups", "save_type", "add_mediator", "mediators"]

@@ -22,18 +22,21 @@ Rates (null when the denominator is 0, else a fraction 0–1 rounded to 4 places
 结案率 closing_rate = closed / filed; 按期结案率 on_time_closing_rate = closed_on_time / closed;
 返工率 rework_rate = reworked / handled_ever; 延期率 extension_rate = extended / filed.
 Time to close (hours, reported_at → closed_at, over closed cases): mean and median
-(``percentile_cont(0.5)``), rounded to 2 places.
+(``percentile_cont(0.5)``), rounded to 2 places. ``overdue`` (逾期未办结): filed cases of C still
+filed/dispatched/in progress/deferred past their deadline at the time of the query.
+:func:`groups` gives the same figures per township, community, grid, category or local day/week/month.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, exists, func, literal, select
+from sqlalchemy.orm import aliased
 
 from ..errors import BadInput, Forbidden, NotFound
 from ..extensions import db
-from ..models import AdminArea, Grid, Incident, IncidentApproval, IncidentEvent, User
+from ..models import AdminArea, Grid, Incident, IncidentApproval, IncidentCategory, IncidentEvent, User
 from .scope import worker_grid_codes
 from .workflow import DEADLINE_STATES, date_range, utcnow
 
@@ -78,19 +81,47 @@ def _rate(num: int, den: int) -> float | None:
     return None if not den else round(num / den, 4)
 
 
-def compute(user: User, level, code, date_from=None, date_to=None, now: datetime | None = None) -> dict:
-    """KPIs (definitions in the module docstring) of one area and date range.
+GROUPS = ("township", "community", "grid", "category", "day", "week", "month")
+LOCAL_TZ = "Asia/Shanghai"
 
-    Returns {level, code, from, to, counts: {...}, rates: {...}, time_to_close_hours: {mean,
-    median}}. Raises BadInput (level/dates), NotFound (area), Forbidden (outside scope).
-    """
-    now = now or utcnow()
-    conds = [area_condition(user, level, code), Incident.status != "merged"]
-    start, end = date_range(date_from, date_to)
-    if start:
-        conds.append(Incident.reported_at >= start)
-    if end:
-        conds.append(Incident.reported_at < end)
+
+def group_key(model, by: str, time_col=None):
+    """(key, name, joins) to group rows of a located ``model`` (Incident, Dispute) ``by`` an area
+    (township | community | grid), the incident category, or a local calendar unit (day | week |
+    month of ``time_col`` in Asia/Shanghai, key ``YYYY-MM-DD`` of the unit's first day; weeks start
+    on Monday); ``joins`` are (target, onclause, outer) for ``select_from(model)``. Raises BadInput."""
+    if by in ("day", "week", "month") and time_col is not None:
+        key = func.to_char(func.date_trunc(by, func.timezone(LOCAL_TZ, time_col)), "YYYY-MM-DD")
+        return key, None, []
+    if by == "community":
+        area = aliased(AdminArea)
+        return model.community_code, area.name, [(area, area.code == model.community_code, False)]
+    if by == "township":
+        community, township = aliased(AdminArea), aliased(AdminArea)
+        return township.code, township.name, [(community, community.code == model.community_code, False),
+                                              (township, township.code == community.parent_code, False)]
+    if by == "grid":
+        return model.grid_code, Grid.name, [(Grid, Grid.code == model.grid_code, True)]
+    if by == "category" and model is Incident:
+        return Incident.category_code, IncidentCategory.name, [
+            (IncidentCategory, IncidentCategory.code == Incident.category_code, False)]
+    raise BadInput(_("by 必须是 %(groups)s 之一，收到 %(value)s", groups=" | ".join(GROUPS), value=repr(by)),
+                   code="invalid_by")
+
+
+def grouped(model, columns, conds, by: str, time_col=None):
+    """Rows of ``columns`` (labelled SQL aggregates over ``model``) per group ``by`` (see
+    :func:`group_key`), ordered by key: each row's mapping has ``key``, ``name`` and the labels."""
+    key, name, joins = group_key(model, by, time_col)
+    q = select(key.label("key"), (name if name is not None else literal(None)).label("name"), *columns) \
+        .select_from(model)
+    for target, onclause, outer in joins:
+        q = q.join(target, onclause, isouter=outer)
+    group = [key] + ([name] if name is not None else [])
+    return db.session.execute(q.where(*conds).group_by(*group).order_by(key)).all()
+
+
+def _columns(now: datetime) -> list:
     I = Incident  # noqa: E741,N806 - short alias in the query
     handled_ever = exists().where(IncidentEvent.incident_id == I.id, IncidentEvent.action == "handle")
     reworked = exists().where(IncidentEvent.incident_id == I.id, IncidentEvent.action == "verify",
@@ -98,25 +129,27 @@ def compute(user: User, level, code, date_from=None, date_to=None, now: datetime
     extended = exists().where(IncidentApproval.incident_id == I.id, IncidentApproval.action == "extend",
                               IncidentApproval.decision == "approved")
     hours = func.extract("epoch", I.closed_at - I.reported_at) / 3600.0
-    row = db.session.execute(select(
+    overdue_now = and_(I.status.in_(DEADLINE_STATES), I.deadline_at < now)
+    return [
         func.count().label("reported"),
         func.count().filter(I.filed_at.is_not(None)).label("filed"),
-        func.count().filter(and_(I.filed_at.is_not(None), (I.handled_at.is_not(None)) | and_(
-            I.status.in_(DEADLINE_STATES), I.deadline_at < now))).label("due"),
+        func.count().filter(and_(I.filed_at.is_not(None), (I.handled_at.is_not(None)) | overdue_now)).label("due"),
         func.count().filter(I.handled_at <= I.deadline_at).label("handled_on_time"),
         func.count().filter(I.closed_at.is_not(None)).label("closed"),
         func.count().filter(I.closed_at <= I.deadline_at).label("closed_on_time"),
         func.count().filter(handled_ever).label("handled_ever"),
         func.count().filter(and_(handled_ever, reworked)).label("reworked"),
         func.count().filter(and_(I.filed_at.is_not(None), extended)).label("extended"),
+        func.count().filter(and_(I.filed_at.is_not(None), overdue_now)).label("overdue_now"),
         func.avg(case((I.closed_at.is_not(None), hours))).label("mean_hours"),
         func.percentile_cont(0.5).within_group(hours).filter(I.closed_at.is_not(None)).label("median_hours"),
-    ).where(*conds)).one()
-    c = row._mapping
+    ]
+
+
+def _figures(c) -> dict:
     counts = {k: int(c[k]) for k in ("reported", "filed", "due", "handled_on_time", "closed",
                                      "closed_on_time", "handled_ever", "reworked", "extended")}
     return {
-        "level": level, "code": code, "from": date_from, "to": date_to,
         "counts": counts,
         "rates": {
             "filing_rate": _rate(counts["filed"], counts["reported"]),
@@ -130,4 +163,47 @@ def compute(user: User, level, code, date_from=None, date_to=None, now: datetime
             "mean": None if c["mean_hours"] is None else round(float(c["mean_hours"]), 2),
             "median": None if c["median_hours"] is None else round(float(c["median_hours"]), 2),
         },
+        "overdue": int(c["overdue_now"]),
     }
+
+
+def _cohort(user: User, level, code, date_from, date_to) -> list:
+    conds = [area_condition(user, level, code), Incident.status != "merged"]
+    start, end = date_range(date_from, date_to)
+    if start:
+        conds.append(Incident.reported_at >= start)
+    if end:
+        conds.append(Incident.reported_at < end)
+    return conds
+
+
+def compute(user: User, level, code, date_from=None, date_to=None, now: datetime | None = None,
+            by: str | None = None) -> dict:
+    """KPIs (definitions in the module docstring) of one area and date range.
+
+    Returns {level, code, from, to, counts: {...}, rates: {...}, time_to_close_hours: {mean,
+    median}, overdue}; ``overdue`` = filed cases of the cohort still filed/dispatched/in
+    progress/deferred past their deadline at the time of the query (逾期未办结). With ``by``
+    also {by, groups} as :func:`groups`. Raises BadInput (level/dates/by), NotFound (area),
+    Forbidden (outside scope).
+    """
+    now = now or utcnow()
+    conds = _cohort(user, level, code, date_from, date_to)
+    row = db.session.execute(select(*_columns(now)).where(*conds)).one()
+    result = {"level": level, "code": code, "from": date_from, "to": date_to, **_figures(row._mapping)}
+    if by is not None:
+        result["by"] = by
+        result["groups"] = groups(user, level, code, date_from, date_to, by, now)
+    return result
+
+
+def groups(user: User, level, code, date_from=None, date_to=None, by: str = "community",
+           now: datetime | None = None) -> list[dict]:
+    """The KPIs of :func:`compute` per group ``by`` township | community | grid | category | day |
+    week | month (see :func:`group_key`): [{code, name, counts, rates, time_to_close_hours,
+    overdue}] ordered by code; groups without a case are absent, ``name`` is null for calendar
+    units and ``code`` null for cases outside any grid (by grid). Same errors as :func:`compute`."""
+    now = now or utcnow()
+    conds = _cohort(user, level, code, date_from, date_to)
+    return [{"code": r.key, "name": r.name, **_figures(r._mapping)}
+            for r in grouped(Incident, _columns(now), conds, by, Incident.reported_at)]

@@ -203,6 +203,13 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("POST", "/api/v1/inspections"): A(ALL, json={}),
     ("GET", "/inspection-figures"): A(ALL),
     ("GET", "/api/v1/inspection-figures"): A(ALL, "grid", query="level=grid&code={grid}"),
+    # --- district review dashboard (issue 7) --------------------------------------------------
+    ("GET", "/dashboard"): A(OFFICE, "community", query="level=community&code={community}"),
+    ("GET", "/dashboard/report.xlsx"): A(OFFICE, "community", query="level=community&code={community}"),
+    ("GET", "/dashboard/report.csv"): A(OFFICE, "community", query="level=community&code={community}"),
+    ("GET", "/dashboard/print"): A(OFFICE, "community", query="level=community&code={community}"),
+    ("GET", "/api/v1/dashboard"): A(OFFICE, "community", query="level=community&code={community}"),
+    ("GET", "/api/v1/dashboard/areas"): A(OFFICE, "community", query="level=community&code={community}"),
     ("GET", "/notices"): A(ALL),
     ("GET", "/notifications"): A(ALL),
     ("POST", "/notifications"): A(ALL),

@@ -1,0 +1,41 @@
+"""The district review dashboard in Debian chromium, offline: figures, charts, a layer switch and
+a drill-down from the district to a township, with no page error and no console error."""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_dashboard_switches_a_layer_and_drills_down(live_server, offline_page):
+    page = offline_page.page
+    page.goto(f"{live_server}/login?next=/dashboard")
+    page.fill("input[name=username]", "district")
+    page.fill("input[name=password]", "test-password-1")
+    page.click("button[type=submit]")
+    page.wait_for_function("() => window.gridappDash && window.gridappDash.ready")
+    dash = page.evaluate("window.gridappDash")
+    assert dash["error"] is None and (dash["level"], dash["code"]) == ("district", "610202")
+    assert dash["features"] == page.locator("path.dash-township").count() >= 2
+    assert page.locator("#dash-figures tbody tr").count() >= 20
+    assert page.locator("#dash-children tbody tr.drill").count() == dash["features"]
+    assert page.locator("#chart-trend canvas").count() == 1       # ECharts served by the app
+    legend = page.locator(".choropleth-legend")
+    assert "事件密度" in legend.inner_text()
+    # switch the layer: overdue cases
+    page.locator(".leaflet-control-layers label", has_text="逾期未办结案件").locator("input").check()
+    page.wait_for_function("() => window.gridappDash.metric === 'overdue'")
+    assert "逾期未办结案件" in page.locator(".choropleth-legend").inner_text()
+    # drill down one level: click the township 红旗街街道 in the table
+    page.locator("#dash-children a", has_text="红旗街街道").click()
+    page.wait_for_function("() => window.gridappDash.ready && window.gridappDash.level === 'township'")
+    assert page.evaluate("window.gridappDash.code") == "610202002"
+    assert page.locator("path.dash-community").count() >= 2
+    assert "红旗街街道" in page.locator("#dash-trail").inner_text()
+    assert page.locator("#dash-xlsx").get_attribute("href").find("code=610202002") > 0
+    # and a click on the map drills down again: a community of the township
+    page.locator("path.dash-community").first.click(force=True)
+    page.wait_for_function("() => window.gridappDash.ready && window.gridappDash.level === 'community'")
+    assert page.evaluate("window.gridappDash.code").startswith("610202002")
+    assert page.locator("path.dash-grid").count() >= 1
+    assert offline_page.errors == [] and offline_page.aborted == []
