@@ -30,6 +30,7 @@ from sqlalchemy import and_, func, not_, select
 
 from ..extensions import db
 from ..models import AdminArea, Campaign, Grid, Inspection, InspectionPlace, Place, RectificationNotice, User
+from . import tabular
 from .inspections import campaign_id_of
 from .kpi import area_condition
 from .workflow import date_range, utcnow
@@ -111,14 +112,15 @@ def export_xlsx(user: User, level, code, date_from=None, date_to=None, campaign_
     wb = Workbook()
     ws = wb.active
     ws.title = _("检查整治统计")
-    ws.append([_("统计区域"), _("编码"), _("层级"), _("起始日期"), _("截止日期"), _("专项整治行动")]
-              + [str(FIELD_NAMES[f]) for f in FIELDS])
+    tabular.append_row(ws, [_("统计区域"), _("编码"), _("层级"), _("起始日期"), _("截止日期"), _("专项整治行动")]
+                       + [str(FIELD_NAMES[f]) for f in FIELDS])
     campaign = db.session.get(Campaign, total["campaign_id"]).name if total["campaign_id"] else ""
     name = (db.session.get(Grid, code).name if level == "grid" else db.session.get(AdminArea, code).name)
     rows = [(level, code, name, total)] + [(lv, c, n, compute(user, lv, c, date_from, date_to, campaign_id, now))
                                            for lv, c, n in children(level, code)]
     for lv, c, n, fig in rows:
-        ws.append([n, c, lv, date_from or "", date_to or "", campaign] + [fig["counts"][f] for f in FIELDS])
+        tabular.append_row(ws, [n, c, lv, date_from or "", date_to or "", campaign]
+                           + [fig["counts"][f] for f in FIELDS])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -313,7 +313,9 @@ def test_figures_equal_hand_computed_values(tx, cast, client, bearer):
                      "notices_issued": 2, "rectified_on_time": 1, "overdue": 1, "banned": 0}
     everything = place_figures.compute(sec, "community", COMMUNITY, now=now)["counts"]
     assert everything["inspections"] == 4 and everything["vehicle_trips"] == 11
-    # Excel export: the community row, then one row per grid
+    # Excel export: the community row, then one row per grid; names are text, never formulas
+    tx.get(Grid, G3).name = '=HYPERLINK("http://example.invalid","网格")'
+    tx.commit()
     headers = bearer_for(tx, cast, bearer)
     resp = client.get(f"/api/v1/inspection-figures?level=community&code={COMMUNITY}&from=2026-03-01&to=2026-03-31"
                       f"&campaign_id={campaign.id}&format=xlsx", headers=headers)
@@ -324,6 +326,8 @@ def test_figures_equal_hand_computed_values(tx, cast, client, bearer):
     assert rows[1][1] == COMMUNITY and rows[1][6:] == (2, 5, 3, 3, 2, 1, 1, 1)
     by_grid = {r[1]: r[6:] for r in rows[2:]}
     assert by_grid[G2][:5] == (1, 2, 1, 1, 1) and by_grid[G3] == (0,) * 8
+    assert [r[0] for r in rows if r[1] == G3] == ['\'=HYPERLINK("http://example.invalid","网格")']
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
     assert client.get("/api/v1/inspection-figures?level=community&code=999", headers=headers).status_code == 404
 
 
