@@ -11,6 +11,7 @@ PACKAGES = {"leaflet": leaflet.BASE_DIR, "leaflet.markercluster": leaflet_marker
 # npm packages vendored with their licences (gridapp/vendor/manifest.json; ``make vendor`` refreshes)
 NPM_VENDOR = Path(__file__).resolve().parent / "vendor"
 PACKAGES["leaflet.heat"] = str(NPM_VENDOR / "leaflet.heat")
+PACKAGES["leaflet.vectorgrid"] = str(NPM_VENDOR / "leaflet.vectorgrid")
 
 bp = Blueprint("vendor", __name__, url_prefix="/static/vendor")
 

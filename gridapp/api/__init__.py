@@ -94,7 +94,8 @@ def create_incident():
 def list_incidents():
     """GeoJSON FeatureCollection of the incidents the caller may see, newest first. Filters:
     state (comma-separated), category (code prefix), grid, community, overdue=true, mine=true,
-    from/to (local dates, inclusive), page, per_page (≤ 500, default 500). Members
+    from/to (local dates, inclusive), bbox (min_lon,min_lat,max_lon,max_lat, SRID 4326 degrees),
+    page, per_page (≤ 500, default 500). Members
     numberMatched / numberReturned (OGC API Features) and page / per_page."""
     user = api_user()
     items, total, page, per_page = workflow.search(user, request.args)
@@ -111,3 +112,4 @@ def init_app(app: Flask) -> None:
 
 
 from . import boundaries, cases, disputes, org, places, security  # noqa: E402,F401
+from . import tiles  # noqa: E402,F401

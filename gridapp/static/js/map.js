@@ -59,8 +59,9 @@ function gridappCoverage(map, cfg) {
     ungridded: {color: "#7f8c8d", weight: 1.5, fillColor: "#d5d8dc", fillOpacity: 0.5, dashArray: "3 3", className: "gridapp-community"},
     grid: {color: "#1f5fa8", weight: 1, fillOpacity: 0.05, className: "gridapp-grid"},
   };
-  var names = ["district", "township", "community", "grids"];
-  if (cfg.urls.incidents) { names.push("incidents"); }
+  var tiled = !!cfg.tiles;  // a city-scale scope: grids from vector tiles, incidents as server clusters
+  var names = tiled ? ["district", "township", "community"] : ["district", "township", "community", "grids"];
+  if (cfg.urls.incidents && !tiled) { names.push("incidents"); }
   window.gridappMap = {ready: false, counts: {}};
   Promise.all(names.map(function (n) { return gridappFetch(cfg.urls[n]); }))
     .then(function (data) {
@@ -79,7 +80,9 @@ function gridappCoverage(map, cfg) {
       }).addTo(map);
       overlays[L_.communities] = community;
 
-      var grids = L.geoJSON(byName.grids, {
+      var grids = tiled ? gridappTileLayer(map, cfg.tiles.grids, "grids",
+        function () { return L.extend({fill: true}, styles.grid); },
+        function (p) { return gridappTooltip([p.name, p.code]); }) : L.geoJSON(byName.grids, {
         style: function () { return styles.grid; },
         onEachFeature: function (f, layer) {
           layer.bindTooltip(gridappTooltip([f.properties.name, f.properties.code]), {sticky: true});
@@ -113,29 +116,31 @@ function gridappCoverage(map, cfg) {
 
       // A click on a shape counts as a click on the map (Leaflet does not pass it on to the
       // map when the shape listens to clicks, as shapes with tooltips do).
-      [community, grids].forEach(function (group) {
+      (tiled ? [community] : [community, grids]).forEach(function (group) {  // tile clicks reach the map
         group.on("click", function (e) {
           map.fire("click", {latlng: e.latlng, layerPoint: e.layerPoint,
                              containerPoint: e.containerPoint, originalEvent: e.originalEvent});
         });
       });
       var control = L.control.layers(null, overlays, {collapsed: false}).addTo(map);
-      if (cfg.urls.coverage) { gridappCoverageStatus(map, cfg, control); }
+      if (cfg.urls.coverage && !tiled) { gridappCoverageStatus(map, cfg, control); }
       gridappLegend(map, [
         {label: L_.district, fill: "#ffffff", stroke: styles.district.color},
         {label: L_.townships, fill: "#ffffff", stroke: styles.township.color},
         {label: L_.gridded, fill: styles.gridded.fillColor, stroke: styles.gridded.color},
         {label: L_.not_gridded, fill: styles.ungridded.fillColor, stroke: styles.ungridded.color},
         {label: L_.grid, fill: "#ffffff", stroke: styles.grid.color},
-      ].concat(byName.incidents ? [{label: L_.incidents, fill: "#f0b27a", stroke: "#d35400"}] : []), L_.legend);
+      ].concat(byName.incidents || (tiled && cfg.urls.incidents) ? [{label: L_.incidents, fill: "#f0b27a", stroke: "#d35400"}] : []), L_.legend);
       if (district.getLayers().length) { map.fitBounds(district.getBounds()); }
-      else if (grids.getLayers().length) { map.fitBounds(grids.getBounds()); }
+      else if (!tiled && grids.getLayers().length) { map.fitBounds(grids.getBounds()); }
       if (cfg.focus && cfg.focus.length === 4) {
         map.fitBounds([[cfg.focus[1], cfg.focus[0]], [cfg.focus[3], cfg.focus[2]]]);
       }
       names.forEach(function (n) { window.gridappMap.counts[n] = byName[n].features.length; });
-      window.gridappMap.ready = true;
       gridappStatus(map, L_.approximate_note, false);
+      if (tiled) { gridappCoverageTiles(map, cfg, control, styles); return; }
+      window.gridappMap.ready = true;
+      gridappMarkDrawn();
     })
     .catch(function (err) {
       window.gridappMap.error = String(err);
@@ -206,6 +211,40 @@ function gridappCoverageStatus(map, cfg, control) {
     window.gridappMap.error = String(err);
     gridappStatus(map, L_.load_failed + " " + String(err), true);
   });
+}
+
+function gridappCoverageTiles(map, cfg, control, styles) {
+  // City scale (map_scale.js): the coverage layer and the incident clusters, added once the view
+  // is fitted; the map is ready when the coverage tiles of the first view are drawn.
+  var L_ = cfg.labels;
+  window.gridappMap.counts.grids = cfg.tiles.grid_count;
+  var coverage = gridappTileLayer(map, cfg.tiles.coverage, "coverage", function (p) {
+    var st = GRIDAPP_COVERAGE_STYLES[p.status];
+    return {color: st.color, weight: 1, fill: true, fillColor: st.fillColor, fillOpacity: 0.55};
+  }, function (p) {
+    return gridappTooltip([p.name, p.code, L_["cov_" + p.status], L_.cov_workers + " " + p.workers,
+      p.build_type ? L_["cov_" + p.build_type] : L_.cov_no_group, L_.cov_members + " " + p.members]);
+  });
+  coverage.once("load", function () {
+    window.gridappMap.coverage = {tiles: true};
+    window.gridappMap.ready = true;
+    gridappMarkDrawn();
+  });
+  coverage.addTo(map);
+  control.addOverlay(coverage, L_.cov_layer);
+  gridappLegend(map, ["no_worker", "worker_no_group", "covered"].map(function (s) {
+    return {label: L_["cov_" + s], fill: GRIDAPP_COVERAGE_STYLES[s].fillColor, stroke: GRIDAPP_COVERAGE_STYLES[s].color};
+  }), L_.cov_layer);
+  if (cfg.urls.incidents) {
+    var incidents = gridappServerClusters(map, {clusters_url: cfg.tiles.clusters, points_url: cfg.urls.incidents,
+      cluster_max_zoom: cfg.tiles.cluster_max_zoom, labels: L_}, function (f) {
+      var c = f.geometry.coordinates, p = f.properties;
+      return L.circleMarker([c[1], c[0]], {radius: 6, color: "#d35400", weight: 2, fillOpacity: 0.7,
+                                           className: "gridapp-incident"})
+        .bindTooltip(gridappTooltip([p.category_name, p.description, p.grid_code || p.community_code]));
+    }).addTo(map);
+    control.addOverlay(incidents, L_.incidents);
+  }
 }
 
 function gridappCaseMarker(map, cfg) {
