@@ -2,8 +2,6 @@
 (:mod:`gridapp.services.tiles`)."""
 from __future__ import annotations
 
-import gzip
-
 from flask import Response, jsonify, request
 
 from ..auth import api_user
@@ -13,29 +11,19 @@ from . import bp
 MVT_TYPE = "application/vnd.mapbox-vector-tile"
 
 
-def gzipped(body: bytes, mimetype: str) -> Response:
-    """A response with ``body``, gzip-encoded when the client accepts it (``Vary: Accept-Encoding``)."""
-    resp = Response(body, mimetype=mimetype)
-    if body and "gzip" in request.headers.get("Accept-Encoding", ""):
-        resp.set_data(gzip.compress(body, compresslevel=6))
-        resp.headers["Content-Encoding"] = "gzip"
-    resp.headers["Vary"] = "Accept-Encoding"
-    return resp
-
-
 @bp.get("/tiles/<layer>/<int:z>/<int:x>/<int:y>.pbf")
 def grid_tile(layer: str, z: int, x: int, y: int):
     """Mapbox Vector Tile of the caller's grids: ``layer`` = grids | coverage; z/x/y of the Web
     Mercator (EPSG:3857) tile pyramid (XYZ, y from the north), 0 ≤ z ≤ 22.
 
-    200 ``application/vnd.mapbox-vector-tile`` (gzip when accepted; empty body when no grid of the
+    200 ``application/vnd.mapbox-vector-tile`` (compressed when accepted; empty body when no grid of the
     caller meets the tile), one MVT layer named like ``layer``, extent 4096: grids → code, name,
     community_code; coverage → also workers, build_type, members, status (as
     /api/v1/coverage/grids). Only grids in the caller's scope; 400 for an unknown layer or a tile
     outside the pyramid; 401 without login.
     """
     user = api_user()
-    resp = gzipped(tiles.grid_tile(user, layer, z, x, y), MVT_TYPE)
+    resp = Response(tiles.grid_tile(user, layer, z, x, y), mimetype=MVT_TYPE)
     resp.headers["Cache-Control"] = "private, max-age=60"
     return resp
 
@@ -48,9 +36,7 @@ def incident_clusters():
 
     200 GeoJSON FeatureCollection of Points (mean lon/lat of the cell's incidents), properties
     {count}, cells of 80 screen pixels at that zoom (``cell_deg`` degrees); ``numberMatched`` =
-    incidents in the view = sum of the counts. Only incidents the caller may see; gzip when
-    accepted. 400 for a missing or malformed bbox, zoom or filter.
+    incidents in the view = sum of the counts. Only incidents the caller may see. 400 for a missing or malformed bbox, zoom or filter.
     """
     user = api_user()
-    body = jsonify(tiles.incident_clusters(user, request.args)).get_data()
-    return gzipped(body, "application/geo+json")
+    return jsonify(tiles.incident_clusters(user, request.args))

@@ -138,7 +138,7 @@ function gridappCoverage(map, cfg) {
       }
       names.forEach(function (n) { window.gridappMap.counts[n] = byName[n].features.length; });
       gridappStatus(map, L_.approximate_note, false);
-      if (tiled) { gridappCoverageTiles(map, cfg, control, styles); return; }
+      if (tiled) { gridappCoverageTiles(map, cfg, control, gridappCoverageTileLayer(map, cfg)); return; }
       window.gridappMap.ready = true;
       gridappMarkDrawn();
     })
@@ -213,36 +213,46 @@ function gridappCoverageStatus(map, cfg, control) {
   });
 }
 
-function gridappCoverageTiles(map, cfg, control, styles) {
-  // City scale (map_scale.js): the coverage layer and the incident clusters, added once the view
-  // is fitted; the map is ready when the coverage tiles of the first view are drawn.
+function gridappCoverageTileLayer(map, cfg) {
+  // The coverage layer from vector tiles (map_scale.js), added once the view is fitted; .loaded resolves when
+  // the tiles of the first view are drawn.
   var L_ = cfg.labels;
-  window.gridappMap.counts.grids = cfg.tiles.grid_count;
-  var coverage = gridappTileLayer(map, cfg.tiles.coverage, "coverage", function (p) {
+  var layer = gridappTileLayer(map, cfg.tiles.coverage, "coverage", function (p) {
     var st = GRIDAPP_COVERAGE_STYLES[p.status];
     return {color: st.color, weight: 1, fill: true, fillColor: st.fillColor, fillOpacity: 0.55};
   }, function (p) {
     return gridappTooltip([p.name, p.code, L_["cov_" + p.status], L_.cov_workers + " " + p.workers,
       p.build_type ? L_["cov_" + p.build_type] : L_.cov_no_group, L_.cov_members + " " + p.members]);
   });
-  coverage.once("load", function () {
+  layer.loaded = new Promise(function (resolve) { layer.once("load", resolve); });
+  layer.addTo(map);
+  return layer;
+}
+
+function gridappCoverageTiles(map, cfg, control, coverage) {
+  // City scale, once the areas are drawn: the coverage overlay and legend, the incident clusters;
+  // the map is ready when the coverage tiles of the first view are drawn too.
+  var L_ = cfg.labels;
+  window.gridappMap.counts.grids = cfg.tiles.grid_count;
+  coverage.loaded.then(function () {
     window.gridappMap.coverage = {tiles: true};
     window.gridappMap.ready = true;
     gridappMarkDrawn();
+    if (incidents) { incidents.addTo(map); }  // after the grids: the clusters do not delay them
   });
-  coverage.addTo(map);
+  var incidents = null;
   control.addOverlay(coverage, L_.cov_layer);
   gridappLegend(map, ["no_worker", "worker_no_group", "covered"].map(function (s) {
     return {label: L_["cov_" + s], fill: GRIDAPP_COVERAGE_STYLES[s].fillColor, stroke: GRIDAPP_COVERAGE_STYLES[s].color};
   }), L_.cov_layer);
   if (cfg.urls.incidents) {
-    var incidents = gridappServerClusters(map, {clusters_url: cfg.tiles.clusters, points_url: cfg.urls.incidents,
+    incidents = gridappServerClusters(map, {clusters_url: cfg.tiles.clusters, points_url: cfg.urls.incidents,
       cluster_max_zoom: cfg.tiles.cluster_max_zoom, labels: L_}, function (f) {
       var c = f.geometry.coordinates, p = f.properties;
       return L.circleMarker([c[1], c[0]], {radius: 6, color: "#d35400", weight: 2, fillOpacity: 0.7,
                                            className: "gridapp-incident"})
         .bindTooltip(gridappTooltip([p.category_name, p.description, p.grid_code || p.community_code]));
-    }).addTo(map);
+    });
     control.addOverlay(incidents, L_.incidents);
   }
 }
@@ -308,39 +318,68 @@ function gridappPhotoGps(inputId, buttonId, lonId, latId, labels) {
 
 function gridappIncidentMap(map, cfg) {
   // Clustered markers and a heat map of the incidents of cfg.url (a GeoJSON FeatureCollection).
+  // More than cfg.max_points incidents in view: server clusters with counts below
+  // cfg.cluster_max_zoom, the view's incidents from it on (map_scale.js).
   var L_ = cfg.labels;
   window.gridappMap = {ready: false, error: null, counts: {}};
-  var clusters = L.markerClusterGroup({showCoverageOnHover: false});
-  var heat = L.heatLayer([], {radius: 20, blur: 15, maxZoom: 17});
-  clusters.addTo(map);
-  L.control.layers({}, (function () { var o = {}; o[L_.clusters] = clusters; o[L_.heat] = heat; return o; })(),
-                   {collapsed: false}).addTo(map);
-  gridappFetch(cfg.url)
-    .then(function (fc) {
+  function popup(p) {
+    var box = document.createElement("div");
+    var a = document.createElement("a");
+    a.href = cfg.case_url.replace(/\/0$/, "/" + p.id);
+    a.textContent = "#" + p.id + " " + p.category_name;
+    var line = document.createElement("div");
+    line.textContent = (cfg.states[p.status] || p.status) + (p.overdue ? " · " + L_.overdue : "");
+    box.appendChild(a); box.appendChild(line);
+    return box;
+  }
+  function status(text) {
+    var el = document.getElementById("map-status");
+    if (el) { el.textContent = text; }
+  }
+  function serverClusters() {
+    var layer = gridappServerClusters(map, {clusters_url: cfg.clusters_url, points_url: cfg.url,
+      cluster_max_zoom: cfg.cluster_max_zoom, labels: L_}, function (f) {
+      var c = f.geometry.coordinates;
+      return L.marker([c[1], c[0]]).bindPopup(popup(f.properties));
+    });
+    layer.on("gridapp:loaded", function (e) {
+      window.gridappMap.counts = {shown: e.data.features.length, matched: e.data.numberMatched};
+      status(L_.shown.replace("{shown}", e.points ? e.data.features.length : e.data.numberMatched)
+        .replace("{matched}", e.data.numberMatched));
+      if (!window.gridappMap.ready) { window.gridappMap.ready = true; gridappMarkDrawn(); }
+    });
+    layer.addTo(map);
+  }
+  function clientClusters() {
+    var clusters = L.markerClusterGroup({showCoverageOnHover: false});
+    var heat = L.heatLayer([], {radius: 20, blur: 15, maxZoom: 17});
+    clusters.addTo(map);
+    L.control.layers({}, (function () { var o = {}; o[L_.clusters] = clusters; o[L_.heat] = heat; return o; })(),
+                     {collapsed: false}).addTo(map);
+    return gridappFetch(cfg.url).then(function (fc) {
       var points = [];
       fc.features.forEach(function (f) {
-        var c = f.geometry.coordinates, p = f.properties;
-        var box = document.createElement("div");
-        var a = document.createElement("a");
-        a.href = cfg.case_url.replace(/\/0$/, "/" + p.id);
-        a.textContent = "#" + p.id + " " + p.category_name;
-        var line = document.createElement("div");
-        line.textContent = (cfg.states[p.status] || p.status) + (p.overdue ? " · " + L_.overdue : "");
-        box.appendChild(a); box.appendChild(line);
-        clusters.addLayer(L.marker([c[1], c[0]]).bindPopup(box));
+        var c = f.geometry.coordinates;
+        clusters.addLayer(L.marker([c[1], c[0]]).bindPopup(popup(f.properties)));
         points.push([c[1], c[0], 1]);
       });
       heat.setLatLngs(points);
       if (points.length) { map.fitBounds(L.latLngBounds(points.map(function (p) { return [p[0], p[1]]; })).pad(0.1)); }
       window.gridappMap.counts = {shown: fc.features.length, matched: fc.numberMatched};
       window.gridappMap.ready = true;
-      var status = document.getElementById("map-status");
-      if (status) { status.textContent = L_.shown.replace("{shown}", fc.features.length).replace("{matched}", fc.numberMatched); }
-    })
-    .catch(function (err) {
+      gridappMarkDrawn();
+      status(L_.shown.replace("{shown}", fc.features.length).replace("{matched}", fc.numberMatched));
+    });
+  }
+  var start = cfg.clusters_url ? gridappFetch(gridappWithParams(cfg.clusters_url, "bbox=" + gridappBboxParam(map) +
+    "&zoom=" + Math.round(map.getZoom()))).then(function (fc) {
+      if (fc.numberMatched > cfg.max_points) { serverClusters(); return null; }
+      return clientClusters();
+    }) : clientClusters();
+  start.catch(function (err) {
       window.gridappMap.error = String(err);
-      var status = document.getElementById("map-status");
-      if (status) { status.textContent = L_.load_failed + " " + String(err); status.className += " error"; }
+      var el = document.getElementById("map-status");
+      if (el) { el.textContent = L_.load_failed + " " + String(err); el.className += " error"; }
     });
 }
 

@@ -9,8 +9,9 @@ if (window.L && !L.DomEvent.fakeStop) { L.DomEvent.fakeStop = function () {}; }
 function gridappTileLayer(map, url, layerName, styleFn, tooltipFn) {
   // A vector-tile layer of one MVT layer, canvas-drawn; a sticky tooltip built by tooltipFn(properties).
   var tip = null;
+  if (!map.getPane("gridappTiles")) { map.createPane("gridappTiles").style.zIndex = 450; }  // above the areas
   var layer = L.vectorGrid.protobuf(url, {
-    rendererFactory: L.canvas.tile, interactive: true, maxNativeZoom: 19, maxZoom: 19,
+    rendererFactory: L.canvas.tile, interactive: true, maxNativeZoom: 19, maxZoom: 19, pane: "gridappTiles",
     fetchOptions: {credentials: "same-origin"},
     vectorTileLayerStyles: (function () { var s = {}; s[layerName] = styleFn; return s; })(),
   });
