@@ -111,5 +111,12 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from . import boundaries, cases, disputes, org, places, security  # noqa: E402,F401
-from . import tiles  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    boundaries,
+    cases,
+    disputes,
+    org,
+    places,
+    security,
+    tiles,  # noqa: E402,F401
+)

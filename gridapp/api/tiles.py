@@ -36,7 +36,8 @@ def incident_clusters():
 
     200 GeoJSON FeatureCollection of Points (mean lon/lat of the cell's incidents), properties
     {count}, cells of 80 screen pixels at that zoom (``cell_deg`` degrees); ``numberMatched`` =
-    incidents in the view = sum of the counts. Only incidents the caller may see. 400 for a missing or malformed bbox, zoom or filter.
+    incidents in the view = sum of the counts. Only incidents the caller may see. 400 for a
+    missing or malformed bbox, zoom or filter.
     """
     user = api_user()
     return jsonify(tiles.incident_clusters(user, request.args))

@@ -612,7 +612,8 @@ def search(user: User, args: dict, now: datetime | None = None) -> tuple[list[In
     ``args`` (strings, all optional): state (comma-separated), category, grid, community,
     overdue (true/false), from / to (local dates, inclusive, on reported_at), mine (true: only
     cases assigned to the user), bbox (min_lon,min_lat,max_lon,max_lat, SRID 4326), page (from 1),
-    per_page (1–500, default 500). Returns (cases, total matched, page, per_page). Raises BadInput for a malformed filter.
+    per_page (1–500, default 500). Returns (cases, total matched, page, per_page).
+    Raises BadInput for a malformed filter.
     """
     conds = search_conditions(user, args, now)
     page, per_page = page_args(args)
