@@ -104,7 +104,8 @@ def _import_points(client, headers, points) -> list[dict]:
     from gridapp.extensions import db
     from gridapp.models import Incident
 
-    csv = "lon,lat,description\n" + "".join(f"{lon!r},{lat!r},测试事件（虚构）{i}\n" for i, (lon, lat) in enumerate(points))
+    csv = "lon,lat,description\n" + "".join(f"{lon!r},{lat!r},测试事件（虚构）{i}\n"
+                                           for i, (lon, lat) in enumerate(points))
     resp = client.post("/api/v1/imports", headers=headers, content_type="multipart/form-data", data={
         "level": "incident", "mode": "commit", "category_code": "0101",
         "file": (io.BytesIO(csv.encode()), "points.csv")})
