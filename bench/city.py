@@ -48,7 +48,6 @@ import argparse
 import csv
 import io
 import json
-import math
 import os
 import sys
 import time
@@ -149,7 +148,8 @@ def build_geometry(grids: int = 10_000, size_km: float = 60.0, processes: int = 
         c_regions = [geo.generate_grids(cell, c_shares[f"{i:04d}"]) for i, cell in enumerate(t_cells)]
         cells = np.array(grid_job.get(), dtype=object)
     t_of = _assign(cells, t_cells)
-    city = City(Unit(DISTRICT, DISTRICT_NAME, "district", None, geo.force_2d_multipolygon(shapely.coverage_union_all(cells))))
+    whole = geo.force_2d_multipolygon(shapely.coverage_union_all(cells))
+    city = City(Unit(DISTRICT, DISTRICT_NAME, "district", None, whole))
     order = np.argsort(-t_weights, kind="stable")  # the denser half are 街道 (001…), the rest 镇 (100…)
     n_streets = n_townships // 2
     for rank, ti in enumerate(order):
@@ -247,6 +247,142 @@ def _set_unit_types(city: City) -> None:
     db.session.commit()
 
 
+def category_mix() -> list[tuple[str, float]]:
+    """[(category code, share)] from the real Boston 311 cases of 2015 (module docstring), the
+    types mapped by the product's Boston mapping (creates the component classes C01… if needed;
+    caller commits). Shares sum to 1."""
+    from gridapp.demo import load_categories
+    from gridapp.services import boston
+
+    load_categories()
+    mapping = boston.load_categories()
+    path = BOSTON_CASES if BOSTON_CASES.exists() else BOSTON_FIXTURE
+    counts: Counter = Counter()
+    with path.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["type"] in mapping:
+                counts[mapping[row["type"]]] += 1
+    total = sum(counts.values())
+    return [(code, n / total) for code, n in sorted(counts.items())]
+
+
+def incident_points(city: City, n: int, seed: int = 20261129) -> np.ndarray:
+    """``n`` lon/lat points inside the district, drawn with the density of :func:`_density`
+    (rejection sampling in the metric square; seeded, deterministic). Returns an (n, 2) array."""
+    rng = np.random.default_rng(seed)
+    proj = LocalProjection.around(shapely.Point(CENTRE).buffer(0.01))
+    minx, miny, maxx, maxy = proj.to_metric(city.district.geom).bounds
+    half = (maxx - minx) / 2
+    out, have = [], 0
+    while have < n:
+        xy = rng.uniform((minx, miny), (maxx, maxy), size=(n, 2))
+        keep = rng.uniform(0, 8.0, size=n) < _density(xy, half)
+        pts = shapely.get_coordinates(proj.to_lonlat(shapely.points(xy[keep])))
+        inside = shapely.contains_xy(city.district.geom, pts[:, 0], pts[:, 1])
+        out.append(pts[inside])
+        have += int(inside.sum())
+    return np.concatenate(out)[:n]
+
+
+def incidents_csv(points: np.ndarray, mix: list[tuple[str, float]], start: int = 0, seed: int = 7) -> bytes:
+    """A CSV (lon, lat, category_code, description) of the points, categories drawn from ``mix``."""
+    rng = np.random.default_rng(seed + start)
+    codes = [c for c, _ in mix]
+    chosen = rng.choice(len(codes), size=len(points), p=[w for _, w in mix])
+    buf = io.StringIO()
+    buf.write("lon,lat,category_code,description\n")
+    for i, ((lon, lat), k) in enumerate(zip(points, chosen, strict=True), start=start):
+        buf.write(f"{lon:.7f},{lat:.7f},{codes[k]},合成事件（虚构）第{i + 1}号\n")
+    return buf.getvalue().encode()
+
+
+def load_incidents(city: City, n: int, chunk: int = 250_000, log=print) -> dict:
+    """Import ``n`` incidents through the product's incident import (CSV, level incident) in chunks
+    of ``chunk`` rows (each one transaction), then :func:`apply_states`. Returns timings."""
+    from gridapp.extensions import db
+
+    user = bench_admin()
+    mix = category_mix()
+    db.session.commit()
+    points = incident_points(city, n)
+    out = {"incidents_created": 0, "incident_import_s": 0.0}
+    for start in range(0, n, chunk):
+        data = incidents_csv(points[start:start + chunk], mix, start)
+        t0 = time.perf_counter()
+        out["incidents_created"] += _import(user, "incident", None, data, "incidents.csv")["created"]
+        out["incident_import_s"] += time.perf_counter() - t0
+        log(f"  incidents imported: {out['incidents_created']} ({out['incident_import_s']:.1f} s)")
+    out["incident_import_s"] = round(out["incident_import_s"], 1)
+    t0 = time.perf_counter()
+    out["events"] = apply_states(user.id)
+    out["states_s"] = round(time.perf_counter() - t0, 1)
+    log(f"  states and history applied in {out['states_s']} s ({out['events']} history rows)")
+    return out
+
+
+#: (rank, action, from, to, hours after the report × the case's pace) of the closed loop, in order
+#: (actions of gridapp.services.workflow.TRANSITIONS; delays assumed).
+STEPS = ((1, "report", None, "reported", 0.0), (2, "accept", "reported", "accepted", 0.5),
+         (3, "file", "accepted", "filed", 2.0), (4, "dispatch", "filed", "dispatched", 3.0),
+         (5, "start", "dispatched", "in_progress", 6.0), (6, "handle", "in_progress", "handled", 30.0),
+         (7, "verify", "handled", "closed", 40.0), (8, "evaluate", "closed", "evaluated", 60.0))
+#: cumulative share of the final state (rank): 90 % closed (Boston 2015), a third of them evaluated,
+#: the open tenth spread over the open states (assumed).
+STATE_SHARES = ((1, 0.015), (2, 0.03), (3, 0.045), (4, 0.06), (5, 0.085), (6, 0.10), (7, 0.70), (8, 1.0))
+BENCH_DEPARTMENT = ("BENCH-ZF", "测试单位·综合执法（虚构）")
+
+
+def apply_states(actor_id: int, end: str = "2026-11-01T00:00:00Z") -> int:
+    """Spread the bench incidents (reported by the bench admin) over the year before ``end`` and
+    move them through the closed loop set-based (module docstring), with one history row per step.
+    One transaction. Returns the number of history rows written."""
+    from sqlalchemy import text
+
+    from gridapp.extensions import db
+
+    run = db.session.execute
+    run(text("SET LOCAL work_mem = '256MB'"))
+    run(text("INSERT INTO departments (code, name, district_code) VALUES (:c, :n, :d) ON CONFLICT DO NOTHING"),
+        {"c": BENCH_DEPARTMENT[0], "n": BENCH_DEPARTMENT[1], "d": DISTRICT})
+    run(text("SELECT setseed(0.20261129)"))
+    rank = "CASE " + " ".join(f"WHEN u < {share} THEN {r}" for r, share in STATE_SHARES) + " END"
+    run(text(f"""CREATE TEMP TABLE bench_plan ON COMMIT DROP AS
+        SELECT id, CAST(:end AS timestamptz) - random() * interval '365 days' - interval '4 days' AS t0,
+               0.5 + random() * 1.5 AS pace, {rank} AS rank, 1 + floor(random() * 5)::int AS rating
+        FROM (SELECT id, random() AS u FROM incidents
+              WHERE reporter_id = :actor AND district_code = :d AND status = 'reported'
+                AND NOT EXISTS (SELECT 1 FROM incident_events e WHERE e.incident_id = incidents.id)) i"""),
+        {"end": end, "actor": actor_id, "d": DISTRICT})
+    steps = ", ".join(f"({r}, '{a}', {repr(f) if f else 'NULL'}, '{t}', {h})" for r, a, f, t, h in STEPS)
+    at = "p.t0 + s.hours * p.pace * interval '1 hour'"
+    events = run(text(f"""
+        INSERT INTO incident_events (incident_id, actor_id, at, action, from_state, to_state, note, data, attachments)
+        SELECT p.id, :actor, {at}, s.action, s.from_state, s.to_state,
+               CASE s.action WHEN 'handle' THEN '处置完毕（合成数据）' END,
+               CAST(CASE s.action WHEN 'evaluate' THEN json_build_object('rating', p.rating)::text
+                                  WHEN 'dispatch' THEN json_build_object('department_code', CAST(:dep AS text))::text
+                                  ELSE '{{}}' END AS json), CAST('[]' AS json)
+        FROM bench_plan p JOIN (VALUES {steps}) s(rank, action, from_state, to_state, hours) ON s.rank <= p.rank
+        ORDER BY p.id, s.rank"""), {"actor": actor_id, "dep": BENCH_DEPARTMENT[0]}).rowcount
+    hours = {a: h for _r, a, _f, _t, h in STEPS}
+    def when(action):
+        return f"p.t0 + {hours[action]} * p.pace * interval '1 hour'"
+    run(text(f"""
+        UPDATE incidents i SET
+            status = (ARRAY['reported','accepted','filed','dispatched','in_progress','handled','closed',
+                            'evaluated'])[p.rank],
+            version = p.rank, reported_at = p.t0,
+            filed_at = CASE WHEN p.rank >= 3 THEN {when('file')} END,
+            deadline_at = CASE WHEN p.rank >= 3 THEN {when('file')} + interval '72 hours' END,
+            department_code = CASE WHEN p.rank >= 4 THEN :dep END,
+            handled_at = CASE WHEN p.rank >= 6 THEN {when('handle')} END,
+            closed_at = CASE WHEN p.rank >= 7 THEN {when('verify')} END,
+            rating = CASE WHEN p.rank >= 8 THEN p.rating END
+        FROM bench_plan p WHERE i.id = p.id"""), {"dep": BENCH_DEPARTMENT[0]})
+    db.session.commit()
+    return events
+
+
 def make_app(database_url: str):
     """The product's app (development configuration) on ``database_url``."""
     os.environ["DATABASE_URL"] = database_url
@@ -273,9 +409,7 @@ def build(database_url: str, grids: int = 10_000, incidents: int = 1_000_000, si
         out["boundaries_s"] = round(time.perf_counter() - t0, 1)
         log(f"boundaries imported in {out['boundaries_s']} s: {out['created']}")
         if not boundaries_only and incidents:
-            load_incidents_fn = globals().get("load_incidents")
-            if load_incidents_fn is not None:
-                out.update(load_incidents_fn(city, incidents, chunk=chunk, log=log))
+            out.update(load_incidents(city, incidents, chunk=chunk, log=log))
         db.session.remove()
     return out
 
