@@ -51,9 +51,13 @@ def revoke_token():
 def list_areas():
     """GeoJSON FeatureCollection of areas: ``?level=district|township|community`` (default
     district; community includes villages). Properties: code, name, level, parent_code,
-    unit_type, boundary_source. 400 for an unknown level."""
+    unit_type, boundary_source. ``?precision=`` (0–15) decimal places of the coordinates
+    (degrees, default 15: full). 400 for an unknown level or a bad precision."""
     api_user()
-    return jsonify(areas.areas_collection(request.args.get("level", "district")))
+    precision = request.args.get("precision", str(areas.PRECISION))
+    if not precision.isdigit() or int(precision) > areas.PRECISION:
+        raise BadInput(_("precision 必须是 0 到 15 的整数"), code="invalid_precision")
+    return jsonify(areas.areas_collection(request.args.get("level", "district"), int(precision)))
 
 
 @bp.get("/grids")

@@ -13,13 +13,14 @@ MVT_TYPE = "application/vnd.mapbox-vector-tile"
 
 @bp.get("/tiles/<layer>/<int:z>/<int:x>/<int:y>.pbf")
 def grid_tile(layer: str, z: int, x: int, y: int):
-    """Mapbox Vector Tile of the caller's grids: ``layer`` = grids | coverage; z/x/y of the Web
+    """Mapbox Vector Tile of the caller's grids: ``layer`` = grids | coverage | communities; z/x/y of the Web
     Mercator (EPSG:3857) tile pyramid (XYZ, y from the north), 0 ≤ z ≤ 22.
 
     200 ``application/vnd.mapbox-vector-tile`` (compressed when accepted; empty body when no grid of the
-    caller meets the tile), one MVT layer named like ``layer``, extent 4096: grids → code, name,
-    community_code; coverage → also workers, build_type, members, status (as
-    /api/v1/coverage/grids). Only grids in the caller's scope; 400 for an unknown layer or a tile
+    caller meets the tile), one MVT layer named like ``layer``, extent 1024: grids → code, name,
+    community_code; coverage → code, name, workers, build_type, members, status (as
+    /api/v1/coverage/grids); communities → the community-level units of the caller's scope: code,
+    name, gridded, boundary_source. Only what is in the caller's scope; 400 for an unknown layer or a tile
     outside the pyramid; 401 without login.
     """
     user = api_user()

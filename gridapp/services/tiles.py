@@ -14,11 +14,12 @@ a city of 10,000 grids does not (≈ 12 MB of GeoJSON, seconds of drawing). Abov
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, and_, case, cast, func, literal, select
+from sqlalchemy import Integer, and_, case, cast, exists, func, literal, select
 
 from ..errors import BadInput
 from ..extensions import db
-from ..models import Grid, Incident, User
+from ..models import AdminArea, Grid, Incident, User
+from .areas import unit_filter
 from .coverage import _grid_rows
 from .scope import grid_filter
 from .workflow import search_conditions
@@ -26,13 +27,17 @@ from .workflow import search_conditions
 #: Grids in scope above which the map page draws grids from vector tiles instead of GeoJSON.
 TILE_MIN_GRIDS = 2000
 #: MVT tile extent (units per tile side) and buffer (units drawn beyond the edge, so strokes join).
-EXTENT, BUFFER = 4096, 64
+EXTENT, BUFFER = 1024, 16
+#: Below this zoom grid tiles are empty (a 600 m grid is under 2 pixels): the map shows the
+#: communities and outlines until the user zooms in — a province stays light at zoom-out.
+GRID_MIN_ZOOM = 9
 #: Highest zoom served; tiles beyond it are refused (the product's maps stop at 19).
 MAX_ZOOM = 22
 #: Layers of the tile endpoint: name → properties of each feature.
 LAYERS = {
     "grids": ("code", "name", "community_code"),
-    "coverage": ("code", "name", "community_code", "workers", "build_type", "members", "status"),
+    "coverage": ("code", "name", "workers", "build_type", "members", "status"),
+    "communities": ("code", "name", "gridded", "boundary_source"),
 }
 #: Side of a cluster cell, in screen pixels of 256-pixel tiles.
 CLUSTER_PX = 80
@@ -64,9 +69,12 @@ def grid_tile(user: User, layer: str, z: int, x: int, y: int) -> bytes:
     meet tile z/x/y (Web Mercator tile pyramid), one MVT layer named ``layer``:
 
     * ``grids``: properties code, name, community_code;
-    * ``coverage``: also workers, build_type (single | joint, absent without a live group),
-      members, status (no_worker | worker_no_group | covered, as ``/api/v1/coverage/grids``).
+    * ``coverage``: code, name, workers, build_type (single | joint, absent without a live group),
+      members, status (no_worker | worker_no_group | covered, as ``/api/v1/coverage/grids``);
+    * ``communities``: the community-level units (社区/村) of the user's scope: code, name,
+      gridded (has grids), boundary_source.
 
+    Grid layers are empty below :data:`GRID_MIN_ZOOM`.
     Geometry: EPSG:3857 clipped to the tile plus a buffer of :data:`BUFFER` / :data:`EXTENT`,
     quantised to :data:`EXTENT` units per tile side. Raises BadInput for an unknown layer or a
     tile outside the pyramid.
@@ -75,19 +83,28 @@ def grid_tile(user: User, layer: str, z: int, x: int, y: int) -> bytes:
         raise BadInput(_("未知的图层 %(layer)s，可用：%(layers)s", layer=layer, layers=", ".join(LAYERS)),
                        code="invalid_layer")
     env, env_4326 = _tile_envelope(z, x, y)
+    if layer != "communities" and z < GRID_MIN_ZOOM:
+        return b""
     where = and_(grid_filter(user), Grid.geom.op("&&")(env_4326))
     geom = func.ST_AsMVTGeom(func.ST_Transform(Grid.geom, 3857), env, EXTENT, BUFFER, True).label("geom")
-    if layer == "grids":
+    if layer == "communities":
+        area_geom = func.ST_AsMVTGeom(func.ST_Transform(AdminArea.geom, 3857), env, EXTENT, BUFFER, True)
+        rows = (select(AdminArea.code, AdminArea.name, exists().where(Grid.community_code == AdminArea.code)
+                       .label("gridded"), AdminArea.boundary_source, area_geom.label("geom"))
+                .where(unit_filter(user), AdminArea.geom.op("&&")(env_4326)))
+    elif layer == "grids":
         rows = select(Grid.code, Grid.name, Grid.community_code, geom).where(where)
     else:
         base = _grid_rows(where)
         cols = {c.name: c for c in base.selected_columns}
         group = case((cols["build_type"].is_not(None), cols["group_id"]))
         rows = base.with_only_columns(
-            cols["code"], cols["name"], cols["community_code"], cols["workers"], cols["build_type"],
+            cols["code"], cols["name"], cols["workers"], cols["build_type"],
             cols["members"], status_sql(cols["workers"], group).label("status"), geom)
     sub = rows.subquery("t")
-    mvt = select(func.ST_AsMVT(sub.table_valued(), layer, EXTENT, "geom")).where(sub.c.geom.is_not(None))
+    # rows whose geometry vanishes at this zoom (NULL from ST_AsMVTGeom) are skipped by ST_AsMVT;
+    # no WHERE on it: the planner would compute ST_AsMVTGeom twice
+    mvt = select(func.ST_AsMVT(sub.table_valued(), layer, EXTENT, "geom"))
     return bytes(db.session.scalar(mvt) or b"")
 
 
@@ -136,15 +153,16 @@ def scope_grid_count(user: User) -> int:
     return db.session.scalar(select(func.count()).select_from(Grid).where(grid_filter(user)))
 
 
-def page_config(grid_count: int) -> dict:
+def page_config(grid_count: int, bounds: tuple[float, float, float, float]) -> dict:
     """The ``tiles`` part of a map page's layer config at city scale: URL templates of the tile
     layers ({z}/{x}/{y} filled in by Leaflet), the clusters URL, the zoom from which incidents are
-    drawn one by one, and the number of grids in scope."""
+    drawn one by one, the number of grids in scope and the scope's ``bounds`` (min_lon, min_lat,
+    max_lon, max_lat; the view is fitted to them at once, before any tile is asked for)."""
     from flask import url_for
 
     def template(layer: str) -> str:
         return url_for("api.grid_tile", layer=layer, z=0, x=0, y=0).replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf")
 
-    return {"grids": template("grids"), "coverage": template("coverage"),
+    return {"grids": template("grids"), "coverage": template("coverage"), "communities": template("communities"),
             "clusters": url_for("api.incident_clusters"), "cluster_max_zoom": CLUSTER_MAX_ZOOM,
-            "grid_count": grid_count}
+            "grid_count": grid_count, "bounds": list(bounds)}

@@ -35,6 +35,28 @@ def test_tiles_hold_the_grids_of_the_callers_scope_only(client, bearer, tx):
     assert client.get("/api/v1/tiles/grids/12/0/0.pbf", headers=bearer("district")).data == b""
 
 
+def test_community_tiles_and_grid_zoom_floor(client, bearer):
+    district = client.get(f"/api/v1/tiles/communities/{TILE}.pbf", headers=bearer("district")).data
+    assert b"communities" in district and COMMUNITY.encode() in district and OTHER_COMMUNITY.encode() in district
+    secretary = client.get(f"/api/v1/tiles/communities/{TILE}.pbf", headers=bearer("hongqi")).data
+    assert COMMUNITY.encode() in secretary and OTHER_COMMUNITY.encode() not in secretary
+    # below the grid zoom floor the grid layers are empty; the communities are still drawn
+    assert client.get("/api/v1/tiles/grids/8/205/101.pbf", headers=bearer("district")).data == b""
+    assert COMMUNITY.encode() in client.get("/api/v1/tiles/communities/8/205/101.pbf",
+                                            headers=bearer("district")).data
+
+
+def test_areas_precision_rounds_coordinates(client, bearer):
+    headers = bearer("district")
+    full = client.get("/api/v1/areas?level=township", headers=headers).get_json()
+    rounded = client.get("/api/v1/areas?level=township&precision=6", headers=headers).get_json()
+    assert [f["id"] for f in full["features"]] == [f["id"] for f in rounded["features"]]
+    ring = rounded["features"][0]["geometry"]["coordinates"][0][0]
+    assert all(round(v, 6) == v for v in ring[0]) and len(str(rounded)) < len(str(full))
+    assert client.get("/api/v1/areas?precision=x", headers=headers).status_code == 400
+    assert client.get("/api/v1/areas?precision=16", headers=headers).status_code == 400
+
+
 def test_coverage_tile_status_is_the_coverage_layer_status(client, bearer):
     headers = bearer("hongqi")
     statuses = {f["properties"]["status"] for f in client.get("/api/v1/coverage/grids", headers=headers)

@@ -60,9 +60,11 @@ function gridappCoverage(map, cfg) {
     grid: {color: "#1f5fa8", weight: 1, fillOpacity: 0.05, className: "gridapp-grid"},
   };
   var tiled = !!cfg.tiles;  // a city-scale scope: grids from vector tiles, incidents as server clusters
-  var names = tiled ? ["district", "township", "community"] : ["district", "township", "community", "grids"];
+  var names = tiled ? ["district", "township"] : ["district", "township", "community", "grids"];
   if (cfg.urls.incidents && !tiled) { names.push("incidents"); }
   window.gridappMap = {ready: false, counts: {}};
+  // city scale: the view is already the scope's (base_map); the tiles load while the outlines do
+  var cityTiles = tiled ? gridappCityTiles(map, cfg, styles) : null;
   Promise.all(names.map(function (n) { return gridappFetch(cfg.urls[n]); }))
     .then(function (data) {
       var byName = {};
@@ -70,7 +72,7 @@ function gridappCoverage(map, cfg) {
       var overlays = {};
       var approx = function (p) { return p.boundary_source === "derived" ? L_.approximate : ""; };
 
-      var community = L.geoJSON(byName.community, {
+      var community = tiled ? cityTiles.community : L.geoJSON(byName.community, {
         style: function (f) { return f.properties.gridded ? styles.gridded : styles.ungridded; },
         onEachFeature: function (f, layer) {
           var p = f.properties;
@@ -90,13 +92,14 @@ function gridappCoverage(map, cfg) {
       }).addTo(map);
       overlays[L_.grids] = grids;
 
+      var outlinePane = tiled ? "gridappOutlines" : "overlayPane";  // above the tiles
       var township = L.geoJSON(byName.township, {
-        style: function () { return styles.township; }, interactive: false,
+        style: function () { return styles.township; }, interactive: false, pane: outlinePane,
       }).addTo(map);
       overlays[L_.townships] = township;
 
       var district = L.geoJSON(byName.district, {
-        style: function () { return styles.district; }, interactive: false,
+        style: function () { return styles.district; }, interactive: false, pane: outlinePane,
       }).addTo(map);
       overlays[L_.district] = district;
 
@@ -131,14 +134,15 @@ function gridappCoverage(map, cfg) {
         {label: L_.not_gridded, fill: styles.ungridded.fillColor, stroke: styles.ungridded.color},
         {label: L_.grid, fill: "#ffffff", stroke: styles.grid.color},
       ].concat(byName.incidents || (tiled && cfg.urls.incidents) ? [{label: L_.incidents, fill: "#f0b27a", stroke: "#d35400"}] : []), L_.legend);
-      if (district.getLayers().length) { map.fitBounds(district.getBounds()); }
-      else if (!tiled && grids.getLayers().length) { map.fitBounds(grids.getBounds()); }
-      if (cfg.focus && cfg.focus.length === 4) {
+      if (tiled) { /* keep the scope's view: refitting would fetch the tiles twice */ }
+      else if (district.getLayers().length) { map.fitBounds(district.getBounds()); }
+      else if (grids.getLayers().length) { map.fitBounds(grids.getBounds()); }
+      if (!tiled && cfg.focus && cfg.focus.length === 4) {
         map.fitBounds([[cfg.focus[1], cfg.focus[0]], [cfg.focus[3], cfg.focus[2]]]);
       }
       names.forEach(function (n) { window.gridappMap.counts[n] = byName[n].features.length; });
       gridappStatus(map, L_.approximate_note, false);
-      if (tiled) { gridappCoverageTiles(map, cfg, control, gridappCoverageTileLayer(map, cfg)); return; }
+      if (tiled) { gridappCoverageTiles(map, cfg, control, cityTiles); return; }
       window.gridappMap.ready = true;
       gridappMarkDrawn();
     })
@@ -213,28 +217,42 @@ function gridappCoverageStatus(map, cfg, control) {
   });
 }
 
-function gridappCoverageTileLayer(map, cfg) {
-  // The coverage layer from vector tiles (map_scale.js), added once the view is fitted; .loaded resolves when
-  // the tiles of the first view are drawn.
-  var L_ = cfg.labels;
-  var layer = gridappTileLayer(map, cfg.tiles.coverage, "coverage", function (p) {
+function gridappCityTiles(map, cfg, styles) {
+  // City scale (map_scale.js): communities and grid coverage from vector tiles, added at once;
+  // .loaded resolves when the tiles of the first view are drawn.
+  var L_ = cfg.labels, b = cfg.tiles.bounds;
+  // the page's fitBounds may still be animating the zoom: settle the view first, so that the
+  // tiles are asked for once, at the zoom of the first view
+  map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {animate: false});
+  if (!map.getPane("gridappOutlines")) { map.createPane("gridappOutlines").style.zIndex = 460; }
+  var community = gridappTileLayer(map, cfg.tiles.communities, "communities", function (p) {
+    return L.extend({fill: true}, p.gridded ? styles.gridded : styles.ungridded);
+  }, function (p) {
+    return gridappTooltip([p.name, p.code, p.gridded ? L_.gridded : L_.not_gridded,
+      p.boundary_source === "derived" ? L_.approximate : ""].filter(Boolean));
+  });
+  var coverage = gridappTileLayer(map, cfg.tiles.coverage, "coverage", function (p) {
     var st = GRIDAPP_COVERAGE_STYLES[p.status];
     return {color: st.color, weight: 1, fill: true, fillColor: st.fillColor, fillOpacity: 0.55};
   }, function (p) {
     return gridappTooltip([p.name, p.code, L_["cov_" + p.status], L_.cov_workers + " " + p.workers,
       p.build_type ? L_["cov_" + p.build_type] : L_.cov_no_group, L_.cov_members + " " + p.members]);
   });
-  layer.loaded = new Promise(function (resolve) { layer.once("load", resolve); });
-  layer.addTo(map);
-  return layer;
+  var loaded = [community, coverage].map(function (layer) {
+    return new Promise(function (resolve) { layer.once("load", resolve); });
+  });
+  community.addTo(map);
+  coverage.addTo(map);
+  return {community: community, coverage: coverage, loaded: Promise.all(loaded)};
 }
 
-function gridappCoverageTiles(map, cfg, control, coverage) {
+function gridappCoverageTiles(map, cfg, control, cityTiles) {
   // City scale, once the areas are drawn: the coverage overlay and legend, the incident clusters;
   // the map is ready when the coverage tiles of the first view are drawn too.
   var L_ = cfg.labels;
   window.gridappMap.counts.grids = cfg.tiles.grid_count;
-  coverage.loaded.then(function () {
+  var coverage = cityTiles.coverage;
+  cityTiles.loaded.then(function () {
     window.gridappMap.coverage = {tiles: true};
     window.gridappMap.ready = true;
     gridappMarkDrawn();

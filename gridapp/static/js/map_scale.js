@@ -10,8 +10,12 @@ function gridappTileLayer(map, url, layerName, styleFn, tooltipFn) {
   // A vector-tile layer of one MVT layer, canvas-drawn; a sticky tooltip built by tooltipFn(properties).
   var tip = null;
   if (!map.getPane("gridappTiles")) { map.createPane("gridappTiles").style.zIndex = 450; }  // above the areas
-  var layer = L.vectorGrid.protobuf(url, {
+  // 512-pixel tiles: a quarter of the requests for the same view. Leaflet.VectorGrid puts the
+  // map's tile zoom in {z} (it ignores zoomOffset), so the URL takes the MVT zoom from {tz}.
+  var layer = L.vectorGrid.protobuf(url.replace("{z}", "{tz}"), {
+    tz: function (data) { return Math.max(data.z - 1, 0); },
     rendererFactory: L.canvas.tile, interactive: true, maxNativeZoom: 19, maxZoom: 19, pane: "gridappTiles",
+    tileSize: 512,
     fetchOptions: {credentials: "same-origin"},
     vectorTileLayerStyles: (function () { var s = {}; s[layerName] = styleFn; return s; })(),
   });
