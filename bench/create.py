@@ -7,7 +7,7 @@ Needs a database holding a city (bench/city.py). In one run, against the same da
 
 * **product**: gunicorn ``wsgi:app`` (development configuration); ``--clients`` grid workers
   (``bench-worker-NN``, fictitious, each assigned one grid of the city) log in with
-  ``POST /api/v1/auth/token`` and then report cases in their own grid with
+  ``POST /api/v1/auth/token`` and then report cases at random points of their own grid with
   ``POST /api/v1/incidents`` and ``Authorization: Bearer <token>`` as a mobile client does: token
   lookup, validation, location, scope check, insert, history row, possible-duplicate lookup;
 * **bare**: gunicorn ``bench.bare_app:app`` with the same options: the same JSON body, one INSERT.
@@ -137,7 +137,8 @@ def load(port: int, clients: list[tuple[list[bytes], bytes]], seconds: float, pr
 # --------------------------------------------------------------------------- set-up
 def _setup(database_url: str, n: int, password: str) -> list[dict]:
     """Create (or reuse) ``n`` fictitious grid workers, each on one grid of the city spread over the
-    district; return [{username, user_id, grid_code, community_code, district_code, lon, lat}]."""
+    district; return [{username, user_id, grid_code, community_code, district_code, points}] where
+    points are 64 random (seeded) lon/lat points inside the worker's grid: one per report, in turn."""
     from sqlalchemy import select, text
 
     from bench.city import DISTRICT, make_app
@@ -148,11 +149,11 @@ def _setup(database_url: str, n: int, password: str) -> list[dict]:
     app = make_app(database_url)
     with app.app_context():
         grids = db.session.execute(text("""
-            SELECT code, community_code, district_code, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))
-            FROM grids WHERE district_code = :d ORDER BY md5(code) LIMIT :n"""), {"d": DISTRICT, "n": n}).all()
+            SELECT code, community_code, district_code FROM grids WHERE district_code = :d
+            ORDER BY md5(code) LIMIT :n"""), {"d": DISTRICT, "n": n}).all()
         hashed = hash_password(password)
         out = []
-        for k, (code, community, district, lon, lat) in enumerate(grids):
+        for k, (code, community, district) in enumerate(grids):
             username = f"bench-worker-{k:02d}"
             user = db.session.scalar(select(User).where(User.username == username))
             if user is None:
@@ -161,8 +162,11 @@ def _setup(database_url: str, n: int, password: str) -> list[dict]:
             user.password_hash, user.active, user.failed_logins, user.locked_until = hashed, True, 0, None
             user.assignments = [GridAssignment(grid_code=code, is_primary=True)]
             db.session.flush()
+            points = db.session.execute(text(
+                "SELECT ST_X(d.geom), ST_Y(d.geom) FROM grids, ST_Dump(ST_GeneratePoints(geom, 64, :seed)) d "
+                "WHERE code = :code"), {"seed": k + 1, "code": code}).all()
             out.append({"username": username, "user_id": user.id, "grid_code": code, "community_code": community,
-                        "district_code": district, "lon": lon, "lat": lat})
+                        "district_code": district, "points": [tuple(p) for p in points]})
         db.session.commit()
         db.session.remove()
     return out
@@ -171,8 +175,9 @@ def _setup(database_url: str, n: int, password: str) -> list[dict]:
 def _bodies(worker: dict, mix: list[str], side: str, count: int = 64) -> list[bytes]:
     out = []
     for i in range(count):
+        lon, lat = worker["points"][i % len(worker["points"])]
         body = {"category_code": mix[i % len(mix)], "description": f"压测事件（虚构）{side} {worker['username']} #{i}",
-                "lon": worker["lon"], "lat": worker["lat"]}
+                "lon": lon, "lat": lat}
         if side == "bare":
             body.update(grid_code=worker["grid_code"], community_code=worker["community_code"],
                         district_code=worker["district_code"], reporter_id=worker["user_id"])
