@@ -72,16 +72,18 @@ def locate(lon, lat) -> Location:
     """
     lon, lat = parse_lonlat(lon, lat)
     pt = point_expr(lon, lat)
-    community = db.session.execute(
-        select(AdminArea.code, AdminArea.parent_code, AdminArea.district_code)
-        .where(AdminArea.level == "community", gf.ST_Covers(AdminArea.geom, pt))
-        .order_by(AdminArea.code).limit(1)).one_or_none()
+    community = (select(AdminArea.code, AdminArea.parent_code, AdminArea.district_code)
+                 .where(AdminArea.level == "community", gf.ST_Covers(AdminArea.geom, pt))
+                 .order_by(AdminArea.code).limit(1).subquery())
+    grid = (select(Grid.code).where(Grid.community_code == community.c.code)
+            .order_by(not_(gf.ST_Covers(Grid.geom, pt)), gf.ST_Distance(Grid.geom, pt), Grid.code)
+            .limit(1).correlate(community).scalar_subquery())
+    community = db.session.execute(  # one round trip: the community and its grid
+        select(community.c.code, community.c.parent_code, community.c.district_code, grid.label("grid"))
+    ).one_or_none()
     if community is None:
         raise NotFound(_("点 (%(lon)s, %(lat)s) 不在任何辖区内", lon=lon, lat=lat), code="outside_district")
-    grid = db.session.scalar(
-        select(Grid.code).where(Grid.community_code == community.code)
-        .order_by(not_(gf.ST_Covers(Grid.geom, pt)), gf.ST_Distance(Grid.geom, pt), Grid.code)
-        .limit(1))
+    grid = community.grid
     return Location(community.district_code, community.parent_code, community.code, grid)
 
 
@@ -90,14 +92,15 @@ def locate_staged(table: str) -> None:
     """Locate every point of a staging table at once, by the rule of this module's docstring.
 
     ``table``: a (temporary) table with columns ``idx int`` (unique), ``geom geometry(Point, 4326)``.
-    Creates the temporary tables ``{table}_pts`` (the points in spatial order, GiST-indexed), ``{table}_community (idx, code)`` — the smallest covering
-    village-level code, no row when none covers — and ``{table}_grid (idx, community_code, code)`` —
-    per point and community, the smallest code of the covering grids of that community; join them
-    with :func:`staged_location_sql`. Both are dropped at commit.
+    Creates the temporary tables ``{table}_pts`` (the points in spatial order, GiST-indexed),
+    ``{table}_community (idx, code)`` — the smallest covering village-level code, no row when none
+    covers — and ``{table}_grid (idx, community_code, code)`` — per point and community, the
+    smallest code of the covering grids of that community; join them with
+    :func:`staged_location_sql`. All are dropped at commit.
 
     Speed: each join drives from the polygons (outer side; PostGIS prepares each polygon once and
     reuses it for all its points) into a GiST index on the points, instead of one index probe and
-    an unprepared test per point: on 1M points ≈ 6× faster than a plain ``UPDATE … FROM grids
+    an unprepared test per point: on 1M points several times faster than a plain ``UPDATE … FROM grids
     WHERE ST_Covers(...)`` (bench/locate.py, BENCHMARKS.md). The caller commits.
     """
     from sqlalchemy import text
