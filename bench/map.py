@@ -189,7 +189,8 @@ def run(database_url: str, repeat: int = 3) -> dict:
               "ratio_bytes": round(p["bytes"] / b["bytes"], 4), "ratio_time": round(p["drawn_ms"] / b["drawn_ms"], 3),
               "targets": {"ratio_bytes": 0.1, "ratio_time": 0.5}}
     # the machine may be shared: each product run is paired with the baseline run right after it
-    result["ratio_time_pairs"] = [round(x["drawn_ms"] / y["drawn_ms"], 3) for x, y in zip(product, baseline, strict=True)]
+    result["ratio_time_pairs"] = [round(x["drawn_ms"] / y["drawn_ms"], 3)
+                                  for x, y in zip(product, baseline, strict=True)]
     result["met"] = result["ratio_bytes"] <= 0.1 and result["ratio_time"] <= 0.5
     if cases:
         result["incident_map"] = _median(cases) | {"clusters": cases[-1]["state"].get("clusters")}
