@@ -37,6 +37,12 @@ def test_tiles_and_server_clusters(app, live_server, offline_page):
         assert page.evaluate("window.gridappMap.error || null") is None
         assert page.evaluate("window.gridappMap.counts.grids") == 261
         assert page.locator(".leaflet-gridappTiles-pane canvas").count() >= 1
+        # the report form at city scale: grid tiles, and a click on a grid still picks the point
+        page.goto(f"{live_server}/incidents/new")
+        page.wait_for_function("() => window.gridappMap && (window.gridappMap.drawn_ms || window.gridappMap.error)")
+        assert page.evaluate("window.gridappMap.error || null") is None
+        page.locator(".folium-map").click(position={"x": 200, "y": 150})
+        assert page.input_value("input[name=lon]") != "" and page.input_value("input[name=lat]") != ""
         page.goto(f"{live_server}/cases/map")
         page.wait_for_function("() => window.gridappMap && (window.gridappMap.ready || window.gridappMap.error)")
         assert page.evaluate("window.gridappMap.error") is None

@@ -82,7 +82,7 @@ function gridappCoverage(map, cfg) {
       }).addTo(map);
       overlays[L_.communities] = community;
 
-      var grids = tiled ? gridappTileLayer(map, cfg.tiles.grids, "grids",
+      var grids = tiled ? cityTiles.grids || gridappTileLayer(map, cfg.tiles.grids, "grids",
         function () { return L.extend({fill: true}, styles.grid); },
         function (p) { return gridappTooltip([p.name, p.code]); }) : L.geoJSON(byName.grids, {
         style: function () { return styles.grid; },
@@ -119,7 +119,7 @@ function gridappCoverage(map, cfg) {
 
       // A click on a shape counts as a click on the map (Leaflet does not pass it on to the
       // map when the shape listens to clicks, as shapes with tooltips do).
-      (tiled ? [community] : [community, grids]).forEach(function (group) {  // tile clicks reach the map
+      (tiled ? [] : [community, grids]).forEach(function (group) {  // tile clicks reach the map (map_scale.js)
         group.on("click", function (e) {
           map.fire("click", {latlng: e.latlng, layerPoint: e.layerPoint,
                              containerPoint: e.containerPoint, originalEvent: e.originalEvent});
@@ -231,19 +231,23 @@ function gridappCityTiles(map, cfg, styles) {
     return gridappTooltip([p.name, p.code, p.gridded ? L_.gridded : L_.not_gridded,
       p.boundary_source === "derived" ? L_.approximate : ""].filter(Boolean));
   });
-  var coverage = gridappTileLayer(map, cfg.tiles.coverage, "coverage", function (p) {
+  // pages without the coverage layer (reporting forms) draw the grid outlines instead
+  var grids = cfg.urls.coverage ? null : gridappTileLayer(map, cfg.tiles.grids, "grids", function () {
+    return L.extend({fill: true}, styles.grid);
+  }, function (p) { return gridappTooltip([p.name, p.code]); });
+  var coverage = !cfg.urls.coverage ? null : gridappTileLayer(map, cfg.tiles.coverage, "coverage", function (p) {
     var st = GRIDAPP_COVERAGE_STYLES[p.status];
     return {color: st.color, weight: 1, fill: true, fillColor: st.fillColor, fillOpacity: 0.55};
   }, function (p) {
     return gridappTooltip([p.name, p.code, L_["cov_" + p.status], L_.cov_workers + " " + p.workers,
       p.build_type ? L_["cov_" + p.build_type] : L_.cov_no_group, L_.cov_members + " " + p.members]);
   });
-  var loaded = [community, coverage].map(function (layer) {
+  var layers = [community, coverage || grids];
+  var loaded = layers.map(function (layer) {
     return new Promise(function (resolve) { layer.once("load", resolve); });
   });
-  community.addTo(map);
-  coverage.addTo(map);
-  return {community: community, coverage: coverage, loaded: Promise.all(loaded)};
+  layers.forEach(function (layer) { layer.addTo(map); });
+  return {community: community, coverage: coverage, grids: grids, loaded: Promise.all(loaded)};
 }
 
 function gridappCoverageTiles(map, cfg, control, cityTiles) {
@@ -259,10 +263,12 @@ function gridappCoverageTiles(map, cfg, control, cityTiles) {
     if (incidents) { incidents.addTo(map); }  // after the grids: the clusters do not delay them
   });
   var incidents = null;
-  control.addOverlay(coverage, L_.cov_layer);
-  gridappLegend(map, ["no_worker", "worker_no_group", "covered"].map(function (s) {
-    return {label: L_["cov_" + s], fill: GRIDAPP_COVERAGE_STYLES[s].fillColor, stroke: GRIDAPP_COVERAGE_STYLES[s].color};
-  }), L_.cov_layer);
+  if (coverage) {
+    control.addOverlay(coverage, L_.cov_layer);
+    gridappLegend(map, ["no_worker", "worker_no_group", "covered"].map(function (s) {
+      return {label: L_["cov_" + s], fill: GRIDAPP_COVERAGE_STYLES[s].fillColor, stroke: GRIDAPP_COVERAGE_STYLES[s].color};
+    }), L_.cov_layer);
+  }
   if (cfg.urls.incidents) {
     incidents = gridappServerClusters(map, {clusters_url: cfg.tiles.clusters, points_url: cfg.urls.incidents,
       cluster_max_zoom: cfg.tiles.cluster_max_zoom, labels: L_}, function (f) {

@@ -2,9 +2,22 @@
    incidents as server-side clusters below a zoom threshold. User text is inserted with textContent. */
 "use strict";
 
-// Leaflet ≥ 1.8 dropped L.DomEvent.fakeStop, which Leaflet.VectorGrid 1.3.0 calls on a click on a
-// feature; a no-op lets the click reach the map (as the GeoJSON layers pass clicks on to the map).
-if (window.L && !L.DomEvent.fakeStop) { L.DomEvent.fakeStop = function () {}; }
+// Leaflet.VectorGrid 1.3.0 was written for Leaflet 1.0: its canvas tiles handle clicks themselves
+// and call L.DomEvent.fakeStop (gone since Leaflet 1.8), and Leaflet 1.9 keeps the map from seeing
+// DOM events of a canvas. As Leaflet 1.9's own canvas does: fire the click on the feature under
+// the pointer, if any, and on the map (so a click on a grid picks a point, as on the GeoJSON maps).
+if (window.L && L.Canvas && L.Canvas.Tile) {
+  L.Canvas.Tile.prototype._onClick = function (e) {
+    var point = this._map.mouseEventToLayerPoint(e).subtract(this.getOffset()), clicked = null;
+    for (var id in this._layers) {
+      var layer = this._layers[id];
+      if (layer.options.interactive && layer._containsPoint(point) && !this._map._draggableMoved(layer)) {
+        clicked = layer;
+      }
+    }
+    this._fireEvent(clicked ? [clicked] : false, e);
+  };
+}
 
 function gridappTileLayer(map, url, layerName, styleFn, tooltipFn) {
   // A vector-tile layer of one MVT layer, canvas-drawn; a sticky tooltip built by tooltipFn(properties).
