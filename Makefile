@@ -9,12 +9,13 @@ HOST ?= 127.0.0.1
 export GRIDAPP_PGDIR ?= /var/tmp/gridapp-pg
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test stop install translations db demo clean help vendor
+.PHONY: run test stop install translations db demo clean help vendor bench
 
 help:
 	@echo "make run   - install, provision PostGIS (unless DATABASE_URL is set), migrate, load the demo, serve on http://$(HOST):$(PORT)"
 	@echo "make test  - install, provision a throwaway PostGIS cluster, run the whole test suite"
 	@echo "make stop  - stop the private PostgreSQL cluster of make run"
+	@echo "make bench - city-scale benchmarks on a private cluster (10,000 grids, 1M incidents; < 30 min); rewrites BENCHMARKS.md"
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +39,9 @@ run: install
 test: install
 	$(BIN)/python -m gridapp.provision ensure-chromium >/dev/null
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install   # BENCH_ARGS="--grids 1000 --incidents 50000" for a quick run
+	nice -n 10 $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 vendor: $(BIN)/.installed   # refresh the npm-vendored front-end files (gridapp/vendor/manifest.json)
 	$(BIN)/python gridapp/vendor/refresh.py

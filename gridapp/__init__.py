@@ -48,11 +48,14 @@ def create_app(config: dict | str | None = None) -> Flask:
     app.json.ensure_ascii = False  # readable Chinese in JSON (UTF-8)
 
     from . import api, assets, auth, cli, errors, i18n, models, security, web  # noqa: F401 (models: metadata)
-    from .extensions import csrf, db, login_manager, migrate
+    from .extensions import COMPRESS_MIMETYPES, compress, csrf, db, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES)
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "zstd", "gzip", "deflate"])  # br: the smallest here
+    compress.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)

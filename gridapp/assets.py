@@ -12,6 +12,7 @@ PACKAGES = {"leaflet": leaflet.BASE_DIR, "leaflet.markercluster": leaflet_marker
 NPM_VENDOR = Path(__file__).resolve().parent / "vendor"
 PACKAGES["leaflet.heat"] = str(NPM_VENDOR / "leaflet.heat")
 PACKAGES["echarts"] = str(NPM_VENDOR / "echarts")
+PACKAGES["leaflet.vectorgrid"] = str(NPM_VENDOR / "leaflet.vectorgrid")
 
 bp = Blueprint("vendor", __name__, url_prefix="/static/vendor")
 

@@ -51,9 +51,13 @@ def revoke_token():
 def list_areas():
     """GeoJSON FeatureCollection of areas: ``?level=district|township|community`` (default
     district; community includes villages). Properties: code, name, level, parent_code,
-    unit_type, boundary_source. 400 for an unknown level."""
+    unit_type, boundary_source. ``?precision=`` (0–15) decimal places of the coordinates
+    (degrees, default 15: full). 400 for an unknown level or a bad precision."""
     api_user()
-    return jsonify(areas.areas_collection(request.args.get("level", "district")))
+    precision = request.args.get("precision", str(areas.PRECISION))
+    if not precision.isdigit() or int(precision) > areas.PRECISION:
+        raise BadInput(_("precision 必须是 0 到 15 的整数"), code="invalid_precision")
+    return jsonify(areas.areas_collection(request.args.get("level", "district"), int(precision)))
 
 
 @bp.get("/grids")
@@ -94,7 +98,8 @@ def create_incident():
 def list_incidents():
     """GeoJSON FeatureCollection of the incidents the caller may see, newest first. Filters:
     state (comma-separated), category (code prefix), grid, community, overdue=true, mine=true,
-    from/to (local dates, inclusive), page, per_page (≤ 500, default 500). Members
+    from/to (local dates, inclusive), bbox (min_lon,min_lat,max_lon,max_lat, SRID 4326 degrees),
+    page, per_page (≤ 500, default 500). Members
     numberMatched / numberReturned (OGC API Features) and page / per_page."""
     user = api_user()
     items, total, page, per_page = workflow.search(user, request.args)
@@ -110,4 +115,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from . import boundaries, cases, dashboard, disputes, org, places, security  # noqa: E402,F401
+from . import boundaries, cases, dashboard, disputes, org, places, security, tiles  # noqa: E402,F401

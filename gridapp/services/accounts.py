@@ -166,7 +166,10 @@ def revoke_token(token: str, user: User | None = None) -> None:
 
 def user_for_token(token: str) -> User:
     """Return the user of a bearer token; raise Unauthenticated if unknown, expired or revoked."""
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _digest(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= _now() or not row.user.active:
+    user = db.session.scalar(  # one round trip: token and user together
+        select(User).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_sha256 == _digest(token), ApiToken.revoked_at.is_(None),
+               ApiToken.expires_at > _now(), User.active.is_(True)))
+    if user is None:
         raise Unauthenticated(_("令牌无效或已过期"), code="invalid_token")
-    return row.user
+    return user

@@ -15,18 +15,19 @@ LEVELS = ("district", "township", "community")
 PRECISION = 15  # decimal places of degrees in GeoJSON output: full precision, so shared edges stay shared
 
 
-def _geojson(col):
-    return cast(gf.ST_AsGeoJSON(col, PRECISION), JSONB)
+def _geojson(col, precision: int = PRECISION):
+    return cast(gf.ST_AsGeoJSON(col, precision), JSONB)
 
 
 def _collection(features: list[dict]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def areas_collection(level: str) -> dict:
+def areas_collection(level: str, precision: int = PRECISION) -> dict:
     """FeatureCollection of the areas at ``level`` (district | township | community; the
     community level includes villages). Properties: code, name, level, parent_code, unit_type,
-    boundary_source, gridded (community level: whether the unit has grids).
+    boundary_source, gridded (community level: whether the unit has grids). ``precision``:
+    decimal places of the coordinates (degrees; 6 ≈ 0.1 m, enough to draw; default full).
 
     Raises BadInput for an unknown level.
     """
@@ -37,7 +38,7 @@ def areas_collection(level: str) -> dict:
     rows = db.session.execute(
         select(AdminArea.code, AdminArea.name, AdminArea.level, AdminArea.parent_code,
                AdminArea.unit_type, AdminArea.boundary_source, gridded.label("gridded"),
-               _geojson(AdminArea.geom).label("geometry"))
+               _geojson(AdminArea.geom, precision).label("geometry"))
         .where(AdminArea.level == level).order_by(AdminArea.code))
     features = []
     for r in rows:
@@ -87,7 +88,7 @@ def area_name(code: str | None) -> str | None:
     return None if not code else db.session.scalar(select(AdminArea.name).where(AdminArea.code == code))
 
 
-def _unit_filter(user: User):
+def unit_filter(user: User):
     """SQL condition on :class:`AdminArea` selecting the village-level units of the user's scope
     (a grid worker: the communities of their grids)."""
     is_unit = AdminArea.level == "community"
@@ -110,7 +111,7 @@ def scope_summary(user: User) -> dict:
                                     .where(grid_filter(user)))
     incident_count = db.session.scalar(select(func.count()).select_from(Incident)
                                        .where(incident_filter(user)))
-    units = db.session.scalar(select(func.count()).select_from(AdminArea).where(_unit_filter(user)))
+    units = db.session.scalar(select(func.count()).select_from(AdminArea).where(unit_filter(user)))
     worker_grids = db.session.execute(select(Grid.code, Grid.name).where(grid_filter(user))
                                       .order_by(Grid.code)).all() if user.role == "worker" else []
     return {"scope_name": area_name(user.scope_code), "grids": grids,

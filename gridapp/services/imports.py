@@ -38,6 +38,7 @@ from ..extensions import db
 from ..geo import io as geoio
 from ..geo.validate import DEFAULT_TOLERANCE_M, check_geometry, fit_children
 from ..models import AdminArea, Grid, GridLineage, IncidentCategory, User
+from .locate import locate_staged, staged_location_sql
 
 LEVELS = ("district", "township", "community", "grid", "incident")
 MODES = ("dry_run", "commit")
@@ -487,34 +488,28 @@ def _import_incidents(user, data, filename, options: ImportOptions, report: Repo
 
 
 def _insert_located(user, rows, report) -> None:
-    """Insert the points into a temporary table, refuse those outside every community, then insert
-    all incidents located set-based (the location rule, polygons joined on the outside)."""
-    db.session.execute(text("CREATE TEMP TABLE import_points (idx int PRIMARY KEY, geom geometry(Point, 4326), "
-                            "category_code text, description text) ON COMMIT DROP"))
-    if rows:
-        db.session.execute(text("INSERT INTO import_points VALUES "
-                                "(:idx, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :cat, :desc)"),
-                           [{"idx": i, "lon": x, "lat": y, "cat": c, "desc": d} for i, x, y, c, d in rows])
-    located = text("""
-        SELECT p.idx, p.geom, p.category_code, p.description, c.code AS community_code, c.district_code,
-               g.code AS grid_code
-        FROM import_points p
-        LEFT JOIN LATERAL (SELECT code, district_code FROM admin_areas
-                           WHERE level = 'community' AND ST_Covers(geom, p.geom) ORDER BY code LIMIT 1) c ON true
-        LEFT JOIN LATERAL (SELECT code FROM grids WHERE community_code = c.code
-                           ORDER BY NOT ST_Covers(geom, p.geom), ST_Distance(geom, p.geom), code LIMIT 1) g ON true
-    """)
-    outside = db.session.execute(text(f"SELECT idx, ST_X(geom), ST_Y(geom) FROM ({located.text}) l "
+    """Load the points into a temporary table (COPY), locate them all at once
+    (:func:`gridapp.services.locate.locate_staged`: the location rule, polygons joined on the
+    outside), refuse those outside every community, then insert all incidents in file order."""
+    db.session.execute(text(
+        "CREATE TEMP TABLE import_points (idx int PRIMARY KEY, lon float8, lat float8, category_code text, "
+        "description text, geom geometry(Point, 4326) GENERATED ALWAYS AS "
+        "(ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED) ON COMMIT DROP"))
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    with cursor.copy("COPY import_points (idx, lon, lat, category_code, description) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    locate_staged("import_points")
+    located = staged_location_sql("import_points")
+    outside = db.session.execute(text(f"SELECT idx, lon, lat FROM ({located}) l "
                                       "WHERE community_code IS NULL ORDER BY idx")).all()
     for idx, x, y in outside:
         report.refuse(idx, None, None, f"({x}, {y}) lies outside every community/village (no unit covers it)")
     if report.refused:
-        db.session.execute(text("DROP TABLE import_points"))
         return
     result = db.session.execute(text(f"""
         INSERT INTO incidents (category_code, description, geom, grid_code, community_code, district_code,
                                reporter_id, status)
         SELECT category_code, description, geom, grid_code, community_code, district_code, :user, 'reported'
-        FROM ({located.text}) l ORDER BY idx"""), {"user": user.id})
+        FROM ({located}) l ORDER BY idx"""), {"user": user.id})
     report.created = result.rowcount
-    db.session.execute(text("DROP TABLE import_points"))

@@ -30,6 +30,7 @@ today's calendar date in Asia/Shanghai.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -610,11 +611,27 @@ def search(user: User, args: dict, now: datetime | None = None) -> tuple[list[In
 
     ``args`` (strings, all optional): state (comma-separated), category, grid, community,
     overdue (true/false), from / to (local dates, inclusive, on reported_at), mine (true: only
-    cases assigned to the user), page (from 1), per_page (1–500, default 500).
-    Returns (cases, total matched, page, per_page). Raises BadInput for a malformed filter.
+    cases assigned to the user), bbox (min_lon,min_lat,max_lon,max_lat, SRID 4326), page (from 1),
+    per_page (1–500, default 500). Returns (cases, total matched, page, per_page).
+    Raises BadInput for a malformed filter.
     """
+    conds = search_conditions(user, args, now)
+    page, per_page = page_args(args)
+    total = db.session.scalar(select(func.count()).select_from(Incident).where(*conds))
+    items = list(db.session.scalars(select(Incident).where(*conds)
+                                    .order_by(Incident.reported_at.desc(), Incident.id.desc())
+                                    .limit(per_page).offset((page - 1) * per_page)))
+    return items, total, page, per_page
+
+
+def search_conditions(user: User, args: dict, now: datetime | None = None) -> list:
+    """SQL conditions on :class:`Incident` for the list filters of :func:`search` (scope first),
+    plus ``bbox`` = "min_lon,min_lat,max_lon,max_lat" (SRID 4326 degrees; points on the edge
+    count). Raises BadInput for a malformed filter."""
     now = now or utcnow()
     conds = [visible_filter(user)]
+    if args.get("bbox"):
+        conds.append(Incident.geom.intersects(func.ST_MakeEnvelope(*parse_bbox(args["bbox"]), 4326)))
     if args.get("state"):
         states = [s.strip() for s in str(args["state"]).split(",") if s.strip()]
         unknown = [s for s in states if s not in STATE_NAMES]
@@ -636,12 +653,21 @@ def search(user: User, args: dict, now: datetime | None = None) -> tuple[list[In
         conds.append(Incident.reported_at >= start)
     if end:
         conds.append(Incident.reported_at < end)
-    page, per_page = page_args(args)
-    total = db.session.scalar(select(func.count()).select_from(Incident).where(*conds))
-    items = list(db.session.scalars(select(Incident).where(*conds)
-                                    .order_by(Incident.reported_at.desc(), Incident.id.desc())
-                                    .limit(per_page).offset((page - 1) * per_page)))
-    return items, total, page, per_page
+    return conds
+
+
+def parse_bbox(value: str) -> tuple[float, float, float, float]:
+    """"min_lon,min_lat,max_lon,max_lat" (SRID 4326 degrees) → a tuple of floats. Raises BadInput
+    unless it is four finite numbers with min < max, lon in [-180, 180], lat in [-90, 90]."""
+    try:
+        box = tuple(float(v) for v in str(value).split(","))
+    except ValueError:
+        box = ()
+    if (len(box) != 4 or not all(math.isfinite(v) for v in box) or not (box[0] < box[2] and box[1] < box[3])
+            or not (-180 <= box[0] and box[2] <= 180 and -90 <= box[1] and box[3] <= 90)):
+        raise BadInput(_("bbox 必须是 最小经度,最小纬度,最大经度,最大纬度（WGS84 度），收到 %(value)s",
+                         value=repr(value)), code="invalid_bbox")
+    return box
 
 
 def page_args(args: dict) -> tuple[int, int]:

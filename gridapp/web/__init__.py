@@ -14,7 +14,7 @@ from ..assets import vendor_url
 from ..errors import DomainError
 from ..extensions import db
 from ..maps import CoverageLayers, PointPicker, base_map, render_parts
-from ..services import accounts, areas, incidents
+from ..services import accounts, areas, incidents, tiles
 from ..services.workflow import STATE_NAMES
 from .forms import IncidentForm, LoginForm, LogoutForm
 from .labels import coverage_labels
@@ -125,7 +125,15 @@ def _map_parts(user, *, picker: dict | None = None, with_incidents: bool = False
               "load_failed": _("地图数据加载失败：")}
     labels.update(coverage_labels())
     focus = bounds if user.role in ("worker", "secretary", "township") else None
-    CoverageLayers({"urls": urls, "labels": labels, "focus": focus}).add_to(m)
+    config = {"urls": urls, "labels": labels, "focus": focus}
+    grid_count = tiles.scope_grid_count(user)
+    if grid_count >= current_app.config.get("MAP_TILE_MIN_GRIDS", tiles.TILE_MIN_GRIDS):
+        config["tiles"] = tiles.page_config(grid_count, bounds)  # city scale: vector tiles + server clusters
+        for level in ("district", "township"):  # outlines only: 6 decimals (≈ 0.1 m) draw the same
+            urls[level] = url_for("api.list_areas", level=level, precision=6)
+        m.default_js.append(("leaflet.vectorgrid", vendor_url("leaflet.vectorgrid",
+                                                              "Leaflet.VectorGrid.bundled.min.js")))
+    CoverageLayers(config).add_to(m)
     if picker:
         PointPicker(picker).add_to(m)
     return render_parts(m)

@@ -11,7 +11,7 @@ from ..errors import BadInput, DomainError, Forbidden
 from ..extensions import db
 from ..maps import CaseMarker, IncidentLayers, base_map, render_parts
 from ..models.workflow import LEVELS
-from ..services import areas, duplicates, incidents, photos, workflow
+from ..services import areas, duplicates, incidents, photos, tiles, workflow
 from . import bp, refuse_page_action
 from .forms import AdminForm, CaseActionForm
 
@@ -197,13 +197,18 @@ def admin_categories():
 @login_required
 def case_map():
     """Incident map: the board's filters (state, category, grid, overdue, from, to), clustered
-    markers with a heat-map toggle; at most 500 incidents are drawn (the count matched is shown)."""
+    markers with a heat-map toggle when at most 500 (``MAP_MAX_POINTS``) incidents match in the view;
+    more: clusters counted by the server with their counts below zoom 16, the view's incidents
+    (≤ 500) from zoom 16 on (:mod:`gridapp.services.tiles`); the count matched is shown."""
     filters = {k: v for k, v in request.args.items() if k in ("state", "category", "grid", "overdue", "from", "to")}
     bounds = areas.scope_bounds(current_user)
     parts = None
     if bounds is not None:
         m = _base_map(bounds)
         IncidentLayers({"url": url_for("api.list_incidents", **filters, per_page=500),
+                        "clusters_url": url_for("api.incident_clusters", **filters),
+                        "max_points": current_app.config.get("MAP_MAX_POINTS", 500),
+                        "cluster_max_zoom": tiles.CLUSTER_MAX_ZOOM,
                         "case_url": url_for("web.case_page", incident_id=0),
                         "states": {k: str(v) for k, v in workflow.STATE_NAMES.items()},
                         "labels": {"clusters": _("聚合标注"), "heat": _("热力图"), "overdue": _("已超期"),

@@ -112,6 +112,9 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/incidents"): A(ALL),
     ("GET", "/api/v1/incidents/duplicates"): A(ALL),
     ("GET", "/api/v1/coverage/grids"): A(ALL),
+    ("GET", "/api/v1/tiles/<layer>/<int:z>/<int:x>/<int:y>.pbf"): A(ALL, params={"layer": "coverage", "z": "12",
+                                                                         "x": "3288", "y": "1621"}),
+    ("GET", "/api/v1/incidents/clusters"): A(ALL, query="bbox=108.8,34.8,109.4,35.4&zoom=12"),
     ("GET", "/api/v1/export"): A(ALL, query="level=grid&format=geojson"),
     ("GET", "/org"): A(OFFICE),
     # --- incidents, by place ------------------------------------------------------------------

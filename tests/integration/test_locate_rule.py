@@ -92,3 +92,52 @@ def test_postgis_and_shapely_agree_on_a_lattice(client, bearer, square_district)
         for lat in (30 + j / 32 for j in range(17)):
             body = client.get(f"/api/v1/locate?lon={lon}&lat={lat}", headers=headers).get_json()
             assert body == python_locate(lon, lat), (lon, lat)
+
+
+def _import_points(client, headers, points) -> list[dict]:
+    """Import the points as incidents (the bulk path: services.locate.locate_staged) and return
+    their location, in file order."""
+    import io
+
+    from sqlalchemy import select
+
+    from gridapp.extensions import db
+    from gridapp.models import Incident
+
+    csv = "lon,lat,description\n" + "".join(f"{lon!r},{lat!r},测试事件（虚构）{i}\n"
+                                           for i, (lon, lat) in enumerate(points))
+    resp = client.post("/api/v1/imports", headers=headers, content_type="multipart/form-data", data={
+        "level": "incident", "mode": "commit", "category_code": "0101",
+        "file": (io.BytesIO(csv.encode()), "points.csv")})
+    assert resp.status_code == 200 and resp.get_json()["created"] == len(points), resp.get_json()
+    rows = db.session.execute(select(Incident.community_code, Incident.grid_code, Incident.district_code)
+                              .where(Incident.district_code == DISTRICT).order_by(Incident.id)).all()
+    return [{"district_code": d, "township_code": TOWNSHIP, "community_code": c, "grid_code": g}
+            for c, g, d in rows[-len(points):]]
+
+
+def test_bulk_import_locates_like_the_rule(client, bearer, square_district, tx):
+    """The set-based bulk path gives every point exactly what the one-point rule gives: edges,
+    corners, borders, the ungridded village and a lattice."""
+    headers = bearer("admin")
+    points = [(lon, lat) for lon, lat, _c, _g in CASES]
+    points += [(100 + i / 8, 30 + j / 16) for i in range(9) for j in range(9)]
+    located = _import_points(client, headers, points)
+    for (lon, lat), got in zip(points, located, strict=True):
+        assert got == python_locate(lon, lat), (lon, lat)
+    assert [g["grid_code"] for g in located[:len(CASES)]] == [g for *_x, g in CASES]
+
+
+def test_bulk_import_falls_back_to_the_nearest_grid(client, bearer, square_district, tx):
+    """A point of the community that no grid of it covers (here: grid 004 removed) gets the nearest
+    grid, then the smallest code — as the one-point rule (GET /locate) says."""
+    from sqlalchemy import delete
+
+    tx.execute(delete(Grid).where(Grid.code == COMMUNITY + "004"))
+    tx.commit()
+    headers = bearer("admin")
+    points = [(100.375, 30.125), (100.3, 30.05), (100.3, 30.22), (100.375, 30.25), (100.25, 30.0)]
+    located = _import_points(client, headers, points)
+    expected = [client.get(f"/api/v1/locate?lon={lon}&lat={lat}", headers=headers).get_json() for lon, lat in points]
+    assert located == expected
+    assert [g["grid_code"] for g in located] == [COMMUNITY + c for c in ("002", "003", "002", "002", "003")]

@@ -59,9 +59,12 @@ function gridappCoverage(map, cfg) {
     ungridded: {color: "#7f8c8d", weight: 1.5, fillColor: "#d5d8dc", fillOpacity: 0.5, dashArray: "3 3", className: "gridapp-community"},
     grid: {color: "#1f5fa8", weight: 1, fillOpacity: 0.05, className: "gridapp-grid"},
   };
-  var names = ["district", "township", "community", "grids"];
-  if (cfg.urls.incidents) { names.push("incidents"); }
+  var tiled = !!cfg.tiles;  // a city-scale scope: grids from vector tiles, incidents as server clusters
+  var names = tiled ? ["district", "township"] : ["district", "township", "community", "grids"];
+  if (cfg.urls.incidents && !tiled) { names.push("incidents"); }
   window.gridappMap = {ready: false, counts: {}};
+  // city scale: the view is already the scope's (base_map); the tiles load while the outlines do
+  var cityTiles = tiled ? gridappCityTiles(map, cfg, styles) : null;
   Promise.all(names.map(function (n) { return gridappFetch(cfg.urls[n]); }))
     .then(function (data) {
       var byName = {};
@@ -69,7 +72,7 @@ function gridappCoverage(map, cfg) {
       var overlays = {};
       var approx = function (p) { return p.boundary_source === "derived" ? L_.approximate : ""; };
 
-      var community = L.geoJSON(byName.community, {
+      var community = tiled ? cityTiles.community : L.geoJSON(byName.community, {
         style: function (f) { return f.properties.gridded ? styles.gridded : styles.ungridded; },
         onEachFeature: function (f, layer) {
           var p = f.properties;
@@ -79,7 +82,9 @@ function gridappCoverage(map, cfg) {
       }).addTo(map);
       overlays[L_.communities] = community;
 
-      var grids = L.geoJSON(byName.grids, {
+      var grids = tiled ? cityTiles.grids || gridappTileLayer(map, cfg.tiles.grids, "grids",
+        function () { return L.extend({fill: true}, styles.grid); },
+        function (p) { return gridappTooltip([p.name, p.code]); }) : L.geoJSON(byName.grids, {
         style: function () { return styles.grid; },
         onEachFeature: function (f, layer) {
           layer.bindTooltip(gridappTooltip([f.properties.name, f.properties.code]), {sticky: true});
@@ -87,13 +92,14 @@ function gridappCoverage(map, cfg) {
       }).addTo(map);
       overlays[L_.grids] = grids;
 
+      var outlinePane = tiled ? "gridappOutlines" : "overlayPane";  // above the tiles
       var township = L.geoJSON(byName.township, {
-        style: function () { return styles.township; }, interactive: false,
+        style: function () { return styles.township; }, interactive: false, pane: outlinePane,
       }).addTo(map);
       overlays[L_.townships] = township;
 
       var district = L.geoJSON(byName.district, {
-        style: function () { return styles.district; }, interactive: false,
+        style: function () { return styles.district; }, interactive: false, pane: outlinePane,
       }).addTo(map);
       overlays[L_.district] = district;
 
@@ -113,29 +119,32 @@ function gridappCoverage(map, cfg) {
 
       // A click on a shape counts as a click on the map (Leaflet does not pass it on to the
       // map when the shape listens to clicks, as shapes with tooltips do).
-      [community, grids].forEach(function (group) {
+      (tiled ? [] : [community, grids]).forEach(function (group) {  // tile clicks reach the map (map_scale.js)
         group.on("click", function (e) {
           map.fire("click", {latlng: e.latlng, layerPoint: e.layerPoint,
                              containerPoint: e.containerPoint, originalEvent: e.originalEvent});
         });
       });
       var control = L.control.layers(null, overlays, {collapsed: false}).addTo(map);
-      if (cfg.urls.coverage) { gridappCoverageStatus(map, cfg, control); }
+      if (cfg.urls.coverage && !tiled) { gridappCoverageStatus(map, cfg, control); }
       gridappLegend(map, [
         {label: L_.district, fill: "#ffffff", stroke: styles.district.color},
         {label: L_.townships, fill: "#ffffff", stroke: styles.township.color},
         {label: L_.gridded, fill: styles.gridded.fillColor, stroke: styles.gridded.color},
         {label: L_.not_gridded, fill: styles.ungridded.fillColor, stroke: styles.ungridded.color},
         {label: L_.grid, fill: "#ffffff", stroke: styles.grid.color},
-      ].concat(byName.incidents ? [{label: L_.incidents, fill: "#f0b27a", stroke: "#d35400"}] : []), L_.legend);
-      if (district.getLayers().length) { map.fitBounds(district.getBounds()); }
+      ].concat(byName.incidents || (tiled && cfg.urls.incidents) ? [{label: L_.incidents, fill: "#f0b27a", stroke: "#d35400"}] : []), L_.legend);
+      if (tiled) { /* keep the scope's view: refitting would fetch the tiles twice */ }
+      else if (district.getLayers().length) { map.fitBounds(district.getBounds()); }
       else if (grids.getLayers().length) { map.fitBounds(grids.getBounds()); }
-      if (cfg.focus && cfg.focus.length === 4) {
+      if (!tiled && cfg.focus && cfg.focus.length === 4) {
         map.fitBounds([[cfg.focus[1], cfg.focus[0]], [cfg.focus[3], cfg.focus[2]]]);
       }
       names.forEach(function (n) { window.gridappMap.counts[n] = byName[n].features.length; });
-      window.gridappMap.ready = true;
       gridappStatus(map, L_.approximate_note, false);
+      if (tiled) { gridappCoverageTiles(map, cfg, control, cityTiles); return; }
+      window.gridappMap.ready = true;
+      gridappMarkDrawn();
     })
     .catch(function (err) {
       window.gridappMap.error = String(err);
@@ -208,6 +217,70 @@ function gridappCoverageStatus(map, cfg, control) {
   });
 }
 
+function gridappCityTiles(map, cfg, styles) {
+  // City scale (map_scale.js): communities and grid coverage from vector tiles, added at once;
+  // .loaded resolves when the tiles of the first view are drawn.
+  var L_ = cfg.labels, b = cfg.tiles.bounds;
+  // the page's fitBounds may still be animating the zoom: settle the view first, so that the
+  // tiles are asked for once, at the zoom of the first view
+  map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {animate: false});
+  if (!map.getPane("gridappOutlines")) { map.createPane("gridappOutlines").style.zIndex = 460; }
+  var community = gridappTileLayer(map, cfg.tiles.communities, "communities", function (p) {
+    return L.extend({fill: true}, p.gridded ? styles.gridded : styles.ungridded);
+  }, function (p) {
+    return gridappTooltip([p.name, p.code, p.gridded ? L_.gridded : L_.not_gridded,
+      p.boundary_source === "derived" ? L_.approximate : ""].filter(Boolean));
+  });
+  // pages without the coverage layer (reporting forms) draw the grid outlines instead
+  var grids = cfg.urls.coverage ? null : gridappTileLayer(map, cfg.tiles.grids, "grids", function () {
+    return L.extend({fill: true}, styles.grid);
+  }, function (p) { return gridappTooltip([p.name, p.code]); });
+  var coverage = !cfg.urls.coverage ? null : gridappTileLayer(map, cfg.tiles.coverage, "coverage", function (p) {
+    var st = GRIDAPP_COVERAGE_STYLES[p.status];
+    return {color: st.color, weight: 1, fill: true, fillColor: st.fillColor, fillOpacity: 0.55};
+  }, function (p) {
+    return gridappTooltip([p.name, p.code, L_["cov_" + p.status], L_.cov_workers + " " + p.workers,
+      p.build_type ? L_["cov_" + p.build_type] : L_.cov_no_group, L_.cov_members + " " + p.members]);
+  });
+  var layers = [community, coverage || grids];
+  var loaded = layers.map(function (layer) {
+    return new Promise(function (resolve) { layer.once("load", resolve); });
+  });
+  layers.forEach(function (layer) { layer.addTo(map); });
+  return {community: community, coverage: coverage, grids: grids, loaded: Promise.all(loaded)};
+}
+
+function gridappCoverageTiles(map, cfg, control, cityTiles) {
+  // City scale, once the areas are drawn: the coverage overlay and legend, the incident clusters;
+  // the map is ready when the coverage tiles of the first view are drawn too.
+  var L_ = cfg.labels;
+  window.gridappMap.counts.grids = cfg.tiles.grid_count;
+  var coverage = cityTiles.coverage;
+  cityTiles.loaded.then(function () {
+    window.gridappMap.coverage = {tiles: true};
+    window.gridappMap.ready = true;
+    gridappMarkDrawn();
+    if (incidents) { incidents.addTo(map); }  // after the grids: the clusters do not delay them
+  });
+  var incidents = null;
+  if (coverage) {
+    control.addOverlay(coverage, L_.cov_layer);
+    gridappLegend(map, ["no_worker", "worker_no_group", "covered"].map(function (s) {
+      return {label: L_["cov_" + s], fill: GRIDAPP_COVERAGE_STYLES[s].fillColor, stroke: GRIDAPP_COVERAGE_STYLES[s].color};
+    }), L_.cov_layer);
+  }
+  if (cfg.urls.incidents) {
+    incidents = gridappServerClusters(map, {clusters_url: cfg.tiles.clusters, points_url: cfg.urls.incidents,
+      cluster_max_zoom: cfg.tiles.cluster_max_zoom, labels: L_}, function (f) {
+      var c = f.geometry.coordinates, p = f.properties;
+      return L.circleMarker([c[1], c[0]], {radius: 6, color: "#d35400", weight: 2, fillOpacity: 0.7,
+                                           className: "gridapp-incident"})
+        .bindTooltip(gridappTooltip([p.category_name, p.description, p.grid_code || p.community_code]));
+    });
+    control.addOverlay(incidents, L_.incidents);
+  }
+}
+
 function gridappCaseMarker(map, cfg) {
   var marker = L.marker([cfg.lat, cfg.lon]).addTo(map);
   var tip = document.createElement("span");
@@ -269,39 +342,68 @@ function gridappPhotoGps(inputId, buttonId, lonId, latId, labels) {
 
 function gridappIncidentMap(map, cfg) {
   // Clustered markers and a heat map of the incidents of cfg.url (a GeoJSON FeatureCollection).
+  // More than cfg.max_points incidents in view: server clusters with counts below
+  // cfg.cluster_max_zoom, the view's incidents from it on (map_scale.js).
   var L_ = cfg.labels;
   window.gridappMap = {ready: false, error: null, counts: {}};
-  var clusters = L.markerClusterGroup({showCoverageOnHover: false});
-  var heat = L.heatLayer([], {radius: 20, blur: 15, maxZoom: 17});
-  clusters.addTo(map);
-  L.control.layers({}, (function () { var o = {}; o[L_.clusters] = clusters; o[L_.heat] = heat; return o; })(),
-                   {collapsed: false}).addTo(map);
-  gridappFetch(cfg.url)
-    .then(function (fc) {
+  function popup(p) {
+    var box = document.createElement("div");
+    var a = document.createElement("a");
+    a.href = cfg.case_url.replace(/\/0$/, "/" + p.id);
+    a.textContent = "#" + p.id + " " + p.category_name;
+    var line = document.createElement("div");
+    line.textContent = (cfg.states[p.status] || p.status) + (p.overdue ? " · " + L_.overdue : "");
+    box.appendChild(a); box.appendChild(line);
+    return box;
+  }
+  function status(text) {
+    var el = document.getElementById("map-status");
+    if (el) { el.textContent = text; }
+  }
+  function serverClusters() {
+    var layer = gridappServerClusters(map, {clusters_url: cfg.clusters_url, points_url: cfg.url,
+      cluster_max_zoom: cfg.cluster_max_zoom, labels: L_}, function (f) {
+      var c = f.geometry.coordinates;
+      return L.marker([c[1], c[0]]).bindPopup(popup(f.properties));
+    });
+    layer.on("gridapp:loaded", function (e) {
+      window.gridappMap.counts = {shown: e.data.features.length, matched: e.data.numberMatched};
+      status(L_.shown.replace("{shown}", e.points ? e.data.features.length : e.data.numberMatched)
+        .replace("{matched}", e.data.numberMatched));
+      if (!window.gridappMap.ready) { window.gridappMap.ready = true; gridappMarkDrawn(); }
+    });
+    layer.addTo(map);
+  }
+  function clientClusters() {
+    var clusters = L.markerClusterGroup({showCoverageOnHover: false});
+    var heat = L.heatLayer([], {radius: 20, blur: 15, maxZoom: 17});
+    clusters.addTo(map);
+    L.control.layers({}, (function () { var o = {}; o[L_.clusters] = clusters; o[L_.heat] = heat; return o; })(),
+                     {collapsed: false}).addTo(map);
+    return gridappFetch(cfg.url).then(function (fc) {
       var points = [];
       fc.features.forEach(function (f) {
-        var c = f.geometry.coordinates, p = f.properties;
-        var box = document.createElement("div");
-        var a = document.createElement("a");
-        a.href = cfg.case_url.replace(/\/0$/, "/" + p.id);
-        a.textContent = "#" + p.id + " " + p.category_name;
-        var line = document.createElement("div");
-        line.textContent = (cfg.states[p.status] || p.status) + (p.overdue ? " · " + L_.overdue : "");
-        box.appendChild(a); box.appendChild(line);
-        clusters.addLayer(L.marker([c[1], c[0]]).bindPopup(box));
+        var c = f.geometry.coordinates;
+        clusters.addLayer(L.marker([c[1], c[0]]).bindPopup(popup(f.properties)));
         points.push([c[1], c[0], 1]);
       });
       heat.setLatLngs(points);
       if (points.length) { map.fitBounds(L.latLngBounds(points.map(function (p) { return [p[0], p[1]]; })).pad(0.1)); }
       window.gridappMap.counts = {shown: fc.features.length, matched: fc.numberMatched};
       window.gridappMap.ready = true;
-      var status = document.getElementById("map-status");
-      if (status) { status.textContent = L_.shown.replace("{shown}", fc.features.length).replace("{matched}", fc.numberMatched); }
-    })
-    .catch(function (err) {
+      gridappMarkDrawn();
+      status(L_.shown.replace("{shown}", fc.features.length).replace("{matched}", fc.numberMatched));
+    });
+  }
+  var start = cfg.clusters_url ? gridappFetch(gridappWithParams(cfg.clusters_url, "bbox=" + gridappBboxParam(map) +
+    "&zoom=" + Math.round(map.getZoom()))).then(function (fc) {
+      if (fc.numberMatched > cfg.max_points) { serverClusters(); return null; }
+      return clientClusters();
+    }) : clientClusters();
+  start.catch(function (err) {
       window.gridappMap.error = String(err);
-      var status = document.getElementById("map-status");
-      if (status) { status.textContent = L_.load_failed + " " + String(err); status.className += " error"; }
+      var el = document.getElementById("map-status");
+      if (el) { el.textContent = L_.load_failed + " " + String(err); el.className += " error"; }
     });
 }
 

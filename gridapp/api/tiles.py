@@ -1,0 +1,44 @@
+"""API v1: the map at city scale — vector tiles of grids and incident clusters
+(:mod:`gridapp.services.tiles`)."""
+from __future__ import annotations
+
+from flask import Response, jsonify, request
+
+from ..auth import api_user
+from ..services import tiles
+from . import bp
+
+MVT_TYPE = "application/vnd.mapbox-vector-tile"
+
+
+@bp.get("/tiles/<layer>/<int:z>/<int:x>/<int:y>.pbf")
+def grid_tile(layer: str, z: int, x: int, y: int):
+    """Mapbox Vector Tile of the caller's grids: ``layer`` = grids | coverage | communities; z/x/y of the Web
+    Mercator (EPSG:3857) tile pyramid (XYZ, y from the north), 0 ≤ z ≤ 22.
+
+    200 ``application/vnd.mapbox-vector-tile`` (compressed when accepted; empty body when no grid of the
+    caller meets the tile), one MVT layer named like ``layer``, extent 1024: grids → code, name,
+    community_code; coverage → code, name, workers, build_type, members, status (as
+    /api/v1/coverage/grids); communities → the community-level units of the caller's scope: code,
+    name, gridded, boundary_source. Only what is in the caller's scope; 400 for an unknown layer or a tile
+    outside the pyramid; 401 without login.
+    """
+    user = api_user()
+    resp = Response(tiles.grid_tile(user, layer, z, x, y), mimetype=MVT_TYPE)
+    resp.headers["Cache-Control"] = "private, max-age=60"
+    return resp
+
+
+@bp.get("/incidents/clusters")
+def incident_clusters():
+    """Incident clusters for a map view: ``?bbox=min_lon,min_lat,max_lon,max_lat`` (SRID 4326
+    degrees) ``&zoom=`` (0–22) and the filters of GET /api/v1/incidents (state, category, grid,
+    community, overdue, mine, from, to).
+
+    200 GeoJSON FeatureCollection of Points (mean lon/lat of the cell's incidents), properties
+    {count}, cells of 80 screen pixels at that zoom (``cell_deg`` degrees); ``numberMatched`` =
+    incidents in the view = sum of the counts. Only incidents the caller may see. 400 for a
+    missing or malformed bbox, zoom or filter.
+    """
+    user = api_user()
+    return jsonify(tiles.incident_clusters(user, request.args))

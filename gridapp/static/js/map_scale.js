@@ -1,0 +1,101 @@
+/* The map at city scale: grids from vector tiles (Leaflet.VectorGrid, MVT made by PostGIS) and
+   incidents as server-side clusters below a zoom threshold. User text is inserted with textContent. */
+"use strict";
+
+// Leaflet.VectorGrid 1.3.0 was written for Leaflet 1.0: its canvas tiles handle clicks themselves
+// and call L.DomEvent.fakeStop (gone since Leaflet 1.8), and Leaflet 1.9 keeps the map from seeing
+// DOM events of a canvas. As Leaflet 1.9's own canvas does: fire the click on the feature under
+// the pointer, if any, and on the map (so a click on a grid picks a point, as on the GeoJSON maps).
+if (window.L && L.Canvas && L.Canvas.Tile) {
+  L.Canvas.Tile.prototype._onClick = function (e) {
+    var point = this._map.mouseEventToLayerPoint(e).subtract(this.getOffset()), clicked = null;
+    for (var id in this._layers) {
+      var layer = this._layers[id];
+      if (layer.options.interactive && layer._containsPoint(point) && !this._map._draggableMoved(layer)) {
+        clicked = layer;
+      }
+    }
+    this._fireEvent(clicked ? [clicked] : false, e);
+  };
+}
+
+function gridappTileLayer(map, url, layerName, styleFn, tooltipFn) {
+  // A vector-tile layer of one MVT layer, canvas-drawn; a sticky tooltip built by tooltipFn(properties).
+  var tip = null;
+  if (!map.getPane("gridappTiles")) { map.createPane("gridappTiles").style.zIndex = 450; }  // above the areas
+  // 512-pixel tiles: a quarter of the requests for the same view. Leaflet.VectorGrid puts the
+  // map's tile zoom in {z} (it ignores zoomOffset), so the URL takes the MVT zoom from {tz}.
+  var layer = L.vectorGrid.protobuf(url.replace("{z}", "{tz}"), {
+    tz: function (data) { return Math.max(data.z - 1, 0); },
+    rendererFactory: L.canvas.tile, interactive: true, maxNativeZoom: 19, maxZoom: 19, pane: "gridappTiles",
+    tileSize: 512,
+    fetchOptions: {credentials: "same-origin"},
+    vectorTileLayerStyles: (function () { var s = {}; s[layerName] = styleFn; return s; })(),
+  });
+  layer.on("mouseover", function (e) {
+    if (!tip) { tip = L.tooltip({sticky: true}); }
+    tip.setContent(tooltipFn(e.layer.properties)).setLatLng(e.latlng);
+    map.openTooltip(tip);
+  });
+  layer.on("mouseout", function () { if (tip) { map.closeTooltip(tip); } });
+  map.on("mousemove", function (e) { if (tip && map.hasLayer(tip)) { tip.setLatLng(e.latlng); } });
+  return layer;
+}
+
+function gridappMarkDrawn() {
+  // "Drawn": the flag is set two animation frames after the grid layer finished (the frame
+  // with the drawing has been painted); bench/map.py reads window.gridappMap.drawn_ms.
+  requestAnimationFrame(function () {
+    requestAnimationFrame(function () { window.gridappMap.drawn_ms = performance.now(); });
+  });
+}
+
+function gridappBboxParam(map) {
+  var b = map.getBounds();
+  return [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90), Math.min(b.getEast(), 180),
+          Math.min(b.getNorth(), 90)].map(function (v) { return v.toFixed(6); }).join(",");
+}
+
+function gridappWithParams(url, params) {
+  return url + (url.indexOf("?") < 0 ? "?" : "&") + params;
+}
+
+function gridappServerClusters(map, cfg, drawPoint) {
+  // Below cfg.cluster_max_zoom: clusters counted by the server in the view (cfg.clusters_url);
+  // from it on: the view's incidents (cfg.points_url with bbox, ≤ 500), each drawn by drawPoint(feature).
+  var group = L.layerGroup(), seq = 0;
+  function refresh() {
+    if (!map.hasLayer(group)) { return; }
+    var z = Math.round(map.getZoom()), bbox = gridappBboxParam(map), my = ++seq;
+    var points = z >= cfg.cluster_max_zoom;
+    var url = points ? gridappWithParams(cfg.points_url, "bbox=" + bbox + "&per_page=500")
+      : gridappWithParams(cfg.clusters_url, "bbox=" + bbox + "&zoom=" + z);
+    gridappFetch(url).then(function (fc) {
+      if (my !== seq) { return; }
+      group.clearLayers();
+      var total = 0;
+      fc.features.forEach(function (f) {
+        var c = f.geometry.coordinates;
+        if (points) { group.addLayer(drawPoint(f)); return; }
+        var n = f.properties.count, size = n < 100 ? 30 : (n < 10000 ? 40 : 50);
+        var label = document.createElement("span");
+        label.textContent = String(n);
+        label.style.lineHeight = (size - 6) + "px";
+        total += n;
+        var marker = L.marker([c[1], c[0]], {icon: L.divIcon({html: label, iconSize: [size, size],
+          className: "gridapp-server-cluster"})});
+        marker.on("click", function () { map.setView([c[1], c[0]], Math.min(z + 2, cfg.cluster_max_zoom)); });
+        group.addLayer(marker);
+      });
+      window.gridappMap.clusters = {zoom: z, mode: points ? "points" : "clusters", features: fc.features.length,
+                                    total: points ? fc.numberReturned : total, matched: fc.numberMatched};
+      group.fire("gridapp:loaded", {data: fc, points: points});
+    }).catch(function (err) {
+      window.gridappMap.error = String(err);
+      gridappStatus(map, cfg.labels.load_failed + " " + String(err), true);
+    });
+  }
+  group.on("add", refresh);
+  map.on("moveend", refresh);
+  return group;
+}
