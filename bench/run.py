@@ -138,7 +138,10 @@ def section(results: dict, started: datetime, total_s: float, pg_version: str) -
         out += [f"Bulk location: product = `services.locate.locate_staged` + the located SELECT (what the incident "
                 f"import runs; community **and** grid, index build included) {loc['product_s']} s; baseline = "
                 f"`UPDATE … FROM grids WHERE ST_Covers(...)` (grid only) {loc['baseline_s']} s; "
-                f"{_fmt(loc['points'])} points; {loc['disagreements']} disagreements on points one grid covers.", ""]
+                f"{_fmt(loc['points'])} points; {loc['disagreements']} disagreements on points one grid covers. "
+                f"Product steps (s): {loc.get('product_steps_s')}; the two polygon joins alone (communities + "
+                f"grids) run at {_fmt(loc.get('joins_points_per_s', 0))} points/s — the rest is ordering and "
+                "indexing the points and assembling the result.", ""]
     if cre:
         out += [f"Create incident: {cre['clients']} clients × {cre['seconds']:g} s each side, gunicorn "
                 f"{cre['gunicorn']}; product errors {cre['product']['errors']}, bare errors {cre['bare']['errors']}; "
