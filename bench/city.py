@@ -2,7 +2,7 @@
 1,000,000 incidents over one year, loaded through the product's own import paths.
 
     .venv/bin/python bench/city.py [--grids 10000] [--incidents 1000000] [--size-km 60]
-                                   [--boundaries-only] [--database-url URL]
+                                   [--chunk 250000] [--boundaries-only] [--database-url URL]
 
 (``DATABASE_URL`` is used when ``--database-url`` is not given; the database must be migrated.)
 
@@ -10,7 +10,7 @@
 
 * codes: prefecture ``1399`` — province 13 (河北) has no prefecture 99, so no real unit carries
   these codes; the district is ``139902`` 合成示范区（虚构）. Township codes follow the NBS
-  统计用区划代码 scheme: sequence 001–099 街道 (inner ring), 100–199 镇 (outer ring); village-level
+  统计用区划代码 scheme: sequence 001–099 街道 (the denser half), 100–199 镇 (the rest); village-level
   sequence 001–199 社区居委会, 200–399 村委会 (gridapp/codes.py, geodata/standards/grid_code_rules.md).
   Grid codes are the product's 15-digit scheme (:func:`gridapp.geo.grid_code`: community code + 001…,
   numbered west→east, north→south by :func:`gridapp.geo.number_grids`, as the demo does);
@@ -28,14 +28,15 @@
   ``flask gridapp import`` and of the import page), district → townships → communities (one import
   per township) → all grids in one import under the district; incidents through the same function
   with a CSV (level ``incident``), in chunks of ``--chunk`` rows (each chunk one transaction);
-* incidents: points drawn with the same density as the grids (so busy grids get more cases);
+* incidents: points drawn with the assumed density (urban core 8× the edge: central grids get
+  more cases);
   category mix = the type frequencies of the real Boston 311 cases of 2015
   (``/work/shared/data/boston/boston311_2015_urban.csv``, City of Boston, PDDL 1.0; falls back to
   the fixture in geodata/boston) mapped onto the product's categories by
   geodata/boston/boston_type_to_gbt30428_mapping.csv (:func:`gridapp.services.boston.load_categories`);
 * states and times: the import creates every case as 上报 ``reported`` (that is what the product's
   import does); afterwards :func:`apply_states` spreads ``reported_at`` uniformly over the year
-  before ``--end`` and moves the cases on **set-based, in SQL** (not through the workflow service,
+  before 2026-11-01 (``end``) and moves the cases on **set-based, in SQL** (not through the workflow service,
   which would take hours for a million cases), writing the matching history rows in
   ``incident_events`` (report, accept, file, dispatch, handle, verify, evaluate): 90 % end closed
   (Boston 2015: 45,679 of 50,778 cases Closed), of which a third evaluated; the open tenth is spread

@@ -50,7 +50,9 @@ def _points(n: int) -> None:
 
 def run(database_url: str, points: int = 1_000_000, log=print) -> dict:
     """Measure both paths on ``points`` points; return {points, product_s, product_points_per_s,
-    baseline_s, baseline_points_per_s, ratio, disagreements}."""
+    baseline_s, baseline_points_per_s, ratio, disagreements, product_steps_s (seconds per step:
+    order_and_index, communities, grids, result_indexes, assemble), joins_points_per_s (points per
+    second of the two polygon joins alone)}."""
     from sqlalchemy import text
 
     from bench.city import make_app
@@ -66,9 +68,12 @@ def run(database_url: str, points: int = 1_000_000, log=print) -> dict:
             db.session.execute(text("ANALYZE bench_plain"))
             log(f"locate: {points} points staged; product path ...")
             t0 = time.perf_counter()
-            locate_staged("bench_points")
+            steps: dict = {}
+            locate_staged("bench_points", steps)
+            t1 = time.perf_counter()
             db.session.execute(text(f"CREATE TEMP TABLE bench_located ON COMMIT DROP AS "
                                     f"{staged_location_sql('bench_points')}"))
+            steps["assemble"] = round(time.perf_counter() - t1, 3)
             product_s = time.perf_counter() - t0
             log(f"locate: product {product_s:.2f} s; baseline ...")
             t0 = time.perf_counter()
@@ -88,7 +93,8 @@ def run(database_url: str, points: int = 1_000_000, log=print) -> dict:
     return {"points": points, "located_in_a_grid": located,
             "product_s": round(product_s, 2), "product_points_per_s": round(points / product_s),
             "baseline_s": round(baseline_s, 2), "baseline_points_per_s": round(points / baseline_s),
-            "ratio": round(baseline_s / product_s, 2), "disagreements": disagree}
+            "ratio": round(baseline_s / product_s, 2), "disagreements": disagree, "product_steps_s": steps,
+            "joins_points_per_s": round(points / (steps["communities"] + steps["grids"]))}
 
 
 def main(argv=None) -> int:

@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(1, str(ROOT / "bench"))  # the other benchmarks import their helpers by module name
 
+import benchmarks_md  # noqa: E402
+
 from gridapp import provision  # noqa: E402
 
 HEAD = "## City scale (make bench)"
@@ -122,6 +124,17 @@ def section(results: dict, started: datetime, total_s: float, pg_version: str) -
                      "yes" if (cre["p95_ratio"] or 99) <= 2 else "no"))
         rows.append(("create incident, p50 ms", p["p50_ms"], b["p50_ms"],
                      f"{round(p['p50_ms'] / b['p50_ms'], 2) if b['p50_ms'] else '–'}×", "–", "–"))
+    mapped = (results.get("map") or {}).get("result")
+    if mapped:
+        p, b = mapped["product"], mapped["baseline"]
+        rows.append(("coverage map of all grids, bytes on first view", p["bytes"], b["bytes"],
+                     f"{mapped['ratio_bytes']}×", "≤ 0.1× folium", "yes" if mapped["ratio_bytes"] <= 0.1 else "no"))
+        rows.append(("coverage map of all grids, ms until drawn", p["drawn_ms"], b["drawn_ms"],
+                     f"{mapped['ratio_time']}×", "≤ 0.5× folium", "yes" if mapped["ratio_time"] <= 0.5 else "no"))
+    dash = (results.get("dashboard") or {}).get("result")
+    for period, fig in ((dash or {}).get("periods") or {}).items():
+        rows.append((f"district dashboard ({period}), server ms", fig["dashboard_ms"], fig["plain_sql_ms"],
+                     f"{fig['ratio']}×", "≤ 1.5× plain SQL", "yes" if fig["ratio"] <= 1.5 else "no"))
     out = [HEAD, "",
            f"Last run {started:%Y-%m-%d %H:%M} UTC by `make bench` (bench/run.py), {total_s / 60:.1f} min in all. "
            f"Machine: {machine()}; {pg_version}. A private durable cluster (fsync on, shared_buffers 1 GB, "
@@ -138,7 +151,10 @@ def section(results: dict, started: datetime, total_s: float, pg_version: str) -
         out += [f"Bulk location: product = `services.locate.locate_staged` + the located SELECT (what the incident "
                 f"import runs; community **and** grid, index build included) {loc['product_s']} s; baseline = "
                 f"`UPDATE … FROM grids WHERE ST_Covers(...)` (grid only) {loc['baseline_s']} s; "
-                f"{_fmt(loc['points'])} points; {loc['disagreements']} disagreements on points one grid covers.", ""]
+                f"{_fmt(loc['points'])} points; {loc['disagreements']} disagreements on points one grid covers. "
+                f"Product steps (s): {loc.get('product_steps_s')}; the two polygon joins alone (communities + "
+                f"grids) run at {_fmt(loc.get('joins_points_per_s', 0))} points/s — the rest is ordering and "
+                "indexing the points and assembling the result.", ""]
     if cre:
         out += [f"Create incident: {cre['clients']} clients × {cre['seconds']:g} s each side, gunicorn "
                 f"{cre['gunicorn']}; product errors {cre['product']['errors']}, bare errors {cre['bare']['errors']}; "
@@ -153,15 +169,6 @@ def section(results: dict, started: datetime, total_s: float, pg_version: str) -
             out += [f"{name} ({hook['seconds']} s):", "", "```json",
                     json.dumps(hook["result"], ensure_ascii=False, indent=1, default=str), "```", ""]
     return "\n".join(out)
-
-
-def replace_section(text: str, new: str) -> str:
-    """``text`` with the section starting at :data:`HEAD` replaced by ``new`` (appended if absent)."""
-    if HEAD in text:
-        start = text.index(HEAD)
-        end = text.find("\n## ", start + len(HEAD))
-        return text[:start] + new.rstrip("\n") + "\n" + (text[end:] if end != -1 else "")
-    return text.rstrip("\n") + "\n\n" + new.rstrip("\n") + "\n"
 
 
 def main(argv=None) -> int:
@@ -196,7 +203,7 @@ def main(argv=None) -> int:
         results["map"] = _hook("map", lambda m: m.run(url))
         _log("dashboard (if present)")
         results["dashboard"] = _hook("dashboard", lambda m: m.run(
-            url, incidents=results["city"].get("incidents_created", 0), disputes=0, load=False))
+            url, incidents=0, disputes=0, load=False, district=city.DISTRICT, username=city.BENCH_ADMIN))
         import psycopg
 
         with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
@@ -212,9 +219,7 @@ def main(argv=None) -> int:
     text = section(results, started, total, pg)
     print(json.dumps(results, ensure_ascii=False, indent=1, default=str))
     if not args.no_write:
-        path = ROOT / "BENCHMARKS.md"
-        path.write_text(replace_section(path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n",
-                                        text), encoding="utf-8")
+        benchmarks_md.replace_section(HEAD, text.rstrip("\n") + "\n")
         _log(f"BENCHMARKS.md updated ({total / 60:.1f} min)")
     return 0
 

@@ -13,6 +13,7 @@ Rule (the pure twin is :mod:`gridapp.geo.locate`; tests check that both agree):
 """
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass
 
 from flask_babel import gettext as _
@@ -88,7 +89,7 @@ def locate(lon, lat) -> Location:
 
 
 
-def locate_staged(table: str) -> None:
+def locate_staged(table: str, timings: dict | None = None) -> None:
     """Locate every point of a staging table at once, by the rule of this module's docstring.
 
     ``table``: a (temporary) table with columns ``idx int`` (unique), ``geom geometry(Point, 4326)``.
@@ -96,7 +97,8 @@ def locate_staged(table: str) -> None:
     ``{table}_community (idx, code)`` — the smallest covering village-level code, no row when none
     covers — and ``{table}_grid (idx, community_code, code)`` — per point and community, the
     smallest code of the covering grids of that community; join them with
-    :func:`staged_location_sql`. All are dropped at commit.
+    :func:`staged_location_sql`. All are dropped at commit. ``timings``, when given, receives the
+    seconds of each step (``order_and_index``, ``communities``, ``grids``, ``result_indexes``).
 
     Speed: each join drives from the polygons (outer side; PostGIS prepares each polygon once and
     reuses it for all its points) into a GiST index on the points, instead of one index probe and
@@ -104,6 +106,14 @@ def locate_staged(table: str) -> None:
     WHERE ST_Covers(...)`` (bench/locate.py, BENCHMARKS.md). The caller commits.
     """
     from sqlalchemy import text
+
+    clock = [time.perf_counter()]
+
+    def lap(step: str) -> None:
+        now = time.perf_counter()
+        if timings is not None:
+            timings[step] = round(now - clock[0], 3)
+        clock[0] = now
 
     run = db.session.execute
     # for this transaction only: hash joins and sorts of a million rows in memory, no JIT compile
@@ -115,6 +125,7 @@ def locate_staged(table: str) -> None:
              "ORDER BY floor(ST_Y(geom) * 50), floor(ST_X(geom) * 50)"))
     run(text(f"CREATE INDEX ON {table}_pts USING gist (geom)"))
     run(text(f"ANALYZE {table}_pts"))
+    lap("order_and_index")
     # LATERAL … OFFSET 0 keeps the polygons on the outside (the planner would otherwise probe the
     # polygons' index once per point and test each point against an unprepared polygon)
     run(text(f"""
@@ -123,16 +134,19 @@ def locate_staged(table: str) -> None:
         FROM admin_areas a
         CROSS JOIN LATERAL (SELECT idx FROM {table}_pts p WHERE ST_Covers(a.geom, p.geom) OFFSET 0) p
         WHERE a.level = 'community' GROUP BY p.idx"""))
+    lap("communities")
     run(text(f"""
         CREATE TEMP TABLE {table}_grid ON COMMIT DROP AS
         SELECT p.idx, g.community_code, min(g.code) AS code
         FROM grids g
         CROSS JOIN LATERAL (SELECT idx FROM {table}_pts p WHERE ST_Covers(g.geom, p.geom) OFFSET 0) p
         GROUP BY p.idx, g.community_code"""))
+    lap("grids")
     run(text(f"CREATE UNIQUE INDEX ON {table}_community (idx)"))
     run(text(f"CREATE INDEX ON {table}_grid (idx)"))
     run(text(f"ANALYZE {table}_community"))
     run(text(f"ANALYZE {table}_grid"))
+    lap("result_indexes")
 
 
 def staged_location_sql(table: str) -> str:
