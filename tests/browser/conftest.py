@@ -51,6 +51,14 @@ class OfflinePage:
             route.abort()
 
 
+def login(page, base: str, username: str, next_path: str | None = None, password: str = "test-password-1") -> None:
+    """Log in through the login form of the live server at ``base`` (then go to ``next_path``)."""
+    page.goto(f"{base}/login" + (f"?next={next_path}" if next_path else ""))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
 @pytest.fixture
 def offline_page(browser):
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")

@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import OfflinePage
+from conftest import OfflinePage, login
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "test-password-1"
 
 
 @pytest.fixture
@@ -21,10 +20,7 @@ def as_user(browser, live_server):
         context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
         contexts.append(context)
         page = OfflinePage(context.new_page())
-        page.page.goto(f"{live_server}/login")
-        page.page.fill("input[name=username]", username)
-        page.page.fill("input[name=password]", PASSWORD)
-        page.page.click("button[type=submit]")
+        login(page.page, live_server, username)
         page.page.wait_for_load_state("networkidle")
         return page
 

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import login  # tests/browser is on sys.path (pytest's prepend mode)
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "test-password-1"
 
 
 def test_incident_map_clusters_and_heat(live_server, offline_page, app):
@@ -24,10 +24,7 @@ def test_incident_map_clusters_and_heat(live_server, offline_page, app):
             incidents.report_incident(worker, "0103", f"地图测试（虚构）{i}", lon + i * 1e-5, lat)
         db.session.remove()
     page = offline_page.page
-    page.goto(f"{live_server}/login?next=/cases/map%3Fcategory%3D0103")
-    page.fill("input[name=username]", "hongqi")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    login(page, live_server, "hongqi", "/cases/map%3Fcategory%3D0103")
     page.wait_for_function("() => window.gridappMap && (window.gridappMap.ready || window.gridappMap.error)")
     assert page.evaluate("window.gridappMap.error") is None
     counts = page.evaluate("window.gridappMap.counts")

@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 import pytest
+from conftest import login  # tests/browser is on sys.path (pytest's prepend mode)
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "test-password-1"
 
 
 def _login(page, base, username, next_path="/"):
-    page.goto(f"{base}/login?next={next_path}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    login(page, base, username, next_path)
     page.wait_for_load_state("networkidle")
 
 

@@ -3,16 +3,14 @@ a drill-down from the district to a township, with no page error and no console 
 from __future__ import annotations
 
 import pytest
+from conftest import login  # tests/browser is on sys.path (pytest's prepend mode)
 
 pytestmark = pytest.mark.browser
 
 
 def test_dashboard_switches_a_layer_and_drills_down(live_server, offline_page):
     page = offline_page.page
-    page.goto(f"{live_server}/login?next=/dashboard")
-    page.fill("input[name=username]", "district")
-    page.fill("input[name=password]", "test-password-1")
-    page.click("button[type=submit]")
+    login(page, live_server, "district", "/dashboard")
     page.wait_for_function("() => window.gridappDash && window.gridappDash.ready")
     dash = page.evaluate("window.gridappDash")
     assert dash["error"] is None and (dash["level"], dash["code"]) == ("district", "610202")

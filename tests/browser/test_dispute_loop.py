@@ -4,11 +4,10 @@ an agreement; the board's map layer then shows it by state and risk."""
 from __future__ import annotations
 
 import pytest
-from conftest import OfflinePage
+from conftest import OfflinePage, login
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "test-password-1"
 
 
 def _act(page, action: str, **fields):
@@ -28,10 +27,7 @@ def test_dispute_is_registered_mediated_and_closed_with_agreement(live_server, b
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
     wrapped = OfflinePage(context.new_page())
     page = wrapped.page
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", "hongqi")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    login(page, live_server, "hongqi")
     page.wait_for_load_state("networkidle")
 
     page.goto(f"{live_server}/disputes/new")

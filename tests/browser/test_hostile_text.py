@@ -5,11 +5,11 @@ nothing runs, no page error, the map still loads."""
 from __future__ import annotations
 
 import pytest
+from conftest import login  # tests/browser is on sys.path (pytest's prepend mode)
 from sqlalchemy import delete, func, select, update
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "test-password-1"
 # ≤ 50 characters: fits every name column
 HOSTILE = "</script><img src=x onerror=px=1>${7*7}`\\u0041\\n"
 GRID = "610202002010002"          # a grid of 红旗社区 with a party group
@@ -51,12 +51,6 @@ def hostile(app):
             db.session.remove()
 
 
-def _login(page, live_server, username="admin"):
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-
 
 def _wait_map(page):
     page.wait_for_function("() => window.gridappMap && (window.gridappMap.ready || window.gridappMap.error)")
@@ -91,7 +85,7 @@ def _assert_inert(page, offline_page):
 
 def test_hostile_text_shows_literally_in_pages_and_maps(live_server, offline_page, hostile):
     page = offline_page.page
-    _login(page, live_server)
+    login(page, live_server, "admin")
     # the case page and its map marker
     page.goto(f"{live_server}/cases/{hostile['incident']}")
     assert HOSTILE in page.locator("main").inner_text()
@@ -117,7 +111,7 @@ def test_hostile_text_shows_literally_in_pages_and_maps(live_server, offline_pag
 
 def test_incident_map_loads_with_hostile_text(live_server, offline_page, hostile):
     page = offline_page.page
-    _login(page, live_server, "hongqi")
+    login(page, live_server, "hongqi")
     page.goto(f"{live_server}/cases/map?category=0102")
     _wait_map(page)
     assert page.evaluate("() => window.gridappMap.counts.shown") >= 1

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import OfflinePage
+from conftest import OfflinePage, login
 
 pytestmark = pytest.mark.browser
 
@@ -15,10 +15,7 @@ pytestmark = pytest.mark.browser
 def _login(browser, live_server, username: str) -> tuple:
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
     page = OfflinePage(context.new_page())
-    page.page.goto(f"{live_server}/login")
-    page.page.fill("input[name=username]", username)
-    page.page.fill("input[name=password]", "test-password-1")
-    page.page.click("button[type=submit]")
+    login(page.page, live_server, username)
     page.page.wait_for_load_state("networkidle")
     return context, page
 

@@ -3,15 +3,10 @@ incident map showing server clusters with counts at zoom-out (thresholds lowered
 from __future__ import annotations
 
 import pytest
+from conftest import login  # tests/browser is on sys.path (pytest's prepend mode)
 
 pytestmark = pytest.mark.browser
 
-
-def _login(page, base, username, next_path):
-    page.goto(f"{base}/login?next={next_path}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "test-password-1")
-    page.click("button[type=submit]")
 
 
 def test_tiles_and_server_clusters(app, live_server, offline_page):
@@ -32,7 +27,7 @@ def test_tiles_and_server_clusters(app, live_server, offline_page):
     app.config.update(MAP_TILE_MIN_GRIDS=1, MAP_MAX_POINTS=0)
     try:
         page = offline_page.page
-        _login(page, live_server, "district", "/map")
+        login(page, live_server, "district", "/map")
         page.wait_for_function("() => window.gridappMap && (window.gridappMap.drawn_ms || window.gridappMap.error)")
         assert page.evaluate("window.gridappMap.error || null") is None
         assert page.evaluate("window.gridappMap.counts.grids") == 261

@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import pytest
+from conftest import login  # tests/browser is on sys.path (pytest's prepend mode)
 
 pytestmark = pytest.mark.browser
 
 
 def _open_map_as_district(page, base):
-    page.goto(f"{base}/login?next=/map")
-    page.fill("input[name=username]", "district")
-    page.fill("input[name=password]", "test-password-1")
-    page.click("button[type=submit]")
+    login(page, base, "district", "/map")
 
 
 def test_coverage_layer_shows_the_uncovered_grids(live_server, offline_page):
@@ -32,10 +30,7 @@ def test_coverage_layer_shows_the_uncovered_grids(live_server, offline_page):
 
 def test_secretary_tree_and_grid_page_offline(live_server, offline_page):
     page = offline_page.page
-    page.goto(f"{live_server}/login?next=/org")
-    page.fill("input[name=username]", "hongqi")
-    page.fill("input[name=password]", "test-password-1")
-    page.click("button[type=submit]")
+    login(page, live_server, "hongqi", "/org")
     page.wait_for_load_state("networkidle")
     assert page.url.endswith("/org/community/610202002010")
     assert page.locator("#org-tree li.group").count() >= 1
