@@ -55,6 +55,32 @@ def report_incident(user: User, category_code, description, lon, lat, photos=Non
     Unprocessable (422) for a point outside every district, Forbidden when the point lies
     outside the user's scope (a grid worker outside their own grids).
     """
+    incident = _add_incident(user, category_code, description, lon, lat, photos)
+    db.session.commit()
+    return incident
+
+
+def report_incident_summary(user: User, category_code, description, lon, lat, photos=None) -> dict:
+    """Report an incident as :func:`report_incident` does (same checks, errors and single
+    transaction) and return what the API answers: {id, grid_code, community_code, status,
+    reported_at (ISO 8601 UTC), possible_duplicates [{id, distance_m, status, reported_at}]}.
+
+    The possible duplicates (services/duplicates.py, relative to this report) are looked up
+    inside the transaction, before the commit, so that nothing is reloaded after it.
+    """
+    from .duplicates import as_list, candidates_of
+
+    incident = _add_incident(user, category_code, description, lon, lat, photos)
+    found = as_list(candidates_of(user, incident, at=(float(lon), float(lat))))
+    summary = {"id": incident.id, "grid_code": incident.grid_code, "community_code": incident.community_code,
+               "status": incident.status, "reported_at": incident.reported_at.isoformat(),
+               "possible_duplicates": found}
+    db.session.commit()
+    return summary
+
+
+def _add_incident(user: User, category_code, description, lon, lat, photos) -> Incident:
+    """Check and add the incident and its first history row (flushed, not committed)."""
     category_code = _check_category(category_code)
     description = _check_description(description)
     try:
@@ -73,7 +99,7 @@ def report_incident(user: User, category_code, description, lon, lat, photos=Non
     db.session.add(IncidentEvent(incident_id=incident.id, actor_id=user.id, at=incident.reported_at,
                                  action="report", from_state=None, to_state=incident.status,
                                  data={}, attachments=photos))
-    db.session.commit()
+    db.session.flush()
     return incident
 
 
