@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from ..auth import api_user
 from ..errors import BadInput
 from ..extensions import csrf
-from ..services import accounts, areas, duplicates, incidents, workflow
+from ..services import accounts, areas, incidents, workflow
 from ..services.locate import locate
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -86,12 +86,8 @@ def create_incident():
     (a grid worker outside their grids); 422 outside the district."""
     user = api_user()
     body = _json_body()
-    incident = incidents.report_incident(user, body.get("category_code"), body.get("description"),
-                                         body.get("lon"), body.get("lat"), body.get("photos"))
-    return jsonify(id=incident.id, grid_code=incident.grid_code,
-                   community_code=incident.community_code, status=incident.status,
-                   reported_at=incident.reported_at.isoformat(),
-                   possible_duplicates=duplicates.as_list(duplicates.candidates_of(user, incident))), 201
+    return jsonify(incidents.report_incident_summary(user, body.get("category_code"), body.get("description"),
+                                                     body.get("lon"), body.get("lat"), body.get("photos"))), 201
 
 
 @bp.get("/incidents")

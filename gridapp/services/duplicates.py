@@ -49,10 +49,15 @@ def _search_box(lon: float, lat: float):
     return func.ST_MakeEnvelope(lon - dlon, lat - dlat, lon + dlon, lat + dlat, 4326)
 
 
-def candidates_of(user: User, incident: Incident) -> list[tuple[Incident, float]]:
-    """Possible duplicates of an existing case (other cases, same rule, relative to its report time)."""
-    point = to_shape(incident.geom) if isinstance(incident.geom, WKBElement) else None
-    if point is not None:
+def candidates_of(user: User, incident: Incident, *, at: tuple[float, float] | None = None
+                  ) -> list[tuple[Incident, float]]:
+    """Possible duplicates of an existing case (other cases, same rule, relative to its report time).
+
+    ``at``: the case's (lon, lat) when the caller knows it (saves reading the point back)."""
+    point = to_shape(incident.geom) if at is None and isinstance(incident.geom, WKBElement) else None
+    if at is not None:
+        lon, lat = at
+    elif point is not None:
         lon, lat = point.x, point.y
     else:
         lon, lat = db.session.execute(select(Incident.geom.ST_X(), Incident.geom.ST_Y())

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 from flask_babel import gettext as _
 from geoalchemy2 import functions as gf
-from sqlalchemy import not_, select
+from sqlalchemy import literal, not_, select, true
 
 from ..errors import BadInput, NotFound
 from ..extensions import db
@@ -72,6 +72,22 @@ def locate(lon, lat) -> Location:
     village-level unit covers the point.
     """
     lon, lat = parse_lonlat(lon, lat)
+    loc, _extra = locate_with(lon, lat)
+    if loc is None:
+        raise outside_district(lon, lat)
+    return loc
+
+
+def outside_district(lon: float, lat: float) -> NotFound:
+    """The error of a point (lon, lat degrees) that no village-level unit covers."""
+    return NotFound(_("点 (%(lon)s, %(lat)s) 不在任何辖区内", lon=lon, lat=lat), code="outside_district")
+
+
+def locate_with(lon: float, lat: float, **extra) -> tuple[Location | None, dict]:
+    """Locate a parsed WGS84 point (lon, lat degrees, see :func:`parse_lonlat`) as :func:`locate`
+    does, and evaluate the uncorrelated scalar SQL expressions ``extra`` (name → expression) in the
+    same round trip. Returns (Location, or None when no village-level unit covers the point,
+    {name: value}); raises nothing."""
     pt = point_expr(lon, lat)
     community = (select(AdminArea.code, AdminArea.parent_code, AdminArea.district_code)
                  .where(AdminArea.level == "community", gf.ST_Covers(AdminArea.geom, pt))
@@ -79,14 +95,18 @@ def locate(lon, lat) -> Location:
     grid = (select(Grid.code).where(Grid.community_code == community.c.code)
             .order_by(not_(gf.ST_Covers(Grid.geom, pt)), gf.ST_Distance(Grid.geom, pt), Grid.code)
             .limit(1).correlate(community).scalar_subquery())
-    community = db.session.execute(  # one round trip: the community and its grid
-        select(community.c.code, community.c.parent_code, community.c.district_code, grid.label("grid"))
-    ).one_or_none()
-    if community is None:
-        raise NotFound(_("点 (%(lon)s, %(lat)s) 不在任何辖区内", lon=lon, lat=lat), code="outside_district")
-    grid = community.grid
-    return Location(community.district_code, community.parent_code, community.code, grid)
-
+    columns = [community.c.code, community.c.parent_code, community.c.district_code, grid.label("grid")]
+    if extra:  # one row even outside every district: (SELECT 1) LEFT JOIN community ON true
+        one = select(literal(1).label("one")).subquery()
+        q = select(*columns, *(expr.label(name) for name, expr in extra.items())).select_from(
+            one.outerjoin(community, true()))
+    else:
+        q = select(*columns)
+    row = db.session.execute(q).one_or_none()  # one round trip: the community, its grid, the extras
+    values = {name: getattr(row, name) for name in extra} if row is not None else {}
+    if row is None or row.code is None:
+        return None, values
+    return Location(row.district_code, row.parent_code, row.code, row.grid), values
 
 
 def locate_staged(table: str, timings: dict | None = None) -> None:

@@ -14,7 +14,7 @@ Every list query goes through :func:`grid_filter` / :func:`incident_filter`; eve
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select, true
+from sqlalchemy import func, select, true
 
 from ..errors import Forbidden
 from ..extensions import db
@@ -56,8 +56,16 @@ def incident_filter(user: User):
     return _scope_condition(user, Incident.district_code, Incident.community_code, Incident.grid_code)
 
 
-def location_in_scope(user: User, loc: Location) -> bool:
-    """True when the located point lies inside the user's scope."""
+def worker_grids_expr(user: User):
+    """SQL array of the codes of the grids assigned to a user (for :func:`location_in_scope`'s
+    ``worker_grids``, evaluated in the caller's round trip)."""
+    return func.array(select(GridAssignment.grid_code).where(GridAssignment.user_id == user.id)
+                      .scalar_subquery())
+
+
+def location_in_scope(user: User, loc: Location, worker_grids=None) -> bool:
+    """True when the located point lies inside the user's scope. ``worker_grids``: the codes of
+    the user's assigned grids when the caller already read them (else they are queried)."""
     role, scope = user.role, user.scope_code
     if role == "admin":
         return True
@@ -67,12 +75,15 @@ def location_in_scope(user: User, loc: Location) -> bool:
         return loc.township_code == scope
     if role == "secretary":
         return loc.community_code == scope
-    return loc.grid_code is not None and loc.grid_code in worker_grid_codes(user)
+    if loc.grid_code is None:
+        return False
+    return loc.grid_code in (worker_grid_codes(user) if worker_grids is None else set(worker_grids))
 
 
-def require_location_in_scope(user: User, loc: Location) -> None:
-    """Raise Forbidden (403) unless the location lies in the user's scope."""
-    if not location_in_scope(user, loc):
+def require_location_in_scope(user: User, loc: Location, worker_grids=None) -> None:
+    """Raise Forbidden (403) unless the location lies in the user's scope (``worker_grids``: as
+    for :func:`location_in_scope`)."""
+    if not location_in_scope(user, loc, worker_grids):
         where = loc.grid_code or loc.community_code
         if user.role == "worker":
             raise Forbidden(_("网格员只能在自己负责的网格内上报；该点位于 %(where)s", where=where),
