@@ -1,5 +1,9 @@
 """Refresh the npm-vendored front-end files listed in manifest.json (``make vendor``):
-``npm pack NAME@VERSION`` into a temporary folder, copy the listed files, check their SHA-256."""
+``npm pack NAME@VERSION`` into a temporary folder, copy the listed files, check their SHA-256.
+
+A ``files`` entry maps a file of the package to a name here, or to ``{"to": name, "from": line}``:
+the file's text from that line on (e.g. only the licence section of a README, without its usage
+examples that point at public CDNs)."""
 from __future__ import annotations
 
 import hashlib
@@ -13,6 +17,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+def excerpt(text: str, first_line: str) -> str:
+    """``text`` from the line equal to ``first_line`` on; SystemExit when there is no such line."""
+    lines = text.splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines) if line.rstrip("\r\n") == first_line]
+    if not starts:
+        raise SystemExit(f"no line {first_line!r} to start the excerpt at")
+    return "".join(lines[starts[0]:])
+
+
 def main() -> None:
     """Fetch every package of the manifest and verify the files against the recorded hashes."""
     manifest = json.loads((HERE / "manifest.json").read_text("utf-8"))
@@ -24,8 +37,12 @@ def main() -> None:
                 tar.extractall(tmp, filter="data")
             dest = HERE / pkg["name"]
             dest.mkdir(exist_ok=True)
-            for src, name in pkg["files"].items():
-                shutil.copyfile(Path(tmp) / "package" / src, dest / name)
+            for src, target in pkg["files"].items():
+                if isinstance(target, str):
+                    shutil.copyfile(Path(tmp) / "package" / src, dest / target)
+                else:
+                    text = (Path(tmp) / "package" / src).read_text("utf-8")
+                    (dest / target["to"]).write_text(excerpt(text, target["from"]), "utf-8")
         for name, digest in pkg.get("sha256", {}).items():
             actual = hashlib.sha256((dest / name).read_bytes()).hexdigest()
             if actual != digest:
