@@ -59,6 +59,25 @@ def login(page, base: str, username: str, next_path: str | None = None, password
     page.click("button[type=submit]")
 
 
+def report_in_worker_grid(app, count: int, label: str) -> None:
+    """The demo worker reports ``count`` incidents (category 0103, fictitious text ``label`` + i) a
+    metre apart at a point of their grid 610202002010001, through the product's own service."""
+    from sqlalchemy import func, select
+
+    from gridapp.extensions import db
+    from gridapp.models import Grid, User
+    from gridapp.services import incidents
+
+    with app.app_context():
+        worker = db.session.scalar(select(User).where(User.username == "worker"))
+        point = func.ST_PointOnSurface(Grid.geom)
+        lon, lat = db.session.execute(select(func.ST_X(point), func.ST_Y(point))
+                                      .where(Grid.code == "610202002010001")).one()
+        for i in range(count):
+            incidents.report_incident(worker, "0103", f"{label}{i}", lon + i * 1e-5, lat)
+        db.session.remove()
+
+
 @pytest.fixture
 def offline_page(browser):
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")

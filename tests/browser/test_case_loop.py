@@ -11,7 +11,6 @@ from conftest import OfflinePage, login
 pytestmark = pytest.mark.browser
 
 
-
 @pytest.fixture
 def as_user(browser, live_server):
     contexts = []

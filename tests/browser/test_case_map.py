@@ -2,27 +2,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import login  # tests/browser is on sys.path (pytest's prepend mode)
+from conftest import login, report_in_worker_grid  # tests/browser is on sys.path (pytest's prepend mode)
 
 pytestmark = pytest.mark.browser
 
 
-
 def test_incident_map_clusters_and_heat(live_server, offline_page, app):
-    from sqlalchemy import func, select
-
-    from gridapp.extensions import db
-    from gridapp.models import Grid, User
-    from gridapp.services import incidents
-
-    with app.app_context():
-        worker = db.session.scalar(select(User).where(User.username == "worker"))
-        point = func.ST_PointOnSurface(Grid.geom)
-        lon, lat = db.session.execute(select(func.ST_X(point), func.ST_Y(point))
-                                      .where(Grid.code == "610202002010001")).one()
-        for i in range(3):
-            incidents.report_incident(worker, "0103", f"地图测试（虚构）{i}", lon + i * 1e-5, lat)
-        db.session.remove()
+    report_in_worker_grid(app, 3, "地图测试（虚构）")
     page = offline_page.page
     login(page, live_server, "hongqi", "/cases/map%3Fcategory%3D0103")
     page.wait_for_function("() => window.gridappMap && (window.gridappMap.ready || window.gridappMap.error)")

@@ -7,7 +7,6 @@ from conftest import login  # tests/browser is on sys.path (pytest's prepend mod
 pytestmark = pytest.mark.browser
 
 
-
 def _login(page, base, username, next_path="/"):
     login(page, base, username, next_path)
     page.wait_for_load_state("networkidle")

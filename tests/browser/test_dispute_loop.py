@@ -9,7 +9,6 @@ from conftest import OfflinePage, login
 pytestmark = pytest.mark.browser
 
 
-
 def _act(page, action: str, **fields):
     form = page.locator(f"form[data-action='{action}']")
     for name, value in fields.items():

@@ -51,7 +51,6 @@ def hostile(app):
             db.session.remove()
 
 
-
 def _wait_map(page):
     page.wait_for_function("() => window.gridappMap && (window.gridappMap.ready || window.gridappMap.error)")
     assert page.evaluate("() => window.gridappMap.error") in (None, "")

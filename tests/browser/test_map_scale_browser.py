@@ -3,27 +3,13 @@ incident map showing server clusters with counts at zoom-out (thresholds lowered
 from __future__ import annotations
 
 import pytest
-from conftest import login  # tests/browser is on sys.path (pytest's prepend mode)
+from conftest import login, report_in_worker_grid  # tests/browser is on sys.path (pytest's prepend mode)
 
 pytestmark = pytest.mark.browser
 
 
-
 def test_tiles_and_server_clusters(app, live_server, offline_page):
-    from sqlalchemy import func, select
-
-    from gridapp.extensions import db
-    from gridapp.models import Grid, User
-    from gridapp.services import incidents
-
-    with app.app_context():
-        worker = db.session.scalar(select(User).where(User.username == "worker"))
-        point = func.ST_PointOnSurface(Grid.geom)
-        lon, lat = db.session.execute(select(func.ST_X(point), func.ST_Y(point))
-                                      .where(Grid.code == "610202002010001")).one()
-        for i in range(2):
-            incidents.report_incident(worker, "0103", f"聚合测试（虚构）{i}", lon + i * 1e-5, lat)
-        db.session.remove()
+    report_in_worker_grid(app, 2, "聚合测试（虚构）")
     app.config.update(MAP_TILE_MIN_GRIDS=1, MAP_MAX_POINTS=0)
     try:
         page = offline_page.page
