@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,20 +21,40 @@ def api_user() -> User:
     ``Authorization: Bearer <token>`` always works; a browser session cookie is accepted for
     safe methods only (so no API write can be forged cross-site). Raises Unauthenticated (401).
     """
-    header = request.headers.get("Authorization", "")
-    if header:
-        scheme, _sep, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated(_("Authorization 头必须是 Bearer <token>"), code="invalid_token")
-        return user_for_token(token.strip())
+    token = bearer_token()
+    if token is not None:
+        return user_for_token(token)
     if request.method in SAFE_METHODS and current_user.is_authenticated:
         return current_user._get_current_object()
     raise Unauthenticated(_("请发送 Authorization: Bearer <token>（由 POST /api/v1/auth/token 获取）"),
                           code="unauthenticated")
 
 
+def bearer_token() -> str | None:
+    """The token of this request's ``Authorization: Bearer <token>`` header (not yet checked),
+    None without the header. Raises Unauthenticated (401) for a header of another form."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _sep, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated(_("Authorization 头必须是 Bearer <token>"), code="invalid_token")
+    return token.strip()
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that a request without a session cookie (every API
+    call with a bearer token) starts with an empty session at once, without building the signer."""
+
+    def open_session(self, app: Flask, request):
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
-    """Configure flask-login: identity loader, login view, translated messages."""
+    """Configure flask-login (identity loader, login view, translated messages) and sessions."""
+    app.session_interface = CookieSessionInterface()
     login_manager.login_view = "web.login"
     login_manager.login_message = _l("请先登录。")
     login_manager.login_message_category = "warning"

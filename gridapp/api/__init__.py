@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_babel import gettext as _
 
-from ..auth import api_user
+from ..auth import api_user, bearer_token
 from ..errors import BadInput
 from ..extensions import csrf
 from ..services import accounts, areas, incidents, workflow
@@ -83,11 +83,14 @@ def create_incident():
     "photo:<sha256>" from POST /photos) → 201 {id, grid_code,
     community_code, status, reported_at (UTC), possible_duplicates [{id, distance_m, status}]};
     400 bad input; 403 outside the caller's scope
-    (a grid worker outside their grids); 422 outside the district."""
-    user = api_user()
+    (a grid worker outside their grids); 422 outside the district. 401 (before any other error)
+    without a valid bearer token: a browser session cannot write through the API."""
+    token = bearer_token()
+    if token is None or not isinstance(request.get_json(silent=True), dict):
+        api_user()  # 401 without a valid token comes first
     body = _json_body()
-    return jsonify(incidents.report_incident_summary(user, body.get("category_code"), body.get("description"),
-                                                     body.get("lon"), body.get("lat"), body.get("photos"))), 201
+    return jsonify(incidents.report_with_token(token, body.get("category_code"), body.get("description"),
+                                               body.get("lon"), body.get("lat"), body.get("photos"))), 201
 
 
 @bp.get("/incidents")

@@ -164,12 +164,28 @@ def revoke_token(token: str, user: User | None = None) -> None:
     db.session.commit()
 
 
+def token_user_select(*columns, digest, now):
+    """SELECT ``columns`` (default: the User entity) of the active user holding the live token whose
+    SHA-256 hex digest is ``digest`` (a value or a bind parameter) at ``now`` (aware UTC, value or
+    bind parameter): not revoked, not expired. One row or none: the one rule of token validity."""
+    return (select(*(columns or (User,))).select_from(User).join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_sha256 == digest, ApiToken.revoked_at.is_(None),
+                   ApiToken.expires_at > now, User.active.is_(True)))
+
+
+def token_digest(token: str) -> str:
+    """The stored form of a bearer token (SHA-256 hex digest; tokens are never stored)."""
+    return _digest(token)
+
+
+def invalid_token() -> Unauthenticated:
+    """The error of an unknown, expired or revoked token, or of an inactive user (401)."""
+    return Unauthenticated(_("令牌无效或已过期"), code="invalid_token")
+
+
 def user_for_token(token: str) -> User:
     """Return the user of a bearer token; raise Unauthenticated if unknown, expired or revoked."""
-    user = db.session.scalar(  # one round trip: token and user together
-        select(User).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_sha256 == _digest(token), ApiToken.revoked_at.is_(None),
-               ApiToken.expires_at > _now(), User.active.is_(True)))
+    user = db.session.scalar(token_user_select(digest=_digest(token), now=_now()))  # token and user together
     if user is None:
-        raise Unauthenticated(_("令牌无效或已过期"), code="invalid_token")
+        raise invalid_token()
     return user

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 from flask_babel import gettext as _
 from geoalchemy2 import functions as gf
-from sqlalchemy import literal, not_, select, true
+from sqlalchemy import func, literal, select, true
 
 from ..errors import BadInput, NotFound
 from ..extensions import db
@@ -72,7 +72,7 @@ def locate(lon, lat) -> Location:
     village-level unit covers the point.
     """
     lon, lat = parse_lonlat(lon, lat)
-    loc, _extra = locate_with(lon, lat)
+    loc = location_of(db.session.execute(location_select(lon, lat)).one_or_none())
     if loc is None:
         raise outside_district(lon, lat)
     return loc
@@ -83,30 +83,40 @@ def outside_district(lon: float, lat: float) -> NotFound:
     return NotFound(_("点 (%(lon)s, %(lat)s) 不在任何辖区内", lon=lon, lat=lat), code="outside_district")
 
 
-def locate_with(lon: float, lat: float, **extra) -> tuple[Location | None, dict]:
-    """Locate a parsed WGS84 point (lon, lat degrees, see :func:`parse_lonlat`) as :func:`locate`
-    does, and evaluate the uncorrelated scalar SQL expressions ``extra`` (name → expression) in the
-    same round trip. Returns (Location, or None when no village-level unit covers the point,
-    {name: value}); raises nothing."""
+def location_select(lon, lat, joined=(), **extra):
+    """The location rule of this module's docstring for one point as one SELECT: columns ``code``
+    (community), ``parent_code`` (township), ``district_code``, ``grid``, then one column per
+    ``extra`` (name → scalar SQL expression, uncorrelated or over the columns of the ``joined``
+    subqueries, each LEFT JOINed ON true: at most one row each). ``lon``/``lat``: WGS84 degrees,
+    values or bind parameters. With extras the SELECT always yields one row (location columns null
+    outside every district); without, no row outside every district."""
     pt = point_expr(lon, lat)
     community = (select(AdminArea.code, AdminArea.parent_code, AdminArea.district_code)
                  .where(AdminArea.level == "community", gf.ST_Covers(AdminArea.geom, pt))
                  .order_by(AdminArea.code).limit(1).subquery())
-    grid = (select(Grid.code).where(Grid.community_code == community.c.code)
-            .order_by(not_(gf.ST_Covers(Grid.geom, pt)), gf.ST_Distance(Grid.geom, pt), Grid.code)
-            .limit(1).correlate(community).scalar_subquery())
+    of_community = Grid.community_code == community.c.code
+    # covering first (the smallest code), only then — in a seam — the nearest: COALESCE evaluates
+    # the second sub-select only when no grid of the community covers the point
+    grid = func.coalesce(
+        select(func.min(Grid.code)).where(of_community, gf.ST_Covers(Grid.geom, pt))
+        .correlate(community).scalar_subquery(),
+        select(Grid.code).where(of_community).order_by(gf.ST_Distance(Grid.geom, pt), Grid.code)
+        .limit(1).correlate(community).scalar_subquery())
     columns = [community.c.code, community.c.parent_code, community.c.district_code, grid.label("grid")]
-    if extra:  # one row even outside every district: (SELECT 1) LEFT JOIN community ON true
-        one = select(literal(1).label("one")).subquery()
-        q = select(*columns, *(expr.label(name) for name, expr in extra.items())).select_from(
-            one.outerjoin(community, true()))
-    else:
-        q = select(*columns)
-    row = db.session.execute(q).one_or_none()  # one round trip: the community, its grid, the extras
-    values = {name: getattr(row, name) for name in extra} if row is not None else {}
+    if not extra:
+        return select(*columns)
+    # one row even outside every district: (SELECT 1) LEFT JOIN community ON true
+    source = select(literal(1).label("one")).subquery().outerjoin(community, true())
+    for sub in joined:
+        source = source.outerjoin(sub, true())
+    return select(*columns, *(expr.label(name) for name, expr in extra.items())).select_from(source)
+
+
+def location_of(row) -> Location | None:
+    """The Location of a row of :func:`location_select` (None outside every district)."""
     if row is None or row.code is None:
-        return None, values
-    return Location(row.district_code, row.parent_code, row.code, row.grid), values
+        return None
+    return Location(row.district_code, row.parent_code, row.code, row.grid)
 
 
 def locate_staged(table: str, timings: dict | None = None) -> None:

@@ -9,16 +9,19 @@
 | worker    | —                 | the grids assigned to them           |
 
 Every list query goes through :func:`grid_filter` / :func:`incident_filter`; every write through
-:func:`require_location_in_scope`.
+:func:`require_location_in_scope` — or, where the user is read in the writing statement itself
+(reporting an incident), through the same SQL rule with the user's columns (:class:`Holder`).
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask_babel import gettext as _
-from sqlalchemy import func, select, true
+from sqlalchemy import case, false, select, true
 
 from ..errors import Forbidden
 from ..extensions import db
-from ..models import AdminArea, Grid, GridAssignment, Incident, User
+from ..models import AdminArea, Grid, GridAssignment, Incident, Role, User
 from .locate import Location
 
 
@@ -32,9 +35,21 @@ def _township_communities(code: str):
     return select(AdminArea.code).where(AdminArea.parent_code == code)
 
 
-def _scope_condition(user: User, district_col, community_col, grid_col):
+class Holder(NamedTuple):
+    """What the scope rule reads of a user: ``id``, ``role``, ``scope_code``. Values, or SQL
+    columns of a user read in the same statement (then the condition is a CASE on the role)."""
+
+    id: object
+    role: object
+    scope_code: object
+
+
+def _scope_condition(user: User | Holder, district_col, community_col, grid_col):
     """SQL condition selecting rows (with district, community and grid columns) in the user's scope."""
     role, scope = user.role, user.scope_code
+    if not isinstance(role, str):  # the role is a column: the rule of each role, chosen by it
+        return case(*((role == r.value, _scope_condition(Holder(user.id, r.value, scope), district_col,
+                                                          community_col, grid_col)) for r in Role), else_=false())
     if role == "admin":
         return true()
     if role == "district":
@@ -56,16 +71,8 @@ def incident_filter(user: User):
     return _scope_condition(user, Incident.district_code, Incident.community_code, Incident.grid_code)
 
 
-def worker_grids_expr(user: User):
-    """SQL array of the codes of the grids assigned to a user (for :func:`location_in_scope`'s
-    ``worker_grids``, evaluated in the caller's round trip)."""
-    return func.array(select(GridAssignment.grid_code).where(GridAssignment.user_id == user.id)
-                      .scalar_subquery())
-
-
-def location_in_scope(user: User, loc: Location, worker_grids=None) -> bool:
-    """True when the located point lies inside the user's scope. ``worker_grids``: the codes of
-    the user's assigned grids when the caller already read them (else they are queried)."""
+def location_in_scope(user: User, loc: Location) -> bool:
+    """True when the located point lies inside the user's scope."""
     role, scope = user.role, user.scope_code
     if role == "admin":
         return True
@@ -75,21 +82,23 @@ def location_in_scope(user: User, loc: Location, worker_grids=None) -> bool:
         return loc.township_code == scope
     if role == "secretary":
         return loc.community_code == scope
-    if loc.grid_code is None:
-        return False
-    return loc.grid_code in (worker_grid_codes(user) if worker_grids is None else set(worker_grids))
+    return loc.grid_code is not None and loc.grid_code in worker_grid_codes(user)
 
 
-def require_location_in_scope(user: User, loc: Location, worker_grids=None) -> None:
-    """Raise Forbidden (403) unless the location lies in the user's scope (``worker_grids``: as
-    for :func:`location_in_scope`)."""
-    if not location_in_scope(user, loc, worker_grids):
-        where = loc.grid_code or loc.community_code
-        if user.role == "worker":
-            raise Forbidden(_("网格员只能在自己负责的网格内上报；该点位于 %(where)s", where=where),
-                            code="outside_scope")
-        raise Forbidden(_("该点位于 %(where)s，不在您的管辖范围 %(scope)s 内", where=where,
-                          scope=user.scope_code), code="outside_scope")
+def require_location_in_scope(user: User, loc: Location) -> None:
+    """Raise Forbidden (403) unless the location lies in the user's scope."""
+    if not location_in_scope(user, loc):
+        raise outside_scope(user, loc)
+
+
+def outside_scope(user: User | Holder, loc: Location) -> Forbidden:
+    """The error (403) of a location outside the user's scope."""
+    where = loc.grid_code or loc.community_code
+    if user.role == "worker":
+        return Forbidden(_("网格员只能在自己负责的网格内上报；该点位于 %(where)s", where=where),
+                         code="outside_scope")
+    return Forbidden(_("该点位于 %(where)s，不在您的管辖范围 %(scope)s 内", where=where,
+                       scope=user.scope_code), code="outside_scope")
 
 
 def columns_filter(user: User, district_col, community_col, grid_col):

@@ -1,0 +1,102 @@
+"""The API's create path checks the token, the category, the location, the scope and the photos in
+the one statement that inserts the case (services/incidents.py, services/compiled.py). Its SQL scope
+check must decide exactly as the Python rule of every other write (scope.location_in_scope), for
+every role; an invalid token is answered first; nothing is written on refusal."""
+from __future__ import annotations
+
+import pytest
+from shapely.geometry import shape
+
+GRIDS = ("610202002010001", "610202002010002")  # demo: two grids of one community
+ELSEWHERE = "610202001"  # demo: another township (its first grid is used)
+
+
+def _interior(client, headers, community: str, code: str | None = None):
+    fc = client.get(f"/api/v1/grids?community_code={community}", headers=headers).get_json()
+    feature = next(f for f in fc["features"] if code is None or f["properties"]["code"] == code)
+    return feature["properties"]["code"], shape(feature["geometry"]).representative_point()
+
+
+@pytest.fixture
+def points(client, bearer):
+    """(grid code, shapely point) inside two grids of one community and one grid of another township."""
+    admin = bearer("admin")
+    other = client.get("/api/v1/areas?level=community", headers=admin).get_json()["features"]
+    elsewhere = next(f["properties"]["code"] for f in other if f["properties"]["parent_code"] == ELSEWHERE
+                     and f["properties"].get("unit_type") != "village"
+                     and client.get(f"/api/v1/grids?community_code={f['properties']['code']}",
+                                    headers=admin).get_json()["features"])
+    return [_interior(client, admin, g[:12], g) for g in GRIDS] + [_interior(client, admin, elsewhere)]
+
+
+@pytest.mark.parametrize("role,scope", [
+    ("admin", None), ("district", "610202"), ("township", "610202002"), ("township", ELSEWHERE),
+    ("secretary", "610202002010"), ("worker", None),
+])
+def test_scope_in_the_statement_equals_the_rule(client, bearer, make_user, tx, points, role, scope):
+    from gridapp.models import Incident
+    from gridapp.services.locate import locate
+    from gridapp.services.scope import location_in_scope
+
+    user = make_user(role, scope, grids=(GRIDS[0],) if role == "worker" else ())
+    headers = bearer(user.username)
+    for code, pt in points:
+        expected = location_in_scope(user, locate(pt.x, pt.y))
+        before = tx.query(Incident).count()
+        resp = client.post("/api/v1/incidents", headers=headers, json={
+            "category_code": "0102", "description": f"测试（虚构）{role}", "lon": pt.x, "lat": pt.y})
+        tx.expire_all()
+        if expected:
+            assert resp.status_code == 201, (role, scope, code, resp.get_json())
+            assert resp.get_json()["grid_code"] == code
+            assert tx.query(Incident).count() == before + 1
+        else:
+            assert resp.status_code == 403, (role, scope, code, resp.get_json())
+            assert resp.get_json()["error"]["code"] == "outside_scope"
+            assert tx.query(Incident).count() == before
+    assert role != "worker" or [location_in_scope(user, locate(p.x, p.y)) for _c, p in points] == [True, False, False]
+
+
+@pytest.mark.parametrize("body", [
+    {"category_code": "0102", "description": "测试（虚构）", "lon": 109.07, "lat": 35.07},
+    {"category_code": "9999", "description": " ", "lon": "east"},
+    "not an object",
+])
+def test_a_revoked_token_is_answered_first(client, bearer, tx, body):
+    from gridapp.models import Incident
+
+    headers = bearer("worker")
+    assert client.delete("/api/v1/auth/token", headers=headers).status_code == 204
+    before = tx.query(Incident).count()
+    resp = client.post("/api/v1/incidents", headers=headers, json=body)
+    assert resp.status_code == 401 and resp.get_json()["error"]["code"] == "invalid_token"
+    assert tx.query(Incident).count() == before
+
+
+def test_photos_are_checked_in_the_statement(client, bearer, tx, points):
+    from gridapp.models import Incident, IncidentEvent
+
+    code, pt = points[0]
+    headers = bearer("worker")
+    before = (tx.query(Incident).count(), tx.query(IncidentEvent).count())
+    resp = client.post("/api/v1/incidents", headers=headers, json={
+        "category_code": "0102", "description": "测试（虚构）", "lon": pt.x, "lat": pt.y,
+        "photos": ["photo:" + "0" * 64]})
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "invalid_attachments"
+    assert "photo:" + "0" * 64 in resp.get_json()["error"]["message"]
+    assert (tx.query(Incident).count(), tx.query(IncidentEvent).count()) == before
+
+
+def test_compiled_statements_refuse_expanding_lists_and_missing_values(tx):
+    from sqlalchemy import bindparam, literal, select
+
+    from gridapp.models import Incident
+    from gridapp.services import compiled
+
+    with pytest.raises(ValueError, match="expanding"):
+        compiled.execute(("test", "expanding"), lambda: select(Incident.id).where(Incident.status.in_(["a", "b"])), {})
+    with pytest.raises(KeyError):
+        compiled.execute(("test", "missing"), lambda: select(literal(1)).where(Incident.id == bindparam("x")), {})
+    row = compiled.execute(("test", "ok"), lambda: select(bindparam("x", type_=Incident.id.type).label("x")),
+                           {"x": 7}).fetchone()
+    assert row.x == 7
