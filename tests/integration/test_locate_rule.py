@@ -95,7 +95,7 @@ def test_postgis_and_shapely_agree_on_a_lattice(client, bearer, square_district)
 
 
 def _import_points(client, headers, points) -> list[dict]:
-    """Import the points as incidents (the bulk path: services.locate.locate_staged) and return
+    """Import the points as incidents (the bulk path: services.locate.locate_many) and return
     their location, in file order."""
     import io
 
