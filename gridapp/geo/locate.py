@@ -20,6 +20,9 @@ SQL equivalents::
       ORDER BY NOT ST_Covers(geom, :p), ST_Distance(geom, :p), code LIMIT 1;
 
 Codes are fixed-length digit strings, so string order equals numeric order.
+
+:func:`locate_in` and :func:`nearest_in` locate one point; :func:`locate_points` is their
+vectorised twin for many points at once (the incident import), with the same result.
 """
 from __future__ import annotations
 
@@ -80,9 +83,10 @@ def locate_points(x, y, community_codes, community_geoms, grid_codes, grid_commu
     ``community_codes`` of its community and the position in ``grid_codes`` of its grid, -1 where no
     unit covers the point (outside) or the community has no grid (ungridded village).
 
-    How: the points are binned into a uniform lattice of cells (a third of the median grid wide) and sorted
-    by cell; each polygon takes the points of the cells its bounding box touches (a cell lies in the
-    box or not exactly: ``floor`` of a rounded difference is monotone) and tests them with
+    How: the points are binned into a uniform lattice of cells (a third of the median grid wide)
+    and sorted by cell; each polygon takes the points of the cells its bounding box touches (never
+    missing one: ``floor`` of a rounded difference is monotone, so a point inside the box falls in a
+    cell between the box's corner cells) and tests them with
     ``shapely.intersects_xy`` on the prepared polygon (for a point, intersects = covers: interior or
     boundary, as ``ST_Covers``). Community = the smallest code among the covering units; grid = the
     smallest code among the covering grids of that community; a point inside its community but in a
@@ -163,12 +167,12 @@ class _Cells:
     order; ``order``: their input positions."""
 
     MAX_SIDE = 2048  # cells per side at most (the lattice index then stays under ~34 MB)
-    PER_GRID = 3     # cells across the median grid (bench/locate.py: 2–4 are fastest)
+    PER_GRID = 3     # cells across the median grid (on the bench city 2–4 are fastest, 1.5 slower)
     BATCH = 1 << 18  # (polygon, point) pairs tested at a time
 
     def __init__(self, x: np.ndarray, y: np.ndarray, sizes: np.ndarray):
-        self.x0, self.y0 = float(x.min()), float(y.min())
-        span_x, span_y = float(x.max()) - self.x0, float(y.max()) - self.y0
+        self.x0, self.y0, self.x1, self.y1 = float(x.min()), float(y.min()), float(x.max()), float(y.max())
+        span_x, span_y = self.x1 - self.x0, self.y1 - self.y0
         widths, heights = sizes[:, 2] - sizes[:, 0], sizes[:, 3] - sizes[:, 1]
         ok = np.isfinite(widths) & (widths > 0) & np.isfinite(heights) & (heights > 0)
         w = float(np.median(widths[ok])) / self.PER_GRID if ok.any() else span_x or 1.0
@@ -192,9 +196,8 @@ class _Cells:
         """Yield (polygon, point) pairs in batches of about :data:`BATCH` pairs (small working
         arrays: fresh memory is slow to fault in): every point (sorted position) in a cell that the
         bounding box (xmin, ymin, xmax, ymax rows; NaN for an empty geometry) of the polygon touches."""
-        x1 = self.x0 + self.nx * self.w
-        y1 = self.y0 + self.ny * self.h
-        ok = (bounds[:, 2] >= self.x0) & (bounds[:, 0] <= x1) & (bounds[:, 3] >= self.y0) & (bounds[:, 1] <= y1)
+        ok = ((bounds[:, 2] >= self.x0) & (bounds[:, 0] <= self.x1)
+              & (bounds[:, 3] >= self.y0) & (bounds[:, 1] <= self.y1))  # meets the points' extent
         b = np.where(ok[:, None], bounds, 0.0)
         c0, c1 = self._col(b[:, 0]), self._col(b[:, 2])
         r0, r1 = self._row(b[:, 1]), self._row(b[:, 3])
