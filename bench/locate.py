@@ -1,19 +1,29 @@
-"""Bulk location: the product's set-based path vs a plain ``UPDATE … FROM grids WHERE ST_Covers``.
+"""Bulk location: the product's path vs a plain ``UPDATE … FROM grids WHERE ST_Covers``.
 
     .venv/bin/python bench/locate.py [--points 1000000] [--database-url URL]
 
-Needs a database holding a city (bench/city.py). The points are the ``--points`` first incidents
-of the database (their real imported positions); when there are fewer, random points over the
-district's extent (seeded, deterministic) make up the rest. In one run, on the same points:
+Needs a database holding a city (bench/city.py); reads only (temporary tables, rolled back). The
+points are the ``--points`` first incidents of the database (their real imported positions); when
+there are fewer, random points over the district's extent (seeded, deterministic) make up the rest.
+In one run, on the same points:
 
-* **product**: :func:`gridapp.services.locate.locate_staged` + materialising
-  :func:`gridapp.services.locate.staged_location_sql` (community, district and grid of every point by
-  the whole location rule, including the GiST index on the points: what the incident import does);
+* **product**: :func:`gridapp.services.locate.locate_many` — what the incident import
+  (``services.imports._insert_located``) runs to locate its points: from the points' coordinates
+  (lon/lat arrays, as the import holds them after parsing) to the located rows ready to insert
+  (community, district and grid code of every point by the whole location rule). Included: the one
+  query loading the communities and grids (WKB), parsing them, the vectorised rule
+  (:func:`gridapp.geo.locate.locate_points`) and turning positions into code columns. Not included
+  (reported as ``copy_s``): the COPY of the located rows into the import's temporary table, which
+  the import runs in any design — as the baseline's points are staged before its clock starts;
 * **baseline**: ``UPDATE pts SET grid_code = g.code FROM grids g WHERE ST_Covers(g.geom, pts.geom)``
-  (the grid only; PostgreSQL picks the plan: one GiST probe of grids and one unprepared test per point).
+  on the staged points (the grid only; PostgreSQL picks the plan: one GiST probe of grids and one
+  unprepared test per point).
 
 Both run in a transaction that is rolled back. Reports points/s of both and the ratio, and checks
-that both give the same grid to every point a grid covers.
+the product against PostGIS: ``disagreements`` = points that exactly one grid covers
+(``ST_Covers``) to which the two sides give different grids; ``community_disagreements`` = points
+whose community differs from the SQL rule (smallest code among the covering village-level units,
+evaluated set-based).
 """
 from __future__ import annotations
 
@@ -49,15 +59,16 @@ def _points(n: int) -> None:
 
 
 def run(database_url: str, points: int = 1_000_000, log=print) -> dict:
-    """Measure both paths on ``points`` points; return {points, product_s, product_points_per_s,
-    baseline_s, baseline_points_per_s, ratio, disagreements, product_steps_s (seconds per step:
-    order_and_index, communities, grids, result_indexes, assemble), joins_points_per_s (points per
-    second of the two polygon joins alone)}."""
+    """Measure both paths on ``points`` points; return {points, located_in_a_grid, product_s,
+    product_points_per_s, baseline_s, baseline_points_per_s, ratio, disagreements,
+    community_disagreements, product_steps_s (seconds per step of the product: load, locate, codes),
+    copy_s (the COPY of the located rows; not in product_s)}."""
+    import numpy as np
     from sqlalchemy import text
 
     from bench.city import make_app
     from gridapp.extensions import db
-    from gridapp.services.locate import locate_staged, staged_location_sql
+    from gridapp.services.locate import locate_many
 
     app = make_app(database_url)
     with app.app_context():
@@ -66,35 +77,53 @@ def run(database_url: str, points: int = 1_000_000, log=print) -> dict:
             db.session.execute(text("CREATE TEMP TABLE bench_plain ON COMMIT DROP AS "
                                     "SELECT idx, geom, NULL::text AS grid_code FROM bench_points"))
             db.session.execute(text("ANALYZE bench_plain"))
+            xy = np.array(db.session.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM bench_points ORDER BY idx"))
+                          .all(), dtype=np.float64).reshape(-1, 2)
             log(f"locate: {points} points staged; product path ...")
-            t0 = time.perf_counter()
             steps: dict = {}
-            locate_staged("bench_points", steps)
-            t1 = time.perf_counter()
-            db.session.execute(text(f"CREATE TEMP TABLE bench_located ON COMMIT DROP AS "
-                                    f"{staged_location_sql('bench_points')}"))
-            steps["assemble"] = round(time.perf_counter() - t1, 3)
+            t0 = time.perf_counter()
+            located = locate_many(xy[:, 0], xy[:, 1], steps)
             product_s = time.perf_counter() - t0
-            log(f"locate: product {product_s:.2f} s; baseline ...")
+            log(f"locate: product {product_s:.2f} s {steps}; COPY of the located rows ...")
+            t0 = time.perf_counter()
+            db.session.execute(text("CREATE TEMP TABLE bench_located (idx int PRIMARY KEY, lon float8, lat float8, "
+                                    "community_code text, district_code text, grid_code text) ON COMMIT DROP"))
+            cursor = db.session.connection().connection.driver_connection.cursor()
+            with cursor.copy("COPY bench_located FROM STDIN") as copy:
+                for row in zip(range(1, points + 1), xy[:, 0].tolist(), xy[:, 1].tolist(), located.community_code,
+                               located.district_code, located.grid_code, strict=True):
+                    copy.write_row(row)
+            copy_s = time.perf_counter() - t0
+            log(f"locate: COPY {copy_s:.2f} s; baseline ...")
             t0 = time.perf_counter()
             db.session.execute(text("UPDATE bench_plain p SET grid_code = g.code FROM grids g "
                                     "WHERE ST_Covers(g.geom, p.geom)"))
             baseline_s = time.perf_counter() - t0
-            log(f"locate: baseline {baseline_s:.2f} s")
-            located = db.session.scalar(text("SELECT count(grid_code) FROM bench_located"))
+            log(f"locate: baseline {baseline_s:.2f} s; checking ...")
+            located_n = db.session.scalar(text("SELECT count(grid_code) FROM bench_located"))
             # a point on a shared edge gets any covering grid from the plain UPDATE: compare the rest
             disagree = db.session.scalar(text("""
                 SELECT count(*) FROM bench_located l JOIN bench_plain p USING (idx)
                 WHERE p.grid_code IS DISTINCT FROM l.grid_code
-                  AND (SELECT count(*) FROM grids g WHERE ST_Covers(g.geom, l.geom)) = 1"""))
+                  AND (SELECT count(*) FROM grids g WHERE ST_Covers(g.geom, p.geom)) = 1"""))
+            # the community by the SQL rule, set-based (polygons outside, a GiST index on the points)
+            db.session.execute(text("CREATE INDEX ON bench_points USING gist (geom)"))
+            db.session.execute(text("ANALYZE bench_points"))
+            community_disagree = db.session.scalar(text("""
+                WITH sql_rule AS (
+                    SELECT p.idx, min(a.code) AS code FROM admin_areas a
+                    CROSS JOIN LATERAL (SELECT idx FROM bench_points p WHERE ST_Covers(a.geom, p.geom) OFFSET 0) p
+                    WHERE a.level = 'community' GROUP BY p.idx)
+                SELECT count(*) FROM bench_located l LEFT JOIN sql_rule r USING (idx)
+                WHERE r.code IS DISTINCT FROM l.community_code"""))
         finally:
             db.session.rollback()
             db.session.remove()
-    return {"points": points, "located_in_a_grid": located,
+    return {"points": points, "located_in_a_grid": located_n,
             "product_s": round(product_s, 2), "product_points_per_s": round(points / product_s),
             "baseline_s": round(baseline_s, 2), "baseline_points_per_s": round(points / baseline_s),
-            "ratio": round(baseline_s / product_s, 2), "disagreements": disagree, "product_steps_s": steps,
-            "joins_points_per_s": round(points / (steps["communities"] + steps["grids"]))}
+            "ratio": round(baseline_s / product_s, 2), "disagreements": disagree,
+            "community_disagreements": community_disagree, "product_steps_s": steps, "copy_s": round(copy_s, 2)}
 
 
 def main(argv=None) -> int:

@@ -148,13 +148,14 @@ def section(results: dict, started: datetime, total_s: float, pg_version: str) -
            f"incident imports {city.get('incident_import_s')} s, states {city.get('states_s')} s.", "",
            _table(rows), ""]
     if loc:
-        out += [f"Bulk location: product = `services.locate.locate_staged` + the located SELECT (what the incident "
-                f"import runs; community **and** grid, index build included) {loc['product_s']} s; baseline = "
-                f"`UPDATE … FROM grids WHERE ST_Covers(...)` (grid only) {loc['baseline_s']} s; "
-                f"{_fmt(loc['points'])} points; {loc['disagreements']} disagreements on points one grid covers. "
-                f"Product steps (s): {loc.get('product_steps_s')}; the two polygon joins alone (communities + "
-                f"grids) run at {_fmt(loc.get('joins_points_per_s', 0))} points/s — the rest is ordering and "
-                "indexing the points and assembling the result.", ""]
+        out += [f"Bulk location: product = `services.locate.locate_many` (what the incident import runs to locate "
+                f"its points: from their coordinates to located rows ready to insert — loading the communities and "
+                f"grids, the vectorised rule for community **and** grid, the codes) {loc['product_s']} s; baseline = "
+                f"`UPDATE … FROM grids WHERE ST_Covers(...)` on the staged points (grid only) {loc['baseline_s']} s; "
+                f"{_fmt(loc['points'])} points; {loc['disagreements']} disagreements on points one grid covers, "
+                f"{loc.get('community_disagreements')} communities differing from the SQL rule. Product steps (s): "
+                f"{loc.get('product_steps_s')}; the import's COPY of the located rows (not counted on either side, "
+                f"as the baseline's staging) {loc.get('copy_s')} s.", ""]
     if cre:
         out += [f"Create incident: {cre['clients']} clients × {cre['seconds']:g} s each side, gunicorn "
                 f"{cre['gunicorn']}; product errors {cre['product']['errors']}, bare errors {cre['bare']['errors']}; "

@@ -13,7 +13,7 @@ Only shapely, pyproj, numpy and the standard library are used; every function is
 """
 from .derive import UnitSeed, derive_seeds, derive_units
 from .grids import allocate, generate_grids, grid_code, number_grids
-from .locate import locate_in, nearest_in
+from .locate import locate_in, locate_points, nearest_in
 from .project import (
                       LocalProjection,
                       TilingErrors,
@@ -29,6 +29,6 @@ from .shapes import force_2d_multipolygon
 __all__ = [
     "LocalProjection", "TilingErrors", "UnitSeed", "allocate", "area_m2", "derive_seeds",
     "derive_units", "force_2d_multipolygon", "generate_grids", "grid_code", "local_projection",
-    "locate_in", "nearest_in",
+    "locate_in", "locate_points", "nearest_in",
     "number_grids", "tiles", "tiling_errors", "to_lonlat", "to_metric",
 ]

@@ -38,7 +38,7 @@ from ..extensions import db
 from ..geo import io as geoio
 from ..geo.validate import DEFAULT_TOLERANCE_M, check_geometry, fit_children
 from ..models import AdminArea, Grid, GridLineage, IncidentCategory, User
-from .locate import locate_staged, staged_location_sql
+from .locate import locate_many
 
 LEVELS = ("district", "township", "community", "grid", "incident")
 MODES = ("dry_run", "commit")
@@ -488,28 +488,28 @@ def _import_incidents(user, data, filename, options: ImportOptions, report: Repo
 
 
 def _insert_located(user, rows, report) -> None:
-    """Load the points into a temporary table (COPY), locate them all at once
-    (:func:`gridapp.services.locate.locate_staged`: the location rule, polygons joined on the
-    outside), refuse those outside every community, then insert all incidents in file order."""
-    db.session.execute(text(
-        "CREATE TEMP TABLE import_points (idx int PRIMARY KEY, lon float8, lat float8, category_code text, "
-        "description text, geom geometry(Point, 4326) GENERATED ALWAYS AS "
-        "(ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED) ON COMMIT DROP"))
-    cursor = db.session.connection().connection.driver_connection.cursor()
-    with cursor.copy("COPY import_points (idx, lon, lat, category_code, description) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-    locate_staged("import_points")
-    located = staged_location_sql("import_points")
-    outside = db.session.execute(text(f"SELECT idx, lon, lat FROM ({located}) l "
-                                      "WHERE community_code IS NULL ORDER BY idx")).all()
-    for idx, x, y in outside:
+    """Locate the points all at once (:func:`gridapp.services.locate.locate_many`: the location rule,
+    vectorised over the points with shapely), refuse those outside every community, then load the
+    located rows into a temporary table (COPY) and insert all incidents in file order.
+    ``rows``: (row index, lon, lat, category code, description) in file order."""
+    located = locate_many([r[1] for r in rows], [r[2] for r in rows])
+    for pos in located.outside:
+        idx, x, y, *_rest = rows[pos]
         report.refuse(idx, None, None, f"({x}, {y}) lies outside every community/village (no unit covers it)")
     if report.refused:
         return
-    result = db.session.execute(text(f"""
+    db.session.execute(text(
+        "CREATE TEMP TABLE import_points (idx int PRIMARY KEY, lon float8, lat float8, category_code text, "
+        "description text, community_code text, district_code text, grid_code text) ON COMMIT DROP"))
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    with cursor.copy("COPY import_points FROM STDIN") as copy:
+        for row, community, district, grid in zip(rows, located.community_code, located.district_code,
+                                                   located.grid_code, strict=True):
+            copy.write_row((*row, community, district, grid))
+    result = db.session.execute(text("""
         INSERT INTO incidents (category_code, description, geom, grid_code, community_code, district_code,
                                reporter_id, status)
-        SELECT category_code, description, geom, grid_code, community_code, district_code, :user, 'reported'
-        FROM ({located}) l ORDER BY idx"""), {"user": user.id})
+        SELECT category_code, description, ST_SetSRID(ST_MakePoint(lon, lat), 4326), grid_code, community_code,
+               district_code, :user, 'reported'
+        FROM import_points ORDER BY idx"""), {"user": user.id})
     report.created = result.rowcount

@@ -95,7 +95,7 @@ def test_postgis_and_shapely_agree_on_a_lattice(client, bearer, square_district)
 
 
 def _import_points(client, headers, points) -> list[dict]:
-    """Import the points as incidents (the bulk path: services.locate.locate_staged) and return
+    """Import the points as incidents (the bulk path: services.locate.locate_many) and return
     their location, in file order."""
     import io
 
@@ -141,3 +141,25 @@ def test_bulk_import_falls_back_to_the_nearest_grid(client, bearer, square_distr
     expected = [client.get(f"/api/v1/locate?lon={lon}&lat={lat}", headers=headers).get_json() for lon, lat in points]
     assert located == expected
     assert [g["grid_code"] for g in located] == [COMMUNITY + c for c in ("002", "003", "002", "002", "003")]
+
+
+def test_bulk_import_resolves_seams_like_the_rule(client, bearer, square_district, tx):
+    """Grid 002's outline stored 2**-20° inside the community's east edge (a floating-point seam):
+    points in the seam, on the community | village edge and at the seam's corners get from the bulk
+    path (shapely) what the one-point rule (PostGIS, GET /locate) gives them."""
+    from sqlalchemy import update
+
+    seam = 2 ** -20
+    tx.execute(update(Grid).where(Grid.code == COMMUNITY + "002").values(
+        geom=from_shape(MultiPolygon([box(100.25, 30.25, 100.5 - seam, 30.5)]), 4326)))
+    tx.commit()
+    headers = bearer("admin")
+    points = [(100.5 - seam / 2, 30.375), (100.5, 30.375), (100.5 - seam, 30.375), (100.5 - seam / 4, 30.25),
+              (100.5 - seam / 2, 30.5), (100.5, 30.25), (100.5 - seam / 2, 30.125), (100.5 + seam / 2, 30.4)]
+    located = _import_points(client, headers, points)
+    expected = [client.get(f"/api/v1/locate?lon={lon!r}&lat={lat!r}", headers=headers).get_json()
+                for lon, lat in points]
+    assert located == expected
+    # seam, edge, 002's own edge → 002 (nearest / covering); on 004's north edge → 004 covers it
+    assert [g["grid_code"] for g in located] == [COMMUNITY + c for c in ("002", "002", "002", "004", "002", "004",
+                                                                         "004")] + [None]
