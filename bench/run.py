@@ -138,7 +138,8 @@ def section(results: dict, started: datetime, total_s: float, pg_version: str) -
     out = [HEAD, "",
            f"Last run {started:%Y-%m-%d %H:%M} UTC by `make bench` (bench/run.py), {total_s / 60:.1f} min in all. "
            f"Machine: {machine()}; {pg_version}. A private durable cluster (fsync on, shared_buffers 1 GB, "
-           "max_wal_size 8 GB); the machine was shared with other work, so times are indicative.", "",
+           f"max_wal_size 8 GB). Load average at the start: {results.get('load_at_start', '?')} (other work on "
+           "the machine moves the ratios: both sides of a figure run one after the other, not together).", "",
            f"City (bench/city.py, synthetic): {city.get('created', {}).get('grid', '?')} grids in "
            f"{city.get('created', {}).get('community', '?')} communities and "
            f"{city.get('created', {}).get('township', '?')} "
@@ -188,7 +189,7 @@ def main(argv=None) -> int:
         shutil.rmtree(base)
     _log(f"provisioning a private cluster in {base}")
     url = provision_cluster(base)
-    results: dict = {}
+    results: dict = {"load_at_start": round(os.getloadavg()[0], 2)}
     try:
         import city
         import create

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 
 from psycopg import Cursor, RawCursor
+from psycopg.pq import TransactionStatus
 from psycopg.rows import namedtuple_row
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.sql import Executable
@@ -27,7 +28,7 @@ from ..extensions import db
 _compiled: dict[Hashable, tuple[str, tuple[str, ...], dict]] = {}
 
 
-def execute(key: Hashable, build: Callable[[], Executable], params: dict) -> Cursor:
+def execute(key: Hashable, build: Callable[[], Executable], params: dict, *, alone: bool = False) -> Cursor:
     """Run the statement ``build()`` — compiled for PostgreSQL on first use of ``key`` and cached
     for the life of the process — with ``params`` (bind name → value) on the current session's
     connection and transaction. The SQL text is compiled with PostgreSQL's own ``$n`` placeholders
@@ -37,7 +38,10 @@ def execute(key: Hashable, build: Callable[[], Executable], params: dict) -> Cur
     custom ones. So write statements whose generic plan is good: hide from the planner values whose
     estimates would mislead it (a sub-select) and fence where the order of the joins matters
     (``OFFSET 0``). Returns the cursor; its rows are named tuples (fields named by the statement's
-    column labels). Raises KeyError for a bind parameter without value, ValueError for a statement
+    column labels). ``alone``: the statement is the whole of its transaction — when nothing is
+    pending on the connection it then runs as its own transaction (autocommit: no BEGIN and COMMIT
+    round trips; the caller's commit finds nothing to do), else inside the open one (a savepoint
+    in tests). Raises KeyError for a bind parameter without value, ValueError for a statement
     that cannot be compiled once (an expanding IN list)."""
     entry = _compiled.get(key)
     if entry is None:
@@ -50,6 +54,14 @@ def execute(key: Hashable, build: Callable[[], Executable], params: dict) -> Cur
                                   {k: v for k, v in compiled.params.items() if v is not None})
     sql, names, fixed = entry
     values = [params[name] if name in params else fixed[name] for name in names]
-    cursor = RawCursor(db.session.connection().connection.driver_connection, row_factory=namedtuple_row)
-    cursor.execute(sql, values)
+    connection = db.session.connection().connection.driver_connection
+    cursor = RawCursor(connection, row_factory=namedtuple_row)
+    if alone and connection.info.transaction_status == TransactionStatus.IDLE:
+        connection.autocommit = True
+        try:
+            cursor.execute(sql, values)
+        finally:
+            connection.autocommit = False
+    else:
+        cursor.execute(sql, values)
     return cursor
