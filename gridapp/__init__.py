@@ -48,9 +48,12 @@ def create_app(config: dict | str | None = None) -> Flask:
     app.json.ensure_ascii = False  # readable Chinese in JSON (UTF-8)
 
     from . import api, assets, auth, cli, errors, i18n, models, security, web  # noqa: F401 (models: metadata)
-    from .extensions import COMPRESS_MIMETYPES, compress, csrf, db, login_manager, migrate
+    from .extensions import COMPRESS_MIMETYPES, compress, csrf, db, login_manager, migrate, ping_when_idle
 
     db.init_app(app)
+    if app.config.get("DB_PING_AFTER_IDLE_S"):
+        with app.app_context():
+            ping_when_idle(db.engine, app.config["DB_PING_AFTER_IDLE_S"])
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES)
