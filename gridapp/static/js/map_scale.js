@@ -19,8 +19,10 @@ if (window.L && L.Canvas && L.Canvas.Tile) {
   };
 }
 
-function gridappTileLayer(map, url, layerName, styleFn, tooltipFn) {
+function gridappTileLayer(map, url, layerName, styleFn, tooltipFn, bounds) {
   // A vector-tile layer of one MVT layer, canvas-drawn; a sticky tooltip built by tooltipFn(properties).
+  // bounds (optional, [min_lon, min_lat, max_lon, max_lat]): the extent of the layer's features;
+  // tiles outside it are not asked for (they would come back empty).
   var tip = null;
   if (!map.getPane("gridappTiles")) { map.createPane("gridappTiles").style.zIndex = 450; }  // above the areas
   // 512-pixel tiles: a quarter of the requests for the same view. Leaflet.VectorGrid puts the
@@ -30,6 +32,7 @@ function gridappTileLayer(map, url, layerName, styleFn, tooltipFn) {
     rendererFactory: L.canvas.tile, interactive: true, maxNativeZoom: 19, maxZoom: 19, pane: "gridappTiles",
     tileSize: 512,
     fetchOptions: {credentials: "same-origin"},
+    bounds: bounds ? L.latLngBounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]]) : null,
     vectorTileLayerStyles: (function () { var s = {}; s[layerName] = styleFn; return s; })(),
   });
   layer.on("mouseover", function (e) {
