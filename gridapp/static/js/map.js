@@ -242,7 +242,10 @@ function gridappCityTiles(map, cfg, styles) {
     return gridappTooltip([p.name, p.code, L_["cov_" + p.status], L_.cov_workers + " " + p.workers,
       p.build_type ? L_["cov_" + p.build_type] : L_.cov_no_group, L_.cov_members + " " + p.members]);
   }, b);
-  var layers = [community, coverage || grids];
+  // the grid layer first: its tiles (the heaviest) are asked for first; the communities stay below it
+  var layers = [coverage || grids, community];
+  community.options.zIndex = 1;
+  layers[0].options.zIndex = 2;
   var loaded = layers.map(function (layer) {
     return new Promise(function (resolve) { layer.once("load", resolve); });
   });
