@@ -2,6 +2,7 @@
 counts add up to the incidents in scope, and the map pages switching to them above a threshold."""
 from __future__ import annotations
 
+import pytest
 from caseutil import COMMUNITY, GRID, OTHER_COMMUNITY, make_case
 from sqlalchemy import func, select
 
@@ -101,3 +102,29 @@ def test_map_page_switches_to_tiles_above_the_threshold(app, client, login):
     finally:
         del app.config["MAP_TILE_MIN_GRIDS"]
     assert "Leaflet.VectorGrid.bundled.min.js" in page and "/api/v1/tiles/coverage/{z}/{x}/{y}.pbf" in page
+
+
+def test_tile_layers_ask_only_for_tiles_inside_their_features_extent(app, client, login, tx):
+    from gridapp.models import AdminArea, GridAssignment
+    from gridapp.services import areas, tiles
+
+    worker = tx.scalar(select(User).where(User.username == "worker"))
+    own = select(Grid.community_code).join(GridAssignment, GridAssignment.grid_code == Grid.code).where(
+        GridAssignment.user_id == worker.id)
+    ext = func.ST_Extent(AdminArea.geom)
+    expected = tx.execute(select(func.ST_XMin(ext), func.ST_YMin(ext), func.ST_XMax(ext), func.ST_YMax(ext))
+                          .where(AdminArea.code.in_(own))).one()
+    units, grids = tiles.units_bounds(worker), areas.scope_bounds(worker)
+    assert units == pytest.approx(tuple(expected))
+    # a worker's communities reach beyond their grids: the communities layer gets its own extent
+    assert units[0] <= grids[0] and units[1] <= grids[1] and units[2] >= grids[2] and units[3] >= grids[3]
+    assert units != pytest.approx(grids)
+    login("district")
+    app.config["MAP_TILE_MIN_GRIDS"] = 1
+    try:
+        page = client.get("/map").text
+    finally:
+        del app.config["MAP_TILE_MIN_GRIDS"]
+    district = tx.scalar(select(User).where(User.username == "district"))
+    assert '"unit_bounds": [' in page and '"bounds": [' in page
+    assert tiles.units_bounds(district) is not None

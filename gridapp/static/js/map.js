@@ -84,7 +84,7 @@ function gridappCoverage(map, cfg) {
 
       var grids = tiled ? cityTiles.grids || gridappTileLayer(map, cfg.tiles.grids, "grids",
         function () { return L.extend({fill: true}, styles.grid); },
-        function (p) { return gridappTooltip([p.name, p.code]); }) : L.geoJSON(byName.grids, {
+        function (p) { return gridappTooltip([p.name, p.code]); }, cfg.tiles.bounds) : L.geoJSON(byName.grids, {
         style: function () { return styles.grid; },
         onEachFeature: function (f, layer) {
           layer.bindTooltip(gridappTooltip([f.properties.name, f.properties.code]), {sticky: true});
@@ -230,19 +230,22 @@ function gridappCityTiles(map, cfg, styles) {
   }, function (p) {
     return gridappTooltip([p.name, p.code, p.gridded ? L_.gridded : L_.not_gridded,
       p.boundary_source === "derived" ? L_.approximate : ""].filter(Boolean));
-  });
+  }, cfg.tiles.unit_bounds);
   // pages without the coverage layer (reporting forms) draw the grid outlines instead
   var grids = cfg.urls.coverage ? null : gridappTileLayer(map, cfg.tiles.grids, "grids", function () {
     return L.extend({fill: true}, styles.grid);
-  }, function (p) { return gridappTooltip([p.name, p.code]); });
+  }, function (p) { return gridappTooltip([p.name, p.code]); }, b);
   var coverage = !cfg.urls.coverage ? null : gridappTileLayer(map, cfg.tiles.coverage, "coverage", function (p) {
     var st = GRIDAPP_COVERAGE_STYLES[p.status];
     return {color: st.color, weight: 1, fill: true, fillColor: st.fillColor, fillOpacity: 0.55};
   }, function (p) {
     return gridappTooltip([p.name, p.code, L_["cov_" + p.status], L_.cov_workers + " " + p.workers,
       p.build_type ? L_["cov_" + p.build_type] : L_.cov_no_group, L_.cov_members + " " + p.members]);
-  });
-  var layers = [community, coverage || grids];
+  }, b);
+  // the grid layer first: its tiles (the heaviest) are asked for first; the communities stay below it
+  var layers = [coverage || grids, community];
+  community.options.zIndex = 1;
+  layers[0].options.zIndex = 2;
   var loaded = layers.map(function (layer) {
     return new Promise(function (resolve) { layer.once("load", resolve); });
   });
