@@ -83,6 +83,13 @@ def scope_bounds(user: User) -> tuple[float, float, float, float] | None:
     return _extent(_box(AdminArea.geom).where(AdminArea.code == user.scope_code))
 
 
+def units_bounds(user: User) -> tuple[float, float, float, float] | None:
+    """Bounding box (min_lon, min_lat, max_lon, max_lat, SRID 4326) of the community-level units
+    of the ``communities`` tile layer for the user (:func:`unit_filter`;
+    for a grid worker it may reach beyond their grids); None without any."""
+    return _extent(_box(AdminArea.geom).where(unit_filter(user)))
+
+
 def area_name(code: str | None) -> str | None:
     """Display name of an area code (None if unknown)."""
     return None if not code else db.session.scalar(select(AdminArea.name).where(AdminArea.code == code))

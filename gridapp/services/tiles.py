@@ -19,7 +19,7 @@ from sqlalchemy import Integer, and_, case, cast, exists, func, literal, select
 from ..errors import BadInput
 from ..extensions import db
 from ..models import AdminArea, Grid, Incident, User
-from .areas import _box, _extent, unit_filter
+from .areas import unit_filter
 from .coverage import _grid_rows
 from .scope import grid_filter
 from .workflow import search_conditions
@@ -153,20 +153,13 @@ def scope_grid_count(user: User) -> int:
     return db.session.scalar(select(func.count()).select_from(Grid).where(grid_filter(user)))
 
 
-def units_bounds(user: User) -> tuple[float, float, float, float] | None:
-    """Bounding box (min_lon, min_lat, max_lon, max_lat, SRID 4326) of the community-level units
-    of the ``communities`` tile layer for the user (:func:`gridapp.services.areas.unit_filter`;
-    for a grid worker it may reach beyond their grids); None without any."""
-    return _extent(_box(AdminArea.geom).where(unit_filter(user)))
-
-
 def page_config(grid_count: int, bounds: tuple[float, float, float, float],
                 unit_bounds: tuple[float, float, float, float] | None = None) -> dict:
     """The ``tiles`` part of a map page's layer config at city scale: URL templates of the tile
     layers ({z}/{x}/{y} filled in by Leaflet), the clusters URL, the zoom from which incidents are
     drawn one by one, the number of grids in scope and the scope's ``bounds`` (min_lon, min_lat,
     max_lon, max_lat; the view is fitted to them at once, before any tile is asked for; the grid
-    layers ask only for tiles meeting them) and ``unit_bounds`` (:func:`units_bounds`: the
+    layers ask only for tiles meeting them) and ``unit_bounds`` (:func:`gridapp.services.areas.units_bounds`: the
     communities layer asks only for tiles meeting them; null: every tile of the view)."""
     from flask import url_for
 

@@ -129,7 +129,7 @@ def _map_parts(user, *, picker: dict | None = None, with_incidents: bool = False
     grid_count = tiles.scope_grid_count(user)
     if grid_count >= current_app.config.get("MAP_TILE_MIN_GRIDS", tiles.TILE_MIN_GRIDS):
         # city scale: vector tiles + server clusters
-        config["tiles"] = tiles.page_config(grid_count, bounds, tiles.units_bounds(user))
+        config["tiles"] = tiles.page_config(grid_count, bounds, areas.units_bounds(user))
         for level in ("district", "township"):  # outlines only: 6 decimals (≈ 0.1 m) draw the same
             urls[level] = url_for("api.list_areas", level=level, precision=6)
         m.default_js.append(("leaflet.vectorgrid", vendor_url("leaflet.vectorgrid",

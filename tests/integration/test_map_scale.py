@@ -106,7 +106,7 @@ def test_map_page_switches_to_tiles_above_the_threshold(app, client, login):
 
 def test_tile_layers_ask_only_for_tiles_inside_their_features_extent(app, client, login, tx):
     from gridapp.models import AdminArea, GridAssignment
-    from gridapp.services import areas, tiles
+    from gridapp.services import areas
 
     worker = tx.scalar(select(User).where(User.username == "worker"))
     own = select(Grid.community_code).join(GridAssignment, GridAssignment.grid_code == Grid.code).where(
@@ -114,7 +114,7 @@ def test_tile_layers_ask_only_for_tiles_inside_their_features_extent(app, client
     ext = func.ST_Extent(AdminArea.geom)
     expected = tx.execute(select(func.ST_XMin(ext), func.ST_YMin(ext), func.ST_XMax(ext), func.ST_YMax(ext))
                           .where(AdminArea.code.in_(own))).one()
-    units, grids = tiles.units_bounds(worker), areas.scope_bounds(worker)
+    units, grids = areas.units_bounds(worker), areas.scope_bounds(worker)
     assert units == pytest.approx(tuple(expected))
     # a worker's communities reach beyond their grids: the communities layer gets its own extent
     assert units[0] <= grids[0] and units[1] <= grids[1] and units[2] >= grids[2] and units[3] >= grids[3]
@@ -127,4 +127,4 @@ def test_tile_layers_ask_only_for_tiles_inside_their_features_extent(app, client
         del app.config["MAP_TILE_MIN_GRIDS"]
     district = tx.scalar(select(User).where(User.username == "district"))
     assert '"unit_bounds": [' in page and '"bounds": [' in page
-    assert tiles.units_bounds(district) is not None
+    assert areas.units_bounds(district) is not None
