@@ -17,6 +17,9 @@ Settings (environment variables):
   points outside it are refused; default China's extent ``73.4,3.8,135.1,53.6``.
 * ``GRIDAPP_PROXY_FIX`` — ``1`` when served behind one reverse proxy that sets X-Forwarded-For,
   -Proto and -Host (nginx in front of gunicorn).
+* ``GRIDAPP_DB_PING_AFTER_IDLE_S`` — seconds of idleness after which a pooled connection is pinged
+  before use (default 5; 0: never).
+* ``GRIDAPP_DB_PREPARE`` — ``0`` turns off server-side prepared statements (default ``1``).
 * ``GRIDAPP_REMINDER_CHANNELS`` — delivery channels of the reminder job beyond the in-app centre,
   comma-separated names of :data:`gridapp.services.reminders.CHANNELS` (default ``log``).
 """
@@ -38,7 +41,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     #: Pooled connections idle longer than this are pinged before use (gridapp.extensions.ping_when_idle).
-    DB_PING_AFTER_IDLE_S = 5.0
+    DB_PING_AFTER_IDLE_S = float(_env("GRIDAPP_DB_PING_AFTER_IDLE_S", "5"))
+    #: Server-side prepared statements (psycopg's prepare_threshold); off for old transaction poolers.
+    DB_PREPARE = _env("GRIDAPP_DB_PREPARE", "1") == "1"
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_Hans_CN", "en")

@@ -109,6 +109,8 @@ def _check_config(app: Flask) -> None:
     # jit=off: for the app's aggregate queries (KPIs per area) PostgreSQL's JIT compilation took
     # longer than the query itself (≈ 1 s of JIT for 0.9 s of execution, bench/dashboard.py).
     opts["connect_args"] = {"options": "-c timezone=UTC -c jit=off", **opts.get("connect_args", {})}
+    if not app.config.get("DB_PREPARE", True):  # e.g. behind a transaction pooler without prepared statements
+        opts["connect_args"]["prepare_threshold"] = None
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = opts
     if app.config["ENV_NAME"] == "production":
         key = app.config.get("SECRET_KEY") or ""

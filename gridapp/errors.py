@@ -6,6 +6,8 @@ Routes never parse message strings: status and code travel on the exception.
 """
 from __future__ import annotations
 
+import psycopg
+import sqlalchemy.exc
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
@@ -72,7 +74,10 @@ class Unprocessable(DomainError):
 
 # Messages shown for werkzeug's HTTP errors (instead of its English descriptions).
 HTTP_MESSAGES = {400: _l("请求无效"), 401: _l("需要登录"), 403: _l("无权访问"), 404: _l("页面不存在"),
-                 405: _l("不支持该请求方法"), 413: _l("上传内容过大"), 500: _l("服务器内部错误")}
+                 405: _l("不支持该请求方法"), 413: _l("上传内容过大"), 500: _l("服务器内部错误"),
+                 503: _l("数据库暂时不可用，请稍后重试")}
+#: Seconds a client is asked to wait (Retry-After) when the database is unavailable.
+RETRY_AFTER_S = 5
 
 
 def http_message(status: int) -> str:
@@ -104,6 +109,23 @@ def init_app(app: Flask) -> None:
     def _http(err: HTTPException):
         code = (err.name or "error").lower().replace(" ", "_")
         return _render(err.code or 500, code, http_message(err.code or 500))
+
+    @app.errorhandler(sqlalchemy.exc.OperationalError)
+    @app.errorhandler(psycopg.OperationalError)
+    def _database_unavailable(err: Exception):
+        """The database is down, restarting or unreachable, or cancelled the statement: 503 with
+        Retry-After, so that clients retry (the request's transaction did not complete; as with any
+        database, a commit under way when the connection dropped may still have happened). The
+        page is rendered without the database (the usual layout reads the logged-in user)."""
+        app.logger.warning("database unavailable: %s", err)
+        message = http_message(503)
+        if _wants_json():
+            response = jsonify({"error": {"code": "database_unavailable", "message": message}})
+        else:
+            response = app.make_response(f"<!doctype html><meta charset=\"utf-8\"><title>503</title><p>{message}</p>")
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):  # pragma: no cover - last resort

@@ -25,14 +25,17 @@ COMPRESS_MIMETYPES = ["application/json", "application/geo+json", "application/v
 
 
 def ping_when_idle(engine, seconds: float) -> None:
-    """Check a pooled connection at checkout only when it has been idle for more than ``seconds``.
+    """Check a pooled connection at checkout without a round trip, and ping it only when in doubt.
 
     SQLAlchemy's ``pool_pre_ping`` pings on every checkout: one more round trip per request, ~10 %
-    of a busy write path (bench/create.py). A connection returned a moment ago is as good as
-    pinged; one idle longer (the server may have restarted, a firewall dropped it) is pinged, and
-    a failed ping makes the pool replace it (``DisconnectionError``: the pool retries with a new
-    connection). A server restart while busy costs at most the requests already under way: the
-    first disconnect error makes SQLAlchemy recycle the whole pool."""
+    of a busy write path (bench/create.py). Here a connection is pinged only when its socket has
+    something to read while idle — a server that shut down, restarted or terminated the backend
+    sends its FATAL message and closes, which the idle socket shows at once — or when it has been
+    idle for more than ``seconds`` (a firewall may have dropped it silently). A failed ping makes
+    the pool replace the connection (``DisconnectionError``: the pool retries with a new one), so
+    after a server restart no request gets a dead connection; a request under way at the moment
+    of the restart still fails."""
+    import select
     import time
 
     from sqlalchemy import event
@@ -44,7 +47,12 @@ def ping_when_idle(engine, seconds: float) -> None:
 
     @event.listens_for(engine, "checkout")
     def _checked_out(dbapi_connection, record, proxy) -> None:
-        if time.monotonic() - record.info.get("checked_in", float("-inf")) > seconds:
+        idle = time.monotonic() - record.info.get("checked_in", float("-inf"))
+        try:
+            pending = bool(select.select([dbapi_connection.fileno()], [], [], 0)[0])
+        except (OSError, ValueError):  # closed socket
+            pending = True
+        if pending or idle > seconds:
             try:
                 engine.dialect.do_ping(dbapi_connection)
             except Exception as err:  # any failure: replace the connection
