@@ -58,13 +58,13 @@ from .workflow import (
     allowed_rows,
     check_version,
     commit_versioned,
-    date_range,
     get_case,
     office_rank,
-    page_args,
+    page_of,
     parse_bool,
     parse_int,
     parse_note,
+    period_conditions,
     scope_kinds,
     table_rows,
     utcnow,
@@ -564,17 +564,8 @@ def search(user: User, args: dict, now: datetime | None = None) -> tuple[list[Di
         conds.append(Dispute.escalation_risk.is_(True))
     if str(args.get("overdue", "")).lower() in ("true", "1"):
         conds.append(and_(Dispute.status.in_(OPEN_STATES), Dispute.deadline_at < now))
-    start, end = date_range(args.get("from"), args.get("to"))
-    if start:
-        conds.append(Dispute.registered_at >= start)
-    if end:
-        conds.append(Dispute.registered_at < end)
-    page, per_page = page_args(args)
-    total = db.session.scalar(select(func.count()).select_from(Dispute).where(*conds))
-    items = list(db.session.scalars(select(Dispute).where(*conds)
-                                    .order_by(Dispute.registered_at.desc(), Dispute.id.desc())
-                                    .limit(per_page).offset((page - 1) * per_page)))
-    return items, total, page, per_page
+    conds += period_conditions(Dispute.registered_at, args.get("from"), args.get("to"))
+    return page_of(Dispute, conds, (Dispute.registered_at.desc(), Dispute.id.desc()), args)
 
 
 # --- types, committees, mediators ------------------------------------------------------------
@@ -698,13 +689,8 @@ def stats(user: User, level, code, date_from=None, date_to=None, by: str | None 
 
 
 def _cohort(user: User, level, code, date_from, date_to) -> list:
-    conds = [area_condition(user, level, code, Dispute)]
-    start, end = date_range(date_from, date_to)
-    if start:
-        conds.append(Dispute.registered_at >= start)
-    if end:
-        conds.append(Dispute.registered_at < end)
-    return conds
+    return [area_condition(user, level, code, Dispute),
+            *period_conditions(Dispute.registered_at, date_from, date_to)]
 
 
 def _columns(now: datetime) -> list:

@@ -38,7 +38,7 @@ from ..errors import BadInput, Forbidden, NotFound
 from ..extensions import db
 from ..models import AdminArea, Grid, Incident, IncidentApproval, IncidentCategory, IncidentEvent, User
 from .scope import worker_grid_codes
-from .workflow import DEADLINE_STATES, date_range, utcnow
+from .workflow import DEADLINE_STATES, period_conditions, utcnow
 
 LEVELS = ("grid", "community", "township", "district")
 
@@ -168,13 +168,8 @@ def _figures(c) -> dict:
 
 
 def _cohort(user: User, level, code, date_from, date_to) -> list:
-    conds = [area_condition(user, level, code), Incident.status != "merged"]
-    start, end = date_range(date_from, date_to)
-    if start:
-        conds.append(Incident.reported_at >= start)
-    if end:
-        conds.append(Incident.reported_at < end)
-    return conds
+    return [area_condition(user, level, code), Incident.status != "merged",
+            *period_conditions(Incident.reported_at, date_from, date_to)]
 
 
 def compute(user: User, level, code, date_from=None, date_to=None, now: datetime | None = None,

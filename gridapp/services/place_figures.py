@@ -33,7 +33,7 @@ from ..models import AdminArea, Campaign, Grid, Inspection, InspectionPlace, Pla
 from . import tabular
 from .inspections import campaign_id_of
 from .kpi import area_condition
-from .workflow import date_range, utcnow
+from .workflow import period_conditions, utcnow
 
 FIELDS = ("inspections", "person_times", "vehicle_trips", "places_inspected", "notices_issued",
           "rectified_on_time", "overdue", "banned")
@@ -50,15 +50,9 @@ def compute(user: User, level, code, date_from=None, date_to=None, campaign_id=N
     now = now or utcnow()
     area = area_condition(user, level, code, Place)
     campaign = campaign_id_of(campaign_id)
-    start, end = date_range(date_from, date_to)
 
     def period(col):
-        conds = []
-        if start:
-            conds.append(col >= start)
-        if end:
-            conds.append(col < end)
-        return conds
+        return period_conditions(col, date_from, date_to)
 
     in_campaign = [Inspection.campaign_id == campaign] if campaign else []
     visited = select(InspectionPlace.inspection_id).join(Place, Place.id == InspectionPlace.place_id).where(area)

@@ -613,6 +613,23 @@ def date_range(date_from=None, date_to=None) -> tuple[datetime | None, datetime 
     return start, end
 
 
+def period_conditions(column, date_from=None, date_to=None) -> list:
+    """Conditions putting the UTC timestamp ``column`` within the local dates of
+    :func:`date_range` (none for an open end). Raises BadInput as :func:`date_range`."""
+    start, end = date_range(date_from, date_to)
+    return ([column >= start] if start else []) + ([column < end] if end else [])
+
+
+def page_of(model, conds: list, order_by: tuple, args: dict) -> tuple[list, int, int, int]:
+    """One page of the rows of ``model`` meeting ``conds`` in ``order_by`` order, with the
+    paging of :func:`page_args`: (rows, total matched, page, per_page). Raises BadInput."""
+    page, per_page = page_args(args)
+    total = db.session.scalar(select(func.count()).select_from(model).where(*conds))
+    items = list(db.session.scalars(select(model).where(*conds).order_by(*order_by)
+                                    .limit(per_page).offset((page - 1) * per_page)))
+    return items, total, page, per_page
+
+
 def search(user: User, args: dict, now: datetime | None = None) -> tuple[list[Incident], int, int, int]:
     """The cases the user may see, filtered, newest first, one page.
 
@@ -622,13 +639,8 @@ def search(user: User, args: dict, now: datetime | None = None) -> tuple[list[In
     per_page (1–500, default 500). Returns (cases, total matched, page, per_page).
     Raises BadInput for a malformed filter.
     """
-    conds = search_conditions(user, args, now)
-    page, per_page = page_args(args)
-    total = db.session.scalar(select(func.count()).select_from(Incident).where(*conds))
-    items = list(db.session.scalars(select(Incident).where(*conds)
-                                    .order_by(Incident.reported_at.desc(), Incident.id.desc())
-                                    .limit(per_page).offset((page - 1) * per_page)))
-    return items, total, page, per_page
+    return page_of(Incident, search_conditions(user, args, now), (Incident.reported_at.desc(), Incident.id.desc()),
+                   args)
 
 
 def search_conditions(user: User, args: dict, now: datetime | None = None) -> list:
@@ -655,12 +667,7 @@ def search_conditions(user: User, args: dict, now: datetime | None = None) -> li
         conds.append(overdue_condition(now))
     if str(args.get("mine", "")).lower() in ("true", "1"):
         conds.append(assigned_filter(user))
-    start, end = date_range(args.get("from"), args.get("to"))
-    if start:
-        conds.append(Incident.reported_at >= start)
-    if end:
-        conds.append(Incident.reported_at < end)
-    return conds
+    return conds + period_conditions(Incident.reported_at, args.get("from"), args.get("to"))
 
 
 def parse_bbox(value: str) -> tuple[float, float, float, float]:
