@@ -36,7 +36,8 @@
   geodata/boston/boston_type_to_gbt30428_mapping.csv (:func:`gridapp.services.boston.load_categories`);
 * states and times: the import creates every case as 上报 ``reported`` (that is what the product's
   import does); afterwards :func:`apply_states` spreads ``reported_at`` uniformly over the year
-  before 2026-11-01 (``end``) and moves the cases on **set-based, in SQL** (not through the workflow service,
+  before the build (``end``: now, so that the dashboard's "last 30 days" hold a month of cases;
+  the last 4 days are left empty) and moves the cases on **set-based, in SQL** (not through the workflow service,
   which would take hours for a million cases), writing the matching history rows in
   ``incident_events`` (report, accept, file, dispatch, handle, verify, evaluate): 90 % end closed
   (Boston 2015: 45,679 of 50,778 cases Closed), of which a third evaluated; the open tenth is spread
@@ -54,6 +55,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -333,10 +335,10 @@ STATE_SHARES = ((1, 0.015), (2, 0.03), (3, 0.045), (4, 0.06), (5, 0.085), (6, 0.
 BENCH_DEPARTMENT = ("BENCH-ZF", "测试单位·综合执法（虚构）")
 
 
-def apply_states(actor_id: int, end: str = "2026-11-01T00:00:00Z") -> int:
-    """Spread the bench incidents (reported by the bench admin) over the year before ``end`` and
-    move them through the closed loop set-based (module docstring), with one history row per step.
-    One transaction. Returns the number of history rows written."""
+def apply_states(actor_id: int, end: str | None = None) -> int:
+    """Spread the bench incidents (reported by the bench admin) over the year before ``end``
+    (ISO timestamp, UTC; default now) and move them through the closed loop set-based (module
+    docstring), with one history row per step. One transaction. Returns the number of history rows written."""
     from sqlalchemy import text
 
     from gridapp.extensions import db
@@ -353,7 +355,7 @@ def apply_states(actor_id: int, end: str = "2026-11-01T00:00:00Z") -> int:
         FROM (SELECT id, random() AS u FROM incidents
               WHERE reporter_id = :actor AND district_code = :d AND status = 'reported'
                 AND NOT EXISTS (SELECT 1 FROM incident_events e WHERE e.incident_id = incidents.id)) i"""),
-        {"end": end, "actor": actor_id, "d": DISTRICT})
+        {"end": end or datetime.now(UTC).isoformat(), "actor": actor_id, "d": DISTRICT})
     steps = ", ".join(f"({r}, '{a}', {repr(f) if f else 'NULL'}, '{t}', {h})" for r, a, f, t, h in STEPS)
     at = "p.t0 + s.hours * p.pace * interval '1 hour'"
     events = run(text(f"""

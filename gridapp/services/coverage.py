@@ -164,12 +164,13 @@ def coverage(user: User, level: str, code: str | None) -> dict:
     children = db.session.execute(select(AdminArea.code, AdminArea.name)
                                   .where(AdminArea.parent_code == area.code, AdminArea.level == child_level)
                                   .order_by(AdminArea.code)).all()
-    parent_of = dict(db.session.execute(select(AdminArea.code, AdminArea.parent_code)
-                                        .where(AdminArea.code.in_(communities))).all())
-    result["children"] = []
-    for child in children:
-        figs = [f for c, f in per_community.items() if child.code in (c, parent_of.get(c))]
-        result["children"].append({"code": child.code, "name": child.name, "figures": _sum(figs)})
+    under: dict[str, list[dict]] = {}  # the figures of each child: its own (a community) or its communities'
+    for c, parent in db.session.execute(select(AdminArea.code, AdminArea.parent_code)
+                                        .where(AdminArea.code.in_(communities))):
+        if c in per_community:
+            under.setdefault(c if child_level == "community" else parent, []).append(per_community[c])
+    result["children"] = [{"code": child.code, "name": child.name, "figures": _sum(under.get(child.code, []))}
+                          for child in children]
     return result
 
 
@@ -235,6 +236,8 @@ def figures_by(user: User, level: str, code: str | None, by: str) -> list[dict]:
         return [{"code": u.code, "name": u.name, "figures": per_community.get(u.code, empty)} for u in units]
     townships = db.session.execute(select(AdminArea.code, AdminArea.name).where(
         AdminArea.code.in_({u.parent_code for u in units})).order_by(AdminArea.code)).all()
-    return [{"code": t.code, "name": t.name,
-             "figures": _sum([per_community[u.code] for u in units
-                              if u.parent_code == t.code and u.code in per_community])} for t in townships]
+    under: dict[str, list[dict]] = {}
+    for u in units:
+        if u.code in per_community:
+            under.setdefault(u.parent_code, []).append(per_community[u.code])
+    return [{"code": t.code, "name": t.name, "figures": _sum(under.get(t.code, []))} for t in townships]

@@ -111,8 +111,13 @@ def summary(user: User, level=None, code=None, date_from=None, date_to=None, now
     level, code = resolve(user, level, code)
     p = periods(date_from, date_to)
     cur, prev = (p["from"], p["to"]), (p["previous_from"], p["previous_to"])
-    result = {"level": level, "code": code, "period": p, "child_level": CHILD[level],
-              "kpi": {"current": kpi.compute(user, level, code, *cur, now=now),
+    child = CHILD[level]
+    unit = "day" if p["days"] <= 62 else "week" if p["days"] <= 366 else "month"
+    # the period's KPIs and every breakdown the page shows in one statement (kpi.compute_by)
+    units = [u for u in (child, unit, "category", "community" if level == "district" else None) if u]
+    current, kpi_by = kpi.compute_by(user, level, code, *cur, by=units, now=now)
+    result = {"level": level, "code": code, "period": p, "child_level": child,
+              "kpi": {"current": {"level": level, "code": code, "from": cur[0], "to": cur[1], **current},
                       "previous": kpi.compute(user, level, code, *prev, now=now)},
               "disputes": {"current": disputes.stats(user, level, code, *cur),
                            "previous": disputes.stats(user, level, code, *prev)},
@@ -121,27 +126,26 @@ def summary(user: User, level=None, code=None, date_from=None, date_to=None, now
               "coverage": coverage.coverage(user, level, code)}
     result["name"] = result["coverage"]["name"]
     result["trail"] = _trail(level, code)
-    result["children"] = children(user, level, code, CHILD[level], *cur, now=now) if CHILD[level] else []
-    unit = "day" if p["days"] <= 62 else "week" if p["days"] <= 366 else "month"
-    by_community = ([{"code": r["code"], "name": r["name"], **r["kpi"]} for r in result["children"] if r["kpi"]]
-                    if CHILD[level] == "community" else
-                    kpi.groups(user, level, code, *cur, by="community", now=now) if level == "district" else [])
+    result["children"] = (children(user, level, code, child, *cur, now=now, kpi_groups=kpi_by[child])
+                          if child else [])
     result["charts"] = {"unit": unit,
-                        "trend": {"incidents": kpi.groups(user, level, code, *cur, by=unit, now=now),
+                        "trend": {"incidents": kpi_by[unit],
                                   "disputes": disputes.groups(user, level, code, *cur, by=unit)},
-                        "by_category": kpi.groups(user, level, code, *cur, by="category", now=now),
-                        "by_community": by_community}
+                        "by_category": kpi_by["category"],
+                        "by_community": kpi_by.get("community", [])}
     return result
 
 
 def children(user: User, level: str, code: str, by: str, date_from=None, date_to=None,
-             now: datetime | None = None) -> list[dict]:
+             now: datetime | None = None, kpi_groups: list[dict] | None = None) -> list[dict]:
     """One row per sub-area ``by`` township | community | grid of the area, ordered by code:
     {code, name, coverage: figures (:func:`coverage.figures_by`), gap (grids lacking a worker or
     a live party group: grids − grids_covered; for a grid 0 or 1), kpi: the area's KPI group
-    (:func:`kpi.groups`) or null without cases, disputes: its dispute group
-    (:func:`disputes.groups`) or null without disputes}."""
-    kpis = {g["code"]: g for g in kpi.groups(user, level, code, date_from, date_to, by=by, now=now)}
+    (:func:`kpi.groups`; ``kpi_groups`` when the caller has them already) or null without cases,
+    disputes: its dispute group (:func:`disputes.groups`) or null without disputes}."""
+    if kpi_groups is None:
+        kpi_groups = kpi.groups(user, level, code, date_from, date_to, by=by, now=now)
+    kpis = {g["code"]: g for g in kpi_groups}
     dis = {g["code"]: g for g in disputes.groups(user, level, code, date_from, date_to, by=by)}
     rows = []
     for area in coverage.figures_by(user, level, code, by):
@@ -229,9 +233,10 @@ def report(user: User, level=None, code=None, date_from=None, date_to=None) -> d
     p = periods(date_from, date_to)
     levels = {"district": ("township", "community"), "township": ("township", "community"),
               "community": ("community", "grid"), "grid": ("grid",)}[level]
+    kpi_by = kpi.compute_by(user, level, code, p["from"], p["to"], by=levels)[1]
     rows = []
     for by in levels:
-        got = children(user, level, code, by, p["from"], p["to"])
+        got = children(user, level, code, by, p["from"], p["to"], kpi_groups=kpi_by[by])
         if by == level:  # the area itself (a township's own row)
             got = [r for r in got if r["code"] == code]
         rows += [_report_row(by, r) for r in got]

@@ -31,7 +31,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, exists, func, literal, select
+from sqlalchemy import and_, case, exists, func, literal, select, tuple_
 from sqlalchemy.orm import aliased
 
 from ..errors import BadInput, Forbidden, NotFound
@@ -121,28 +121,44 @@ def grouped(model, columns, conds, by: str, time_col=None):
     return db.session.execute(q.where(*conds).group_by(*group).order_by(key)).all()
 
 
-def _columns(now: datetime) -> list:
+def _cases(conds, extra=(), joins=()):
+    """The cohort as a subquery, one row per case: the columns the KPIs aggregate, the three
+    facts of its history (handled_ever, reworked, extended) looked up once per case, and
+    ``extra`` columns (group keys) over ``joins`` ((target, onclause), all outer). ``OFFSET 0``
+    keeps PostgreSQL from pulling the subquery up into the aggregate, which would repeat the
+    history look-ups per aggregate that mentions them (the plain form probes the history four
+    times per case and statement)."""
     I = Incident  # noqa: E741,N806 - short alias in the query
     handled_ever = exists().where(IncidentEvent.incident_id == I.id, IncidentEvent.action == "handle")
     reworked = exists().where(IncidentEvent.incident_id == I.id, IncidentEvent.action == "verify",
                               IncidentEvent.to_state == "dispatched")
     extended = exists().where(IncidentApproval.incident_id == I.id, IncidentApproval.action == "extend",
                               IncidentApproval.decision == "approved")
-    hours = func.extract("epoch", I.closed_at - I.reported_at) / 3600.0
-    overdue_now = and_(I.status.in_(DEADLINE_STATES), I.deadline_at < now)
+    q = select(I.status, I.reported_at, I.filed_at, I.deadline_at, I.handled_at, I.closed_at,
+               handled_ever.label("handled_ever"), reworked.label("reworked"), extended.label("extended"),
+               *extra).select_from(I)
+    for target, onclause in joins:
+        q = q.outerjoin(target, onclause)
+    return q.where(*conds).offset(0).subquery("cohort")
+
+
+def _columns(c, now: datetime) -> list:
+    """The KPI aggregates over the rows ``c`` of :func:`_cases`."""
+    hours = func.extract("epoch", c.closed_at - c.reported_at) / 3600.0
+    overdue_now = and_(c.status.in_(DEADLINE_STATES), c.deadline_at < now)
     return [
         func.count().label("reported"),
-        func.count().filter(I.filed_at.is_not(None)).label("filed"),
-        func.count().filter(and_(I.filed_at.is_not(None), (I.handled_at.is_not(None)) | overdue_now)).label("due"),
-        func.count().filter(I.handled_at <= I.deadline_at).label("handled_on_time"),
-        func.count().filter(I.closed_at.is_not(None)).label("closed"),
-        func.count().filter(I.closed_at <= I.deadline_at).label("closed_on_time"),
-        func.count().filter(handled_ever).label("handled_ever"),
-        func.count().filter(and_(handled_ever, reworked)).label("reworked"),
-        func.count().filter(and_(I.filed_at.is_not(None), extended)).label("extended"),
-        func.count().filter(and_(I.filed_at.is_not(None), overdue_now)).label("overdue_now"),
-        func.avg(case((I.closed_at.is_not(None), hours))).label("mean_hours"),
-        func.percentile_cont(0.5).within_group(hours).filter(I.closed_at.is_not(None)).label("median_hours"),
+        func.count().filter(c.filed_at.is_not(None)).label("filed"),
+        func.count().filter(and_(c.filed_at.is_not(None), (c.handled_at.is_not(None)) | overdue_now)).label("due"),
+        func.count().filter(c.handled_at <= c.deadline_at).label("handled_on_time"),
+        func.count().filter(c.closed_at.is_not(None)).label("closed"),
+        func.count().filter(c.closed_at <= c.deadline_at).label("closed_on_time"),
+        func.count().filter(c.handled_ever).label("handled_ever"),
+        func.count().filter(and_(c.handled_ever, c.reworked)).label("reworked"),
+        func.count().filter(and_(c.filed_at.is_not(None), c.extended)).label("extended"),
+        func.count().filter(and_(c.filed_at.is_not(None), overdue_now)).label("overdue_now"),
+        func.avg(case((c.closed_at.is_not(None), hours))).label("mean_hours"),
+        func.percentile_cont(0.5).within_group(hours).filter(c.closed_at.is_not(None)).label("median_hours"),
     ]
 
 
@@ -172,6 +188,41 @@ def _cohort(user: User, level, code, date_from, date_to) -> list:
             *period_conditions(Incident.reported_at, date_from, date_to)]
 
 
+def compute_by(user: User, level, code, date_from=None, date_to=None, by=(),
+               now: datetime | None = None) -> tuple[dict, dict[str, list[dict]]]:
+    """The KPIs of the cohort and its groups for each unit of ``by`` (township | community |
+    grid | category | day | week | month, see :func:`group_key`) in one SQL statement: every case
+    is read and its history looked up once, then aggregated over ``GROUPING SETS`` (the
+    dashboard needs the total and four breakdowns: with a statement each, a month of a
+    1,000,000-case city probed the history five times per case — bench/dashboard.py).
+
+    Returns (figures, {unit: groups}): figures as :func:`compute` without level/code/from/to,
+    groups as :func:`groups`. Same errors as :func:`compute`."""
+    now = now or utcnow()
+    units = list(dict.fromkeys(by))
+    extra, joins = [], []
+    for i, unit in enumerate(units):
+        key, name, unit_joins = group_key(Incident, unit, Incident.reported_at)
+        extra += [key.label(f"key{i}"), (name if name is not None else literal(None)).label(f"name{i}")]
+        joins += [(target, onclause) for target, onclause, _outer in unit_joins]
+    c = _cases(_cohort(user, level, code, date_from, date_to), extra, joins).c
+    keys = [c[f"key{i}"] for i in range(len(units))]
+    q = select(*(func.grouping(k).label(f"set{i}") for i, k in enumerate(keys)), *keys,
+               *(c[f"name{i}"] for i in range(len(units))), *_columns(c, now))
+    if units:  # the total (empty set) and one set per unit; rows of a set in the order of its key
+        q = q.group_by(func.grouping_sets(tuple_(), *(tuple_(k, c[f"name{i}"]) for i, k in enumerate(keys))))
+        q = q.order_by(*keys)
+    total, groups_by = None, {unit: [] for unit in units}
+    for row in db.session.execute(q):
+        m = row._mapping
+        unit = next((i for i in range(len(units)) if m[f"set{i}"] == 0), None)
+        if unit is None:
+            total = _figures(m)
+        else:
+            groups_by[units[unit]].append({"code": m[f"key{unit}"], "name": m[f"name{unit}"], **_figures(m)})
+    return total, groups_by
+
+
 def compute(user: User, level, code, date_from=None, date_to=None, now: datetime | None = None,
             by: str | None = None) -> dict:
     """KPIs (definitions in the module docstring) of one area and date range.
@@ -182,13 +233,11 @@ def compute(user: User, level, code, date_from=None, date_to=None, now: datetime
     also {by, groups} as :func:`groups`. Raises BadInput (level/dates/by), NotFound (area),
     Forbidden (outside scope).
     """
-    now = now or utcnow()
-    conds = _cohort(user, level, code, date_from, date_to)
-    row = db.session.execute(select(*_columns(now)).where(*conds)).one()
-    result = {"level": level, "code": code, "from": date_from, "to": date_to, **_figures(row._mapping)}
+    total, groups_by = compute_by(user, level, code, date_from, date_to, () if by is None else (by,), now)
+    result = {"level": level, "code": code, "from": date_from, "to": date_to, **total}
     if by is not None:
         result["by"] = by
-        result["groups"] = groups(user, level, code, date_from, date_to, by, now)
+        result["groups"] = groups_by[by]
     return result
 
 
@@ -198,7 +247,4 @@ def groups(user: User, level, code, date_from=None, date_to=None, by: str = "com
     week | month (see :func:`group_key`): [{code, name, counts, rates, time_to_close_hours,
     overdue}] ordered by code; groups without a case are absent, ``name`` is null for calendar
     units and ``code`` null for cases outside any grid (by grid). Same errors as :func:`compute`."""
-    now = now or utcnow()
-    conds = _cohort(user, level, code, date_from, date_to)
-    return [{"code": r.key, "name": r.name, **_figures(r._mapping)}
-            for r in grouped(Incident, _columns(now), conds, by, Incident.reported_at)]
+    return compute_by(user, level, code, date_from, date_to, (by,), now)[1][by]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from caseutil import COMMUNITY, DISTRICT, GRID, OTHER_GRID, T0, TOWNSHIP, make_case
 
-from gridapp.errors import Forbidden
+from gridapp.errors import BadInput, Forbidden
 from gridapp.models import CategoryRule, GridAssignment, User
 from gridapp.services import kpi, workflow
 
@@ -115,6 +115,24 @@ def test_kpis_equal_hand_computed_values(tx, people):
                               (people["district"], "district", DISTRICT)):
         wider = kpi.compute(user, level, code, "2026-03-02", "2026-03-02", now=now)
         assert wider["counts"] == {**result["counts"], "reported": 6}
+    # one statement for the total and every breakdown (kpi.compute_by, the dashboard's) gives the
+    # same figures: the grid's group is the grid's cohort above, G alone in its grid
+    figures = ("counts", "rates", "time_to_close_hours", "overdue")
+    total, by = kpi.compute_by(people["sec"], "community", COMMUNITY, "2026-03-02", "2026-03-02",
+                               by=("grid", "day", "category", "community", "township", "grid"), now=now)
+    assert total["counts"] == {**result["counts"], "reported": 6}
+    assert [g["code"] for g in by["grid"]] == sorted([GRID, OTHER_GRID])
+    assert {f: by["grid"][[g["code"] for g in by["grid"]].index(GRID)][f] for f in figures} == \
+        {f: result[f] for f in figures}
+    assert by["grid"][[g["code"] for g in by["grid"]].index(OTHER_GRID)]["counts"] == {
+        "reported": 1, **dict.fromkeys(("filed", "due", "handled_on_time", "closed", "closed_on_time",
+                                        "handled_ever", "reworked", "extended"), 0)}
+    for unit, code in (("day", "2026-03-02"), ("category", "0102"), ("community", COMMUNITY), ("township", TOWNSHIP)):
+        assert [g["code"] for g in by[unit]] == [code] and {f: by[unit][0][f] for f in figures} == total, unit
+    assert by["day"][0]["name"] is None and by["township"][0]["name"]
+    assert kpi.groups(people["sec"], "community", COMMUNITY, "2026-03-02", "2026-03-02", "grid", now) == by["grid"]
+    with pytest.raises(BadInput):
+        kpi.compute_by(people["sec"], "community", COMMUNITY, by=("grid", "street"))
     # open start: F (reported the day before) joins the cohort
     assert kpi.compute(people["sec"], "grid", GRID, None, "2026-03-02", now=now)["counts"]["closed"] == 4
     with pytest.raises(Forbidden):
