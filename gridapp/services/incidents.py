@@ -145,11 +145,10 @@ def _report(fields: dict, photos, *, uid: int | None = None, digest: str | None 
               "attachments": json.dumps(photos if refs_ok else []),
               **dict(zip(BOX, search_box(fields["lon"], fields["lat"]), strict=True))}
     if digest is None:
-        rows = compiled.execute("incident-report-uid", _report_statement, {**params, "uid": uid},
-                                alone=True).fetchall()
+        rows = compiled.execute("incident-report-uid", _report_statement, {**params, "uid": uid}, alone=True)
     else:
         rows = compiled.execute("incident-report-token", lambda: _report_statement(by_token=True),
-                                {**params, "digest": digest}, alone=True).fetchall()
+                                {**params, "digest": digest}, alone=True)
     first = rows[0]
     if first.uid is None:
         raise accounts.invalid_token()

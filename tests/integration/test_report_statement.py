@@ -97,6 +97,28 @@ def test_compiled_statements_refuse_expanding_lists_and_missing_values(tx):
         compiled.execute(("test", "expanding"), lambda: select(Incident.id).where(Incident.status.in_(["a", "b"])), {})
     with pytest.raises(KeyError):
         compiled.execute(("test", "missing"), lambda: select(literal(1)).where(Incident.id == bindparam("x")), {})
-    row = compiled.execute(("test", "ok"), lambda: select(bindparam("x", type_=Incident.id.type).label("x")),
-                           {"x": 7}).fetchone()
-    assert row.x == 7
+    rows = compiled.execute(("test", "ok"), lambda: select(bindparam("x", type_=Incident.id.type).label("x")),
+                            {"x": 7})
+    assert [row.x for row in rows] == [7]
+
+
+def test_a_statement_alone_outside_a_transaction_runs_on_a_pooled_connection_of_its_own(app):
+    from sqlalchemy import Integer, bindparam, func, select
+
+    from gridapp.extensions import db
+    from gridapp.services import compiled
+
+    def build():
+        return select(bindparam("x", type_=Integer).label("x"), func.pg_backend_pid().label("pid"))
+
+    with app.app_context():
+        rows = compiled.execute(("test", "alone"), build, {"x": 3}, alone=True)
+        # the session never began a transaction and the connection is back in the pool
+        assert [r.x for r in rows] == [3]
+        assert not db.session().in_transaction() and db.engine.pool.checkedout() == 0
+        # inside the session's open transaction it runs on the session's connection
+        session_pid = db.session.execute(select(func.pg_backend_pid())).scalar_one()
+        rows = compiled.execute(("test", "alone"), build, {"x": 4}, alone=True)
+        assert [(r.x, r.pid) for r in rows] == [(4, session_pid)] and db.engine.pool.checkedout() == 1
+        db.session.rollback()
+        db.session.remove()
