@@ -41,9 +41,10 @@ def execute(key: Hashable, build: Callable[[], Executable], params: dict, *, alo
     (``OFFSET 0``). Returns all rows as named tuples (fields named by the statement's column
     labels). ``alone``: the statement is the whole of its transaction — when the session has no
     transaction open it runs as its own transaction on a connection taken from the pool and
-    returned at once (autocommit: no BEGIN and COMMIT round trips, no session transaction to set
-    up and end — ≈ 15 % of the Python time of ``POST /api/v1/incidents``, bench/create.py; the
-    caller's commit finds nothing to do); when nothing is pending on the session's connection, in
+    returned at once (autocommit: no BEGIN and COMMIT round trips, and no session transaction to
+    set up and end — ≈ 14 % of a worker's Python samples in ``POST /api/v1/incidents``; paired
+    runs of bench/create.py: ≈ 6 % less worker CPU per request; the caller's commit finds nothing
+    to do); when nothing is pending on the session's connection, in
     autocommit on it; else inside the open transaction (a savepoint in tests). Raises KeyError
     for a bind parameter without value, ValueError for a statement that cannot be compiled once
     (an expanding IN list)."""
