@@ -46,7 +46,7 @@ FIGURES = ("communities", "grids", "grids_with_worker", "grids_without_worker", 
            "workers", "stationed_units", "committee_seats", "units_with_seat")
 
 
-def _grid_rows(where):
+def grid_rows(where):
     """Per-grid figures: code, name, community_code, workers, group_id, build_type, members.
 
     The worker and member counts are grouped once over the selected grids and joined (not
@@ -84,7 +84,7 @@ def _by_community(communities) -> dict[str, dict]:
             for name, value in zip(names, r[1:], strict=True):
                 fig[name] = int(value or 0)
 
-    grids = _grid_rows(Grid.community_code.in_(communities)).subquery()
+    grids = grid_rows(Grid.community_code.in_(communities)).subquery()
     put(db.session.execute(select(
         grids.c.community_code, func.count(), func.count().filter(grids.c.workers > 0),
         func.count().filter(grids.c.build_type.isnot(None)),
@@ -179,7 +179,7 @@ def grid_figures(where) -> list[dict]:
     return [{"code": r.code, "name": r.name, "community_code": r.community_code, "workers": r.workers,
              "group_id": r.group_id if r.build_type else None, "build_type": r.build_type,
              "members": r.members, "status": grid_status(r.workers, r.group_id if r.build_type else None)}
-            for r in db.session.execute(_grid_rows(where).order_by(Grid.code))]
+            for r in db.session.execute(grid_rows(where).order_by(Grid.code))]
 
 
 def _grid_coverage(user: User, code: str | None) -> dict:

@@ -89,5 +89,10 @@ def candidates_of(user: User, incident: Incident, *, at: tuple[float, float] | N
 
 def as_list(found: list[tuple[Incident, float]]) -> list[dict]:
     """JSON of candidates: [{id, distance_m, status, reported_at (UTC)}]."""
-    return [{"id": i.id, "distance_m": d, "status": i.status, "reported_at": i.reported_at.isoformat()}
-            for i, d in found]
+    return [candidate_json(i.id, d, i.status, i.reported_at) for i, d in found]
+
+
+def candidate_json(incident_id: int, distance_m: float, status: str, reported_at: datetime) -> dict:
+    """One candidate as the API lists it: {id, distance_m (1 decimal), status, reported_at (ISO 8601 UTC)}."""
+    return {"id": incident_id, "distance_m": round(float(distance_m), 1), "status": status,
+            "reported_at": reported_at.isoformat()}

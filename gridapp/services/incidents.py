@@ -31,7 +31,7 @@ from ..extensions import db
 from ..models import Incident, IncidentCategory, IncidentEvent, IncidentStatus, Photo, User
 from . import accounts, compiled
 from .duplicates import LIMIT as DUPLICATES_LIMIT
-from .duplicates import candidate_conditions, search_box
+from .duplicates import candidate_conditions, candidate_json, search_box
 from .locate import location_of, location_select, outside_district, parse_lonlat, point_expr
 from .scope import Holder, columns_filter, incident_filter, outside_scope
 from .workflow import check_attachment_refs, check_attachments, deadline_flags, utcnow
@@ -164,8 +164,7 @@ def _report(fields: dict, photos, *, uid: int | None = None, digest: str | None 
         raise RuntimeError("the incident was not inserted although every check passed")
     summary = {"id": first.id, "grid_code": loc.grid_code, "community_code": loc.community_code,
                "status": first.status, "reported_at": first.reported_at.isoformat(),
-               "possible_duplicates": [{"id": r.dup_id, "distance_m": round(float(r.dup_distance), 1),
-                                        "status": r.dup_status, "reported_at": r.dup_reported_at.isoformat()}
+               "possible_duplicates": [candidate_json(r.dup_id, r.dup_distance, r.dup_status, r.dup_reported_at)
                                        for r in rows if r.dup_id is not None]}
     db.session.commit()
     return summary

@@ -20,7 +20,7 @@ from ..errors import BadInput
 from ..extensions import db
 from ..models import AdminArea, Grid, Incident, User
 from .areas import unit_filter
-from .coverage import _grid_rows
+from .coverage import grid_rows
 from .scope import grid_filter
 from .workflow import search_conditions
 
@@ -95,7 +95,7 @@ def grid_tile(user: User, layer: str, z: int, x: int, y: int) -> bytes:
     elif layer == "grids":
         rows = select(Grid.code, Grid.name, Grid.community_code, geom).where(where)
     else:
-        base = _grid_rows(where)
+        base = grid_rows(where)
         cols = {c.name: c for c in base.selected_columns}
         group = case((cols["build_type"].is_not(None), cols["group_id"]))
         rows = base.with_only_columns(
