@@ -21,7 +21,7 @@ Settings (environment variables):
   before use (default 5; 0: never).
 * ``GRIDAPP_DB_PREPARE`` — ``0`` turns off server-side prepared statements (default ``1``).
 * ``GRIDAPP_REMINDER_CHANNELS`` — delivery channels of the reminder job beyond the in-app centre,
-  comma-separated names of :data:`gridapp.services.reminders.CHANNELS` (default ``log``).
+  comma-separated names of :data:`gridapp.reminders.service.CHANNELS` (default ``log``).
 """
 from __future__ import annotations
 

@@ -24,7 +24,7 @@
   noded hierarchy). Communities are smaller where the assumed density is higher (an urban core
   8× the rural edge): each township gets communities in proportion to area × density
   (:func:`gridapp.geo.allocate`); the sparse units of a 镇 are 村;
-* loading: boundaries go through :func:`gridapp.services.imports.import_file` (the path of
+* loading: boundaries go through :func:`gridapp.boundaries.imports.import_file` (the path of
   ``flask gridapp import`` and of the import page), district → townships → communities (one import
   per township) → all grids in one import under the district; incidents through the same function
   with a CSV (level ``incident``), in chunks of ``--chunk`` rows (each chunk one transaction);
@@ -33,7 +33,7 @@
   category mix = the type frequencies of the real Boston 311 cases of 2015
   (``/work/shared/data/boston/boston311_2015_urban.csv``, City of Boston, PDDL 1.0; falls back to
   the fixture in geodata/boston) mapped onto the product's categories by
-  geodata/boston/boston_type_to_gbt30428_mapping.csv (:func:`gridapp.services.boston.load_categories`);
+  geodata/boston/boston_type_to_gbt30428_mapping.csv (:func:`gridapp.incidents.boston.load_categories`);
 * states and times: the import creates every case as 上报 ``reported`` (that is what the product's
   import does); afterwards :func:`apply_states` spreads ``reported_at`` uniformly over the year
   before the build (``end``: now, so that the dashboard's "last 30 days" hold a month of cases;
@@ -213,7 +213,7 @@ def bench_admin():
 def _import(user, level: str, parent: str | None, data: bytes, filename: str) -> dict:
     from flask import current_app
 
-    from gridapp.services import imports
+    from gridapp.boundaries import imports
 
     options = imports.parse_options({"level": level, "parent_code": parent, "mode": "commit"},
                                     current_app.config["IMPORT_EXTENT"])
@@ -255,7 +255,7 @@ def category_mix() -> list[tuple[str, float]]:
     types mapped by the product's Boston mapping (creates the component classes C01… if needed;
     caller commits). Shares sum to 1."""
     from gridapp.demo import load_categories
-    from gridapp.services import boston
+    from gridapp.incidents import boston
 
     load_categories()
     mapping = boston.load_categories()
@@ -324,7 +324,7 @@ def load_incidents(city: City, n: int, chunk: int = 250_000, log=print) -> dict:
 
 
 #: (rank, action, from, to, hours after the report × the case's pace) of the closed loop, in order
-#: (actions of gridapp.services.workflow.TRANSITIONS; delays assumed).
+#: (actions of gridapp.incidents.workflow.TRANSITIONS; delays assumed).
 STEPS = ((1, "report", None, "reported", 0.0), (2, "accept", "reported", "accepted", 0.5),
          (3, "file", "accepted", "filed", 2.0), (4, "dispatch", "filed", "dispatched", 3.0),
          (5, "start", "dispatched", "in_progress", 6.0), (6, "handle", "in_progress", "handled", 30.0),

@@ -142,9 +142,9 @@ def _setup(database_url: str, n: int, password: str) -> list[dict]:
     from sqlalchemy import select, text
 
     from bench.city import DISTRICT, make_app
+    from gridapp.accounts.service import hash_password
     from gridapp.extensions import db
     from gridapp.models import GridAssignment, User
-    from gridapp.services.accounts import hash_password
 
     app = make_app(database_url)
     with app.app_context():

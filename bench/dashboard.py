@@ -20,16 +20,16 @@ issue 9) can call it on its own database.
    year in every state. Every row is clearly synthetic: description/summary ``压测数据（虚构）``.
    Then ``ANALYZE``.
 3. Measure, for the last 30 days and for the whole year (``repeat`` runs each, median):
-   * **dashboard** — :func:`gridapp.services.dashboard.summary` for the district user at district
+   * **dashboard** — :func:`gridapp.analytics.dashboard.summary` for the district user at district
      level, serialised to JSON (the server work of ``GET /api/v1/dashboard``, without HTTP);
-   * **map layer** — :func:`gridapp.services.dashboard.areas_layer` by grid (every grid);
+   * **map layer** — :func:`gridapp.analytics.dashboard.areas_layer` by grid (every grid);
    * **plain SQL** — hand-written SQL statements through psycopg (no ORM, no Python per row)
      computing the same figures: incident KPIs and dispute figures of the period and the previous
      one, per township, per calendar unit, per category and per community; coverage per community;
      inspection figures of both periods. The incident KPIs in the best plain form we know: each
      case's history looked up once (a sub-select fenced by ``OFFSET 0``) and the period's total and
      four breakdowns in one ``GROUPING SETS`` statement — the form of the product's
-     :func:`gridapp.services.kpi.compute_by`, so the ratio measures the product's own overhead.
+     :func:`gridapp.analytics.kpi.compute_by`, so the ratio measures the product's own overhead.
    Reports the ratio dashboard / plain SQL (target on a 1,000,000-incident city: ≤ 1.5) and the
    period's incident count (both sides must count the same cases, else the run fails).
 
@@ -285,9 +285,9 @@ def run(database_url: str | None = None, incidents: int = 100_000, disputes: int
             result.update(_load(plain_url, incidents, disputes, district, username))
         from sqlalchemy import select
 
+        from gridapp.analytics import dashboard
+        from gridapp.incidents.workflow import LOCAL_TZ
         from gridapp.models import User
-        from gridapp.services import dashboard
-        from gridapp.services.workflow import LOCAL_TZ
 
         today = datetime.now(LOCAL_TZ).date()
         with psycopg.connect(plain_url, options=session_options) as conn:

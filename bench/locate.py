@@ -7,7 +7,7 @@ points are the ``--points`` first incidents of the database (their real imported
 there are fewer, random points over the district's extent (seeded, deterministic) make up the rest.
 In one run, on the same points:
 
-* **product**: :func:`gridapp.services.locate.locate_many` — what the incident import
+* **product**: :func:`gridapp.boundaries.locate.locate_many` — what the incident import
   (``services.imports._insert_located``) runs to locate its points: from the points' coordinates
   (lon/lat arrays, as the import holds them after parsing) to the located rows ready to insert
   (community, district and grid code of every point by the whole location rule). Included: the one
@@ -67,8 +67,8 @@ def run(database_url: str, points: int = 1_000_000, log=print) -> dict:
     from sqlalchemy import text
 
     from bench.city import make_app
+    from gridapp.boundaries.locate import locate_many
     from gridapp.extensions import db
-    from gridapp.services.locate import locate_many
 
     app = make_app(database_url)
     with app.app_context():

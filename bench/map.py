@@ -56,9 +56,9 @@ def _prepare(app) -> tuple[str, str, int, int]:
     """Make the bench user (district role over the city) and return (district, password, grids, incidents)."""
     from sqlalchemy import func, select
 
+    from gridapp.accounts.service import hash_password
     from gridapp.extensions import db
     from gridapp.models import Grid, Incident, User
-    from gridapp.services.accounts import hash_password
 
     password = "Bench-" + secrets.token_urlsafe(12)
     with app.app_context():
@@ -83,8 +83,8 @@ def _baseline_route(app) -> None:
     from flask_login import current_user, login_required
 
     from gridapp.assets import vendor_url
+    from gridapp.boundaries import areas
     from gridapp.maps import base_map
-    from gridapp.services import areas
 
     @app.get("/bench/folium-grids")
     @login_required

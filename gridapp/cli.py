@@ -11,10 +11,10 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from . import instance_secret
+from .accounts.service import check_password_policy, hash_password, unlock
 from .errors import DomainError
 from .extensions import db
 from .models import AdminArea, GridAssignment, Role, User
-from .services.accounts import check_password_policy, hash_password, unlock
 
 group = AppGroup("gridapp", help="gridapp administration commands.")
 
@@ -67,7 +67,7 @@ def create_user_command(username, role, scope_code, grids, display_name, passwor
     user.assignments = [GridAssignment(grid_code=g, is_primary=i == 0) for i, g in enumerate(grids)]
     db.session.add(user)
     db.session.flush()
-    from .services.audit import record
+    from .accounts.audit import record
 
     record(None, "user_create", "user", user.id, username=username, role=role, scope_code=scope_code,
            grids=list(grids), by="cli")
@@ -135,8 +135,8 @@ def import_command(path, level, parent_code, mode, repair, crs, gcj02, code_fiel
     import json
     from pathlib import Path
 
+    from .boundaries import imports
     from .errors import DomainError
-    from .services import imports
 
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
@@ -161,7 +161,7 @@ def import_boston_command(csv_path):
     wards and precincts) and compare the on-time figure with the file's ontime_status."""
     from pathlib import Path
 
-    from .services import boston
+    from .incidents import boston
 
     path = Path(csv_path) if csv_path else boston.DATA / "boston311_2015_fixture_wards3_5_may.csv"
     boston.import_cases(path, log=lambda m: click.echo(m, err=True))
@@ -177,7 +177,7 @@ def remind_command(now_text):
     approval notifications and hand undelivered ones to the delivery channels."""
     from datetime import datetime
 
-    from .services import reminders
+    from .reminders import service as reminders
 
     now = datetime.fromisoformat(now_text) if now_text else None
     if now is not None and now.tzinfo is None:

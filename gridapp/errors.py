@@ -1,6 +1,6 @@
-"""Domain errors and the one handler that renders them.
+"""The one handler that renders domain errors (:mod:`gridapp.core.errors`, re-exported here).
 
-Services raise :class:`DomainError` subclasses; the handler renders JSON
+Domain code raises :class:`DomainError` subclasses; the handler renders JSON
 ``{"error": {"code": ..., "message": ...}}`` under ``/api`` and an HTML error page elsewhere.
 Routes never parse message strings: status and code travel on the exception.
 """
@@ -12,65 +12,16 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
-
-class DomainError(Exception):
-    """A refused request: ``status`` (HTTP), ``code`` (stable machine token), ``message`` (for people)."""
-
-    status = 400
-    code = "bad_request"
-
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 details: dict | None = None):
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
-        if status:
-            self.status = status
-        self.details = details or {}
-
-
-class BadInput(DomainError):
-    """Malformed or out-of-range input (400)."""
-
-    status, code = 400, "bad_input"
-
-
-class Unauthenticated(DomainError):
-    """No or invalid credentials (401)."""
-
-    status, code = 401, "unauthenticated"
-
-
-class Forbidden(DomainError):
-    """Authenticated, but outside the caller's role or scope (403)."""
-
-    status, code = 403, "forbidden"
-
-
-class NotFound(DomainError):
-    """No such object, or a point outside every district (404)."""
-
-    status, code = 404, "not_found"
-
-
-class Conflict(DomainError):
-    """The object changed meanwhile (409)."""
-
-    status, code = 409, "conflict"
-
-
-class TooManyAttempts(DomainError):
-    """Too many failed attempts: the account is locked for a while (429)."""
-
-    status, code = 429, "account_locked"
-
-
-class Unprocessable(DomainError):
-    """Well-formed but refused by a domain rule, e.g. a point outside the district (422)."""
-
-    status, code = 422, "unprocessable"
-
+from .core.errors import (  # noqa: F401 (re-exported: the one hierarchy)
+    BadInput,
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    TooManyAttempts,
+    Unauthenticated,
+    Unprocessable,
+)
 
 # Messages shown for werkzeug's HTTP errors (instead of its English descriptions).
 HTTP_MESSAGES = {400: _l("请求无效"), 401: _l("需要登录"), 403: _l("无权访问"), 404: _l("页面不存在"),
@@ -89,9 +40,11 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _render(status: int, code: str, message: str, details: dict | None = None):
+def _render(status: int, code: str, message: str, details: dict | None = None, field: str | None = None):
     if _wants_json():
         body = {"error": {"code": code, "message": message}}
+        if field:
+            body["error"]["field"] = field
         if details:
             body["error"]["details"] = details
         return jsonify(body), status
@@ -103,7 +56,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
-        return _render(err.status, err.code, err.message, err.details)
+        return _render(err.status, err.code, err.message, err.details, err.field)
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):

@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import Flask, abort, has_request_context, redirect, request, session, url_for
 from flask_babel import get_locale
 
+from .core.timefmt import local_text
 from .extensions import babel
-from .timefmt import local_text
 
 LOCALES = {"zh": "zh_Hans_CN", "en": "en"}
 
@@ -22,7 +22,7 @@ def select_locale() -> str:
 
 
 def local_datetime_iso(value: str | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
-    """Like :func:`gridapp.timefmt.local_text` for an ISO 8601 string (as in API dicts)."""
+    """Like :func:`gridapp.core.timefmt.local_text` for an ISO 8601 string (as in API dicts)."""
     from datetime import datetime
 
     return "" if not value else local_text(datetime.fromisoformat(value), fmt)

@@ -125,8 +125,8 @@ def client(app, tx):
 @pytest.fixture
 def make_user(tx):
     """Factory: ``make_user(role, scope_code=None, grids=())`` → a committed-in-test User."""
+    from gridapp.accounts.service import hash_password
     from gridapp.models import GridAssignment, User
-    from gridapp.services.accounts import hash_password
 
     counter = iter(range(1, 10_000))
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_babel import gettext as _
 
+from ..accounts import service as accounts
 from ..auth import api_user, bearer_token
+from ..boundaries import areas
+from ..boundaries.locate import locate
 from ..errors import BadInput
 from ..extensions import csrf
-from ..services import accounts, areas, incidents, workflow
-from ..services.locate import locate
+from ..incidents import reports as incidents
+from ..incidents import workflow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -72,7 +75,7 @@ def list_grids():
 def locate_point():
     """``?lon=..&lat=..`` (WGS84 degrees) → 200 {grid_code (null in a village),
     community_code, township_code, district_code}; 404 outside every district; 400 on
-    malformed or out-of-range input. The rule: :mod:`gridapp.services.locate`."""
+    malformed or out-of-range input. The rule: :mod:`gridapp.boundaries.locate`."""
     api_user()
     return jsonify(locate(request.args.get("lon"), request.args.get("lat")).as_dict())
 

@@ -14,8 +14,10 @@ from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
 
 from ..auth import api_user
+from ..boundaries import export, grid_edit, imports
+from ..core import tabular
+from ..coverage import check as coverage_check
 from ..errors import BadInput
-from ..services import coverage_check, export, grid_edit, imports, tabular
 from . import _json_body, bp
 
 
@@ -85,7 +87,7 @@ def generate_grids(code: str):
 def coverage_check_report():
     """``?code=<district|township|community code>`` (default the caller's scope) → 200 the coverage
     report {"code", "name", "level", "communities", "gridded", "problems": {gap, overlap, outside,
-    ungridded}, "features": FeatureCollection} (:mod:`gridapp.services.coverage_check`); 403 outside the
+    ungridded}, "features": FeatureCollection} (:mod:`gridapp.coverage.check`); 403 outside the
     caller's scope or a grid worker; 404 unknown code."""
     return jsonify(coverage_check.coverage_report(api_user(), request.args.get("code") or None))
 

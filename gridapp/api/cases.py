@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 
+from ..analytics import kpi
 from ..auth import api_user
 from ..errors import BadInput
-from ..services import duplicates, kpi, openapi, photos, workflow
-from . import _json_body, bp
+from ..incidents import duplicates, photos, workflow
+from . import _json_body, bp, openapi
 
 
 @bp.get("/incidents/duplicates")
@@ -53,7 +54,7 @@ def incident_action(incident_id: int, action: str):
 def get_kpi():
     """KPIs of an area and a date range: ``?level=grid|community|township|district&code=...
     &from=YYYY-MM-DD&to=YYYY-MM-DD`` (local dates, Asia/Shanghai, inclusive, on reported_at).
-    Definitions: :mod:`gridapp.services.kpi` and the README. 400 malformed; 403 outside the
+    Definitions: :mod:`gridapp.analytics.kpi` and the README. 400 malformed; 403 outside the
     caller's scope; 404 unknown area."""
     user = api_user()
     args = request.args

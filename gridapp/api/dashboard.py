@@ -1,11 +1,11 @@
 """API v1: the district review dashboard (issue 7) — the coverage, KPI, dispute and inspection
-figures of an area and period assembled by :mod:`gridapp.services.dashboard`."""
+figures of an area and period assembled by :mod:`gridapp.analytics.dashboard`."""
 from __future__ import annotations
 
 from flask import jsonify, request
 
+from ..analytics import dashboard
 from ..auth import api_user
-from ..services import dashboard
 from . import bp
 
 
@@ -23,7 +23,7 @@ def get_dashboard():
     {current, previous}, inspections {current, previous}, children [{code, name, coverage, gap,
     kpi, disputes}], charts {unit, trend {incidents, disputes}, by_category, by_community}} —
     each figure exactly the output of /coverage, /kpi, /disputes/stats, /inspection-figures
-    (see :mod:`gridapp.services.dashboard`). 400 malformed; 403 outside scope or grid worker;
+    (see :mod:`gridapp.analytics.dashboard`). 400 malformed; 403 outside scope or grid worker;
     404 unknown area."""
     return jsonify(dashboard.summary(api_user(), *_args()))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from ..auth import api_user
-from ..services import disputes
+from ..disputes import service as disputes
 from . import _json_body, bp
 
 
@@ -37,7 +37,7 @@ def dispute_stats():
     &to=YYYY-MM-DD`` → {counts {registered, closed_out, resolved, resolved_within_30_days,
     failed, open, overdue}, referred {court, police, petition}, resolution_rate (化解率 =
     resolved / closed_out), satisfaction {visits, mean}, by_type, by_community}. Definitions:
-    :func:`gridapp.services.disputes.stats` and the README. 400 malformed; 403 outside scope;
+    :func:`gridapp.disputes.service.stats` and the README. 400 malformed; 403 outside scope;
     404 unknown area."""
     user = api_user()
     args = request.args

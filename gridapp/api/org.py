@@ -1,15 +1,16 @@
 """API v1: coverage and the party organisation roster (groups, members, workers).
 
-Scope checks live in :mod:`gridapp.services.org` (403 outside the caller's community/township/
+Scope checks live in :mod:`gridapp.org.service` (403 outside the caller's community/township/
 district; grid workers get 403). Phones and ID numbers are masked; ``?reveal=phone,id_number``
-shows full values to the roles of :data:`gridapp.services.pii.FULL_VIEW_ROLES` and logs each view.
+shows full values to the roles of :data:`gridapp.accounts.pii.FULL_VIEW_ROLES` and logs each view.
 """
 from __future__ import annotations
 
 from flask import jsonify, request
 
 from ..auth import api_user
-from ..services import coverage, org
+from ..coverage import service as coverage
+from ..org import service as org
 from . import _json_body, bp
 
 
@@ -24,7 +25,7 @@ def _done(payload, status=200):
 @bp.get("/coverage")
 def get_coverage():
     """``?level=district|township|community|grid&code=...`` (code defaults to the caller's scope)
-    → {level, code, name, figures, children}; definitions in :mod:`gridapp.services.coverage`.
+    → {level, code, name, figures, children}; definitions in :mod:`gridapp.coverage.service`.
     400 unknown level; 403 outside scope; 404 unknown code."""
     user = api_user()
     return jsonify(coverage.coverage(user, request.args.get("level", "district"), request.args.get("code") or None))

@@ -8,7 +8,10 @@ from flask_babel import gettext as _
 
 from ..auth import api_user
 from ..errors import BadInput
-from ..services import inspections, place_figures, places, reminders
+from ..inspections import figures as place_figures
+from ..inspections import service as inspections
+from ..places import service as places
+from ..reminders import service as reminders
 from . import _json_body, bp
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from ..accounts import audit
 from ..auth import api_user
-from ..services import audit
 from . import bp
 
 

@@ -1,11 +1,11 @@
 """API v1: the map at city scale — vector tiles of grids and incident clusters
-(:mod:`gridapp.services.tiles`)."""
+(:mod:`gridapp.coverage.tiles`)."""
 from __future__ import annotations
 
 from flask import Response, jsonify, request
 
 from ..auth import api_user
-from ..services import tiles
+from ..coverage import tiles
 from . import bp
 
 MVT_TYPE = "application/vnd.mapbox-vector-tile"

@@ -14,7 +14,7 @@ from .users import User
 
 class IncidentStatus(enum.StrEnum):
     """States of the closed loop (domain.md); the transitions are the table of
-    :mod:`gridapp.services.workflow`."""
+    :mod:`gridapp.incidents.workflow`."""
 
     REPORTED = "reported"        # 上报
     ACCEPTED = "accepted"        # 受理
@@ -74,7 +74,7 @@ class Incident(db.Model):
     reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                   index=True)
 
-    # The closed loop (gridapp.services.workflow). ``version`` is the optimistic lock: every
+    # The closed loop (gridapp.incidents.workflow). ``version`` is the optimistic lock: every
     # UPDATE is ``... WHERE id = :id AND version = :read_version`` (SQLAlchemy version_id_col).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     filed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -6,7 +6,7 @@ Three levels (domain.md, shared/seeds district report): community party organisa
 to a community's party committee. Grid workers (网格员, 专职/兼职) are people on the roster; one
 *may* have a login (``GridWorker.user_id``): the login's scope stays the existing
 :class:`~gridapp.models.users.GridAssignment` rows, which the roster service keeps equal to the
-worker's grids. Coverage figures are computed by queries (gridapp.services.coverage), never stored.
+worker's grids. Coverage figures are computed by queries (gridapp.coverage.service), never stored.
 """
 from __future__ import annotations
 

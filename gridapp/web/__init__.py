@@ -10,12 +10,15 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import text
 from wtforms.fields.choices import SelectChoice
 
+from ..accounts import service as accounts
 from ..assets import vendor_url
+from ..boundaries import areas
+from ..coverage import tiles
 from ..errors import DomainError
 from ..extensions import db
+from ..incidents import reports as incidents
+from ..incidents.workflow import STATE_NAMES
 from ..maps import CoverageLayers, PointPicker, base_map, render_parts
-from ..services import accounts, areas, incidents, tiles
-from ..services.workflow import STATE_NAMES
 from .forms import IncidentForm, LoginForm, LogoutForm
 from .labels import coverage_labels
 
@@ -185,7 +188,7 @@ def incident_new():
         else:
             flash(_("事件已上报，编号 %(id)s，所在网格 %(grid)s。", id=incident.id,
                     grid=incident.grid_code or incident.community_code), "info")
-            from ..services.duplicates import candidates_of
+            from ..incidents.duplicates import candidates_of
 
             dups = candidates_of(current_user, incident)
             if dups:

@@ -6,10 +6,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..assets import vendor_url
+from ..boundaries import areas, imports
+from ..coverage import check as coverage_check
 from ..errors import DomainError
 from ..extensions import db
 from ..maps import CoverageProblems, base_map, render_parts
-from ..services import areas, coverage_check, imports
 from . import bp
 from .forms import ImportForm
 

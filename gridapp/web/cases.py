@@ -7,11 +7,14 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from ..assets import vendor_url
+from ..boundaries import areas
+from ..coverage import tiles
 from ..errors import BadInput, DomainError, Forbidden
 from ..extensions import db
+from ..incidents import duplicates, photos, workflow
+from ..incidents import reports as incidents
 from ..maps import CaseMarker, IncidentLayers, base_map, render_parts
 from ..models.workflow import LEVELS
-from ..services import areas, duplicates, incidents, photos, tiles, workflow
 from . import bp, refuse_page_action
 from .forms import AdminForm, CaseActionForm
 
@@ -160,7 +163,7 @@ def photo_file(sha: str, size: str | None = None):
 def admin_categories():
     """Admin: category rules (level, deadline hours, department) and departments with handlers.
     POST fields: ``op`` = rule | department | member | unmember, with that operation's fields."""
-    from ..services import catalog
+    from ..incidents import catalog
 
     if current_user.role != "admin":
         raise Forbidden(_("只有系统管理员可以维护类别和专业部门"), code="admin_only")
@@ -199,7 +202,7 @@ def case_map():
     """Incident map: the board's filters (state, category, grid, overdue, from, to), clustered
     markers with a heat-map toggle when at most 500 (``MAP_MAX_POINTS``) incidents match in the view;
     more: clusters counted by the server with their counts below zoom 16, the view's incidents
-    (≤ 500) from zoom 16 on (:mod:`gridapp.services.tiles`); the count matched is shown."""
+    (≤ 500) from zoom 16 on (:mod:`gridapp.coverage.tiles`); the count matched is shown."""
     filters = {k: v for k, v in request.args.items() if k in ("state", "category", "grid", "overdue", "from", "to")}
     bounds = areas.scope_bounds(current_user)
     parts = None

@@ -1,5 +1,5 @@
 """Pages of the district review dashboard (issue 7): the interactive dashboard, its Excel and CSV
-reports and a printable page. Figures come from :mod:`gridapp.services.dashboard` (which only
+reports and a printable page. Figures come from :mod:`gridapp.analytics.dashboard` (which only
 assembles the coverage, KPI, dispute and inspection services)."""
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from flask import Response, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..analytics import dashboard
+from ..boundaries import areas
+from ..core import tabular
 from ..maps import DashboardLayers, render_parts
-from ..services import areas, dashboard, tabular
 from . import bp
 from .cases import _base_map
 

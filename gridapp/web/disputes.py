@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2 import Template
 
+from ..boundaries import areas
+from ..disputes import service as disputes
 from ..errors import DomainError
 from ..extensions import db
 from ..maps import CaseMarker, _JsonConfigElement, render_parts
-from ..services import areas, disputes
 from . import _map_parts, bp, refuse_page_action
 from .cases import _base_map
 

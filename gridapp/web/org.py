@@ -8,9 +8,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from ..accounts import pii
+from ..coverage import service as coverage
 from ..errors import BadInput, DomainError
 from ..extensions import db
-from ..services import coverage, org, pii
+from ..org import service as org
 from . import bp, safe_next
 
 LABELS = {
@@ -193,8 +195,8 @@ def org_reveal(entity: str, obj_id: int, field: str):
 def org_export(code: str):
     """Excel roster of a community (members, workers, stationed units); phones and ID numbers as
     text, masked; ``?full=1`` exports full values for the roles allowed (each value logged)."""
-    from ..services import rosters
-    from ..services.tabular import content_disposition
+    from ..core.tabular import content_disposition
+    from ..org import rosters
 
     data, filename = rosters.export_community(current_user, code, full=request.args.get("full") == "1")
     return Response(data.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -206,7 +208,7 @@ def org_export(code: str):
 def org_import(code: str):
     """Import members, workers or stationed units (field kind) from an uploaded .xlsx/.csv file;
     all or nothing, with row-level errors."""
-    from ..services import rosters
+    from ..org import rosters
     if not ActionForm().validate_on_submit():
         flash(_("表单已过期，请重试。"), "error")
         return redirect(_community_url(code))

@@ -7,11 +7,16 @@ from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..boundaries import areas
 from ..errors import DomainError
 from ..extensions import db
+from ..incidents import photos
+from ..inspections import figures as place_figures
+from ..inspections import service as inspections
 from ..maps import PlaceLayers, render_parts
-from ..services import areas, inspections, photos, place_figures, places, reminders
-from ..services.places import RISK_NAMES, STATUS_NAMES
+from ..places import service as places
+from ..places.service import RISK_NAMES, STATUS_NAMES
+from ..reminders import service as reminders
 from . import bp, refuse_page_action
 from .cases import _base_map
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_login import current_user, login_required
 
-from ..services import audit
+from ..accounts import audit
 from . import bp
 
 

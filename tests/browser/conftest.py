@@ -65,8 +65,8 @@ def report_in_worker_grid(app, count: int, label: str) -> None:
     from sqlalchemy import func, select
 
     from gridapp.extensions import db
+    from gridapp.incidents import reports as incidents
     from gridapp.models import Grid, User
-    from gridapp.services import incidents
 
     with app.app_context():
         worker = db.session.scalar(select(User).where(User.username == "worker"))

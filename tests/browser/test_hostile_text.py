@@ -22,7 +22,7 @@ def hostile(app):
     carrying HOSTILE; everything restored afterwards (browser tests commit)."""
     from gridapp.extensions import db
     from gridapp.models import Grid, Incident, PartyMember, User
-    from gridapp.services import org
+    from gridapp.org import service as org
 
     with app.app_context():
         admin = db.session.scalar(select(User).where(User.username == "admin"))

@@ -30,6 +30,11 @@ import pytest
 from caseutil import COMMUNITY, GRID, OTHER_COMMUNITY, OTHER_GRID, TOWNSHIP, grid_point, jpeg_bytes, make_case
 from sqlalchemy import func, select
 
+from gridapp.accounts import service as accounts
+from gridapp.disputes import service as disputes
+from gridapp.incidents import photos
+from gridapp.incidents.workflow import LOCAL_TZ
+from gridapp.inspections import service as inspections
 from gridapp.models import (
     AdminArea,
     Dispute,
@@ -44,15 +49,13 @@ from gridapp.models import (
     RectificationNotice,
     User,
 )
-from gridapp.services import accounts, disputes, inspections, photos
-from gridapp.services import places as place_service
-from gridapp.services.workflow import LOCAL_TZ
+from gridapp.places import service as place_service
 
 ALL = ("admin", "district", "township", "secretary", "worker")
 OFFICE = ("admin", "district", "township", "secretary")
 EDITORS = ("admin", "district")
 ADMIN = ("admin",)
-FULL_VIEW = ("admin", "secretary")  # full phone / ID numbers (gridapp.services.pii)
+FULL_VIEW = ("admin", "secretary")  # full phone / ID numbers (gridapp.accounts.pii)
 PUBLIC = ALL + ("anonymous",)
 USERS = {"admin": "admin", "district": "district", "township": "hongqijie", "secretary": "hongqi",
          "worker": "worker"}

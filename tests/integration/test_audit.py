@@ -12,8 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from gridapp import create_app
+from gridapp.accounts import service as accounts
 from gridapp.models import AuditEntry, PiiView
-from gridapp.services import accounts
 
 HOSTILE = "<script>x</script>${1}`\\"
 

@@ -6,9 +6,10 @@ import csv
 
 from sqlalchemy import func, select
 
+from gridapp.analytics import kpi
+from gridapp.incidents import boston
+from gridapp.incidents.boston import DATA, DISTRICT
 from gridapp.models import AdminArea, Grid, Incident, IncidentEvent
-from gridapp.services import boston, kpi
-from gridapp.services.boston import DATA, DISTRICT
 
 FIXTURE = DATA / "boston311_2015_fixture_wards3_5_may.csv"
 

@@ -8,8 +8,8 @@ from caseutil import T0, make_case
 from sqlalchemy import select
 
 from gridapp.errors import BadInput, Forbidden
+from gridapp.incidents import catalog, workflow
 from gridapp.models import CategoryRule, Department, DepartmentMember, User
-from gridapp.services import catalog, workflow
 
 
 def test_admin_page_sets_rule_and_filing_uses_it(client, tx, login, csrf_of):

@@ -12,8 +12,8 @@ from sqlalchemy import delete, select, text
 
 from gridapp.errors import Conflict
 from gridapp.extensions import db
+from gridapp.incidents import workflow
 from gridapp.models import Incident, IncidentEvent, User
-from gridapp.services import workflow
 
 
 @pytest.fixture

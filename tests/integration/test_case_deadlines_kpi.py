@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from caseutil import COMMUNITY, DISTRICT, GRID, OTHER_GRID, T0, TOWNSHIP, make_case
 
+from gridapp.analytics import kpi
 from gridapp.errors import BadInput, Forbidden
+from gridapp.incidents import workflow
 from gridapp.models import CategoryRule, GridAssignment, User
-from gridapp.services import kpi, workflow
 
 H = timedelta(hours=1)
 

@@ -7,9 +7,10 @@ import pytest
 from caseutil import GRID, grid_point, make_case
 from sqlalchemy import func, select
 
+from gridapp.analytics import kpi
 from gridapp.errors import BadInput, Forbidden
+from gridapp.incidents import duplicates, workflow
 from gridapp.models import GridAssignment, Incident, User
-from gridapp.services import duplicates, kpi, workflow
 
 M_PER_DEG_LAT = 111_320.0  # metres per degree of latitude (approximate; exact distances are asserted below)
 

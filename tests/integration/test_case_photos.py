@@ -9,8 +9,8 @@ from caseutil import grid_point, jpeg_bytes
 from PIL import Image
 from sqlalchemy import func, select
 
+from gridapp.incidents import photos
 from gridapp.models import Photo
-from gridapp.services import photos
 
 
 def _upload(client, headers, data: bytes, name="p.jpg"):

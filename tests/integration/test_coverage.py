@@ -20,7 +20,7 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, box
 
 from gridapp.models import AdminArea, Grid
-from gridapp.services import org
+from gridapp.org import service as org
 
 D, T1, T2 = "990100", "990100001", "990100002"
 A, B, V, C = "990100001001", "990100001002", "990100001201", "990100002001"
@@ -190,7 +190,7 @@ def test_group_crud_rules_and_audit(client, bearer, fixture_district, tx):
 
 
 def test_worker_assignment_keeps_login_scope(client, bearer, fixture_district, make_user, tx):
-    from gridapp.services.scope import worker_grid_codes
+    from gridapp.core.scope import worker_grid_codes
     login = make_user("worker", grids=[A3])
     sec = fixture_district["sec_a"]
     resp = client.post("/api/v1/grid-workers", headers=bearer(sec.username), json={

@@ -12,8 +12,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from test_disputes import PERSON
 
+from gridapp.analytics import dashboard
+from gridapp.disputes import service as disputes
 from gridapp.models import AdminArea, Grid, User
-from gridapp.services import dashboard, disputes
 
 PERIOD = {"from": "2026-03-01", "to": "2026-03-07"}
 PREVIOUS = {"from": "2026-02-22", "to": "2026-02-28"}

@@ -9,9 +9,9 @@ from shapely.geometry import Point
 from sqlalchemy import func, select
 
 from gridapp import geo
+from gridapp.boundaries.locate import locate
 from gridapp.demo import load_demo
 from gridapp.models import AdminArea, Grid, IncidentCategory
-from gridapp.services.locate import locate
 
 
 def _areas(tx, level):

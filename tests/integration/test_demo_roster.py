@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from gridapp.accounts.pii import ID_NUMBER_RE
 from gridapp.demo import load_roster
-from gridapp.demo_roster import _id_number, allocate, check_char
+from gridapp.demo.roster import _id_number, allocate, check_char
 from gridapp.models import GridAssignment, GridPartyGroup, GridWorker, PartyMember, User
-from gridapp.services.pii import ID_NUMBER_RE
 
 
 def test_district_coverage_reports_the_report_figures(client, bearer):

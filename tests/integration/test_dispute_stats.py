@@ -8,7 +8,7 @@ from caseutil import COMMUNITY, DISTRICT, GRID, OTHER_COMMUNITY, T0, TOWNSHIP, g
 from sqlalchemy import select
 from test_disputes import PERSON
 
-from gridapp.services import disputes
+from gridapp.disputes import service as disputes
 
 OTHER = "610202002001001"  # a grid of 翠溪社区
 
@@ -136,7 +136,7 @@ def test_mediators_and_committees(client, tx, bearer, make_user):
 
 def test_demo_set_is_fictitious_loaded_once_and_shows_figures(tx, app):
     from gridapp.demo import DISTRICT_CODE
-    from gridapp.demo_disputes import SPECS, load_demo_disputes
+    from gridapp.demo.disputes import SPECS, load_demo_disputes
     from gridapp.models import Dispute, DisputeParty, User
 
     rows = tx.scalars(select(Dispute).where(Dispute.district_code == DISTRICT_CODE,

@@ -9,9 +9,9 @@ import pytest
 from caseutil import COMMUNITY, DISTRICT, GRID, OTHER_COMMUNITY, OTHER_GRID, T0, TOWNSHIP, grid_point, make_case
 from sqlalchemy import select, text
 
+from gridapp.disputes import service as disputes
 from gridapp.errors import BadInput, Conflict, Forbidden, NotFound
 from gridapp.models import DisputeEvent, PiiView
-from gridapp.services import disputes
 
 PERSON = {"kind": "person", "name": "张某某", "id_number": "61020219000101123X", "phone": "10012345678"}
 ORG = {"kind": "organisation", "name": "测试单位物业公司", "phone": "10087654321"}
@@ -238,14 +238,14 @@ def test_link_to_related_incident_in_scope(tx, cast):
 def test_readme_permission_table_is_the_transition_table():
     from pathlib import Path
 
-    from gridapp.services import workflow
+    from gridapp.incidents import workflow
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert workflow.permission_table_markdown(disputes.TRANSITIONS) in readme
 
 
 def test_disputes_follow_a_grid_split(tx, cast):
-    from gridapp.services import grid_edit
+    from gridapp.boundaries import grid_edit
 
     d = register(cast["secretary"])
     grid_edit.split_grid(cast["district"], GRID)

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from gridapp.models import Grid, User
-from gridapp.services import org
+from gridapp.org import service as org
 
 HOSTILE = "=HYPERLINK(\"http://x\")\x07<b>${1}`\\"
 COMMUNITY = "610202002010"

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from gridapp import geo
 from gridapp.geo.edit import shared_length
+from gridapp.incidents.reports import report_incident
 from gridapp.models import (
     AdminArea,
     Grid,
@@ -20,7 +21,6 @@ from gridapp.models import (
     User,
     WorkerGrid,
 )
-from gridapp.services.incidents import report_incident
 
 COMMUNITY = "610202002010"  # 红旗社区
 FIRST = "610202002010001"  # the demo grid worker's grid

@@ -105,8 +105,8 @@ def test_map_page_switches_to_tiles_above_the_threshold(app, client, login):
 
 
 def test_tile_layers_ask_only_for_tiles_inside_their_features_extent(app, client, login, tx):
+    from gridapp.boundaries import areas
     from gridapp.models import AdminArea, GridAssignment
-    from gridapp.services import areas
 
     worker = tx.scalar(select(User).where(User.username == "worker"))
     own = select(Grid.community_code).join(GridAssignment, GridAssignment.grid_code == Grid.code).where(

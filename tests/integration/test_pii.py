@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from gridapp.accounts.pii import mask_id_number, mask_phone
 from gridapp.models import PartyMember, PiiView, User
-from gridapp.services.pii import mask_id_number, mask_phone
 
 HONGQI = "610202002010"
 

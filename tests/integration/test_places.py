@@ -10,8 +10,12 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 
 from gridapp.errors import BadInput, Conflict, Forbidden, NotFound
+from gridapp.incidents import workflow
+from gridapp.inspections import figures as place_figures
+from gridapp.inspections import service as inspections
 from gridapp.models import Grid, GridAssignment, Notification, Place, RectificationNotice, User
-from gridapp.services import inspections, place_figures, places, reminders, workflow
+from gridapp.places import service as places
+from gridapp.reminders import service as reminders
 
 # 翠溪社区 (same township as the demo's 红旗社区, which holds the fictitious demo campaign)
 COMMUNITY = "610202002001"
@@ -229,7 +233,7 @@ def test_bad_places_file_is_refused_row_by_row_and_nothing_written(tx, cast, cli
 
 
 def bearer_for(tx, cast, bearer):
-    from gridapp.services.accounts import hash_password
+    from gridapp.accounts.service import hash_password
     cast["district"].password_hash = hash_password("test-password-1")
     tx.commit()
     return bearer(cast["district"].username)
@@ -360,7 +364,7 @@ def test_place_types_and_checklists_are_edited_by_admin_only(tx, cast, client, b
 def test_inspection_photos_are_on_the_timeline(tx, cast):
     from caseutil import jpeg_bytes
 
-    from gridapp.services import photos
+    from gridapp.incidents import photos
     w = cast["worker"]
     a = _place(w, G1, "测试景区（虚构）", "jingqu")
     photo = photos.store(w, jpeg_bytes(), "p.jpg")
@@ -395,8 +399,8 @@ def test_incident_rework_and_approval_reminders(tx, cast):
 
 
 def test_demo_campaign_is_fictitious_and_shows_figures(tx):
-    from gridapp.demo_places import CAMPAIGN
-    from gridapp.demo_places import COMMUNITY as DEMO_COMMUNITY
+    from gridapp.demo.places import CAMPAIGN
+    from gridapp.demo.places import COMMUNITY as DEMO_COMMUNITY
     from gridapp.models import Campaign
     campaign = tx.scalar(select(Campaign).where(Campaign.name == CAMPAIGN))
     assert "虚构" in campaign.name and "演示" in campaign.name
@@ -407,5 +411,5 @@ def test_demo_campaign_is_fictitious_and_shows_figures(tx):
                                    now=datetime(2026, 12, 1, tzinfo=UTC))["counts"]
     assert counts == {"inspections": 3, "person_times": 7, "vehicle_trips": 4, "places_inspected": 4,
                       "notices_issued": 3, "rectified_on_time": 1, "overdue": 1, "banned": 1}
-    from gridapp.demo_places import load_demo_places
+    from gridapp.demo.places import load_demo_places
     assert load_demo_places(lambda m: None) == {"types_added": 0, "places": 0, "inspections": 0}  # idempotent

@@ -8,7 +8,7 @@ from caseutil import grid_point
 from sqlalchemy import func, select
 
 from gridapp.models import Place, RectificationNotice
-from gridapp.services import places
+from gridapp.places import service as places
 
 COMMUNITY, G1 = "610202002001", "610202002001001"
 

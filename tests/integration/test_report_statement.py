@@ -34,9 +34,9 @@ def points(client, bearer):
     ("secretary", "610202002010"), ("worker", None),
 ])
 def test_scope_in_the_statement_equals_the_rule(client, bearer, make_user, tx, points, role, scope):
+    from gridapp.boundaries.locate import locate
+    from gridapp.core.scope import location_in_scope
     from gridapp.models import Incident
-    from gridapp.services.locate import locate
-    from gridapp.services.scope import location_in_scope
 
     user = make_user(role, scope, grids=(GRIDS[0],) if role == "worker" else ())
     headers = bearer(user.username)
@@ -90,8 +90,8 @@ def test_photos_are_checked_in_the_statement(client, bearer, tx, points):
 def test_compiled_statements_refuse_expanding_lists_and_missing_values(tx):
     from sqlalchemy import bindparam, literal, select
 
+    from gridapp.core import compiled
     from gridapp.models import Incident
-    from gridapp.services import compiled
 
     with pytest.raises(ValueError, match="expanding"):
         compiled.execute(("test", "expanding"), lambda: select(Incident.id).where(Incident.status.in_(["a", "b"])), {})
@@ -105,8 +105,8 @@ def test_compiled_statements_refuse_expanding_lists_and_missing_values(tx):
 def test_a_statement_alone_outside_a_transaction_runs_on_a_pooled_connection_of_its_own(app):
     from sqlalchemy import Integer, bindparam, func, select
 
+    from gridapp.core import compiled
     from gridapp.extensions import db
-    from gridapp.services import compiled
 
     def build():
         return select(bindparam("x", type_=Integer).label("x"), func.pg_backend_pid().label("pid"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from gridapp.services import accounts
+from gridapp.accounts import service as accounts
 
 
 def _cookie(client, name):

@@ -143,7 +143,7 @@ def test_xlsx_bombs_are_refused_by_every_table_reader(client, tx, bearer):
     """An .xlsx is a zip: the incident import, the roster import and the place import (which share
     the roster reader) refuse a workbook with a bomb member or a path climbing out, before openpyxl."""
     from gridapp.errors import BadInput
-    from gridapp.services import rosters
+    from gridapp.org import rosters
 
     assert geoio.read_table(_workbook_with({}), "a.xlsx")[0] == ["经度", "纬度", "描述"]
     assert rosters.read_table("a.xlsx", _workbook_with({}))[0] == ["经度", "纬度", "描述"]

@@ -10,9 +10,9 @@ from caseutil import COMMUNITY, DISTRICT, GRID, OTHER_COMMUNITY, OTHER_GRID, PAR
 from sqlalchemy import select
 
 from gridapp.errors import BadInput, Conflict, Forbidden, NotFound
+from gridapp.incidents import workflow
+from gridapp.incidents.workflow import STATE_NAMES, TRANSITIONS
 from gridapp.models import GridAssignment, IncidentApproval, IncidentEvent, User
-from gridapp.services import workflow
-from gridapp.services.workflow import STATE_NAMES, TRANSITIONS
 
 KINDS = ("worker", "secretary", "township", "district", "admin", "assignee", "reporter")
 OUTSIDERS = ("other_secretary", "other_worker")

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from gridapp.services import tabular
+from gridapp.core import tabular
 
 HOSTILE = ["=1+2", "+1", "-1+1", "@SUM(A1)", " =cmd|' /C calc'!A0", "\t=HYPERLINK(\"http://x\")",
            "\x01\x02=1", "\u3000=1", "\r\n=1", "=\x00cmd"]

@@ -1,0 +1,89 @@
+"""The security audit log: one read of the two append-only logs the app writes.
+
+* :class:`~gridapp.models.AuditEntry` (``audit_entries``): roster changes (services/org.py) and the
+  security events recorded here with :func:`record` — ``login`` (detail: channel web | api),
+  ``login_failed`` (username as typed, reason bad_password | unknown_user | inactive),
+  ``lockout`` (after :data:`gridapp.accounts.service.MAX_FAILED_LOGINS` failures), ``login_locked``
+  (an attempt while locked), ``unlock``, ``logout``, ``token_revoke``, ``user_create`` (role and
+  scope: the only way a role is given), ``export`` (what was exported: entity boundaries | roster,
+  level, code, format, full).
+* :class:`~gridapp.models.PiiView` (``pii_views``): every full phone / ID number shown or exported.
+
+Both tables refuse UPDATE, DELETE and TRUNCATE (database triggers, migration 0007_security), so
+the log is append-only for every user of the database; only admins read it (:func:`entries`).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import String, func, literal, select, union_all
+from sqlalchemy.dialects.postgresql import JSONB
+
+from ..errors import BadInput, Forbidden
+from ..extensions import db
+from ..models import AuditEntry, PiiView, User
+from ..org.service import audit as _add
+
+SECURITY_ACTIONS = ("login", "login_failed", "lockout", "login_locked", "unlock", "logout", "token_revoke",
+                    "user_create", "export")
+PER_PAGE = 100
+
+
+def record(user: User | None, action: str, entity: str, entity_id: int | None = None,
+           community_code: str | None = None, **detail) -> None:
+    """Add one security audit row (who, when = now UTC, what); the caller's transaction commits."""
+    _add(user, action, entity, entity_id, community_code, **detail)
+
+
+def _union():
+    audit = select(literal("audit").label("log"), AuditEntry.id, AuditEntry.at, AuditEntry.user_id,
+                   AuditEntry.action, AuditEntry.entity, AuditEntry.entity_id, AuditEntry.community_code,
+                   AuditEntry.detail.label("detail"))
+    views = select(literal("pii_view").label("log"), PiiView.id, PiiView.at, PiiView.user_id,
+                   literal("pii_view").label("action"), PiiView.entity, PiiView.entity_id,
+                   literal(None, String).label("community_code"),
+                   func.jsonb_build_object("field", PiiView.field, "channel", PiiView.channel,
+                                           type_=JSONB).label("detail"))
+    return union_all(audit, views).subquery()
+
+
+def entries(user: User, args) -> dict:
+    """The merged log, newest first, for an admin (Forbidden 403 for everyone else).
+
+    ``args`` (query string): action (one, or ``pii_view``), username, since (ISO 8601 date or
+    time, UTC), page (1-based), per_page (≤ :data:`PER_PAGE`). Returns {"items": [{log (audit |
+    pii_view), id, at (aware UTC datetime; :func:`as_json` makes it ISO 8601), user (username or
+    null), action, entity, entity_id, community_code, detail (object)}], "total", "page",
+    "per_page"}. BadInput (400) for a bad ``since`` or page."""
+    if user.role != "admin":
+        raise Forbidden(_("只有系统管理员可以查看审计日志"), code="admin_only")
+    log = _union()
+    query = select(log, User.username).outerjoin(User, User.id == log.c.user_id)
+    if args.get("action"):
+        query = query.where(log.c.action == args["action"])
+    if args.get("username"):
+        query = query.where(User.username == args["username"])
+    if args.get("since"):
+        try:
+            since = datetime.fromisoformat(args["since"])
+        except ValueError:
+            raise BadInput(_("since 必须是 ISO 8601 日期或时间"), code="invalid_since") from None
+        query = query.where(log.c.at >= since)
+    try:
+        page = max(1, int(args.get("page") or 1))
+        per_page = min(PER_PAGE, max(1, int(args.get("per_page") or PER_PAGE)))
+    except ValueError:
+        raise BadInput(_("page 和 per_page 必须是正整数"), code="invalid_page") from None
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.execute(query.order_by(log.c.at.desc(), log.c.id.desc())
+                              .limit(per_page).offset((page - 1) * per_page))
+    items = [{"log": r.log, "id": r.id, "at": r.at, "user": r.username, "action": r.action,
+              "entity": r.entity, "entity_id": r.entity_id, "community_code": r.community_code,
+              "detail": r.detail} for r in rows]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def as_json(log: dict) -> dict:
+    """:func:`entries`' result with times as ISO 8601 UTC strings."""
+    return {**log, "items": [{**item, "at": item["at"].isoformat()} for item in log["items"]]}

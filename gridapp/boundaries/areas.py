@@ -1,0 +1,126 @@
+"""Administrative areas and grids as GeoJSON (RFC 7946: WGS84 lon/lat, SRID 4326)."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from geoalchemy2 import functions as gf
+from sqlalchemy import cast, exists, func, select
+from sqlalchemy.dialects.postgresql import JSONB
+
+from ..core.scope import grid_filter, incident_filter
+from ..errors import BadInput
+from ..extensions import db
+from ..models import AdminArea, Grid, Incident, User
+
+LEVELS = ("district", "township", "community")
+PRECISION = 15  # decimal places of degrees in GeoJSON output: full precision, so shared edges stay shared
+
+
+def _geojson(col, precision: int = PRECISION):
+    return cast(gf.ST_AsGeoJSON(col, precision), JSONB)
+
+
+def _collection(features: list[dict]) -> dict:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def areas_collection(level: str, precision: int = PRECISION) -> dict:
+    """FeatureCollection of the areas at ``level`` (district | township | community; the
+    community level includes villages). Properties: code, name, level, parent_code, unit_type,
+    boundary_source, gridded (community level: whether the unit has grids). ``precision``:
+    decimal places of the coordinates (degrees; 6 ≈ 0.1 m, enough to draw; default full).
+
+    Raises BadInput for an unknown level.
+    """
+    if level not in LEVELS:
+        raise BadInput(_("level 必须是 %(levels)s 之一，收到 %(value)s", levels=" | ".join(LEVELS),
+                         value=repr(level)), code="invalid_level")
+    gridded = exists().where(Grid.community_code == AdminArea.code)
+    rows = db.session.execute(
+        select(AdminArea.code, AdminArea.name, AdminArea.level, AdminArea.parent_code,
+               AdminArea.unit_type, AdminArea.boundary_source, gridded.label("gridded"),
+               _geojson(AdminArea.geom, precision).label("geometry"))
+        .where(AdminArea.level == level).order_by(AdminArea.code))
+    features = []
+    for r in rows:
+        props = {"code": r.code, "name": r.name, "level": r.level, "parent_code": r.parent_code,
+                 "unit_type": r.unit_type, "boundary_source": r.boundary_source}
+        if level == "community":
+            props["gridded"] = r.gridded
+        features.append({"type": "Feature", "id": r.code, "geometry": r.geometry, "properties": props})
+    return _collection(features)
+
+
+def grids_collection(user: User, community_code: str | None = None) -> dict:
+    """FeatureCollection of the grids the user may see, optionally of one community.
+    Properties: code, name, community_code."""
+    query = (select(Grid.code, Grid.name, Grid.community_code, _geojson(Grid.geom).label("geometry"))
+             .where(grid_filter(user)).order_by(Grid.code))
+    if community_code:
+        query = query.where(Grid.community_code == community_code)
+    return _collection([
+        {"type": "Feature", "id": r.code, "geometry": r.geometry,
+         "properties": {"code": r.code, "name": r.name, "community_code": r.community_code}}
+        for r in db.session.execute(query)])
+
+
+def _extent(query) -> tuple[float, float, float, float] | None:
+    box = db.session.execute(query).one()
+    return None if box[0] is None else tuple(float(v) for v in box)
+
+
+def _box(col):
+    ext = gf.ST_Extent(col)
+    return select(gf.ST_XMin(ext), gf.ST_YMin(ext), gf.ST_XMax(ext), gf.ST_YMax(ext))
+
+
+def scope_bounds(user: User) -> tuple[float, float, float, float] | None:
+    """Bounding box (min_lon, min_lat, max_lon, max_lat) of the user's scope: their area, or
+    their grids for a grid worker; all districts for an admin. None when nothing is loaded."""
+    if user.role == "worker":
+        return _extent(_box(Grid.geom).where(grid_filter(user)))
+    if user.role == "admin" or not user.scope_code:
+        return _extent(_box(AdminArea.geom).where(AdminArea.level == "district"))
+    return _extent(_box(AdminArea.geom).where(AdminArea.code == user.scope_code))
+
+
+def units_bounds(user: User) -> tuple[float, float, float, float] | None:
+    """Bounding box (min_lon, min_lat, max_lon, max_lat, SRID 4326) of the community-level units
+    of the ``communities`` tile layer for the user (:func:`unit_filter`;
+    for a grid worker it may reach beyond their grids); None without any."""
+    return _extent(_box(AdminArea.geom).where(unit_filter(user)))
+
+
+def area_name(code: str | None) -> str | None:
+    """Display name of an area code (None if unknown)."""
+    return None if not code else db.session.scalar(select(AdminArea.name).where(AdminArea.code == code))
+
+
+def unit_filter(user: User):
+    """SQL condition on :class:`AdminArea` selecting the village-level units of the user's scope
+    (a grid worker: the communities of their grids)."""
+    is_unit = AdminArea.level == "community"
+    if user.role == "admin":
+        return is_unit
+    if user.role == "district":
+        return is_unit & (AdminArea.district_code == user.scope_code)
+    if user.role == "township":
+        return is_unit & (AdminArea.parent_code == user.scope_code)
+    if user.role == "secretary":
+        return AdminArea.code == user.scope_code
+    return AdminArea.code.in_(select(Grid.community_code).where(grid_filter(user)))
+
+
+def scope_summary(user: User) -> dict:
+    """Counts for the home page within the user's scope: grids, village-level units and those
+    with grids, incidents; the scope's name and, for a grid worker, their grids (code, name)."""
+    grids = db.session.scalar(select(func.count()).select_from(Grid).where(grid_filter(user)))
+    communities = db.session.scalar(select(func.count(func.distinct(Grid.community_code)))
+                                    .where(grid_filter(user)))
+    incident_count = db.session.scalar(select(func.count()).select_from(Incident)
+                                       .where(incident_filter(user)))
+    units = db.session.scalar(select(func.count()).select_from(AdminArea).where(unit_filter(user)))
+    worker_grids = db.session.execute(select(Grid.code, Grid.name).where(grid_filter(user))
+                                      .order_by(Grid.code)).all() if user.role == "worker" else []
+    return {"scope_name": area_name(user.scope_code), "grids": grids,
+            "gridded_communities": communities, "incidents": incident_count,
+            "units": units, "worker_grids": worker_grids}

@@ -1,0 +1,104 @@
+"""Exporting boundaries: GeoJSON (RFC 7946), zipped Shapefile (UTF-8 with .cpg) and CSV (WKT).
+
+Geometry is SRID 4326, lon/lat. Coordinates are rounded to 6 decimals (≈ 0.1 m, RFC 7946 §11.2)
+after noding T-junctions (:func:`gridapp.geo.shapes.round_coverage`), so that shared edges round
+identically and the exported features still tile (neighbours touch, no slivers, no gaps); outer rings are
+counter-clockwise (RFC 7946 §3.1.6); GeoJSON has no ``crs`` member.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+import shapely
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from geoalchemy2.shape import to_shape
+from sqlalchemy import select
+
+from ..accounts.audit import record
+from ..core import tabular
+from ..core.scope import grid_filter
+from ..errors import BadInput
+from ..extensions import db
+from ..geo.shapes import round_coverage
+from ..models import AdminArea, Grid, User
+
+LEVELS = ("district", "township", "community", "grid")
+LEVEL_NAMES = {"district": _l("区县"), "township": _l("街道乡镇"), "community": _l("社区村"), "grid": _l("网格")}
+FORMATS = ("geojson", "shp", "csv")
+FIELDS = ("code", "name", "level", "parent_code")
+SHP_FIELDS = ["code", "name", "level", "parent"]  # dBase field names have at most 10 characters
+
+
+def _rows(user: User, level: str, code: str | None) -> list[tuple[dict, object]]:
+    if level == "grid":
+        query = select(Grid).where(grid_filter(user)).order_by(Grid.code)
+        if code:
+            query = query.where(Grid.code.startswith(code))
+        return [({"code": g.code, "name": g.name, "level": "grid", "parent_code": g.community_code},
+                 to_shape(g.geom)) for g in db.session.scalars(query)]
+    query = select(AdminArea).where(AdminArea.level == level).order_by(AdminArea.code)
+    if code:
+        query = query.where(AdminArea.code.startswith(code))
+    return [({"code": a.code, "name": a.name, "level": a.level, "parent_code": a.parent_code},
+             to_shape(a.geom)) for a in db.session.scalars(query)]
+
+
+
+
+def _round(obj):
+    if isinstance(obj, float):
+        return round(obj, 6)
+    if isinstance(obj, list | tuple):
+        return [_round(v) for v in obj]
+    return obj
+
+
+def export(user: User, level: str, code: str | None, fmt: str) -> tuple[bytes, str, str]:
+    """The areas of ``level`` whose code starts with ``code`` (grids: those the user may see) as
+    (bytes, MIME type, file name). Properties: code, name, level, parent_code (a grid's community;
+    ``parent`` in a Shapefile).
+    Audited (one "export" row, committed). Raises BadInput for an unknown level or format."""
+    if level not in LEVELS:
+        raise BadInput(_("level 必须是 %(levels)s 之一，收到 %(value)s", levels=" | ".join(LEVELS),
+                         value=repr(level)), code="invalid_level")
+    if fmt not in FORMATS:
+        raise BadInput(_("format 必须是 geojson、shp 或 csv，收到 %(value)s", value=repr(fmt)), code="invalid_format")
+    rows = _rows(user, level, code)
+    record(user, "export", "boundaries", None, code if code and len(code) == 12 else None,
+           level=level, code=code, format=fmt, count=len(rows))
+    db.session.commit()
+    geoms = round_coverage([g for _p, g in rows])
+    stem = f"{LEVEL_NAMES[level]}_{code or _('全部')}"
+    if fmt == "geojson":
+        features = [{"type": "Feature", "id": p["code"], "properties": p,
+                     "geometry": _round(shapely.geometry.mapping(g))}
+                    for (p, _geom), g in zip(rows, geoms, strict=True)]
+        body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+        return body.encode("utf-8"), "application/geo+json", stem + ".geojson"
+    if fmt == "csv":
+        body = tabular.csv_bytes([*FIELDS, "wkt"], ([p[f] for f in FIELDS] + [
+            shapely.to_wkt(g, rounding_precision=6, trim=True)] for (p, _geom), g in zip(rows, geoms, strict=True)))
+        return body, "text/csv; charset=utf-8", stem + ".csv"
+    return _shapefile(rows, geoms, "layer"), "application/zip", stem + ".zip"
+
+
+def _shapefile(rows, geoms, stem: str) -> bytes:
+    import pyogrio.raw
+
+    with tempfile.TemporaryDirectory(prefix="gridapp-export") as tmp:
+        path = os.path.join(tmp, stem + ".shp")
+        pyogrio.raw.write(path, np.array([shapely.to_wkb(g) for g in geoms], dtype=object),
+                          [np.array([p[f] or "" for p, _g in rows], dtype=object) for f in FIELDS],
+                          fields=SHP_FIELDS, geometry_type="MultiPolygon", crs="EPSG:4326", encoding="UTF-8",
+                          driver="ESRI Shapefile")
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name in sorted(os.listdir(tmp)):
+                zf.write(os.path.join(tmp, name), name)
+        return buf.getvalue()

@@ -1,0 +1,276 @@
+"""The casework core: one transition table type and one :func:`perform` for every case kind.
+
+A case kind (incident, dispute, rectification notice) declares a :class:`CaseKind`: its table of
+:class:`Transition` rows, its parameters and its effects. :func:`perform` runs every action of
+every kind with ONE fixed order of checks, so that the same wrong request gets the same answer on
+every kind:
+
+1. the case, found in the caller's scope — 404 ``<kind>_not_found`` outside it or absent; an
+   action not in the table — 404 ``unknown_action``;
+2. the actor kind — 403 ``action_forbidden`` unless the caller holds one of the row's roles (for
+   ``approve``: an office role ranked above the requester, never the requester);
+3. the version — 400 ``invalid_version`` when it is not an integer, 409 ``stale_version`` when it
+   is not the case's current version (optimistic lock; omitted: not checked);
+4. the state — 409 ``invalid_state`` when the table has no such move from the current state,
+   ``pending_approval`` when a side action is already waiting, ``no_pending_approval``;
+5. the parameters — 400 naming the field (:mod:`gridapp.core.params`);
+6. the effect (the kind's), or, for a side action (``approval=True``), the request;
+7. one history row; 8. commit — a lost race on the version column: 409 ``stale_version``.
+
+Approvals: a side action only records a request with the requester's rank; it takes effect when
+someone of a higher rank (:data:`gridapp.core.scope.RANK`) in scope, other than the requester,
+takes ``approve`` with ``{"approved": true}`` (``false`` refuses it; a note is then required).
+At most one request per case waits at a time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from . import params as p
+from .clock import utcnow
+from .errors import Conflict, Forbidden, NotFound
+from .scope import OFFICE, office_rank
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of a case kind's table: ``action`` (with ``variant`` for a two-way outcome such as
+    verify passed/failed) moves a case from one of ``sources`` to ``target`` (None: the state does
+    not change) when the actor holds one of ``roles`` (actor kinds of the case kind). ``approval``:
+    a side action that takes effect only when approved by a higher rank. ``needs``: the parameter
+    the action requires (the kind parses it)."""
+
+    action: str
+    sources: tuple[str, ...]
+    target: str | None
+    roles: tuple[str, ...]
+    label: str
+    approval: bool = False
+    variant: str | None = None
+    needs: str | None = None
+
+
+@dataclass
+class Pending:
+    """A side action's request awaiting approval: ``action``, its ``data`` (the effect's
+    parameters), the requester's id and rank, and ``row`` (the kind's stored request)."""
+
+    action: str
+    data: dict
+    note: str | None
+    requested_by: int
+    requested_rank: int
+    row: object = None
+
+
+@dataclass
+class Outcome:
+    """What an action wrote: the history ``note``, ``data`` and ``attachments``."""
+
+    note: str | None = None
+    data: dict = field(default_factory=dict)
+    attachments: list = field(default_factory=list)
+
+
+class CaseKind:
+    """What a case kind declares to run through :func:`perform`.
+
+    Class attributes: ``name`` (code prefix, e.g. ``incident``), ``table`` (its
+    :class:`Transition` rows), ``state_names`` and ``role_names`` (labels for messages),
+    ``noun`` (the case in messages, e.g. 事件). Methods to provide: :meth:`find`,
+    :meth:`actor_kinds`, :meth:`parameters`, :meth:`apply`, :meth:`record`; for side actions
+    :meth:`pending`, :meth:`request`, :meth:`decide`."""
+
+    name = "case"
+    noun = "case"
+    table: tuple[Transition, ...] = ()
+    state_names: dict = {}
+    role_names: dict = {}
+
+    # --- to provide ------------------------------------------------------------------------
+    def find(self, user, case_id):
+        """The case ``case_id`` in the user's scope; raises NotFound (404) otherwise."""
+        raise NotImplementedError
+
+    def actor_kinds(self, user, case) -> set[str]:
+        """The actor kinds (table roles) the user holds for the case."""
+        raise NotImplementedError
+
+    def state(self, case, now: datetime) -> str:
+        """The case's state for the table (default its ``status``)."""
+        return case.status
+
+    def parameters(self, t: Transition, user, case, params: dict) -> Outcome:
+        """Parse the row's parameters (raises BadInput naming the field)."""
+        return Outcome(note=p.note(params.get("note"), t.needs == "note"))
+
+    def apply(self, user, case, t: Transition, outcome: Outcome, now: datetime) -> None:
+        """The effect of an effective action: change the case (state included)."""
+        if t.target is not None:
+            case.status = t.target
+
+    def record(self, user, case, action: str, from_state: str, outcome: Outcome, now: datetime) -> None:
+        """Append the history row of an action."""
+        raise NotImplementedError
+
+    def pending(self, case) -> Pending | None:
+        """The request awaiting approval, if any."""
+        return None
+
+    def request(self, user, case, t: Transition, outcome: Outcome, rank: int, now: datetime) -> None:
+        """Store a side action's request (rank: the requester's) and add to ``outcome.data``."""
+        raise NotImplementedError
+
+    def decide(self, user, case, pending: Pending, approved: bool, now: datetime) -> None:
+        """Store the decision on ``pending``."""
+        raise NotImplementedError
+
+    def request_rank(self, kinds: set[str], t: Transition) -> int:
+        """The rank a request is made with: the highest office role among the row's roles the
+        requester holds, else 1 (an assignee, a reporter, a grid worker)."""
+        return office_rank(kinds & set(t.roles)) or 1
+
+    # --- derived ---------------------------------------------------------------------------
+    def rows(self, action: str) -> list[Transition]:
+        """The rows for ``action``. Raises NotFound ``unknown_action`` naming the table's actions."""
+        rows = [t for t in self.table if t.action == action]
+        if not rows:
+            raise NotFound(_("未知的操作 %(action)s；可用：%(all)s", action=action,
+                             all=", ".join(dict.fromkeys(t.action for t in self.table))), code="unknown_action")
+        return rows
+
+    def allowed(self, user, case, now: datetime | None = None) -> list[Transition]:
+        """The rows the user may take now: their kind among the row's roles and the state among
+        its sources; a side action only while nothing waits; ``approve`` when a request by
+        someone else of a lower rank waits."""
+        now = now or utcnow()
+        kinds, state, pending = self.actor_kinds(user, case), self.state(case, now), self.pending(case)
+        out = []
+        for t in self.table:
+            if t.action == "approve":
+                if pending and state in t.sources and kinds & set(t.roles) and may_decide(user, kinds, pending):
+                    out.append(t)
+            elif state in t.sources and kinds & set(t.roles) and not (t.approval and pending):
+                out.append(t)
+        return out
+
+    def message(self, key: str, **kw) -> str:
+        """The kind's text of a refusal (``stale``, ``race``, ``state``, ``forbidden``)."""
+        noun = str(self.noun)
+        if key == "stale":
+            return _("%(noun)s已被他人更新（您的版本 %(mine)s，当前版本 %(now)s），请刷新后重试", noun=noun, **kw)
+        if key == "race":
+            return _("%(noun)s已被他人同时更新，请刷新后重试", noun=noun)
+        if key == "state":
+            return _("%(noun)s处于“%(state)s”状态，不能执行“%(action)s”", noun=noun, **kw)
+        return _("您无权对此%(noun)s执行“%(action)s”（允许：%(who)s）", noun=noun, **kw)
+
+
+def may_decide(user, kinds: set[str], pending: Pending) -> bool:
+    """The approval rule: an office role in scope ranked above the requester, not the requester."""
+    return bool(kinds & set(OFFICE)) and pending.requested_by != user.id and office_rank(kinds) > pending.requested_rank
+
+
+def check_version(current: int, version, message) -> None:
+    """Optimistic lock: when the caller sent a ``version`` (int or decimal text; None/"" = not
+    sent) that differs from ``current``, raise Conflict 409 ``stale_version`` with
+    ``message(version)`` and ``details.version``. Raises BadInput ``invalid_version`` (field
+    ``version``) for anything that is not an integer."""
+    if version is None or version == "":
+        return
+    version = p.integer(version, "version", 0, p.INT_MAX, _("version 必须是整数"))
+    if version != current:
+        raise Conflict(message(version), code="stale_version", details={"version": current})
+
+
+def commit_versioned(message) -> None:
+    """Commit the action's transaction; a lost race on the ``version`` column (the UPDATE
+    matched no row) rolls everything back and raises Conflict 409 ``stale_version``."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(message(), code="stale_version") from None
+
+
+def perform(kind: CaseKind, user, case_id, action: str, params: dict | None = None, *, version=None,
+            now: datetime | None = None):
+    """Take ``action`` on the case ``case_id`` of ``kind`` as ``user``: one transaction, checks in
+    the order of the module docstring. ``params``: the action's parameters (``note``,
+    ``attachments`` and the row's ``needs``; ``approved`` for approve). ``version``: the version the
+    caller saw (optional). ``now``: aware UTC time of the action (tests); default the clock.
+    Returns the case. Raises NotFound 404, Forbidden 403, BadInput 400, Conflict 409."""
+    params = params if isinstance(params, dict) else {}
+    now = now or utcnow()
+    case = kind.find(user, case_id)                                     # 1. scope
+    rows = kind.rows(action)
+    t = rows[0]
+    kinds = kind.actor_kinds(user, case)
+    pending = kind.pending(case)
+    if not kinds & set(t.roles) or (action == "approve" and pending and not may_decide(user, kinds, pending)):
+        if action == "approve":                                         # 2. actor
+            raise Forbidden(_("审批须由申请人的上一级（在管辖范围内）进行"), code="action_forbidden")
+        raise Forbidden(kind.message("forbidden", action=t.label, who="、".join(
+            str(kind.role_names.get(k, k)) for k in t.roles)), code="action_forbidden")
+    check_version(case.version, version, lambda mine: kind.message("stale", mine=mine, now=case.version))  # 3.
+    state = kind.state(case, now)                                       # 4. state
+    if state not in t.sources:
+        raise Conflict(kind.message("state", state=kind.state_names.get(state, state), action=t.label),
+                       code="invalid_state")
+    if action == "approve" and pending is None:
+        raise Conflict(_("此%(noun)s没有待审批的申请", noun=str(kind.noun)), code="no_pending_approval")
+    if t.approval and pending is not None:
+        raise Conflict(_("此%(noun)s已有待审批的申请", noun=str(kind.noun)), code="pending_approval")
+    from_state = case.status
+    if action == "approve":
+        outcome = _decide(kind, user, case, pending, params, now)       # 5–6. parameters, effect
+    else:
+        if len(rows) > 1:  # a two-way outcome: the variant is a parameter
+            passed = p.boolean(params.get("passed"), "passed", _("核查结果 (passed) 必须是 true 或 false"))
+            t = next(r for r in rows if (r.variant == "passed") == passed)
+        outcome = kind.parameters(t, user, case, params)
+        if t.approval:
+            kind.request(user, case, t, outcome, kind.request_rank(kinds, t), now)
+            outcome.data = {**outcome.data, "requested": True}
+        else:
+            kind.apply(user, case, t, outcome, now)
+    kind.record(user, case, action, from_state, outcome, now)           # 7. history
+    flag_modified(case, "status")  # every action bumps the version (compare-and-set UPDATE)
+    commit_versioned(lambda: kind.message("race"))                      # 8. commit
+    return case
+
+
+def _decide(kind: CaseKind, user, case, pending: Pending, params: dict, now: datetime) -> Outcome:
+    approved = p.boolean(params["approved"], "approved", _("审批结果 (approved) 必须是 true 或 false")) \
+        if "approved" in params else True
+    outcome = Outcome(note=p.note(params.get("note"), not approved),
+                      data={"approval_id": getattr(pending.row, "id", None), "request_action": pending.action,
+                            "approved": approved})
+    if approved:
+        t = kind.rows(pending.action)[0]
+        if kind.state(case, now) not in t.sources:
+            raise Conflict(_("%(noun)s已处于“%(state)s”状态，申请的“%(action)s”不再适用，请驳回", noun=str(kind.noun),
+                             state=kind.state_names.get(case.status, case.status), action=t.label),
+                           code="invalid_state")
+        effect = Outcome(note=pending.note, data=dict(pending.data or {}))
+        kind.apply(user, case, t, effect, now)
+        outcome.data.update(effect.data)
+    kind.decide(user, case, pending, approved, now)
+    return outcome
+
+
+def permission_table_markdown(table: tuple[Transition, ...]) -> str:
+    """A transition table as Markdown (the README's tables are this text; tests check it)."""
+    lines = ["| action | from | to | who (role in scope) | approval |", "|---|---|---|---|---|"]
+    for t in table:
+        name = t.action + (f" ({t.variant})" if t.variant else "")
+        to = t.target or ("(the requested action's)" if t.action == "approve" else "(unchanged)")
+        who = ", ".join(t.roles) + (" — rank above the requester, not the requester" if t.action == "approve" else "")
+        lines.append(f"| `{name}` | {', '.join(t.sources)} | {to} | {who} | {'yes' if t.approval else ''} |")
+    return "\n".join(lines)

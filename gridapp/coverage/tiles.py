@@ -1,0 +1,172 @@
+"""The map at city scale: vector tiles of the grids and server-side clusters of incidents.
+
+A district of 261 grids draws fine from GeoJSON (``/api/v1/grids``, ``/api/v1/coverage/grids``);
+a city of 10,000 grids does not (≈ 12 MB of GeoJSON, seconds of drawing). Above
+:data:`TILE_MIN_GRIDS` grids in the user's scope the map page switches to:
+
+* Mapbox Vector Tiles (MVT 2.1) made by PostGIS (``ST_AsMVT`` / ``ST_AsMVTGeom``) per tile
+  z/x/y of the Web Mercator (EPSG:3857) tile pyramid, scoped like every list
+  (:func:`gridapp.core.scope.grid_filter`): geometry is clipped to the tile and quantised to
+  :data:`EXTENT` units, so a tile weighs what the screen can show, not what the database holds;
+* incident clusters counted by the database in square cells of :data:`CLUSTER_PX` screen pixels
+  at the requested zoom (below :data:`CLUSTER_MAX_ZOOM`), instead of shipping every point.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import Integer, and_, case, cast, exists, func, literal, select
+
+from ..boundaries.areas import unit_filter
+from ..core.scope import grid_filter
+from ..errors import BadInput
+from ..extensions import db
+from ..incidents.workflow import search_conditions
+from ..models import AdminArea, Grid, Incident, User
+from .service import grid_rows
+
+#: Grids in scope above which the map page draws grids from vector tiles instead of GeoJSON.
+TILE_MIN_GRIDS = 2000
+#: MVT tile extent (units per tile side) and buffer (units drawn beyond the edge, so strokes join).
+EXTENT, BUFFER = 1024, 16
+#: Below this zoom grid tiles are empty (a 600 m grid is under 2 pixels): the map shows the
+#: communities and outlines until the user zooms in — a province stays light at zoom-out.
+GRID_MIN_ZOOM = 9
+#: Highest zoom served; tiles beyond it are refused (the product's maps stop at 19).
+MAX_ZOOM = 22
+#: Layers of the tile endpoint: name → properties of each feature.
+LAYERS = {
+    "grids": ("code", "name", "community_code"),
+    "coverage": ("code", "name", "workers", "build_type", "members", "status"),
+    "communities": ("code", "name", "gridded", "boundary_source"),
+}
+#: Side of a cluster cell, in screen pixels of 256-pixel tiles.
+CLUSTER_PX = 80
+#: From this zoom on the incident map draws individual points (≤ 500 per view) instead of clusters.
+CLUSTER_MAX_ZOOM = 16
+
+
+def _tile_envelope(z: int, x: int, y: int):
+    """(envelope in EPSG:3857, the same envelope with the buffer in EPSG:4326) of tile z/x/y.
+    Raises BadInput outside the pyramid."""
+    if not (0 <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
+        raise BadInput(_("瓦片编号 %(z)s/%(x)s/%(y)s 超出范围（0 ≤ z ≤ %(max)s，0 ≤ x、y < 2^z）",
+                         z=z, x=x, y=y, max=MAX_ZOOM), code="invalid_tile")
+    env = func.ST_TileEnvelope(z, x, y)
+    # the buffer in degrees: a fraction of the tile's width in longitude (its height in latitude
+    # is never larger), so the selection holds every grid the buffered tile can show
+    return env, func.ST_Expand(func.ST_Transform(env, 4326), 360.0 / 2 ** z * BUFFER / EXTENT)
+
+
+def status_sql(workers, group_id):
+    """SQL twin of :func:`gridapp.coverage.service.grid_status` (same rule, evaluated in the tile
+    query): no_worker | worker_no_group | covered."""
+    return case((func.coalesce(workers, 0) == 0, literal("no_worker")),
+                (group_id.is_not(None), literal("covered")), else_=literal("worker_no_group"))
+
+
+def grid_tile(user: User, layer: str, z: int, x: int, y: int) -> bytes:
+    """One Mapbox Vector Tile (protobuf bytes, possibly empty) of the grids the user may see that
+    meet tile z/x/y (Web Mercator tile pyramid), one MVT layer named ``layer``:
+
+    * ``grids``: properties code, name, community_code;
+    * ``coverage``: code, name, workers, build_type (single | joint, absent without a live group),
+      members, status (no_worker | worker_no_group | covered, as ``/api/v1/coverage/grids``);
+    * ``communities``: the community-level units (社区/村) of the user's scope: code, name,
+      gridded (has grids), boundary_source.
+
+    Grid layers are empty below :data:`GRID_MIN_ZOOM`.
+    Geometry: EPSG:3857 clipped to the tile plus a buffer of :data:`BUFFER` / :data:`EXTENT`,
+    quantised to :data:`EXTENT` units per tile side. Raises BadInput for an unknown layer or a
+    tile outside the pyramid.
+    """
+    if layer not in LAYERS:
+        raise BadInput(_("未知的图层 %(layer)s，可用：%(layers)s", layer=layer, layers=", ".join(LAYERS)),
+                       code="invalid_layer")
+    env, env_4326 = _tile_envelope(z, x, y)
+    if layer != "communities" and z < GRID_MIN_ZOOM:
+        return b""
+    where = and_(grid_filter(user), Grid.geom.op("&&")(env_4326))
+    geom = func.ST_AsMVTGeom(func.ST_Transform(Grid.geom, 3857), env, EXTENT, BUFFER, True).label("geom")
+    if layer == "communities":
+        area_geom = func.ST_AsMVTGeom(func.ST_Transform(AdminArea.geom, 3857), env, EXTENT, BUFFER, True)
+        rows = (select(AdminArea.code, AdminArea.name, exists().where(Grid.community_code == AdminArea.code)
+                       .label("gridded"), AdminArea.boundary_source, area_geom.label("geom"))
+                .where(unit_filter(user), AdminArea.geom.op("&&")(env_4326)))
+    elif layer == "grids":
+        rows = select(Grid.code, Grid.name, Grid.community_code, geom).where(where)
+    else:
+        base = grid_rows(where)
+        cols = {c.name: c for c in base.selected_columns}
+        group = case((cols["build_type"].is_not(None), cols["group_id"]))
+        rows = base.with_only_columns(
+            cols["code"], cols["name"], cols["workers"], cols["build_type"],
+            cols["members"], status_sql(cols["workers"], group).label("status"), geom)
+    sub = rows.subquery("t")
+    # rows whose geometry vanishes at this zoom (NULL from ST_AsMVTGeom) are skipped by ST_AsMVT;
+    # no WHERE on it: the planner would compute ST_AsMVTGeom twice
+    mvt = select(func.ST_AsMVT(sub.table_valued(), layer, EXTENT, "geom"))
+    return bytes(db.session.scalar(mvt) or b"")
+
+
+def cluster_cell(zoom: int) -> float:
+    """Side of a cluster cell in degrees at ``zoom``: :data:`CLUSTER_PX` pixels of a 256-pixel
+    Web Mercator tile (360° / 2^zoom per tile), the same in lon and lat."""
+    return 360.0 / (2 ** zoom) * CLUSTER_PX / 256
+
+
+def incident_clusters(user: User, args: dict) -> dict:
+    """Incidents the user may see, counted per square cell of :func:`cluster_cell` (``args["zoom"]``,
+    integer 0–22) inside ``args["bbox"]`` (required: min_lon,min_lat,max_lon,max_lat, SRID 4326),
+    with the filters of :func:`gridapp.incidents.workflow.search` (state, category, grid,
+    community, overdue, mine, from, to).
+
+    Returns a GeoJSON FeatureCollection: one Point per non-empty cell at the mean lon/lat of its
+    incidents, properties {count}; members numberMatched (sum of the counts), zoom, cell_deg.
+    Raises BadInput for a missing or malformed bbox or zoom, or a malformed filter.
+    """
+    if not args.get("bbox"):
+        raise BadInput(_("缺少 bbox 参数（最小经度,最小纬度,最大经度,最大纬度）"), code="invalid_bbox")
+    try:
+        zoom = int(args.get("zoom", ""))
+    except ValueError:
+        zoom = -1
+    if not 0 <= zoom <= MAX_ZOOM:
+        raise BadInput(_("zoom 必须是 0 到 %(max)s 的整数", max=MAX_ZOOM), code="invalid_zoom")
+    cell = cluster_cell(zoom)
+    conds = search_conditions(user, args)
+    lon, lat = func.ST_X(Incident.geom), func.ST_Y(Incident.geom)
+    cx, cy = cast(func.floor(lon / cell), Integer), cast(func.floor(lat / cell), Integer)
+    rows = db.session.execute(select(func.count().label("n"), func.avg(lon).label("lon"), func.avg(lat).label("lat"))
+                              .where(*conds).group_by(cx, cy))
+    features, total = [], 0
+    for r in rows:
+        total += r.n
+        features.append({"type": "Feature", "geometry": {"type": "Point",
+                                                         "coordinates": [round(r.lon, 6), round(r.lat, 6)]},
+                         "properties": {"count": r.n}})
+    return {"type": "FeatureCollection", "features": features, "numberMatched": total, "zoom": zoom,
+            "cell_deg": cell}
+
+
+def scope_grid_count(user: User) -> int:
+    """Number of grids the user may see (decides GeoJSON or vector tiles on the map page)."""
+    return db.session.scalar(select(func.count()).select_from(Grid).where(grid_filter(user)))
+
+
+def page_config(grid_count: int, bounds: tuple[float, float, float, float],
+                unit_bounds: tuple[float, float, float, float] | None = None) -> dict:
+    """The ``tiles`` part of a map page's layer config at city scale: URL templates of the tile
+    layers ({z}/{x}/{y} filled in by Leaflet), the clusters URL, the zoom from which incidents are
+    drawn one by one, the number of grids in scope and the scope's ``bounds`` (min_lon, min_lat,
+    max_lon, max_lat; the view is fitted to them at once, before any tile is asked for; the grid
+    layers ask only for tiles meeting them) and ``unit_bounds`` (:func:`gridapp.boundaries.areas.units_bounds`: the
+    communities layer asks only for tiles meeting them; null: every tile of the view)."""
+    from flask import url_for
+
+    def template(layer: str) -> str:
+        return url_for("api.grid_tile", layer=layer, z=0, x=0, y=0).replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf")
+
+    return {"grids": template("grids"), "coverage": template("coverage"), "communities": template("communities"),
+            "clusters": url_for("api.incident_clusters"), "cluster_max_zoom": CLUSTER_MAX_ZOOM,
+            "grid_count": grid_count, "bounds": list(bounds),
+            "unit_bounds": list(unit_bounds) if unit_bounds else None}

@@ -1,0 +1,90 @@
+"""Administration of the closed loop's reference data: category rules (level, deadline hours,
+responsible department), departments (专业部门) and their handlers. Admin only; one
+transaction per call; bad input raises BadInput naming the field."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..errors import BadInput, Forbidden
+from ..extensions import db
+from ..models import AdminArea, CategoryRule, Department, DepartmentMember, User
+from ..models.workflow import LEVELS
+from .reports import leaf_categories
+
+
+def _admin(user: User) -> None:
+    if user.role != "admin":
+        raise Forbidden(_("只有系统管理员可以维护类别和专业部门"), code="admin_only")
+
+
+def rules() -> dict[str, CategoryRule]:
+    """Category rules by category code."""
+    return {r.category_code: r for r in db.session.scalars(select(CategoryRule))}
+
+
+def set_category_rule(user: User, category_code, level, deadline_hours, department_code=None) -> CategoryRule:
+    """Create or replace the rule of a leaf category: level (简易/一般/突出/重大), deadline in calendar
+    hours from filing (1–8760), optional responsible department."""
+    _admin(user)
+    if category_code not in {c.code for c in leaf_categories()}:
+        raise BadInput(_("事件类别 %(code)s 不存在或不是末级类别", code=repr(category_code)), code="invalid_category")
+    if level not in LEVELS:
+        raise BadInput(_("等级必须是 简易、一般、突出 或 重大"), code="invalid_level")
+    try:
+        hours = int(deadline_hours)
+    except (TypeError, ValueError):
+        hours = 0
+    if not 1 <= hours <= 8760:
+        raise BadInput(_("处置时限必须是 1 到 8760 小时"), code="invalid_deadline_hours")
+    if department_code and db.session.get(Department, department_code) is None:
+        raise BadInput(_("专业部门 %(code)s 不存在", code=repr(department_code)), code="invalid_department")
+    rule = db.session.get(CategoryRule, category_code) or CategoryRule(category_code=category_code)
+    rule.level, rule.deadline_hours, rule.department_code = level, hours, department_code or None
+    db.session.add(rule)
+    db.session.commit()
+    return rule
+
+
+def create_department(user: User, code, name, district_code) -> Department:
+    """Create a department: code (letters, digits, '-', ≤ 32), name, district (6-digit code)."""
+    _admin(user)
+    code, name = (code or "").strip(), (name or "").strip()
+    if not code or len(code) > 32 or not all(ch.isalnum() or ch == "-" for ch in code):
+        raise BadInput(_("部门代码须为 1–32 位字母、数字或连字符"), code="invalid_code")
+    if not name or len(name) > 100:
+        raise BadInput(_("请填写部门名称（不超过 100 字）"), code="invalid_name")
+    area = db.session.get(AdminArea, district_code or "")
+    if area is None or area.level != "district":
+        raise BadInput(_("区 %(code)s 不存在", code=repr(district_code)), code="invalid_district")
+    if db.session.get(Department, code) is not None:
+        raise BadInput(_("部门代码 %(code)s 已存在", code=code), code="duplicate_code")
+    dept = Department(code=code, name=name, district_code=area.code)
+    db.session.add(dept)
+    db.session.commit()
+    return dept
+
+
+def set_member(user: User, department_code, username, member: bool = True) -> None:
+    """Add (``member=True``) or remove a handler of a department by username."""
+    _admin(user)
+    dept = db.session.get(Department, department_code or "")
+    handler = db.session.scalar(select(User).where(User.username == (username or "")))
+    if dept is None:
+        raise BadInput(_("专业部门 %(code)s 不存在", code=repr(department_code)), code="invalid_department")
+    if handler is None:
+        raise BadInput(_("处置人 %(ref)s 不存在", ref=repr(username)), code="invalid_handler")
+    existing = db.session.get(DepartmentMember, (dept.code, handler.id))
+    if member and existing is None:
+        db.session.add(DepartmentMember(department_code=dept.code, user_id=handler.id))
+    elif not member and existing is not None:
+        db.session.delete(existing)
+    db.session.commit()
+
+
+def members() -> dict[str, list[User]]:
+    """Handlers by department code."""
+    out: dict[str, list[User]] = {}
+    for m in db.session.scalars(select(DepartmentMember)):
+        out.setdefault(m.department_code, []).append(m.user)
+    return out

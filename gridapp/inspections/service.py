@@ -1,0 +1,444 @@
+"""Inspections (检查), campaigns (专项整治行动) and rectification notices (整改通知书).
+
+Built on the same primitives as the incident loop (:mod:`gridapp.incidents.workflow`): one
+transaction per action, optimistic ``version`` on the notice (stale → 409), an append-only
+history (:class:`~gridapp.models.PlaceEvent`, the place's timeline), photos as
+``photo:<sha256>`` attachments checked by :func:`workflow.check_attachments`, the ranks of
+:data:`workflow.RANK` for approvals, deadlines in UTC shown in Asia/Shanghai.
+
+Who may act (role in scope of the notice's place, :mod:`gridapp.core.scope`):
+
+| action | from | to | who |
+|---|---|---|---|
+| issue (with a finding) | — | issued | in scope |
+| `reinspect` passed=true | issued | passed | in scope |
+| `reinspect` passed=false | issued | failed | in scope |
+| `escalate` measure=fine/suspend/ban | failed; issued and overdue | escalation_pending | in scope |
+| `approve` approved=true | escalation_pending | escalated (suspend/ban: place suspended/banned) | office ¹ |
+| `approve` approved=false | escalation_pending | the state before the request | office ¹ |
+
+"in scope": any role with the place in its scope (a grid worker: their grids). ¹ secretary,
+township, district or admin with the place in scope, ranked above the requester
+(:data:`workflow.RANK`), not the requester.
+
+Deadline: a local date (Asia/Shanghai); the notice is due at the end of that day (23:59:59
+local, stored in UTC). *Overdue*: status issued and now after the deadline. *Rectified on time*:
+passed at a re-inspection no later than the deadline.
+"""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..boundaries.locate import Location
+from ..core.scope import location_in_scope
+from ..errors import BadInput, Conflict, Forbidden, NotFound
+from ..extensions import db
+from ..incidents.workflow import LOCAL_TZ, OFFICE, RANK, check_attachments, utcnow
+from ..models import AdminArea, Campaign, Inspection, InspectionPlace, Place, PlaceEvent, RectificationNotice, User
+from ..models.places import MEASURES
+from ..places import service as places_service
+from ..reminders import service as reminders
+
+NOTICE_STATE_NAMES = {"issued": _l("待整改"), "passed": _l("整改合格"), "failed": _l("复查不合格"),
+                      "escalation_pending": _l("升级处理待审批"), "escalated": _l("已升级处理")}
+MEASURE_NAMES = {"fine": _l("罚款"), "suspend": _l("停业整顿"), "ban": _l("取缔")}
+MEMBERS_MAX = 50
+TEXT_MAX = 2000
+
+
+def place_role(user: User, place: Place) -> str | None:
+    """The role the user holds for the place when it lies in their scope, else None."""
+    township = db.session.scalar(select(AdminArea.parent_code).where(AdminArea.code == place.community_code))
+    loc = Location(place.district_code, township, place.community_code, place.grid_code)
+    return user.role if location_in_scope(user, loc) else None
+
+
+def _text(value, field: str, required: bool = False) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise BadInput(_("%(field)s 必须是文字", field=field), code=f"invalid_{field}")
+    value = (value or "").strip()
+    if len(value) > TEXT_MAX:
+        raise BadInput(_("%(field)s 不能超过 %(max)s 个字", field=field, max=TEXT_MAX), code=f"invalid_{field}")
+    if required and not value:
+        raise BadInput(_("%(field)s 不能为空", field=field), code=f"invalid_{field}")
+    return value or None
+
+
+def _local_date(value, field: str) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise BadInput(_("%(field)s 必须是日期 YYYY-MM-DD", field=field), code=f"invalid_{field}") from None
+
+
+def deadline_of(day: date) -> datetime:
+    """The UTC instant a notice due on local date ``day`` becomes overdue after: 23:59:59 of that
+    day in Asia/Shanghai."""
+    return datetime.combine(day, time(23, 59, 59), LOCAL_TZ).astimezone(UTC)
+
+
+# --- campaigns -------------------------------------------------------------------------------
+
+def create_campaign(user: User, name, area_code, starts_on, ends_on, description=None) -> Campaign:
+    """Create a campaign (专项整治行动) over local dates [starts_on, ends_on] in an area (a
+    district, township or community the user's scope covers; office roles only).
+    Raises Forbidden (403), BadInput (400)."""
+    if user.role not in OFFICE:
+        raise Forbidden(_("只有社区、街道、区级用户可以创建专项整治行动"), code="action_forbidden")
+    name = _text(name, "name", True)
+    area = db.session.get(AdminArea, str(area_code or ""))
+    if area is None or area.level not in ("district", "township", "community"):
+        raise BadInput(_("区域 %(code)s 不存在", code=area_code), code="invalid_area")
+    role, scope = user.role, user.scope_code
+    ok = role == "admin" or (role == "district" and area.district_code == scope) or \
+        (role == "township" and scope in (area.code, area.parent_code)) or (role == "secretary" and area.code == scope)
+    if not ok:
+        raise Forbidden(_("区域 %(code)s 不在您的管辖范围内", code=area.code), code="outside_scope")
+    start, end = _local_date(starts_on, "starts_on"), _local_date(ends_on, "ends_on")
+    if end < start:
+        raise BadInput(_("起始日期 (from) 不能晚于截止日期 (to)"), code="invalid_range")
+    if db.session.scalar(select(Campaign.id).where(Campaign.name == name)):
+        raise BadInput(_("专项整治行动 %(name)s 已存在", name=name), code="invalid_name")
+    campaign = Campaign(name=name, area_code=area.code, starts_on=start, ends_on=end,
+                        description=_text(description, "description"))
+    db.session.add(campaign)
+    db.session.commit()
+    return campaign
+
+
+def campaign_id_of(value) -> int | None:
+    """The id of the campaign ``value`` names (an id, as int or text), None when empty.
+    Raises NotFound (404) for an unknown campaign."""
+    if value in (None, ""):
+        return None
+    try:
+        campaign = db.session.get(Campaign, int(value))
+    except (TypeError, ValueError):
+        campaign = None
+    if campaign is None:
+        raise NotFound(_("专项整治行动 %(id)s 不存在", id=value), code="campaign_not_found")
+    return campaign.id
+
+
+def campaigns() -> list[Campaign]:
+    """All campaigns, newest first (names and periods are not confidential)."""
+    return list(db.session.scalars(select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.id.desc())))
+
+
+# --- inspections -----------------------------------------------------------------------------
+
+def _members(value) -> list[str]:
+    if isinstance(value, str):
+        value = value.replace("，", ",").replace("、", ",").split(",")
+    if not isinstance(value, list):
+        raise BadInput(_("检查人员 (members) 必须是姓名列表"), code="invalid_members")
+    names = [str(v).strip() for v in value if str(v).strip()]
+    if not names or len(names) > MEMBERS_MAX or any(len(n) > 50 for n in names):
+        raise BadInput(_("检查人员 (members) 至少一人，最多 %(max)s 人", max=MEMBERS_MAX), code="invalid_members")
+    return names
+
+
+def _trips(value) -> int:
+    if value in (None, ""):
+        return 0
+    try:
+        trips = int(value)
+    except (TypeError, ValueError):
+        trips = -1
+    if isinstance(value, bool) or not 0 <= trips <= 1000:
+        raise BadInput(_("车辆台次 (vehicle_trips) 必须是 0 到 1000 的整数"), code="invalid_vehicle_trips")
+    return trips
+
+
+def record_inspection(user: User, data: dict, now: datetime | None = None) -> Inspection:
+    """Record one inspection (one transaction) and issue the notices its findings ask for.
+
+    ``data``: kind (planned | ad_hoc), campaign_id (optional), department, members (list of
+    names or a comma-separated string), vehicle_trips (int ≥ 0), visits: [{place_id, checklist:
+    {item: bool}, findings (text), attachments (["photo:<sha256>"]), notice: {requirements,
+    deadline (local date YYYY-MM-DD, not before today)} (optional; needs findings)}].
+    Every place must be in the caller's scope; with a campaign, in its area and on a date of its
+    period. Raises BadInput (400), NotFound (404: place or
+    campaign), Conflict (409: notice number taken meanwhile)."""
+    try:
+        return _record_inspection(user, data, now or utcnow())
+    except IntegrityError:  # another notice took the same number meanwhile (unique number)
+        db.session.rollback()
+        raise Conflict(_("整改通知书编号已被占用，请重试"), code="notice_number_taken") from None
+    except Exception:
+        db.session.rollback()  # nothing of a refused inspection stays in the session
+        raise
+
+
+def _record_inspection(user: User, data: dict, now: datetime) -> Inspection:
+    kind = data.get("kind") or "ad_hoc"
+    if kind not in ("planned", "ad_hoc"):
+        raise BadInput(_("检查类型 (kind) 必须是 planned 或 ad_hoc"), code="invalid_kind")
+    campaign_id = campaign_id_of(data.get("campaign_id"))
+    campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
+    if campaign and not campaign.starts_on <= now.astimezone(LOCAL_TZ).date() <= campaign.ends_on:
+        raise BadInput(_("检查时间不在专项整治行动“%(name)s”的期间内", name=campaign.name), code="outside_campaign")
+    visits = data.get("visits")
+    if not isinstance(visits, list) or not visits:
+        raise BadInput(_("至少检查一个场所 (visits)"), code="invalid_visits")
+    inspection = Inspection(kind=kind, campaign_id=campaign_id, inspected_at=now,
+                            department=_text(data.get("department"), "department"),
+                            members=_members(data.get("members")), vehicle_trips=_trips(data.get("vehicle_trips")),
+                            created_by=user.id)
+    db.session.add(inspection)
+    db.session.flush()
+    seen = set()
+    issued = []
+    for visit in visits:
+        if not isinstance(visit, dict):
+            raise BadInput(_("至少检查一个场所 (visits)"), code="invalid_visits")
+        place = places_service.get_place(user, visit.get("place_id"))
+        if place.id in seen:
+            raise BadInput(_("场所 %(id)s 重复", id=place.id), code="invalid_visits")
+        seen.add(place.id)
+        if campaign and not _in_area(place, campaign.area_code):
+            raise BadInput(_("场所 %(name)s 不在专项整治行动的区域内", name=place.name), code="outside_campaign")
+        checklist = visit.get("checklist") or {}
+        if not isinstance(checklist, dict) or not all(isinstance(v, bool) for v in checklist.values()):
+            raise BadInput(_("检查表 (checklist) 必须是 {项目: true/false}"), code="invalid_checklist")
+        findings = _text(visit.get("findings"), "findings")
+        attachments = check_attachments(visit.get("attachments"))
+        db.session.add(InspectionPlace(inspection_id=inspection.id, place_id=place.id, checklist=checklist,
+                                       findings=findings, attachments=attachments))
+        db.session.add(PlaceEvent(place_id=place.id, inspection_id=inspection.id, actor_id=user.id, at=now,
+                                  action="inspected", note=findings, attachments=attachments,
+                                  data={"checklist": checklist, "kind": kind, "campaign_id": campaign_id}))
+        if visit.get("notice"):
+            if not findings:
+                raise BadInput(_("发整改通知书须先填写检查发现的问题 (findings)"), code="findings_required")
+            issued.append(_issue(user, place, inspection, visit["notice"], now))
+    db.session.flush()
+    for notice in issued:
+        reminders.notify(responsible_users(notice.place), "assigned", "notice", notice.id,
+                         _("新整改通知书 %(number)s：%(place)s", number=notice.number, place=notice.place.name),
+                         f"/notices/{notice.id}", f"notice:{notice.id}:assigned", now)
+    db.session.commit()
+    return inspection
+
+
+def _in_area(place: Place, area_code: str) -> bool:
+    township = db.session.scalar(select(AdminArea.parent_code).where(AdminArea.code == place.community_code))
+    return area_code in (place.community_code, township, place.district_code)
+
+
+def _next_number(district_code: str, year: int) -> str:
+    prefix = f"{district_code}-整改〔{year}〕"
+    count = db.session.scalar(select(func.count()).select_from(RectificationNotice)
+                              .where(RectificationNotice.number.startswith(prefix)))
+    return f"{prefix}{count + 1:04d}号"
+
+
+def _issue(user: User, place: Place, inspection: Inspection, notice: dict, now: datetime) -> RectificationNotice:
+    if not isinstance(notice, dict):
+        raise BadInput(_("整改要求 (requirements) 不能为空"), code="invalid_requirements")
+    requirements = _text(notice.get("requirements"), "requirements", True)
+    day = _local_date(notice.get("deadline"), "deadline")
+    if day < now.astimezone(LOCAL_TZ).date():
+        raise BadInput(_("整改期限 (deadline) 不能早于今天"), code="invalid_deadline")
+    row = RectificationNotice(number=_next_number(place.district_code, now.astimezone(LOCAL_TZ).year),
+                              place_id=place.id, inspection_id=inspection.id, requirements=requirements,
+                              deadline_at=deadline_of(day), status="issued", issued_by=user.id, issued_at=now)
+    row.place = place
+    db.session.add(row)
+    db.session.flush()
+    db.session.add(PlaceEvent(place_id=place.id, notice_id=row.id, inspection_id=inspection.id, actor_id=user.id,
+                              at=now, action="notice_issued", note=requirements,
+                              data={"number": row.number, "deadline_at": row.deadline_at.isoformat()}))
+    return row
+
+
+def get_inspection(user: User, inspection_id) -> Inspection:
+    """The inspection if at least one of its places is in the user's scope; NotFound otherwise."""
+    try:
+        inspection_id = int(inspection_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("检查记录不存在"), code="inspection_not_found") from None
+    visible = select(InspectionPlace.inspection_id).join(Place, Place.id == InspectionPlace.place_id) \
+        .where(places_service.place_filter(user))
+    row = db.session.scalar(select(Inspection).where(Inspection.id == inspection_id, Inspection.id.in_(visible)))
+    if row is None:
+        raise NotFound(_("检查记录 %(id)s 不存在或不在您的管辖范围内", id=inspection_id), code="inspection_not_found")
+    return row
+
+
+def notices_of(inspection: Inspection) -> list[RectificationNotice]:
+    """The notices issued from an inspection, by id."""
+    return list(db.session.scalars(select(RectificationNotice).where(RectificationNotice.inspection_id == inspection.id)
+                                   .order_by(RectificationNotice.id)))
+
+
+# --- notices ---------------------------------------------------------------------------------
+
+def overdue(notice: RectificationNotice, now: datetime | None = None) -> bool:
+    """Whether the notice is overdue at ``now`` (rule in the module docstring)."""
+    return notice.status == "issued" and (now or utcnow()) > notice.deadline_at
+
+
+def notice_filter(user: User):
+    """SQL condition on RectificationNotice: its place is in the user's scope."""
+    return RectificationNotice.place_id.in_(select(Place.id).where(places_service.place_filter(user)))
+
+
+def get_notice(user: User, notice_id) -> RectificationNotice:
+    """The notice if its place is in the user's scope; NotFound (404) otherwise."""
+    try:
+        notice_id = int(notice_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("整改通知书不存在"), code="notice_not_found") from None
+    row = db.session.scalar(select(RectificationNotice).where(RectificationNotice.id == notice_id,
+                                                              notice_filter(user)))
+    if row is None:
+        raise NotFound(_("整改通知书 %(id)s 不存在或不在您的管辖范围内", id=notice_id), code="notice_not_found")
+    return row
+
+
+def notices(user: User) -> list[RectificationNotice]:
+    """The notices in the user's scope, the earliest deadline first."""
+    return list(db.session.scalars(select(RectificationNotice).where(notice_filter(user))
+                                   .order_by(RectificationNotice.deadline_at, RectificationNotice.id)))
+
+
+def responsible_users(place: Place) -> list[int]:
+    """Users answerable for a place's notices: the grid workers of its grid and the secretary
+    of its community (active users)."""
+    from ..models import GridAssignment
+    ids = reminders.secretaries(place.community_code)
+    if place.grid_code:
+        ids |= set(db.session.scalars(select(GridAssignment.user_id).join(User, User.id == GridAssignment.user_id)
+                                      .where(GridAssignment.grid_code == place.grid_code, User.active.is_(True),
+                                             User.role == "worker")))
+    return sorted(ids)
+
+
+def approvers(place: Place, above_rank: int) -> list[int]:
+    """Active office users with the place in scope whose rank is above ``above_rank``."""
+    return sorted(reminders.office_above(place.community_code, place.district_code, above_rank))
+
+
+def allowed_actions(user: User, notice: RectificationNotice, now: datetime | None = None) -> list[str]:
+    """The actions (reinspect, escalate, approve) the user may take on the notice now."""
+    role = place_role(user, notice.place)
+    if role is None:
+        return []
+    out = []
+    if notice.status == "issued":
+        out.append("reinspect")
+    if notice.status == "failed" or overdue(notice, now):
+        out.append("escalate")
+    if notice.status == "escalation_pending" and role in OFFICE and notice.requested_by != user.id \
+            and RANK[role] > (notice.requested_rank or 0):
+        out.append("approve")
+    return out
+
+
+def _bool(params: dict, key: str) -> bool:
+    value = params.get(key)
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+        value = value.lower() in ("true", "1")
+    if not isinstance(value, bool):
+        raise BadInput(_("%(key)s 必须是 true 或 false", key=key), code=f"invalid_{key}")
+    return value
+
+
+def act(user: User, notice_id, action: str, params: dict | None = None, *, version=None,
+        now: datetime | None = None) -> RectificationNotice:
+    """Take ``action`` (reinspect | escalate | approve) on a notice (one transaction; table in
+    the module docstring). ``params``: passed (bool, reinspect), measure (fine|suspend|ban,
+    escalate), approved (bool, approve), note, attachments (photos). ``version``: the version
+    the caller saw (stale → 409). Raises NotFound (404), Forbidden (403), Conflict (409:
+    ``stale_version``, ``invalid_state``), BadInput (400)."""
+    params = params or {}
+    now = now or utcnow()
+    notice = get_notice(user, notice_id)
+    if version not in (None, ""):
+        if str(version) != str(notice.version):
+            raise Conflict(_("整改通知书已被他人更新，请刷新后重试"), code="stale_version",
+                           details={"version": notice.version})
+    if action not in ("reinspect", "escalate", "approve"):
+        raise NotFound(_("未知的操作 %(action)s；可用：%(all)s", action=action, all="reinspect, escalate, approve"),
+                       code="unknown_action")
+    role = place_role(user, notice.place)
+    if action not in allowed_actions(user, notice, now):
+        if action == "approve" and notice.status == "escalation_pending":
+            raise Forbidden(_("审批须由申请人的上一级（在管辖范围内）进行"), code="action_forbidden")
+        raise Conflict(_("整改通知书处于“%(state)s”状态，不能执行此操作", state=NOTICE_STATE_NAMES[notice.status]),
+                       code="invalid_state")
+    note = _text(params.get("note"), "note")
+    attachments = check_attachments(params.get("attachments"))
+    place = notice.place
+    from_state = notice.status
+    data: dict = {"number": notice.number, "from_state": from_state}
+    if action == "reinspect":
+        passed = _bool(params, "passed")
+        notice.status = "passed" if passed else "failed"
+        notice.reinspected_at = now
+        data.update(passed=passed, on_time=passed and now <= notice.deadline_at)
+    elif action == "escalate":
+        measure = params.get("measure")
+        if measure not in MEASURES:
+            raise BadInput(_("升级措施 (measure) 必须是 fine、suspend 或 ban"), code="invalid_measure")
+        if note is None:
+            raise BadInput(_("此操作必须填写说明或理由 (note)"), code="note_required")
+        notice.state_before_escalation, notice.status, notice.measure = from_state, "escalation_pending", measure
+        notice.requested_by, notice.requested_rank = user.id, RANK[role]
+        notice.decided_by = notice.decided_at = None
+        data.update(measure=measure, overdue=from_state == "issued")
+    else:
+        approved = _bool(params, "approved") if "approved" in params else True
+        if not approved and note is None:
+            raise BadInput(_("此操作必须填写说明或理由 (note)"), code="note_required")
+        notice.decided_by, notice.decided_at = user.id, now
+        data.update(measure=notice.measure, approved=approved)
+        if approved:
+            notice.status = "escalated"
+            new_status = {"suspend": "suspended", "ban": "banned"}.get(notice.measure)
+            if new_status:
+                data["place_status"] = {"from": place.status, "to": new_status}
+                place.status = new_status
+        else:
+            notice.status = notice.state_before_escalation or "failed"
+    data["to_state"] = notice.status
+    event = PlaceEvent(place_id=place.id, notice_id=notice.id, actor_id=user.id, at=now,
+                       action="approve" if action == "approve" else action, note=note, data=data,
+                       attachments=attachments)
+    db.session.add(event)
+    db.session.flush()
+    if action == "reinspect" and not data["passed"]:
+        reminders.notify(responsible_users(place), "returned", "notice", notice.id,
+                         _("整改通知书 %(number)s 复查不合格", number=notice.number), f"/notices/{notice.id}",
+                         f"notice:{notice.id}:returned:{event.id}", now)
+    if action == "escalate":
+        reminders.notify(approvers(place, notice.requested_rank), "approval", "notice", notice.id,
+                         _("整改通知书 %(number)s 申请升级处理，待审批", number=notice.number),
+                         f"/notices/{notice.id}", f"notice:{notice.id}:approval:{event.id}", now)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(_("整改通知书已被他人同时更新，请刷新后重试"), code="stale_version") from None
+    return notice
+
+
+def notice_dict(user: User, notice: RectificationNotice, now: datetime | None = None) -> dict:
+    """JSON of a notice (times ISO 8601 UTC) with allowed actions."""
+    return {"id": notice.id, "number": notice.number, "place_id": notice.place_id, "place_name": notice.place.name,
+            "inspection_id": notice.inspection_id, "requirements": notice.requirements,
+            "deadline_at": notice.deadline_at.isoformat(), "status": notice.status,
+            "state_name": str(NOTICE_STATE_NAMES[notice.status]), "overdue": overdue(notice, now),
+            "issued_at": notice.issued_at.isoformat(), "issued_by": notice.issuer.username,
+            "reinspected_at": notice.reinspected_at.isoformat() if notice.reinspected_at else None,
+            "measure": notice.measure, "version": notice.version,
+            "allowed_actions": allowed_actions(user, notice, now)}
+
+
