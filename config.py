@@ -11,6 +11,8 @@ Settings (environment variables):
 * ``GRIDAPP_TILES_URL`` — base-map tile URL template (``https://host/{z}/{x}/{y}.png``); empty
   (default) means no base map, which is what an offline government intranet needs.
 * ``GRIDAPP_TILES_ATTRIBUTION`` — attribution shown with those tiles.
+* ``GRIDAPP_TIMEZONE`` — the local zone (IANA name, default ``Asia/Shanghai``): times are stored in
+  UTC and shown, and local days (deadlines, report periods) counted, in it.
 * ``GRIDAPP_DEMO_PASSWORD`` — password of the demo users (development only).
 * ``GRIDAPP_TOKEN_HOURS`` — lifetime of API tokens in hours (default 12).
 * ``GRIDAPP_IMPORT_EXTENT`` — ``min_lon,min_lat,max_lon,max_lat`` (degrees): imported boundaries and
@@ -45,7 +47,9 @@ class Config:
     #: Server-side prepared statements (psycopg's prepare_threshold); off for old transaction poolers.
     DB_PREPARE = _env("GRIDAPP_DB_PREPARE", "1") == "1"
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    #: The local zone: times are stored in UTC and shown, and local days counted, in this zone.
+    LOCAL_TIMEZONE = _env("GRIDAPP_TIMEZONE", "Asia/Shanghai")
+    BABEL_DEFAULT_TIMEZONE = LOCAL_TIMEZONE
     LANGUAGES = ("zh_Hans_CN", "en")
     TILES_URL = _env("GRIDAPP_TILES_URL", "")
     TILES_ATTRIBUTION = _env("GRIDAPP_TILES_ATTRIBUTION", "")

@@ -286,10 +286,10 @@ def run(database_url: str | None = None, incidents: int = 100_000, disputes: int
         from sqlalchemy import select
 
         from gridapp.analytics import dashboard
-        from gridapp.incidents.workflow import LOCAL_TZ
+        from gridapp.core.clock import local_zone
         from gridapp.models import User
 
-        today = datetime.now(LOCAL_TZ).date()
+        today = datetime.now(local_zone()).date()
         with psycopg.connect(plain_url, options=session_options) as conn:
             result["incidents_in_district"] = conn.execute(
                 "SELECT count(*) FROM incidents WHERE district_code = %s", (district,)).fetchone()[0]

@@ -45,6 +45,10 @@ def create_app(config: dict | str | None = None) -> Flask:
     app.config.from_object(get_config(name))
     app.config.update(overrides)
     _check_config(app)
+    from .core import clock
+
+    clock.configure(app.config["LOCAL_TIMEZONE"])
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["LOCAL_TIMEZONE"]
     app.json.ensure_ascii = False  # readable Chinese in JSON (UTF-8)
 
     from . import api, assets, auth, cli, errors, i18n, models, security, web  # noqa: F401 (models: metadata)

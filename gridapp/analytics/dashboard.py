@@ -25,11 +25,11 @@ from sqlalchemy import func, select
 
 from ..boundaries.areas import _collection, _geojson
 from ..core import tabular
+from ..core.clock import local_zone, utcnow
 from ..coverage import service as coverage
 from ..disputes import service as disputes
 from ..errors import BadInput, Forbidden
 from ..extensions import db
-from ..incidents.workflow import LOCAL_TZ, utcnow
 from ..inspections import figures as place_figures
 from ..models import AdminArea, Grid, User
 from . import kpi
@@ -61,7 +61,7 @@ def periods(date_from=None, date_to=None, today: date | None = None) -> dict:
     inclusive). Defaults: ``to`` today (Asia/Shanghai), ``from`` :data:`DEFAULT_DAYS` − 1 days
     before ``to``. Raises BadInput for a malformed date, ``from`` after ``to`` or more than
     :data:`MAX_DAYS` days."""
-    today = today or datetime.now(LOCAL_TZ).date()
+    today = today or datetime.now(local_zone()).date()
     end = _day(date_to, "to") if date_to else None
     start = _day(date_from, "from") if date_from else None
     end = end or (today if start is None or start <= today else start)

@@ -34,10 +34,12 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, exists, func, literal, select, tuple_
 from sqlalchemy.orm import aliased
 
+from ..core.clock import utcnow
+from ..core.params import period_conditions
 from ..core.scope import worker_grid_codes
 from ..errors import BadInput, Forbidden, NotFound
 from ..extensions import db
-from ..incidents.workflow import DEADLINE_STATES, period_conditions, utcnow
+from ..incidents.workflow import DEADLINE_STATES
 from ..models import AdminArea, Grid, Incident, IncidentApproval, IncidentCategory, IncidentEvent, User
 
 LEVELS = ("grid", "community", "township", "district")

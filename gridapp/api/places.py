@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from ..auth import api_user
 from ..errors import BadInput
 from ..inspections import figures as place_figures
+from ..inspections import notices as rectification
 from ..inspections import service as inspections
 from ..places import service as places
 from ..reminders import service as reminders
@@ -106,7 +107,7 @@ def get_notice(notice_id: int):
     """One rectification notice: number, place, requirements, deadline_at (UTC), status, overdue,
     measure, version, allowed_actions. 404 absent or outside scope."""
     user = api_user()
-    return jsonify(inspections.notice_dict(user, inspections.get_notice(user, notice_id)))
+    return jsonify(rectification.notice_dict(user, rectification.get_notice(user, notice_id)))
 
 
 @bp.post("/notices/<int:notice_id>/actions/<action>")
@@ -116,8 +117,8 @@ def notice_action(notice_id: int, action: str):
     403; 404; 409 state or version conflict."""
     user = api_user()
     body = _json_body() if request.get_data() else {}
-    notice = inspections.act(user, notice_id, action, body, version=body.get("version"))
-    return jsonify(inspections.notice_dict(user, notice))
+    notice = rectification.act(user, notice_id, action, body, version=body.get("version"))
+    return jsonify(rectification.notice_dict(user, notice))
 
 
 @bp.get("/inspection-figures")

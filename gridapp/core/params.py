@@ -143,9 +143,12 @@ def page(args: dict) -> tuple[int, int]:
     return number, per_page
 
 
-def page_of(session, model, conds: list, order_by: tuple, args: dict) -> tuple[list, int, int, int]:
+def page_of(model, conds: list, order_by: tuple, args: dict) -> tuple[list, int, int, int]:
     """One page of the rows of ``model`` meeting ``conds`` in ``order_by`` order, paged as
     :func:`page`: (rows, total matched, page, per_page). Raises BadInput."""
+    from ..extensions import db
+
+    session = db.session
     number, per_page = page(args)
     total = session.scalar(select(func.count()).select_from(model).where(*conds))
     items = list(session.scalars(select(model).where(*conds).order_by(*order_by)

@@ -28,14 +28,15 @@ PLACES = (
 
 def _at(text: str) -> datetime:
     """A local (Asia/Shanghai) demo time → UTC."""
-    from ..incidents.workflow import LOCAL_TZ
-    return datetime.fromisoformat(text).replace(tzinfo=LOCAL_TZ).astimezone(UTC)
+    from ..core.clock import local_zone
+    return datetime.fromisoformat(text).replace(tzinfo=local_zone()).astimezone(UTC)
 
 
 def load_demo_places(log: Callable[[str], None] = print) -> dict:
     """Load the default place types and, when the demo users exist, the fictitious campaign with
     its places, inspections and notices (one passed on time, one failed and banned with approval,
     one open). Commits. Returns {types_added, places, inspections}."""
+    from ..inspections import notices as rectification
     from ..inspections import service as inspections
     from ..places import service as places
 
@@ -77,9 +78,9 @@ def load_demo_places(log: Callable[[str], None] = print) -> dict:
         now=_at("2026-11-25T09:30"))
     n1, n2 = (db.session.scalar(select(inspections.RectificationNotice.id)
                                 .where(inspections.RectificationNotice.inspection_id == i.id)) for i in (first, second))
-    inspections.act(secretary, n1, "reinspect", {"passed": True, "note": "已全覆盖"}, now=_at("2026-11-07T16:00"))
-    inspections.act(secretary, n2, "reinspect", {"passed": False, "note": "仍有焚烧痕迹"}, now=_at("2026-11-16T10:00"))
-    inspections.act(secretary, n2, "escalate", {"measure": "ban", "note": "整改不合格，手续不全"},
+    rectification.act(secretary, n1, "reinspect", {"passed": True, "note": "已全覆盖"}, now=_at("2026-11-07T16:00"))
+    rectification.act(secretary, n2, "reinspect", {"passed": False, "note": "仍有焚烧痕迹"}, now=_at("2026-11-16T10:00"))
+    rectification.act(secretary, n2, "escalate", {"measure": "ban", "note": "整改不合格，手续不全"},
                     now=_at("2026-11-16T11:00"))
-    inspections.act(district, n2, "approve", {"approved": True, "note": "同意取缔"}, now=_at("2026-11-18T09:00"))
+    rectification.act(district, n2, "approve", {"approved": True, "note": "同意取缔"}, now=_at("2026-11-18T09:00"))
     return {"types_added": added, "places": len(made), "inspections": len([first, second, third])}

@@ -12,9 +12,10 @@ from sqlalchemy import cast, func, literal, select
 from sqlalchemy.orm import aliased
 
 from ..boundaries.locate import point_expr
+from ..core.clock import utcnow
 from ..extensions import db
 from ..models import Incident, User
-from .workflow import OPEN_STATES, utcnow, visible_filter
+from .workflow import OPEN_STATES, visible_filter
 
 RADIUS_M = 50.0
 WINDOW = timedelta(days=7)

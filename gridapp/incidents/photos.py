@@ -15,10 +15,11 @@ from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import String, cast, func, select
 
+from ..core.clock import utcnow
 from ..errors import BadInput, DomainError, NotFound
 from ..extensions import db
 from ..models import Incident, IncidentEvent, Photo, User
-from .workflow import utcnow, visible_filter
+from .workflow import visible_filter
 
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024

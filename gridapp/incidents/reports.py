@@ -29,13 +29,14 @@ from sqlalchemy import (
 from ..accounts import service as accounts
 from ..boundaries.locate import location_of, location_select, outside_district, parse_lonlat, point_expr
 from ..core import compiled
+from ..core.clock import utcnow
 from ..core.scope import Holder, columns_filter, incident_filter, outside_scope
 from ..errors import BadInput, Unprocessable
 from ..extensions import db
 from ..models import Incident, IncidentCategory, IncidentEvent, IncidentStatus, Photo, User
 from .duplicates import LIMIT as DUPLICATES_LIMIT
 from .duplicates import candidate_conditions, candidate_json, search_box
-from .workflow import check_attachment_refs, check_attachments, deadline_flags, utcnow
+from .workflow import check_attachment_refs, check_attachments, deadline_flags
 
 DESCRIPTION_MAX = 2000
 

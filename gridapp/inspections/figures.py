@@ -30,8 +30,9 @@ from sqlalchemy import and_, func, not_, select
 
 from ..analytics.kpi import area_condition
 from ..core import tabular
+from ..core.clock import utcnow
+from ..core.params import period_conditions
 from ..extensions import db
-from ..incidents.workflow import period_conditions, utcnow
 from ..models import AdminArea, Campaign, Grid, Inspection, InspectionPlace, Place, RectificationNotice, User
 from .service import campaign_id_of
 

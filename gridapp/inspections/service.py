@@ -33,15 +33,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..boundaries.locate import Location
-from ..core.scope import location_in_scope
+from ..core.clock import local_zone, utcnow
+from ..core.scope import OFFICE, location_in_scope
 from ..errors import BadInput, Conflict, Forbidden, NotFound
 from ..extensions import db
-from ..incidents.workflow import LOCAL_TZ, OFFICE, RANK, check_attachments, utcnow
+from ..incidents.workflow import check_attachments
 from ..models import AdminArea, Campaign, Inspection, InspectionPlace, Place, PlaceEvent, RectificationNotice, User
-from ..models.places import MEASURES
 from ..places import service as places_service
 from ..reminders import service as reminders
 
@@ -80,7 +79,7 @@ def _local_date(value, field: str) -> date:
 def deadline_of(day: date) -> datetime:
     """The UTC instant a notice due on local date ``day`` becomes overdue after: 23:59:59 of that
     day in Asia/Shanghai."""
-    return datetime.combine(day, time(23, 59, 59), LOCAL_TZ).astimezone(UTC)
+    return datetime.combine(day, time(23, 59, 59), local_zone()).astimezone(UTC)
 
 
 # --- campaigns -------------------------------------------------------------------------------
@@ -182,7 +181,7 @@ def _record_inspection(user: User, data: dict, now: datetime) -> Inspection:
         raise BadInput(_("检查类型 (kind) 必须是 planned 或 ad_hoc"), code="invalid_kind")
     campaign_id = campaign_id_of(data.get("campaign_id"))
     campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
-    if campaign and not campaign.starts_on <= now.astimezone(LOCAL_TZ).date() <= campaign.ends_on:
+    if campaign and not campaign.starts_on <= now.astimezone(local_zone()).date() <= campaign.ends_on:
         raise BadInput(_("检查时间不在专项整治行动“%(name)s”的期间内", name=campaign.name), code="outside_campaign")
     visits = data.get("visits")
     if not isinstance(visits, list) or not visits:
@@ -220,7 +219,7 @@ def _record_inspection(user: User, data: dict, now: datetime) -> Inspection:
             issued.append(_issue(user, place, inspection, visit["notice"], now))
     db.session.flush()
     for notice in issued:
-        reminders.notify(responsible_users(notice.place), "assigned", "notice", notice.id,
+        reminders.notify(reminders.responsible_users(notice.place), "assigned", "notice", notice.id,
                          _("新整改通知书 %(number)s：%(place)s", number=notice.number, place=notice.place.name),
                          f"/notices/{notice.id}", f"notice:{notice.id}:assigned", now)
     db.session.commit()
@@ -244,9 +243,9 @@ def _issue(user: User, place: Place, inspection: Inspection, notice: dict, now: 
         raise BadInput(_("整改要求 (requirements) 不能为空"), code="invalid_requirements")
     requirements = _text(notice.get("requirements"), "requirements", True)
     day = _local_date(notice.get("deadline"), "deadline")
-    if day < now.astimezone(LOCAL_TZ).date():
+    if day < now.astimezone(local_zone()).date():
         raise BadInput(_("整改期限 (deadline) 不能早于今天"), code="invalid_deadline")
-    row = RectificationNotice(number=_next_number(place.district_code, now.astimezone(LOCAL_TZ).year),
+    row = RectificationNotice(number=_next_number(place.district_code, now.astimezone(local_zone()).year),
                               place_id=place.id, inspection_id=inspection.id, requirements=requirements,
                               deadline_at=deadline_of(day), status="issued", issued_by=user.id, issued_at=now)
     row.place = place
@@ -276,169 +275,3 @@ def notices_of(inspection: Inspection) -> list[RectificationNotice]:
     """The notices issued from an inspection, by id."""
     return list(db.session.scalars(select(RectificationNotice).where(RectificationNotice.inspection_id == inspection.id)
                                    .order_by(RectificationNotice.id)))
-
-
-# --- notices ---------------------------------------------------------------------------------
-
-def overdue(notice: RectificationNotice, now: datetime | None = None) -> bool:
-    """Whether the notice is overdue at ``now`` (rule in the module docstring)."""
-    return notice.status == "issued" and (now or utcnow()) > notice.deadline_at
-
-
-def notice_filter(user: User):
-    """SQL condition on RectificationNotice: its place is in the user's scope."""
-    return RectificationNotice.place_id.in_(select(Place.id).where(places_service.place_filter(user)))
-
-
-def get_notice(user: User, notice_id) -> RectificationNotice:
-    """The notice if its place is in the user's scope; NotFound (404) otherwise."""
-    try:
-        notice_id = int(notice_id)
-    except (TypeError, ValueError):
-        raise NotFound(_("整改通知书不存在"), code="notice_not_found") from None
-    row = db.session.scalar(select(RectificationNotice).where(RectificationNotice.id == notice_id,
-                                                              notice_filter(user)))
-    if row is None:
-        raise NotFound(_("整改通知书 %(id)s 不存在或不在您的管辖范围内", id=notice_id), code="notice_not_found")
-    return row
-
-
-def notices(user: User) -> list[RectificationNotice]:
-    """The notices in the user's scope, the earliest deadline first."""
-    return list(db.session.scalars(select(RectificationNotice).where(notice_filter(user))
-                                   .order_by(RectificationNotice.deadline_at, RectificationNotice.id)))
-
-
-def responsible_users(place: Place) -> list[int]:
-    """Users answerable for a place's notices: the grid workers of its grid and the secretary
-    of its community (active users)."""
-    from ..models import GridAssignment
-    ids = reminders.secretaries(place.community_code)
-    if place.grid_code:
-        ids |= set(db.session.scalars(select(GridAssignment.user_id).join(User, User.id == GridAssignment.user_id)
-                                      .where(GridAssignment.grid_code == place.grid_code, User.active.is_(True),
-                                             User.role == "worker")))
-    return sorted(ids)
-
-
-def approvers(place: Place, above_rank: int) -> list[int]:
-    """Active office users with the place in scope whose rank is above ``above_rank``."""
-    return sorted(reminders.office_above(place.community_code, place.district_code, above_rank))
-
-
-def allowed_actions(user: User, notice: RectificationNotice, now: datetime | None = None) -> list[str]:
-    """The actions (reinspect, escalate, approve) the user may take on the notice now."""
-    role = place_role(user, notice.place)
-    if role is None:
-        return []
-    out = []
-    if notice.status == "issued":
-        out.append("reinspect")
-    if notice.status == "failed" or overdue(notice, now):
-        out.append("escalate")
-    if notice.status == "escalation_pending" and role in OFFICE and notice.requested_by != user.id \
-            and RANK[role] > (notice.requested_rank or 0):
-        out.append("approve")
-    return out
-
-
-def _bool(params: dict, key: str) -> bool:
-    value = params.get(key)
-    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
-        value = value.lower() in ("true", "1")
-    if not isinstance(value, bool):
-        raise BadInput(_("%(key)s 必须是 true 或 false", key=key), code=f"invalid_{key}")
-    return value
-
-
-def act(user: User, notice_id, action: str, params: dict | None = None, *, version=None,
-        now: datetime | None = None) -> RectificationNotice:
-    """Take ``action`` (reinspect | escalate | approve) on a notice (one transaction; table in
-    the module docstring). ``params``: passed (bool, reinspect), measure (fine|suspend|ban,
-    escalate), approved (bool, approve), note, attachments (photos). ``version``: the version
-    the caller saw (stale → 409). Raises NotFound (404), Forbidden (403), Conflict (409:
-    ``stale_version``, ``invalid_state``), BadInput (400)."""
-    params = params or {}
-    now = now or utcnow()
-    notice = get_notice(user, notice_id)
-    if version not in (None, ""):
-        if str(version) != str(notice.version):
-            raise Conflict(_("整改通知书已被他人更新，请刷新后重试"), code="stale_version",
-                           details={"version": notice.version})
-    if action not in ("reinspect", "escalate", "approve"):
-        raise NotFound(_("未知的操作 %(action)s；可用：%(all)s", action=action, all="reinspect, escalate, approve"),
-                       code="unknown_action")
-    role = place_role(user, notice.place)
-    if action not in allowed_actions(user, notice, now):
-        if action == "approve" and notice.status == "escalation_pending":
-            raise Forbidden(_("审批须由申请人的上一级（在管辖范围内）进行"), code="action_forbidden")
-        raise Conflict(_("整改通知书处于“%(state)s”状态，不能执行此操作", state=NOTICE_STATE_NAMES[notice.status]),
-                       code="invalid_state")
-    note = _text(params.get("note"), "note")
-    attachments = check_attachments(params.get("attachments"))
-    place = notice.place
-    from_state = notice.status
-    data: dict = {"number": notice.number, "from_state": from_state}
-    if action == "reinspect":
-        passed = _bool(params, "passed")
-        notice.status = "passed" if passed else "failed"
-        notice.reinspected_at = now
-        data.update(passed=passed, on_time=passed and now <= notice.deadline_at)
-    elif action == "escalate":
-        measure = params.get("measure")
-        if measure not in MEASURES:
-            raise BadInput(_("升级措施 (measure) 必须是 fine、suspend 或 ban"), code="invalid_measure")
-        if note is None:
-            raise BadInput(_("此操作必须填写说明或理由 (note)"), code="note_required")
-        notice.state_before_escalation, notice.status, notice.measure = from_state, "escalation_pending", measure
-        notice.requested_by, notice.requested_rank = user.id, RANK[role]
-        notice.decided_by = notice.decided_at = None
-        data.update(measure=measure, overdue=from_state == "issued")
-    else:
-        approved = _bool(params, "approved") if "approved" in params else True
-        if not approved and note is None:
-            raise BadInput(_("此操作必须填写说明或理由 (note)"), code="note_required")
-        notice.decided_by, notice.decided_at = user.id, now
-        data.update(measure=notice.measure, approved=approved)
-        if approved:
-            notice.status = "escalated"
-            new_status = {"suspend": "suspended", "ban": "banned"}.get(notice.measure)
-            if new_status:
-                data["place_status"] = {"from": place.status, "to": new_status}
-                place.status = new_status
-        else:
-            notice.status = notice.state_before_escalation or "failed"
-    data["to_state"] = notice.status
-    event = PlaceEvent(place_id=place.id, notice_id=notice.id, actor_id=user.id, at=now,
-                       action="approve" if action == "approve" else action, note=note, data=data,
-                       attachments=attachments)
-    db.session.add(event)
-    db.session.flush()
-    if action == "reinspect" and not data["passed"]:
-        reminders.notify(responsible_users(place), "returned", "notice", notice.id,
-                         _("整改通知书 %(number)s 复查不合格", number=notice.number), f"/notices/{notice.id}",
-                         f"notice:{notice.id}:returned:{event.id}", now)
-    if action == "escalate":
-        reminders.notify(approvers(place, notice.requested_rank), "approval", "notice", notice.id,
-                         _("整改通知书 %(number)s 申请升级处理，待审批", number=notice.number),
-                         f"/notices/{notice.id}", f"notice:{notice.id}:approval:{event.id}", now)
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict(_("整改通知书已被他人同时更新，请刷新后重试"), code="stale_version") from None
-    return notice
-
-
-def notice_dict(user: User, notice: RectificationNotice, now: datetime | None = None) -> dict:
-    """JSON of a notice (times ISO 8601 UTC) with allowed actions."""
-    return {"id": notice.id, "number": notice.number, "place_id": notice.place_id, "place_name": notice.place.name,
-            "inspection_id": notice.inspection_id, "requirements": notice.requirements,
-            "deadline_at": notice.deadline_at.isoformat(), "status": notice.status,
-            "state_name": str(NOTICE_STATE_NAMES[notice.status]), "overdue": overdue(notice, now),
-            "issued_at": notice.issued_at.isoformat(), "issued_by": notice.issuer.username,
-            "reinspected_at": notice.reinspected_at.isoformat() if notice.reinspected_at else None,
-            "measure": notice.measure, "version": notice.version,
-            "allowed_actions": allowed_actions(user, notice, now)}
-
-

@@ -15,10 +15,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..boundaries.locate import locate, parse_lonlat, point_expr
+from ..core.clock import utcnow
 from ..core.scope import columns_filter, require_location_in_scope
 from ..errors import BadInput, Forbidden, NotFound
 from ..extensions import db
-from ..incidents.workflow import utcnow
 from ..models import Place, PlaceEvent, PlaceType, User
 from ..models.places import PLACE_STATUSES
 from ..org.rosters import read_table

@@ -35,15 +35,19 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
+from ..core.clock import utcnow
+from ..core.scope import RANK
 from ..extensions import db
-from ..incidents.workflow import DEADLINE_STATES, DUE_SOON, RANK, utcnow
+from ..incidents.workflow import DEADLINE_STATES, DUE_SOON
 from ..models import (
     AdminArea,
     DepartmentMember,
+    GridAssignment,
     Incident,
     IncidentApproval,
     IncidentEvent,
     Notification,
+    Place,
     RectificationNotice,
     User,
 )
@@ -179,7 +183,6 @@ def _deadline(subject_type, subject_id, deadline, users, label, url, now) -> int
 def compute(now: datetime | None = None) -> int:
     """Write the reminders due at ``now`` (UTC) for notices and incidents (rules in the module
     docstring); returns how many rows were written. Does not commit."""
-    from ..inspections.service import responsible_users
     now = now or utcnow()
     written = 0
     for notice in db.session.scalars(select(RectificationNotice).where(RectificationNotice.status == "issued")):
@@ -239,3 +242,19 @@ def run(now: datetime | None = None) -> dict:
     delivered = deliver(now)
     db.session.commit()
     return {"written": written, "delivered": delivered}
+
+
+def responsible_users(place: Place) -> list[int]:
+    """Users answerable for a place's notices: the grid workers of its grid and the secretary
+    of its community (active users)."""
+    ids = secretaries(place.community_code)
+    if place.grid_code:
+        ids |= set(db.session.scalars(select(GridAssignment.user_id).join(User, User.id == GridAssignment.user_id)
+                                      .where(GridAssignment.grid_code == place.grid_code, User.active.is_(True),
+                                             User.role == "worker")))
+    return sorted(ids)
+
+
+def approvers(place: Place, above_rank: int) -> list[int]:
+    """Active office users with the place in scope whose rank is above ``above_rank``."""
+    return sorted(office_above(place.community_code, place.district_code, above_rank))

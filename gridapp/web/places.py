@@ -12,6 +12,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..incidents import photos
 from ..inspections import figures as place_figures
+from ..inspections import notices as rectification
 from ..inspections import service as inspections
 from ..maps import PlaceLayers, render_parts
 from ..places import service as places
@@ -86,10 +87,10 @@ def place_page(place_id: int):
     """One place: facts, its notices and its timeline (inspections, notices, re-inspections,
     escalations)."""
     place = places.get_place(current_user, place_id)
-    notices = [n for n in inspections.notices(current_user) if n.place_id == place.id]
+    notices = [n for n in rectification.notices(current_user) if n.place_id == place.id]
     return render_template("place.html", place=place, timeline=places.timeline(place), notices=notices,
                            status_names=STATUS_NAMES, risk_names=RISK_NAMES,
-                           notice_states=inspections.NOTICE_STATE_NAMES)
+                           notice_states=rectification.NOTICE_STATE_NAMES)
 
 
 @bp.route("/inspections/new", methods=["GET", "POST"])
@@ -136,24 +137,24 @@ def inspection_page(inspection_id: int):
     """One inspection: team, places visited with checklist answers, findings, photos, notices."""
     inspection = inspections.get_inspection(current_user, inspection_id)
     return render_template("inspection.html", inspection=inspection, notices=inspections.notices_of(inspection),
-                           notice_states=inspections.NOTICE_STATE_NAMES)
+                           notice_states=rectification.NOTICE_STATE_NAMES)
 
 
 @bp.route("/notices")
 @login_required
 def notices_page():
     """Rectification notices in scope, earliest deadline first, overdue flagged."""
-    return render_template("notices.html", notices=inspections.notices(current_user),
-                           notice_states=inspections.NOTICE_STATE_NAMES, overdue=inspections.overdue)
+    return render_template("notices.html", notices=rectification.notices(current_user),
+                           notice_states=rectification.NOTICE_STATE_NAMES, overdue=rectification.overdue)
 
 
 @bp.route("/notices/<int:notice_id>")
 @login_required
 def notice_page(notice_id: int):
     """One rectification notice, printable as a document, with the actions the user may take."""
-    notice = inspections.get_notice(current_user, notice_id)
-    return render_template("notice.html", notice=notice, data=inspections.notice_dict(current_user, notice),
-                           notice_states=inspections.NOTICE_STATE_NAMES, measures=inspections.MEASURE_NAMES)
+    notice = rectification.get_notice(current_user, notice_id)
+    return render_template("notice.html", notice=notice, data=rectification.notice_dict(current_user, notice),
+                           notice_states=rectification.NOTICE_STATE_NAMES, measures=rectification.MEASURE_NAMES)
 
 
 @bp.post("/notices/<int:notice_id>/act")
@@ -169,7 +170,7 @@ def notice_act(notice_id: int):
     if form.get("approved"):
         params["approved"] = form.get("approved")
     try:
-        inspections.act(current_user, notice_id, action, params, version=form.get("version"))
+        rectification.act(current_user, notice_id, action, params, version=form.get("version"))
     except DomainError as err:
         refuse_page_action(err)
     else:

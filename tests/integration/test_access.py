@@ -31,9 +31,9 @@ from caseutil import COMMUNITY, GRID, OTHER_COMMUNITY, OTHER_GRID, TOWNSHIP, gri
 from sqlalchemy import func, select
 
 from gridapp.accounts import service as accounts
+from gridapp.core.clock import local_zone
 from gridapp.disputes import service as disputes
 from gridapp.incidents import photos
-from gridapp.incidents.workflow import LOCAL_TZ
 from gridapp.inspections import service as inspections
 from gridapp.models import (
     AdminArea,
@@ -312,7 +312,7 @@ def _located_objects(tx, admin, place: str, grid: str, community: str) -> dict:
     if notice is None or inspection_id is None:
         site = place_service.create(admin, {"name": "测试场所（虚构）", "type": place_service.types()[0].code,
                                             "lon": lon, "lat": lat})
-        due = (datetime.now(LOCAL_TZ).date() + timedelta(days=7)).isoformat()
+        due = (datetime.now(local_zone()).date() + timedelta(days=7)).isoformat()
         inspection = inspections.record_inspection(admin, {
             "kind": "ad_hoc", "department": "测试单位", "members": ["张某"], "vehicle_trips": 0,
             "visits": [{"place_id": site.id, "findings": "测试发现（虚构）",

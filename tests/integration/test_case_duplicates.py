@@ -8,6 +8,7 @@ from caseutil import GRID, grid_point, make_case
 from sqlalchemy import func, select
 
 from gridapp.analytics import kpi
+from gridapp.core import clock
 from gridapp.errors import BadInput, Forbidden
 from gridapp.incidents import duplicates, workflow
 from gridapp.models import GridAssignment, Incident, User
@@ -35,7 +36,7 @@ def people(tx):
 
 def test_candidates_within_50_m_and_7_days_only(tx, people):
     sec, worker = people
-    now = workflow.utcnow()
+    now = clock.utcnow()
     near = _at(tx, worker, 45, reported_at=now - timedelta(days=1))
     far = _at(tx, worker, 56, reported_at=now - timedelta(days=1))
     old = _at(tx, worker, 10, reported_at=now - timedelta(days=8))
@@ -58,7 +59,7 @@ def test_candidates_within_50_m_and_7_days_only(tx, people):
 
 def test_report_offers_duplicates_and_secretary_merges(client, tx, bearer, people):
     sec, worker = people
-    first = _at(tx, worker, 20, reported_at=workflow.utcnow() - timedelta(hours=3))
+    first = _at(tx, worker, 20, reported_at=clock.utcnow() - timedelta(hours=3))
     tx.commit()
     lon, lat = grid_point()
     resp = client.post("/api/v1/incidents", json={"category_code": "0102", "description": "垃圾堆积（虚构）",

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 from gridapp.errors import BadInput, Conflict, Forbidden, NotFound
 from gridapp.incidents import workflow
 from gridapp.inspections import figures as place_figures
+from gridapp.inspections import notices as rectification
 from gridapp.inspections import service as inspections
 from gridapp.models import Grid, GridAssignment, Notification, Place, RectificationNotice, User
 from gridapp.places import service as places
@@ -76,30 +77,30 @@ def test_notice_life_cycle_issue_reinspect_escalate_with_approval(tx, cast):
     # due at the end of 5 March in Asia/Shanghai = 15:59:59 UTC
     assert na.deadline_at == datetime(2026, 3, 5, 15, 59, 59, tzinfo=UTC)
     # pass on time
-    inspections.act(w, na.id, "reinspect", {"passed": True}, version=na.version, now=T0 + 48 * H)
+    rectification.act(w, na.id, "reinspect", {"passed": True}, version=na.version, now=T0 + 48 * H)
     assert na.status == "passed" and na.reinspected_at == T0 + 48 * H
     with pytest.raises(Conflict):  # a passed notice cannot be re-inspected again
-        inspections.act(w, na.id, "reinspect", {"passed": False}, now=T0 + 49 * H)
+        rectification.act(w, na.id, "reinspect", {"passed": False}, now=T0 + 49 * H)
     # fail, then escalate (ban) and approve by a higher rank
-    inspections.act(w, nb.id, "reinspect", {"passed": False, "note": "仍在焚烧"}, now=T0 + 48 * H)
+    rectification.act(w, nb.id, "reinspect", {"passed": False, "note": "仍在焚烧"}, now=T0 + 48 * H)
     assert nb.status == "failed"
     with pytest.raises(Conflict) as stale:
-        inspections.act(w, nb.id, "escalate", {"measure": "ban", "note": "x"}, version=1, now=T0 + 49 * H)
+        rectification.act(w, nb.id, "escalate", {"measure": "ban", "note": "x"}, version=1, now=T0 + 49 * H)
     assert stale.value.code == "stale_version"
     with pytest.raises(BadInput):
-        inspections.act(w, nb.id, "escalate", {"measure": "jail", "note": "x"}, now=T0 + 49 * H)
-    inspections.act(w, nb.id, "escalate", {"measure": "ban", "note": "整改不合格"}, now=T0 + 49 * H)
+        rectification.act(w, nb.id, "escalate", {"measure": "jail", "note": "x"}, now=T0 + 49 * H)
+    rectification.act(w, nb.id, "escalate", {"measure": "ban", "note": "整改不合格"}, now=T0 + 49 * H)
     assert nb.status == "escalation_pending" and b.status == "operating"
     with pytest.raises(Forbidden):  # the requester cannot approve their own request
-        inspections.act(w, nb.id, "approve", {"approved": True}, now=T0 + 50 * H)
+        rectification.act(w, nb.id, "approve", {"approved": True}, now=T0 + 50 * H)
     with pytest.raises(BadInput):  # refusing needs a reason
-        inspections.act(sec, nb.id, "approve", {"approved": False}, now=T0 + 50 * H)
-    inspections.act(sec, nb.id, "approve", {"approved": False, "note": "先罚款"}, now=T0 + 50 * H)
+        rectification.act(sec, nb.id, "approve", {"approved": False}, now=T0 + 50 * H)
+    rectification.act(sec, nb.id, "approve", {"approved": False, "note": "先罚款"}, now=T0 + 50 * H)
     assert nb.status == "failed" and b.status == "operating"
-    inspections.act(sec, nb.id, "escalate", {"measure": "ban", "note": "再次复查仍不合格"}, now=T0 + 51 * H)
+    rectification.act(sec, nb.id, "escalate", {"measure": "ban", "note": "再次复查仍不合格"}, now=T0 + 51 * H)
     with pytest.raises(Forbidden):  # the requesting secretary cannot approve; the next level can
-        inspections.act(sec, nb.id, "approve", {}, now=T0 + 52 * H)
-    inspections.act(district, nb.id, "approve", {"approved": True, "note": "同意取缔"}, now=T0 + 52 * H)
+        rectification.act(sec, nb.id, "approve", {}, now=T0 + 52 * H)
+    rectification.act(district, nb.id, "approve", {"approved": True, "note": "同意取缔"}, now=T0 + 52 * H)
     tx.expire_all()
     nb, b = tx.get(RectificationNotice, nb.id), tx.get(Place, b.id)
     assert nb.status == "escalated" and nb.measure == "ban" and b.status == "banned"
@@ -125,12 +126,12 @@ def test_only_an_overdue_or_failed_notice_escalates(tx, cast):
                          "notice": {"requirements": "整改", "deadline": "2026-03-03"}}], T0)
     n = _notice_of(tx, insp, a)
     with pytest.raises(Conflict):
-        inspections.act(w, n.id, "escalate", {"measure": "suspend", "note": "x"}, now=T0 + 24 * H)
+        rectification.act(w, n.id, "escalate", {"measure": "suspend", "note": "x"}, now=T0 + 24 * H)
     # 4 March 00:00:30 in Shanghai: overdue
     late = datetime(2026, 3, 3, 16, 0, 30, tzinfo=UTC)
-    assert inspections.overdue(n, late) and not inspections.overdue(n, late - 60 * timedelta(seconds=1))
-    inspections.act(w, n.id, "escalate", {"measure": "suspend", "note": "逾期未整改"}, now=late)
-    inspections.act(cast["town"], n.id, "approve", {}, now=late + H)
+    assert rectification.overdue(n, late) and not rectification.overdue(n, late - 60 * timedelta(seconds=1))
+    rectification.act(w, n.id, "escalate", {"measure": "suspend", "note": "逾期未整改"}, now=late)
+    rectification.act(cast["town"], n.id, "approve", {}, now=late + H)
     assert n.status == "escalated" and a.status == "suspended"
     with pytest.raises(BadInput):  # no notice without a finding; no deadline in the past
         _inspect(w, [{"place_id": a.id, "notice": {"requirements": "x", "deadline": "2026-03-09"}}], T0)
@@ -256,7 +257,7 @@ def test_scoping_by_role(tx, cast, client, bearer):
         with pytest.raises(NotFound):
             places.get_place(outsider, a.id)
         with pytest.raises(NotFound):
-            inspections.get_notice(outsider, n.id)
+            rectification.get_notice(outsider, n.id)
         with pytest.raises(NotFound):
             inspections.get_inspection(outsider, insp.id)
     with pytest.raises(NotFound):  # a worker cannot inspect a place outside their grids
@@ -299,11 +300,11 @@ def test_figures_equal_hand_computed_values(tx, cast, client, bearer):
     assert outside.value.code == "outside_campaign"
     # I4: in April, outside the period asked below
     _inspect(sec, [{"place_id": pc.id}], datetime(2026, 4, 2, 2, 0, tzinfo=UTC), members=("甲某",), trips=5)
-    inspections.act(w, _notice_of(tx, i1, pa).id, "reinspect", {"passed": True}, now=T0 + 72 * H)
+    rectification.act(w, _notice_of(tx, i1, pa).id, "reinspect", {"passed": True}, now=T0 + 72 * H)
     nc = _notice_of(tx, i2, pc)
-    inspections.act(w2, nc.id, "reinspect", {"passed": False}, now=T0 + 100 * H)
-    inspections.act(w2, nc.id, "escalate", {"measure": "ban", "note": "不合格"}, now=T0 + 101 * H)
-    inspections.act(district, nc.id, "approve", {}, now=T0 + 102 * H)
+    rectification.act(w2, nc.id, "reinspect", {"passed": False}, now=T0 + 100 * H)
+    rectification.act(w2, nc.id, "escalate", {"measure": "ban", "note": "不合格"}, now=T0 + 101 * H)
+    rectification.act(district, nc.id, "approve", {}, now=T0 + 102 * H)
     assert _notice_of(tx, i3, pb).status == "issued"
     now = datetime(2026, 3, 20, tzinfo=UTC)
     march = place_figures.compute(district, "community", COMMUNITY, "2026-03-01", "2026-03-31", now=now)["counts"]
