@@ -27,7 +27,7 @@ from ..boundaries.areas import _collection, _geojson
 from ..core import tabular
 from ..core.clock import local_zone, utcnow
 from ..coverage import service as coverage
-from ..disputes import service as disputes
+from ..disputes import queries as dispute_queries
 from ..errors import BadInput, Forbidden
 from ..extensions import db
 from ..inspections import figures as place_figures
@@ -106,7 +106,7 @@ def summary(user: User, level=None, code=None, date_from=None, date_to=None, now
     Returns {level, code, name, trail: [{level, code, name}], period: (see :func:`periods`),
     child_level (township | community | grid | null), coverage (:func:`coverage.coverage`),
     kpi: {current, previous} (:func:`kpi.compute`), disputes: {current, previous}
-    (:func:`disputes.stats`), inspections: {current, previous} (:func:`place_figures.compute`),
+    (:func:`dispute_queries.stats`), inspections: {current, previous} (:func:`place_figures.compute`),
     children: :func:`children` rows, charts: {unit (day | week | month), trend: {incidents:
     kpi groups, disputes: dispute groups}, by_category: kpi groups, by_community: kpi groups}}.
     Raises BadInput (level/dates), NotFound (area), Forbidden (outside scope, grid workers).
@@ -123,8 +123,8 @@ def summary(user: User, level=None, code=None, date_from=None, date_to=None, now
     result = {"level": level, "code": code, "period": p, "child_level": child,
               "kpi": {"current": {"level": level, "code": code, "from": cur[0], "to": cur[1], **current},
                       "previous": kpi.compute(user, level, code, *prev, now=now)},
-              "disputes": {"current": disputes.stats(user, level, code, *cur),
-                           "previous": disputes.stats(user, level, code, *prev)},
+              "disputes": {"current": dispute_queries.stats(user, level, code, *cur),
+                           "previous": dispute_queries.stats(user, level, code, *prev)},
               "inspections": {"current": place_figures.compute(user, level, code, *cur, now=now),
                               "previous": place_figures.compute(user, level, code, *prev, now=now)},
               "coverage": coverage.coverage(user, level, code)}
@@ -134,7 +134,7 @@ def summary(user: User, level=None, code=None, date_from=None, date_to=None, now
                           if child else [])
     result["charts"] = {"unit": unit,
                         "trend": {"incidents": kpi_by[unit],
-                                  "disputes": disputes.groups(user, level, code, *cur, by=unit)},
+                                  "disputes": dispute_queries.groups(user, level, code, *cur, by=unit)},
                         "by_category": kpi_by["category"],
                         "by_community": kpi_by.get("community", [])}
     return result
@@ -146,11 +146,11 @@ def children(user: User, level: str, code: str, by: str, date_from=None, date_to
     {code, name, coverage: figures (:func:`coverage.figures_by`), gap (grids lacking a worker or
     a live party group: grids − grids_covered; for a grid 0 or 1), kpi: the area's KPI group
     (:func:`kpi.groups`; ``kpi_groups`` when the caller has them already) or null without cases,
-    disputes: its dispute group (:func:`disputes.groups`) or null without disputes}."""
+    disputes: its dispute group (:func:`dispute_queries.groups`) or null without disputes}."""
     if kpi_groups is None:
         kpi_groups = kpi.groups(user, level, code, date_from, date_to, by=by, now=now)
     kpis = {g["code"]: g for g in kpi_groups}
-    dis = {g["code"]: g for g in disputes.groups(user, level, code, date_from, date_to, by=by)}
+    dis = {g["code"]: g for g in dispute_queries.groups(user, level, code, date_from, date_to, by=by)}
     rows = []
     for area in coverage.figures_by(user, level, code, by):
         fig = area["figures"]

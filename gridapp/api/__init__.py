@@ -16,8 +16,8 @@ from ..boundaries import areas
 from ..boundaries.locate import locate
 from ..errors import BadInput
 from ..extensions import csrf
+from ..incidents import queries as case_queries
 from ..incidents import reports as incidents
-from ..incidents import workflow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -104,7 +104,7 @@ def list_incidents():
     page, per_page (≤ 500, default 500). Members
     numberMatched / numberReturned (OGC API Features) and page / per_page."""
     user = api_user()
-    items, total, page, per_page = workflow.search(user, request.args)
+    items, total, page, per_page = case_queries.search(user, request.args)
     return jsonify({"type": "FeatureCollection",
                     "features": [incidents.incident_feature(i) for i in items],
                     "numberMatched": total, "numberReturned": len(items), "page": page,

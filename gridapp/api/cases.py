@@ -8,6 +8,7 @@ from ..analytics import kpi
 from ..auth import api_user
 from ..errors import BadInput
 from ..incidents import duplicates, photos, workflow
+from ..incidents import present as case_present
 from . import _json_body, bp, openapi
 
 
@@ -33,7 +34,7 @@ def get_incident(incident_id: int):
     department_code, handler, rating, reworks, extensions, pending_approval, allowed_actions
     (for the caller) and history (oldest first). 404 when absent or outside the caller's scope."""
     user = api_user()
-    return jsonify(workflow.case_dict(user, workflow.get_case(user, incident_id)))
+    return jsonify(case_present.case_dict(user, workflow.get_case(user, incident_id)))
 
 
 @bp.post("/incidents/<int:incident_id>/actions/<action>")
@@ -47,7 +48,7 @@ def incident_action(incident_id: int, action: str):
     user = api_user()
     body = _json_body() if request.get_data() else {}
     incident = workflow.perform(user, incident_id, action, body, version=body.get("version"))
-    return jsonify(workflow.case_dict(user, incident))
+    return jsonify(case_present.case_dict(user, incident))
 
 
 @bp.get("/kpi")

@@ -4,7 +4,10 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from ..auth import api_user
-from ..disputes import service as disputes
+from ..disputes import actions as dispute_actions
+from ..disputes import present as dispute_present
+from ..disputes import queries as dispute_queries
+from ..disputes import workflow as dispute_workflow
 from . import _json_body, bp
 
 
@@ -15,8 +18,8 @@ def create_dispute():
     leader (疑难), incidents? [ids]} → 201 the dispute as in GET (parties masked); 400 bad
     field (code names it); 403 point outside the caller's scope; 422 outside every district."""
     user = api_user()
-    dispute = disputes.register(user, _json_body())
-    return jsonify(disputes.dispute_dict(user, dispute)), 201
+    dispute = dispute_workflow.register(user, _json_body())
+    return jsonify(dispute_present.dispute_dict(user, dispute)), 201
 
 
 @bp.get("/disputes")
@@ -26,8 +29,8 @@ def list_disputes():
     overdue=true, from/to (local dates on registered_at), page, per_page (≤ 500). Members
     numberMatched / numberReturned, page, per_page."""
     user = api_user()
-    items, total, page, per_page = disputes.search(user, request.args)
-    return jsonify({"type": "FeatureCollection", "features": [disputes.dispute_feature(d) for d in items],
+    items, total, page, per_page = dispute_queries.search(user, request.args)
+    return jsonify({"type": "FeatureCollection", "features": [dispute_present.dispute_feature(d) for d in items],
                     "numberMatched": total, "numberReturned": len(items), "page": page, "per_page": per_page})
 
 
@@ -37,11 +40,11 @@ def dispute_stats():
     &to=YYYY-MM-DD`` → {counts {registered, closed_out, resolved, resolved_within_30_days,
     failed, open, overdue}, referred {court, police, petition}, resolution_rate (化解率 =
     resolved / closed_out), satisfaction {visits, mean}, by_type, by_community}. Definitions:
-    :func:`gridapp.disputes.service.stats` and the README. 400 malformed; 403 outside scope;
+    :func:`gridapp.disputes.queries.stats` and the README. 400 malformed; 403 outside scope;
     404 unknown area."""
     user = api_user()
     args = request.args
-    return jsonify(disputes.stats(user, args.get("level"), args.get("code"), args.get("from"), args.get("to")))
+    return jsonify(dispute_queries.stats(user, args.get("level"), args.get("code"), args.get("from"), args.get("to")))
 
 
 @bp.get("/disputes/<int:dispute_id>")
@@ -50,8 +53,10 @@ def get_dispute(dispute_id: int):
     by the PIPL rule (admin, secretary of the community) and logs each value shown (pii_views);
     403 ``pii_forbidden`` for other roles; 404 absent or outside the caller's scope."""
     user = api_user()
+    dispute = dispute_workflow.get_dispute(user, dispute_id)
     reveal = request.args.get("reveal", "").lower() in ("true", "1")
-    return jsonify(disputes.dispute_dict(user, disputes.get_dispute(user, dispute_id), reveal=reveal))
+    parties = dispute_actions.reveal_parties(user, dispute.id, "api") if reveal else None
+    return jsonify(dispute_present.dispute_dict(user, dispute, parties=parties))
 
 
 @bp.post("/disputes/<int:dispute_id>/actions/<action>")
@@ -62,22 +67,22 @@ def dispute_action(dispute_id: int, action: str):
     or pending-approval conflict."""
     user = api_user()
     body = _json_body() if request.get_data() else {}
-    dispute = disputes.perform(user, dispute_id, action, body, version=body.get("version"))
-    return jsonify(disputes.dispute_dict(user, dispute))
+    dispute = dispute_workflow.perform(user, dispute_id, action, body, version=body.get("version"))
+    return jsonify(dispute_present.dispute_dict(user, dispute))
 
 
 @bp.get("/dispute-types")
 def list_dispute_types():
     """The dispute types offered for registration: [{code, name}] in order."""
     api_user()
-    return jsonify([{"code": t.code, "name": t.name} for t in disputes.active_types()])
+    return jsonify([{"code": t.code, "name": t.name} for t in dispute_queries.active_types()])
 
 
 @bp.post("/dispute-types")
 def save_dispute_type():
     """Create or edit a dispute type: JSON {code, name, active?, position?} (admin, district) →
     200 {code, name, active}; 400 bad field; 403 other roles."""
-    row = disputes.save_type(api_user(), _json_body())
+    row = dispute_actions.save_type(api_user(), _json_body())
     return jsonify(code=row.code, name=row.name, active=row.active)
 
 
@@ -85,12 +90,12 @@ def save_dispute_type():
 def list_mediators():
     """The mediators (人民调解员) of the caller's district: [{id, name, committee_id, committee}]."""
     return jsonify([{"id": m.id, "name": m.name, "committee_id": m.committee_id, "committee": m.committee.name}
-                    for m in disputes.mediators(api_user())])
+                    for m in dispute_queries.mediators(api_user())])
 
 
 @bp.post("/mediators")
 def create_mediator():
     """Add a mediator: JSON {name, committee_id} or {name, committee_name, area_code} (new
     committee) → 201 {id, name, committee_id}; 400 bad field; 403 committee outside scope."""
-    m = disputes.add_mediator(api_user(), _json_body())
+    m = dispute_actions.add_mediator(api_user(), _json_body())
     return jsonify(id=m.id, name=m.name, committee_id=m.committee_id), 201

@@ -35,7 +35,7 @@ from ..extensions import db
 from . import params as p
 from .clock import utcnow
 from .errors import Conflict, Forbidden, NotFound
-from .scope import OFFICE, office_rank
+from .roles import OFFICE, office_rank
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,10 @@ class CaseKind:
         """The request awaiting approval, if any."""
         return None
 
+    def still_applies(self, case, t: Transition, now: datetime) -> bool:
+        """Whether a request for ``t`` can still take effect (default: the state is among its sources)."""
+        return self.state(case, now) in t.sources
+
     def request(self, user, case, t: Transition, outcome: Outcome, rank: int, now: datetime) -> None:
         """Store a side action's request (rank: the requester's) and add to ``outcome.data``."""
         raise NotImplementedError
@@ -170,6 +174,48 @@ class CaseKind:
         if key == "state":
             return _("%(noun)s处于“%(state)s”状态，不能执行“%(action)s”", noun=noun, **kw)
         return _("您无权对此%(noun)s执行“%(action)s”（允许：%(who)s）", noun=noun, **kw)
+
+
+class StoredKind(CaseKind):
+    """A case kind whose history and approval requests are tables keyed by the case: set
+    ``event_model`` and ``approval_model`` (models with the columns of
+    :class:`~gridapp.models.workflow.ApprovalRequest`) and ``case_fk`` (their case column name)."""
+
+    event_model = None
+    approval_model = None
+    case_fk = "case_id"
+    event_attachments = False
+
+    def pending(self, case) -> Pending | None:
+        """The stored request awaiting approval, if any."""
+        from sqlalchemy import select
+
+        model = self.approval_model
+        row = db.session.scalar(select(model).where(getattr(model, self.case_fk) == case.id, model.decision.is_(None)))
+        if row is None:
+            return None
+        return Pending(row.action, row.data or {}, row.note, row.requested_by, row.requested_rank, row)
+
+    def request(self, user, case, t: Transition, outcome: Outcome, rank: int, now: datetime) -> None:
+        """Store the request; its id goes into the history row's data (``approval_id``)."""
+        row = self.approval_model(**{self.case_fk: case.id}, action=t.action, data=outcome.data, note=outcome.note,
+                                  requested_by=user.id, requested_rank=rank, requested_at=now)
+        db.session.add(row)
+        db.session.flush()
+        outcome.data = {**outcome.data, "approval_id": row.id}
+
+    def decide(self, user, case, pending: Pending, approved: bool, now: datetime) -> None:
+        """Store the decision on the request."""
+        row = pending.row
+        row.decision = "approved" if approved else "refused"
+        row.decided_by, row.decided_at = user.id, now
+
+    def record(self, user, case, action: str, from_state: str, outcome: Outcome, now: datetime) -> None:
+        """Append one history row (``to_state``: the case's state after the action)."""
+        extra = {"attachments": outcome.attachments} if self.event_attachments else {}
+        db.session.add(self.event_model(**{self.case_fk: case.id}, actor_id=user.id, at=now, action=action,
+                                        from_state=from_state, to_state=case.status, note=outcome.note,
+                                        data=outcome.data, **extra))
 
 
 def may_decide(user, kinds: set[str], pending: Pending) -> bool:
@@ -240,8 +286,8 @@ def perform(kind: CaseKind, user, case_id, action: str, params: dict | None = No
             outcome.data = {**outcome.data, "requested": True}
         else:
             kind.apply(user, case, t, outcome, now)
+    flag_modified(case, "status")  # every action bumps the version once (compare-and-set UPDATE)
     kind.record(user, case, action, from_state, outcome, now)           # 7. history
-    flag_modified(case, "status")  # every action bumps the version (compare-and-set UPDATE)
     commit_versioned(lambda: kind.message("race"))                      # 8. commit
     return case
 
@@ -254,7 +300,7 @@ def _decide(kind: CaseKind, user, case, pending: Pending, params: dict, now: dat
                             "approved": approved})
     if approved:
         t = kind.rows(pending.action)[0]
-        if kind.state(case, now) not in t.sources:
+        if not kind.still_applies(case, t, now):
             raise Conflict(_("%(noun)s已处于“%(state)s”状态，申请的“%(action)s”不再适用，请驳回", noun=str(kind.noun),
                              state=kind.state_names.get(case.status, case.status), action=t.label),
                            code="invalid_state")

@@ -27,13 +27,7 @@ from sqlalchemy import case, false, select, true
 from ..extensions import db
 from ..models import AdminArea, Grid, GridAssignment, Incident, Role, User
 from .errors import Forbidden
-
-#: The area level of each role's scope (admin: everywhere). THE scope rule.
-SCOPE_LEVEL = {"district": "district", "township": "township", "secretary": "community", "worker": "grid"}
-#: Ranks of the roles: a request for approval is decided by a higher rank (gridapp.core.casework).
-RANK = {"worker": 1, "secretary": 2, "township": 3, "district": 4, "admin": 5}
-#: The office roles (not grid workers): they accept, file, dispatch and approve.
-OFFICE = ("secretary", "township", "district", "admin")
+from .roles import OFFICE, RANK, SCOPE_LEVEL, office_rank  # noqa: F401 (the rule's table)
 
 
 @dataclass(frozen=True)
@@ -101,6 +95,14 @@ def location_of(row) -> Location:
     return Location(row.district_code, township, row.community_code, row.grid_code)
 
 
+def area_location(area: AdminArea) -> Location:
+    """The :class:`Location` of an administrative area (a district, township or community):
+    its own code at its level, its ancestors' above, None below."""
+    if area.level == "community":
+        return Location(area.district_code, area.parent_code, area.code, None)
+    return Location(area.district_code, area.code if area.level == "township" else None, None, None)
+
+
 def role_in_scope(user: User, row) -> str | None:
     """The user's role when the located ``row`` lies in their scope, else None."""
     return user.role if contains(user, location_of(row)) else None
@@ -141,8 +143,3 @@ def columns_filter(user: User, district_col, community_col, grid_col):
     """SQL condition on any located table (e.g. :class:`~gridapp.models.Place`) selecting the
     rows in the user's scope: :func:`scope_condition`."""
     return scope_condition(user, district_col, community_col, grid_col)
-
-
-def office_rank(kinds) -> int:
-    """The highest rank among the office roles in ``kinds`` (0 when none)."""
-    return max((RANK[k] for k in kinds if k in OFFICE), default=0)

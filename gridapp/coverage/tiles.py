@@ -20,7 +20,7 @@ from ..boundaries.areas import unit_filter
 from ..core.scope import grid_filter
 from ..errors import BadInput
 from ..extensions import db
-from ..incidents.workflow import search_conditions
+from ..incidents.queries import search_conditions
 from ..models import AdminArea, Grid, Incident, User
 from .service import grid_rows
 

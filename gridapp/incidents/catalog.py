@@ -9,8 +9,8 @@ from sqlalchemy import select
 from ..errors import BadInput, Forbidden
 from ..extensions import db
 from ..models import AdminArea, CategoryRule, Department, DepartmentMember, User
-from ..models.workflow import LEVELS
 from .reports import leaf_categories
+from .rules import CATEGORY_LEVELS as LEVELS
 
 
 def _admin(user: User) -> None:

@@ -36,7 +36,8 @@ from ..extensions import db
 from ..models import Incident, IncidentCategory, IncidentEvent, IncidentStatus, Photo, User
 from .duplicates import LIMIT as DUPLICATES_LIMIT
 from .duplicates import candidate_conditions, candidate_json, search_box
-from .workflow import check_attachment_refs, check_attachments, deadline_flags
+from .present import deadline_flags
+from .workflow import check_attachment_refs, check_attachments
 
 DESCRIPTION_MAX = 2000
 

@@ -1,26 +1,55 @@
-"""Rectification notices (整改通知书): re-inspection, escalation and its approval.
+"""Rectification notices (整改通知书) on the casework core: re-inspection, escalation, approval.
 
-The table is in the docstring of :mod:`gridapp.inspections.service` (to move to rules.py)."""
+| action | from | to | who |
+|---|---|---|---|
+| `reinspect` passed=true | issued (overdue too) | passed | in scope |
+| `reinspect` passed=false | issued (overdue too) | failed | in scope |
+| `escalate` measure=fine/suspend/ban | failed; issued and overdue | escalation_pending | in scope |
+| `approve` approved=true | escalation_pending | escalated (suspend/ban: place suspended/banned) | office ¹ |
+| `approve` approved=false | escalation_pending | the state before the request | office ¹ |
+
+"in scope": any role with the notice's place in its scope (a grid worker: their grids).
+¹ secretary, township, district or admin with the place in scope, ranked above the requester
+(:data:`gridapp.core.scope.RANK`), not the requester — the approval rule of
+:mod:`gridapp.core.casework`, which also fixes the order of the checks.
+
+Deadline: a local date; the notice is due at the end of that day (23:59:59 local, stored in
+UTC). *Overdue*: status issued and now after the deadline (the table's ``overdue`` state).
+*Rectified on time*: passed at a re-inspection no later than the deadline.
+"""
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
+from ..core import params as p
+from ..core.casework import CaseKind, Outcome, Pending, Transition
+from ..core.casework import perform as perform_case
 from ..core.clock import utcnow
-from ..core.scope import OFFICE, RANK
-from ..errors import BadInput, Conflict, Forbidden, NotFound
+from ..core.errors import BadInput, NotFound
+from ..core.roles import OFFICE
+from ..core.scope import role_in_scope
 from ..extensions import db
 from ..incidents.workflow import check_attachments
 from ..models import Place, PlaceEvent, RectificationNotice, User
 from ..models.places import MEASURES
 from ..places import service as places_service
 from ..reminders import service as reminders
-from .service import MEASURE_NAMES, NOTICE_STATE_NAMES, _text, place_role  # noqa: F401
+from .service import MEASURE_NAMES, NOTICE_STATE_NAMES, TEXT_MAX  # noqa: F401 (names shown with notices)
 
-# --- notices ---------------------------------------------------------------------------------
+IN_SCOPE = ("worker", "secretary", "township", "district", "admin")
+STATE_NAMES = {**NOTICE_STATE_NAMES, "overdue": _l("已逾期待整改")}
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition("reinspect", ("issued", "overdue"), "passed", IN_SCOPE, _l("复查合格"), variant="passed"),
+    Transition("reinspect", ("issued", "overdue"), "failed", IN_SCOPE, _l("复查不合格"), variant="failed"),
+    Transition("escalate", ("failed", "overdue"), "escalated", IN_SCOPE, _l("升级处理"), approval=True,
+               needs="measure"),
+    Transition("approve", ("escalation_pending",), None, OFFICE, _l("审批")),
+)
+
 
 def overdue(notice: RectificationNotice, now: datetime | None = None) -> bool:
     """Whether the notice is overdue at ``now`` (rule in the module docstring)."""
@@ -35,8 +64,8 @@ def notice_filter(user: User):
 def get_notice(user: User, notice_id) -> RectificationNotice:
     """The notice if its place is in the user's scope; NotFound (404) otherwise."""
     try:
-        notice_id = int(notice_id)
-    except (TypeError, ValueError):
+        notice_id = p.integer(notice_id, "id")
+    except BadInput:
         raise NotFound(_("整改通知书不存在"), code="notice_not_found") from None
     row = db.session.scalar(select(RectificationNotice).where(RectificationNotice.id == notice_id,
                                                               notice_filter(user)))
@@ -51,108 +80,110 @@ def notices(user: User) -> list[RectificationNotice]:
                                    .order_by(RectificationNotice.deadline_at, RectificationNotice.id)))
 
 
+class NoticeKind(CaseKind):
+    """The rectification notice as a case kind: table :data:`TRANSITIONS`; its pending request is
+    the notice itself in ``escalation_pending``; its history is the place's timeline."""
+
+    name, noun = "notice", _l("整改通知书")
+    table, state_names = TRANSITIONS, STATE_NAMES
+    role_names = {"worker": _l("网格员（本网格）"), "secretary": _l("社区书记（本社区）"),
+                  "township": _l("街道/镇（本街道）"), "district": _l("区级（本区）"), "admin": _l("系统管理员")}
+
+    def find(self, user, case_id):
+        return get_notice(user, case_id)
+
+    def actor_kinds(self, user, case) -> set[str]:
+        role = role_in_scope(user, case.place)
+        return {role} if role else set()
+
+    def state(self, case, now: datetime) -> str:
+        return "overdue" if overdue(case, now) else case.status
+
+    def still_applies(self, case, t: Transition, now: datetime) -> bool:
+        return True  # the pending state holds the notice until the decision
+
+    def pending(self, case) -> Pending | None:
+        if case.status != "escalation_pending":
+            return None
+        return Pending("escalate", {"measure": case.measure}, None, case.requested_by, case.requested_rank or 0, case)
+
+    def parameters(self, t: Transition, user, case, params: dict) -> Outcome:
+        """note (required to escalate), attachments (photos); measure fine|suspend|ban (escalate)."""
+        out = Outcome(note=p.note(params.get("note"), t.action == "escalate", TEXT_MAX),
+                      data={"number": case.number, "from_state": case.status},
+                      attachments=check_attachments(params.get("attachments")))
+        if t.action == "reinspect":
+            out.data["passed"] = t.variant == "passed"
+        elif t.action == "escalate":
+            measure = params.get("measure")
+            if measure not in MEASURES:
+                raise p.bad("measure", _("升级措施 (measure) 必须是 fine、suspend 或 ban"))
+            out.data.update(measure=measure, overdue=case.status == "issued")
+        return out
+
+    def apply(self, user, case, t: Transition, outcome: Outcome, now: datetime) -> None:
+        if t.action == "reinspect":
+            case.status, case.reinspected_at = t.target, now
+            outcome.data["on_time"] = outcome.data["passed"] and now <= case.deadline_at
+        elif t.action == "escalate":  # approved
+            case.status = "escalated"
+            place = case.place
+            new_status = {"suspend": "suspended", "ban": "banned"}.get(case.measure)
+            if new_status:
+                outcome.data["place_status"] = {"from": place.status, "to": new_status}
+                place.status = new_status
+
+    def request(self, user, case, t: Transition, outcome: Outcome, rank: int, now: datetime) -> None:
+        case.state_before_escalation, case.status = case.status, "escalation_pending"
+        case.measure = outcome.data["measure"]
+        case.requested_by, case.requested_rank = user.id, rank
+        case.decided_by = case.decided_at = None
+
+    def decide(self, user, case, pending: Pending, approved: bool, now: datetime) -> None:
+        case.decided_by, case.decided_at = user.id, now
+        if not approved:
+            case.status = case.state_before_escalation or "failed"
+
+    def record(self, user, case, action: str, from_state: str, outcome: Outcome, now: datetime) -> None:
+        """One entry of the place's timeline, and the notifications it causes."""
+        data = outcome.data
+        if action == "approve":
+            data = {"number": case.number, "from_state": from_state, "measure": case.measure,
+                    "approved": data["approved"], **({"place_status": data["place_status"]}
+                                                     if "place_status" in data else {})}
+        data = {**data, "to_state": case.status}
+        data.pop("requested", None)
+        event = PlaceEvent(place_id=case.place_id, notice_id=case.id, actor_id=user.id, at=now, action=action,
+                           note=outcome.note, data=data, attachments=outcome.attachments)
+        db.session.add(event)
+        db.session.flush()
+        if action == "reinspect" and not data["passed"]:
+            reminders.notify(reminders.responsible_users(case.place), "returned", "notice", case.id,
+                             _("整改通知书 %(number)s 复查不合格", number=case.number), f"/notices/{case.id}",
+                             f"notice:{case.id}:returned:{event.id}", now)
+        if action == "escalate":
+            reminders.notify(reminders.approvers(case.place, case.requested_rank), "approval", "notice", case.id,
+                             _("整改通知书 %(number)s 申请升级处理，待审批", number=case.number),
+                             f"/notices/{case.id}", f"notice:{case.id}:approval:{event.id}", now)
+
+
+NOTICE = NoticeKind()
+
+
 def allowed_actions(user: User, notice: RectificationNotice, now: datetime | None = None) -> list[str]:
     """The actions (reinspect, escalate, approve) the user may take on the notice now."""
-    role = place_role(user, notice.place)
-    if role is None:
-        return []
-    out = []
-    if notice.status == "issued":
-        out.append("reinspect")
-    if notice.status == "failed" or overdue(notice, now):
-        out.append("escalate")
-    if notice.status == "escalation_pending" and role in OFFICE and notice.requested_by != user.id \
-            and RANK[role] > (notice.requested_rank or 0):
-        out.append("approve")
-    return out
-
-
-def _bool(params: dict, key: str) -> bool:
-    value = params.get(key)
-    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
-        value = value.lower() in ("true", "1")
-    if not isinstance(value, bool):
-        raise BadInput(_("%(key)s 必须是 true 或 false", key=key), code=f"invalid_{key}")
-    return value
+    return list(dict.fromkeys(t.action for t in NOTICE.allowed(user, notice, now)))
 
 
 def act(user: User, notice_id, action: str, params: dict | None = None, *, version=None,
         now: datetime | None = None) -> RectificationNotice:
-    """Take ``action`` (reinspect | escalate | approve) on a notice (one transaction; table in
-    the module docstring). ``params``: passed (bool, reinspect), measure (fine|suspend|ban,
-    escalate), approved (bool, approve), note, attachments (photos). ``version``: the version
-    the caller saw (stale → 409). Raises NotFound (404), Forbidden (403), Conflict (409:
-    ``stale_version``, ``invalid_state``), BadInput (400)."""
-    params = params or {}
-    now = now or utcnow()
-    notice = get_notice(user, notice_id)
-    if version not in (None, ""):
-        if str(version) != str(notice.version):
-            raise Conflict(_("整改通知书已被他人更新，请刷新后重试"), code="stale_version",
-                           details={"version": notice.version})
-    if action not in ("reinspect", "escalate", "approve"):
-        raise NotFound(_("未知的操作 %(action)s；可用：%(all)s", action=action, all="reinspect, escalate, approve"),
-                       code="unknown_action")
-    role = place_role(user, notice.place)
-    if action not in allowed_actions(user, notice, now):
-        if action == "approve" and notice.status == "escalation_pending":
-            raise Forbidden(_("审批须由申请人的上一级（在管辖范围内）进行"), code="action_forbidden")
-        raise Conflict(_("整改通知书处于“%(state)s”状态，不能执行此操作", state=NOTICE_STATE_NAMES[notice.status]),
-                       code="invalid_state")
-    note = _text(params.get("note"), "note")
-    attachments = check_attachments(params.get("attachments"))
-    place = notice.place
-    from_state = notice.status
-    data: dict = {"number": notice.number, "from_state": from_state}
-    if action == "reinspect":
-        passed = _bool(params, "passed")
-        notice.status = "passed" if passed else "failed"
-        notice.reinspected_at = now
-        data.update(passed=passed, on_time=passed and now <= notice.deadline_at)
-    elif action == "escalate":
-        measure = params.get("measure")
-        if measure not in MEASURES:
-            raise BadInput(_("升级措施 (measure) 必须是 fine、suspend 或 ban"), code="invalid_measure")
-        if note is None:
-            raise BadInput(_("此操作必须填写说明或理由 (note)"), code="note_required")
-        notice.state_before_escalation, notice.status, notice.measure = from_state, "escalation_pending", measure
-        notice.requested_by, notice.requested_rank = user.id, RANK[role]
-        notice.decided_by = notice.decided_at = None
-        data.update(measure=measure, overdue=from_state == "issued")
-    else:
-        approved = _bool(params, "approved") if "approved" in params else True
-        if not approved and note is None:
-            raise BadInput(_("此操作必须填写说明或理由 (note)"), code="note_required")
-        notice.decided_by, notice.decided_at = user.id, now
-        data.update(measure=notice.measure, approved=approved)
-        if approved:
-            notice.status = "escalated"
-            new_status = {"suspend": "suspended", "ban": "banned"}.get(notice.measure)
-            if new_status:
-                data["place_status"] = {"from": place.status, "to": new_status}
-                place.status = new_status
-        else:
-            notice.status = notice.state_before_escalation or "failed"
-    data["to_state"] = notice.status
-    event = PlaceEvent(place_id=place.id, notice_id=notice.id, actor_id=user.id, at=now,
-                       action="approve" if action == "approve" else action, note=note, data=data,
-                       attachments=attachments)
-    db.session.add(event)
-    db.session.flush()
-    if action == "reinspect" and not data["passed"]:
-        reminders.notify(reminders.responsible_users(place), "returned", "notice", notice.id,
-                         _("整改通知书 %(number)s 复查不合格", number=notice.number), f"/notices/{notice.id}",
-                         f"notice:{notice.id}:returned:{event.id}", now)
-    if action == "escalate":
-        reminders.notify(reminders.approvers(place, notice.requested_rank), "approval", "notice", notice.id,
-                         _("整改通知书 %(number)s 申请升级处理，待审批", number=notice.number),
-                         f"/notices/{notice.id}", f"notice:{notice.id}:approval:{event.id}", now)
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict(_("整改通知书已被他人同时更新，请刷新后重试"), code="stale_version") from None
-    return notice
+    """Take ``action`` (reinspect | escalate | approve) on a notice: one transaction through
+    :func:`gridapp.core.casework.perform` (table in the module docstring). ``params``: passed
+    (bool, reinspect), measure (fine|suspend|ban, escalate), approved (bool, approve), note,
+    attachments (photos). ``version``: the version the caller saw (stale → 409). Raises NotFound
+    (404), Forbidden (403), BadInput (400: version, parameters), Conflict (409: ``stale_version``,
+    ``invalid_state``)."""
+    return perform_case(NOTICE, user, notice_id, action, params, version=version, now=now)
 
 
 def notice_dict(user: User, notice: RectificationNotice, now: datetime | None = None) -> dict:
@@ -165,5 +196,3 @@ def notice_dict(user: User, notice: RectificationNotice, now: datetime | None = 
             "reinspected_at": notice.reinspected_at.isoformat() if notice.reinspected_at else None,
             "measure": notice.measure, "version": notice.version,
             "allowed_actions": allowed_actions(user, notice, now)}
-
-

@@ -28,17 +28,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..disputes.rules import CHANNELS, DIFFICULTIES, DISPUTE_STATES, PARTY_KINDS, PERFORMANCE, RISK_LEVELS, SOURCES
 from ..extensions import db
 from .users import User
 from .workflow import ApprovalRequest
-
-DISPUTE_STATES = ("registered", "mediating", "resolved", "failed", "referred")
-DIFFICULTIES = ("simple", "complex", "hard")  # 简单, 复杂, 疑难
-SOURCES = ("screening", "walk_in", "worker", "transferred")  # 排查, 来访, 网格员上报, 转办
-RISK_LEVELS = ("general", "major", "grave")  # 一般, 较大, 重大
-CHANNELS = ("court", "police", "petition")  # 转诉讼 (诉调对接), 转公安 (警调), 转信访 (访调)
-PERFORMANCE = ("pending", "performing", "performed", "breached")  # 待履行, 履行中, 已履行, 未履行
-PARTY_KINDS = ("person", "organisation")
 
 
 def _in(col: str, values: tuple[str, ...], nullable: bool = False) -> str:

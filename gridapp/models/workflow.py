@@ -9,9 +9,8 @@ from sqlalchemy import JSON, CheckConstraint, DateTime, Float, ForeignKey, Index
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ..extensions import db
+from ..incidents.rules import CATEGORY_LEVELS, MAX_DEADLINE_HOURS
 from .users import User
-
-LEVELS = ("简易", "一般", "突出", "重大")
 
 
 class Department(db.Model):
@@ -42,8 +41,9 @@ class CategoryRule(db.Model):
 
     __tablename__ = "category_rules"
     __table_args__ = (
-        CheckConstraint("level IN ('简易', '一般', '突出', '重大')", name="ck_category_rules_level"),
-        CheckConstraint("deadline_hours > 0 AND deadline_hours <= 8760",
+        CheckConstraint("level IN (" + ", ".join(f"'{v}'" for v in CATEGORY_LEVELS) + ")",
+                        name="ck_category_rules_level"),
+        CheckConstraint(f"deadline_hours > 0 AND deadline_hours <= {MAX_DEADLINE_HOURS}",
                         name="ck_category_rules_deadline_hours"),
     )
 

@@ -106,13 +106,20 @@ def home():
     return render_template("home.html", summary=areas.scope_summary(current_user))
 
 
-def _map_parts(user, *, picker: dict | None = None, with_incidents: bool = False) -> dict | None:
+def page_base_map(bounds):
+    """The base map of a page fitted to ``bounds`` (min_lon, min_lat, max_lon, max_lat; SRID
+    4326): the vendored Leaflet and the configured tiles (TILES_URL; none by default)."""
+    return base_map(bounds, {"leaflet_js": vendor_url("leaflet", "leaflet.js"),
+                             "leaflet_css": vendor_url("leaflet", "leaflet.css")},
+                    current_app.config["TILES_URL"], current_app.config["TILES_ATTRIBUTION"])
+
+
+def scope_map_parts(user, *, picker: dict | None = None, with_incidents: bool = False) -> dict | None:
+    """The parts (head, body, script) of the map of the user's scope, or None without one."""
     bounds = areas.scope_bounds(user)
     if bounds is None:
         return None
-    m = base_map(bounds, {"leaflet_js": vendor_url("leaflet", "leaflet.js"),
-                          "leaflet_css": vendor_url("leaflet", "leaflet.css")},
-                 current_app.config["TILES_URL"], current_app.config["TILES_ATTRIBUTION"])
+    m = page_base_map(bounds)
     urls = {"district": url_for("api.list_areas", level="district"),
             "township": url_for("api.list_areas", level="township"),
             "community": url_for("api.list_areas", level="community"),
@@ -148,7 +155,7 @@ def _map_parts(user, *, picker: dict | None = None, with_incidents: bool = False
 def coverage_map():
     """Grid coverage map of the user's scope (district, townships, communities/villages
     gridded or not, grids, incidents)."""
-    return render_template("map.html", map=_map_parts(current_user, with_incidents=True))
+    return render_template("map.html", map=scope_map_parts(current_user, with_incidents=True))
 
 
 @bp.route("/incidents")
@@ -199,7 +206,7 @@ def incident_new():
         status = 400
     picker = {"lon_input": form.lon.id, "lat_input": form.lat.id}
     return render_template("incident_new.html", form=form,
-                           map=_map_parts(current_user, picker=picker)), status
+                           map=scope_map_parts(current_user, picker=picker)), status
 
 
 @bp.route("/about")

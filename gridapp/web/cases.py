@@ -6,16 +6,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from ..assets import vendor_url
 from ..boundaries import areas
 from ..coverage import tiles
 from ..errors import BadInput, DomainError, Forbidden
 from ..extensions import db
 from ..incidents import duplicates, photos, workflow
+from ..incidents import present as case_present
+from ..incidents import queries as case_queries
 from ..incidents import reports as incidents
-from ..maps import CaseMarker, IncidentLayers, base_map, render_parts
-from ..models.workflow import LEVELS
-from . import bp, refuse_page_action
+from ..incidents import rules as case_rules
+from ..incidents.rules import CATEGORY_LEVELS as LEVELS
+from ..maps import CaseMarker, IncidentLayers, render_parts
+from . import bp, page_base_map, refuse_page_action
 from .forms import AdminForm, CaseActionForm
 
 BOARD_PER_PAGE = 20
@@ -27,8 +29,8 @@ def my_tasks():
     """我的待办: the cases on which the table allows the user an action now, with those actions
     (secretary: accept/file/dispatch; handler: start/handle; grid worker: verify; approvers:
     approve)."""
-    return render_template("tasks.html", tasks=workflow.my_tasks(current_user),
-                           state_names=workflow.STATE_NAMES, flags=workflow.deadline_flags)
+    return render_template("tasks.html", tasks=case_queries.my_tasks(current_user),
+                           state_names=workflow.STATE_NAMES, flags=case_present.deadline_flags)
 
 
 @bp.route("/cases")
@@ -39,25 +41,22 @@ def case_board():
     args = request.args.to_dict()
     args["per_page"] = str(BOARD_PER_PAGE)
     try:
-        items, total, page, per_page = workflow.search(current_user, args)
+        items, total, page, per_page = case_queries.search(current_user, args)
     except DomainError as err:
         flash(err.message, "error")
         items, total, page, per_page = [], 0, 1, BOARD_PER_PAGE
     pages = max(1, -(-total // per_page))
     return render_template("cases.html", items=items, total=total, page=page, pages=pages,
                            args=request.args, state_names=workflow.STATE_NAMES,
-                           categories=incidents.leaf_categories(), flags=workflow.deadline_flags)
+                           categories=incidents.leaf_categories(), flags=case_present.deadline_flags)
 
 
-def _base_map(bounds):
-    return base_map(bounds, {"leaflet_js": vendor_url("leaflet", "leaflet.js"),
-                             "leaflet_css": vendor_url("leaflet", "leaflet.css")},
-                    current_app.config["TILES_URL"], current_app.config["TILES_ATTRIBUTION"])
+_base_map = page_base_map  # for the other page modules until they import page_base_map
 
 
 def _case_map(case: dict) -> dict:
     d = 0.003
-    m = _base_map((case["lon"] - d, case["lat"] - d, case["lon"] + d, case["lat"] + d))
+    m = page_base_map((case["lon"] - d, case["lat"] - d, case["lon"] + d, case["lat"] + d))
     CaseMarker({"lon": case["lon"], "lat": case["lat"],
                 "label": f"#{case['id']} {case['category_name']}"}).add_to(m)
     return render_parts(m)
@@ -69,17 +68,17 @@ def case_page(incident_id: int):
     """One case: map, facts, deadline flags, timeline (history) and a form per action the user
     may take now (each with CSRF token and the case's version)."""
     incident = workflow.get_case(current_user, incident_id)
-    case = workflow.case_dict(current_user, incident)
+    case = case_present.case_dict(current_user, incident)
     forms = []
     for t in workflow.allowed_actions(current_user, incident):
         form = CaseActionForm(formdata=None, action=t.action, variant=t.variant or "", version=incident.version)
         form.department_code.choices = [SelectChoice("", _("（按类别默认）"))] + [
-            SelectChoice(d.code, d.name) for d in workflow.departments(incident.district_code)]
+            SelectChoice(d.code, d.name) for d in case_queries.departments(incident.district_code)]
         forms.append((t, form))
     return render_template("case.html", case=case, forms=forms, map=_case_map(case),
                            duplicates=duplicates.candidates_of(current_user, incident)
                            if incident.status in ("reported", "accepted") else [],
-                           state_names=workflow.STATE_NAMES, kind_names=workflow.KIND_NAMES)
+                           state_names=workflow.STATE_NAMES, kind_names=case_rules.KIND_NAMES)
 
 
 def uploaded_photo_refs(field: str = "photos") -> list[str]:
@@ -192,8 +191,8 @@ def admin_categories():
             flash(_("已保存。"), "info")
             return redirect(url_for("web.admin_categories"))
     return render_template("admin_categories.html", form=AdminForm(), categories=incidents.leaf_categories(),
-                           rules=catalog.rules(), departments=workflow.departments(), members=catalog.members(),
-                           levels=LEVELS, default_hours=workflow.DEFAULT_DEADLINE_HOURS), status
+                           rules=catalog.rules(), departments=case_queries.departments(), members=catalog.members(),
+                           levels=LEVELS, default_hours=case_rules.DEFAULT_DEADLINE_HOURS), status
 
 
 @bp.route("/cases/map")

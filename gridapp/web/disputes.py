@@ -8,17 +8,20 @@ from flask_login import current_user, login_required
 from jinja2 import Template
 
 from ..boundaries import areas
-from ..disputes import service as disputes
+from ..disputes import actions as dispute_actions
+from ..disputes import present as dispute_present
+from ..disputes import queries as dispute_queries
+from ..disputes import rules as dispute_rules
+from ..disputes import workflow as dispute_workflow
 from ..errors import DomainError
 from ..extensions import db
 from ..maps import CaseMarker, _JsonConfigElement, render_parts
-from . import _map_parts, bp, refuse_page_action
-from .cases import _base_map
+from . import bp, page_base_map, refuse_page_action, scope_map_parts
 
 BOARD_PER_PAGE = 20
-NAMES = {"states": disputes.STATE_NAMES, "difficulties": disputes.DIFFICULTY_NAMES,
-         "sources": disputes.SOURCE_NAMES, "risks": disputes.RISK_NAMES, "channels": disputes.CHANNEL_NAMES,
-         "performance": disputes.PERFORMANCE_NAMES}
+NAMES = {"states": dispute_rules.STATE_NAMES, "difficulties": dispute_rules.DIFFICULTY_NAMES,
+         "sources": dispute_rules.SOURCE_NAMES, "risks": dispute_rules.RISK_NAMES,
+         "channels": dispute_rules.CHANNEL_NAMES, "performance": dispute_rules.PERFORMANCE_NAMES}
 
 
 class DisputeLayer(_JsonConfigElement):
@@ -36,11 +39,11 @@ def _board_map(args) -> dict | None:
     bounds = areas.scope_bounds(current_user)
     if bounds is None:
         return None
-    m = _base_map(bounds)
+    m = page_base_map(bounds)
     query = {k: v for k, v in args.items() if k in ("state", "type", "difficulty", "risk_level", "community",
                                                      "overdue", "escalation_risk", "from", "to") and v}
     DisputeLayer({"url": url_for("api.list_disputes", **query), "page_url": url_for("web.dispute_page", dispute_id=0),
-                  "risks": {k: str(v) for k, v in disputes.RISK_NAMES.items()},
+                  "risks": {k: str(v) for k, v in dispute_rules.RISK_NAMES.items()},
                   "labels": {"overdue": _("已超期"), "escalation": _("可能激化"),
                              "load_failed": _("地图数据加载失败：")}}).add_to(m)
     return render_parts(m)
@@ -52,7 +55,7 @@ def _scope_figures() -> dict | None:
     level = {"district": "district", "township": "township", "secretary": "community"}.get(current_user.role)
     if level is None:
         return None
-    return disputes.stats(current_user, level, current_user.scope_code)
+    return dispute_queries.stats(current_user, level, current_user.scope_code)
 
 
 @bp.route("/disputes")
@@ -63,14 +66,14 @@ def dispute_board():
     args = request.args.to_dict()
     args["per_page"] = str(BOARD_PER_PAGE)
     try:
-        items, total, page, per_page = disputes.search(current_user, args)
+        items, total, page, per_page = dispute_queries.search(current_user, args)
     except DomainError as err:
         flash(err.message, "error")
         items, total, page, per_page = [], 0, 1, BOARD_PER_PAGE
     return render_template("disputes.html", items=items, total=total, page=page,
-                           pages=max(1, -(-total // per_page)), args=request.args, types=disputes.active_types(),
-                           overdue=disputes.overdue, map=_board_map(request.args),
-                           counts=disputes.map_counts(current_user), figures=_scope_figures(), **NAMES)
+                           pages=max(1, -(-total // per_page)), args=request.args, types=dispute_queries.active_types(),
+                           overdue=dispute_present.overdue, map=_board_map(request.args),
+                           counts=dispute_queries.map_counts(current_user), figures=_scope_figures(), **NAMES)
 
 
 def _form_parties(form) -> list[dict]:
@@ -96,7 +99,7 @@ def dispute_new():
         data["escalation_risk"] = form.get("escalation_risk") == "on"
         data["parties"] = _form_parties(form)
         try:
-            dispute = disputes.register(current_user, data)
+            dispute = dispute_workflow.register(current_user, data)
         except DomainError as err:
             db.session.rollback()
             flash(err.message, "error")
@@ -104,8 +107,8 @@ def dispute_new():
         else:
             flash(_("纠纷已登记，编号 %(id)s。", id=dispute.id), "info")
             return redirect(url_for("web.dispute_page", dispute_id=dispute.id))
-    return render_template("dispute_new.html", form=form, types=disputes.active_types(),
-                           map=_map_parts(current_user, picker={"lon_input": "lon", "lat_input": "lat"}),
+    return render_template("dispute_new.html", form=form, types=dispute_queries.active_types(),
+                           map=scope_map_parts(current_user, picker={"lon_input": "lon", "lat_input": "lat"}),
                            **NAMES), status
 
 
@@ -114,13 +117,15 @@ def dispute_new():
 def dispute_page(dispute_id: int):
     """One dispute: facts, parties (masked; ``?reveal=1`` for admin and the community's secretary,
     logged), sessions, visits, related incidents, timeline and a form per allowed action."""
-    dispute = disputes.get_dispute(current_user, dispute_id)
-    d = disputes.dispute_dict(current_user, dispute, reveal=request.args.get("reveal") == "1", now=None)
-    m = _base_map((d["lon"] - 0.003, d["lat"] - 0.003, d["lon"] + 0.003, d["lat"] + 0.003))
+    dispute = dispute_workflow.get_dispute(current_user, dispute_id)
+    parties = dispute_actions.reveal_parties(current_user, dispute.id, "web") if request.args.get("reveal") == "1" \
+        else None
+    d = dispute_present.dispute_dict(current_user, dispute, parties=parties)
+    m = page_base_map((d["lon"] - 0.003, d["lat"] - 0.003, d["lon"] + 0.003, d["lat"] + 0.003))
     CaseMarker({"lon": d["lon"], "lat": d["lat"], "label": f"#{d['id']} {d['type_name']}"}).add_to(m)
-    return render_template("dispute.html", d=d, actions=disputes.allowed_actions(current_user, dispute),
-                           mediators=disputes.mediators(current_user), map=render_parts(m),
-                           kind_names=disputes.KIND_NAMES, **NAMES)
+    return render_template("dispute.html", d=d, actions=dispute_workflow.allowed_actions(current_user, dispute),
+                           mediators=dispute_queries.mediators(current_user), map=render_parts(m),
+                           kind_names=dispute_rules.KIND_NAMES, **NAMES)
 
 
 @bp.post("/disputes/<int:dispute_id>/act")
@@ -129,7 +134,8 @@ def dispute_act(dispute_id: int):
     """Take the action of a dispute-page form (with its version: stale → the page with a message)."""
     form = request.form.to_dict()
     try:
-        disputes.perform(current_user, dispute_id, form.pop("action", ""), form, version=form.pop("version", None))
+        dispute_workflow.perform(current_user, dispute_id, form.pop("action", ""), form,
+                                 version=form.pop("version", None))
     except DomainError as err:
         refuse_page_action(err)
     else:

@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 
 from gridapp.accounts import service as accounts
 from gridapp.core.clock import local_zone
-from gridapp.disputes import service as disputes
+from gridapp.disputes import workflow as dispute_workflow
 from gridapp.incidents import photos
 from gridapp.inspections import service as inspections
 from gridapp.models import (
@@ -300,7 +300,7 @@ def _located_objects(tx, admin, place: str, grid: str, community: str) -> dict:
     lon, lat = grid_point(grid)
     if dispute_id is None:
         type_code = tx.scalar(select(DisputeType.code).where(DisputeType.active.is_(True)).order_by(DisputeType.code))
-        dispute_id = disputes.register(admin, {"type_code": type_code, "summary": "测试纠纷（虚构）", "lon": lon,
+        dispute_id = dispute_workflow.register(admin, {"type_code": type_code, "summary": "测试纠纷（虚构）", "lon": lon,
                                                "lat": lat, "parties": [{"kind": "person", "name": "张某"}]}).id
     place_ids = select(Place.id).where(Place.grid_code.in_(in_place))
     notice = tx.scalar(select(RectificationNotice).where(RectificationNotice.place_id.in_(place_ids))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from test_disputes import PERSON
 
 from gridapp.analytics import dashboard
-from gridapp.disputes import service as disputes
+from gridapp.disputes import workflow as dispute_workflow
 from gridapp.models import AdminArea, Grid, User
 
 PERIOD = {"from": "2026-03-01", "to": "2026-03-07"}
@@ -35,7 +35,7 @@ def data(tx):
     tx.commit()
     for grid, days in ((GRID, 0), (other_grid, 2), (far_grid, 1), (far_grid, -4)):
         lon, lat = grid_point(grid)
-        disputes.register(district, {"type_code": "02", "summary": "看板测试（虚构）", "lon": lon, "lat": lat,
+        dispute_workflow.register(district, {"type_code": "02", "summary": "看板测试（虚构）", "lon": lon, "lat": lat,
                                      "parties": [PERSON]}, now=T0 + timedelta(days=days))
     return {"far_grid": far_grid, "other_grid": other_grid}
 

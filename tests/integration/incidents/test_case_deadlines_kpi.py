@@ -10,6 +10,8 @@ from caseutil import COMMUNITY, DISTRICT, GRID, OTHER_GRID, T0, TOWNSHIP, make_c
 from gridapp.analytics import kpi
 from gridapp.core import clock
 from gridapp.errors import BadInput, Forbidden
+from gridapp.incidents import present as case_present
+from gridapp.incidents import queries as case_queries
 from gridapp.incidents import workflow
 from gridapp.models import CategoryRule, GridAssignment, User
 
@@ -57,7 +59,7 @@ def test_deadline_across_midnight_in_shanghai(tx, people):
     assert case.deadline_at.astimezone(clock.local_zone()).day == 3
 
     def flags(hour, minute, day=2):
-        return workflow.deadline_flags(case, datetime(2026, 3, day, hour, minute, tzinfo=UTC))
+        return case_present.deadline_flags(case, datetime(2026, 3, day, hour, minute, tzinfo=UTC))
 
     # 23:50 local on 2 March (same UTC date as the deadline): due within 24 h, but not today locally
     assert flags(15, 50) == {"overdue": False, "due_soon": True, "due_today": False}
@@ -66,7 +68,7 @@ def test_deadline_across_midnight_in_shanghai(tx, people):
     assert flags(18, 29)["overdue"] is False and flags(18, 31)["overdue"] is True
     for minute, expected in ((29, 0), (31, 1)):
         now = datetime(2026, 3, 2, 18, minute, tzinfo=UTC)
-        items, total, *_ = workflow.search(people["sec"], {"overdue": "true"}, now=now)
+        items, total, *_ = case_queries.search(people["sec"], {"overdue": "true"}, now=now)
         assert total == expected and (not items or items[0].id == incident.id)
     # an approved 延期 of 24 h moves the deadline by 24 h and clears the flag
     workflow.perform(people["sec"], incident.id, "dispatch", {"handler": "k-handler"}, now=filed + H)
@@ -75,8 +77,8 @@ def test_deadline_across_midnight_in_shanghai(tx, people):
     assert case.deadline_at == datetime(2026, 3, 3, 18, 30, tzinfo=UTC)
     assert flags(18, 31)["overdue"] is False
     # the local-date filter: reported 22:00 on 2 March local is in "2026-03-02", not in "2026-03-03"
-    assert workflow.search(people["sec"], {"from": "2026-03-02", "to": "2026-03-02"})[1] == 1
-    assert workflow.search(people["sec"], {"from": "2026-03-03", "to": "2026-03-03"})[1] == 0
+    assert case_queries.search(people["sec"], {"from": "2026-03-02", "to": "2026-03-02"})[1] == 1
+    assert case_queries.search(people["sec"], {"from": "2026-03-03", "to": "2026-03-03"})[1] == 0
 
 
 def test_kpis_equal_hand_computed_values(tx, people):

@@ -8,7 +8,8 @@ from caseutil import COMMUNITY, DISTRICT, GRID, OTHER_COMMUNITY, T0, TOWNSHIP, g
 from sqlalchemy import select
 from test_disputes import PERSON
 
-from gridapp.disputes import service as disputes
+from gridapp.disputes import queries as dispute_queries
+from gridapp.disputes import workflow as dispute_workflow
 
 OTHER = "610202002001001"  # a grid of 翠溪社区
 
@@ -30,13 +31,13 @@ def fixture_set(tx, make_user):
 
     def new(grid, type_code, at):
         lon, lat = grid_point(grid)
-        return disputes.register(district, {"type_code": type_code, "summary": "统计测试（虚构）", "lon": lon,
+        return dispute_workflow.register(district, {"type_code": type_code, "summary": "统计测试（虚构）", "lon": lon,
                                             "lat": lat, "parties": [PERSON]}, now=at)
 
     admin = make_user("admin")
 
     def do(d, action, after, who=district, **params):
-        disputes.perform(who, d.id, action, params, now=d.registered_at + timedelta(days=after))
+        dispute_workflow.perform(who, d.id, action, params, now=d.registered_at + timedelta(days=after))
 
     d1, d2, d3 = new(GRID, "02", T0), new(GRID, "02", T0), new(GRID, "03", T0)
     d4, d5 = new(OTHER, "04", T0), new(OTHER, "02", T0)
@@ -56,7 +57,7 @@ def fixture_set(tx, make_user):
 
 
 def test_figures_of_the_district(tx, fixture_set):
-    s = disputes.stats(fixture_set, "district", DISTRICT, "2026-03-01", "2026-04-30")
+    s = dispute_queries.stats(fixture_set, "district", DISTRICT, "2026-03-01", "2026-04-30")
     assert s["counts"] == {"registered": 6, "closed_out": 5, "resolved": 2, "resolved_within_30_days": 1,
                            "failed": 1, "open": 1, "overdue": 1}
     assert s["resolution_rate"] == 0.4  # 2 / 5
@@ -69,9 +70,9 @@ def test_figures_of_the_district(tx, fixture_set):
 
 
 def test_figures_of_a_community_and_a_date_range(tx, fixture_set):
-    s = disputes.stats(fixture_set, "community", OTHER_COMMUNITY, "2026-03-01", "2026-03-31")
+    s = dispute_queries.stats(fixture_set, "community", OTHER_COMMUNITY, "2026-03-01", "2026-03-31")
     assert s["counts"]["registered"] == 2 and s["counts"]["closed_out"] == 2 and s["resolution_rate"] == 0.0
-    t = disputes.stats(fixture_set, "township", TOWNSHIP, "2026-03-01", "2026-04-30")
+    t = dispute_queries.stats(fixture_set, "township", TOWNSHIP, "2026-03-01", "2026-04-30")
     assert t["counts"]["registered"] == 6
 
 
@@ -146,5 +147,5 @@ def test_demo_set_is_fictitious_loaded_once_and_shows_figures(tx, app):
     assert all(p.phone.startswith("100") for p in tx.scalars(select(DisputeParty)) if p.phone)
     assert load_demo_disputes(DISTRICT_CODE, log=lambda m: None) == 0  # idempotent
     admin = tx.scalar(select(User).where(User.username == "admin"))
-    s = disputes.stats(admin, "district", DISTRICT_CODE, "2026-07-01", "2026-11-20")  # the demo's dates
+    s = dispute_queries.stats(admin, "district", DISTRICT_CODE, "2026-07-01", "2026-11-20")  # the demo's dates
     assert s["counts"]["registered"] == len(SPECS) and 0 < s["resolution_rate"] < 1

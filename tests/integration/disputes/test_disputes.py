@@ -9,7 +9,12 @@ import pytest
 from caseutil import COMMUNITY, DISTRICT, GRID, OTHER_COMMUNITY, OTHER_GRID, T0, TOWNSHIP, grid_point, make_case
 from sqlalchemy import select, text
 
-from gridapp.disputes import service as disputes
+from gridapp.core import casework
+from gridapp.disputes import actions as dispute_actions
+from gridapp.disputes import present as dispute_present
+from gridapp.disputes import queries as dispute_queries
+from gridapp.disputes import rules as dispute_rules
+from gridapp.disputes import workflow as dispute_workflow
 from gridapp.errors import BadInput, Conflict, Forbidden, NotFound
 from gridapp.models import DisputeEvent, PiiView
 
@@ -29,11 +34,11 @@ def register(user, grid=GRID, **extra):
     lon, lat = grid_point(grid)
     data = {"type_code": "02", "summary": "邻里噪音纠纷（虚构）", "lon": lon, "lat": lat, "source": "worker",
             "parties": [PERSON, ORG], "amount": "1200.50", "risk_level": "general", **extra}
-    return disputes.register(user, data, now=extra.pop("now", T0) if "now" in extra else T0)
+    return dispute_workflow.register(user, data, now=extra.pop("now", T0) if "now" in extra else T0)
 
 
 def act(user, d, action, now=None, **params):
-    return disputes.perform(user, d.id, action, params, now=now or T0 + timedelta(days=1))
+    return dispute_workflow.perform(user, d.id, action, params, now=now or T0 + timedelta(days=1))
 
 
 def test_register_locates_point_and_masks_parties(tx, cast):
@@ -41,7 +46,7 @@ def test_register_locates_point_and_masks_parties(tx, cast):
     assert (d.grid_code, d.community_code, d.district_code) == (GRID, COMMUNITY, DISTRICT)
     assert d.deadline_at - d.registered_at == timedelta(days=30)
     assert float(d.amount) == 1200.5 and d.status == "registered" and d.difficulty == "simple"
-    out = disputes.dispute_dict(cast["district"], d)
+    out = dispute_present.dispute_dict(cast["district"], d)
     person, org = out["parties"]
     assert person == {"id": person["id"], "kind": "person", "name": "张**", "id_number": "610202********123X",
                       "phone": "100****5678"}
@@ -52,7 +57,7 @@ def test_register_locates_point_and_masks_parties(tx, cast):
 def test_reveal_is_logged_and_refused_to_other_roles(tx, cast):
     d = register(cast["secretary"])
     before = tx.scalar(select(PiiView.id).order_by(PiiView.id.desc()).limit(1)) or 0
-    full = disputes.dispute_dict(cast["secretary"], d, reveal=True)
+    full = {"parties": dispute_actions.reveal_parties(cast["secretary"], d.id)}
     assert full["parties"][0]["name"] == "张某某" and full["parties"][0]["id_number"] == "61020219000101123X"
     views = tx.scalars(select(PiiView).where(PiiView.id > before)).all()
     # person: name, id number, phone; organisation: phone (its name is not personal data)
@@ -60,7 +65,7 @@ def test_reveal_is_logged_and_refused_to_other_roles(tx, cast):
                                                           ("dispute_party", "phone"), ("dispute_party", "phone")]
     assert {v.user_id for v in views} == {cast["secretary"].id}
     with pytest.raises(Forbidden) as err:
-        disputes.dispute_dict(cast["township"], d, reveal=True)
+        dispute_actions.reveal_parties(cast["township"], d.id)
     assert err.value.code == "pii_forbidden"
 
 
@@ -86,8 +91,8 @@ def test_register_outside_scope_is_forbidden(tx, cast):
 
 def test_routing_by_difficulty_decides_the_handler(tx, cast):
     simple = register(cast["secretary"])
-    assert {t.action for t in disputes.allowed_actions(cast["secretary"], simple)} >= {"accept", "escalate"}
-    assert "accept" not in {t.action for t in disputes.allowed_actions(cast["worker"], simple)}
+    assert {t.action for t in dispute_workflow.allowed_actions(cast["secretary"], simple)} >= {"accept", "escalate"}
+    assert "accept" not in {t.action for t in dispute_workflow.allowed_actions(cast["worker"], simple)}
     complex_ = register(cast["secretary"], difficulty="complex")
     with pytest.raises(Forbidden):
         act(cast["secretary"], complex_, "accept")
@@ -118,7 +123,7 @@ def test_escalate_and_deescalate_need_reasons_and_direction(tx, cast):
         act(cast["secretary"], d, "accept")
     act(cast["township"], d, "deescalate", difficulty="simple", note="已查明仅涉及两户")
     act(cast["secretary"], d, "accept")
-    events = [(e.action, e.data.get("difficulty"), e.note) for e in disputes.history(d)]
+    events = [(e.action, e.data.get("difficulty"), e.note) for e in dispute_present.history(d)]
     assert events[1:] == [("escalate", "complex", "涉及多个小区"), ("deescalate", "simple", "已查明仅涉及两户"),
                           ("accept", None, None)]
 
@@ -139,7 +144,7 @@ def test_outcome_success_with_agreement_and_performance(tx, cast):
     assert (d.status, d.performance, d.closed_at is not None) == ("resolved", "performing", True)
     act(cast["secretary"], d, "perform", performance="performed")
     assert d.performance == "performed"
-    out = disputes.dispute_dict(cast["secretary"], d)
+    out = dispute_present.dispute_dict(cast["secretary"], d)
     assert out["sessions"][0]["held_on"] == "2026-03-04" and out["agreement"].startswith("物业")
 
 
@@ -171,13 +176,13 @@ def test_follow_up_visit_with_satisfaction(tx, cast):
     act(cast["worker"], d, "visit", satisfaction=4, note="双方满意")
     with pytest.raises(NotFound):
         act(cast["other_worker"], d, "visit", satisfaction=1)
-    assert [v.satisfaction for v in disputes.visits(d)] == [4]
+    assert [v.satisfaction for v in dispute_present.visits(d)] == [4]
 
 
 def test_thirty_day_rule_and_extension_with_approval(tx, cast):
     d = register(cast["secretary"])
-    assert not disputes.overdue(d, T0 + timedelta(days=29, hours=23))
-    assert disputes.overdue(d, T0 + timedelta(days=30, minutes=1))
+    assert not dispute_present.overdue(d, T0 + timedelta(days=29, hours=23))
+    assert dispute_present.overdue(d, T0 + timedelta(days=30, minutes=1))
     act(cast["secretary"], d, "extend", days=15, note="需鉴定")
     assert d.deadline_at == T0 + timedelta(days=30)  # a request alone moves nothing
     with pytest.raises(Conflict) as err:
@@ -187,8 +192,8 @@ def test_thirty_day_rule_and_extension_with_approval(tx, cast):
         act(cast["secretary"], d, "approve", approved=True)
     act(cast["township"], d, "approve", approved=True)
     assert d.deadline_at == T0 + timedelta(days=45)
-    assert not disputes.overdue(d, T0 + timedelta(days=31))
-    assert disputes.overdue(d, T0 + timedelta(days=45, minutes=1))
+    assert not dispute_present.overdue(d, T0 + timedelta(days=31))
+    assert dispute_present.overdue(d, T0 + timedelta(days=45, minutes=1))
     act(cast["secretary"], d, "extend", days=5, note="再次延期")
     act(cast["township"], d, "approve", approved=False, note="不同意")
     assert d.deadline_at == T0 + timedelta(days=45)
@@ -197,10 +202,10 @@ def test_thirty_day_rule_and_extension_with_approval(tx, cast):
 def test_stale_version_is_409_and_writes_nothing(tx, cast):
     d = register(cast["secretary"])
     version = d.version
-    disputes.perform(cast["secretary"], d.id, "accept", {}, version=version)
+    dispute_workflow.perform(cast["secretary"], d.id, "accept", {}, version=version)
     events = tx.scalar(select(text("count(*)")).select_from(DisputeEvent).where(DisputeEvent.dispute_id == d.id))
     with pytest.raises(Conflict) as err:
-        disputes.perform(cast["secretary"], d.id, "session", {"held_on": "2026-03-03", "participants": "a",
+        dispute_workflow.perform(cast["secretary"], d.id, "session", {"held_on": "2026-03-03", "participants": "a",
                                                               "minutes": "b"}, version=version)
     assert err.value.code == "stale_version"
     assert tx.scalar(select(text("count(*)")).select_from(DisputeEvent)
@@ -216,11 +221,11 @@ def test_history_is_append_only(tx, cast):
 
 def test_scoping_by_role(tx, cast):
     d = register(cast["worker"])
-    seen = {k: [x.id for x in disputes.search(u, {})[0] if x.id == d.id] for k, u in cast.items()}
+    seen = {k: [x.id for x in dispute_queries.search(u, {})[0] if x.id == d.id] for k, u in cast.items()}
     assert {k for k, v in seen.items() if v} == {"worker", "secretary", "township", "district", "admin"}
     for outsider in ("other_secretary", "other_worker"):
         with pytest.raises(NotFound):
-            disputes.get_dispute(cast[outsider], d.id)
+            dispute_workflow.get_dispute(cast[outsider], d.id)
 
 
 def test_link_to_related_incident_in_scope(tx, cast):
@@ -228,7 +233,7 @@ def test_link_to_related_incident_in_scope(tx, cast):
     incident = make_case(cast["worker"], "reported")
     tx.commit()
     act(cast["secretary"], d, "link", incident=incident.id)
-    assert disputes.linked_incidents(d) == [incident.id]
+    assert dispute_present.linked_incidents(d) == [incident.id]
     other = make_case(cast["worker"], "reported", grid="610202002001001")
     tx.commit()
     with pytest.raises(NotFound):
@@ -238,10 +243,9 @@ def test_link_to_related_incident_in_scope(tx, cast):
 def test_readme_permission_table_is_the_transition_table():
     from pathlib import Path
 
-    from gridapp.incidents import workflow
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    assert workflow.permission_table_markdown(disputes.TRANSITIONS) in readme
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    assert casework.permission_table_markdown(dispute_rules.TRANSITIONS) in readme
 
 
 def test_disputes_follow_a_grid_split(tx, cast):

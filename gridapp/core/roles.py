@@ -1,0 +1,18 @@
+"""Roles: the area level each role's scope is, and the ranks that decide approvals (no queries).
+
+The scope rule built on :data:`SCOPE_LEVEL` is :mod:`gridapp.core.scope`; approvals by rank are
+:mod:`gridapp.core.casework`.
+"""
+from __future__ import annotations
+
+#: The area level of each role's scope (admin: everywhere). THE scope rule.
+SCOPE_LEVEL = {"district": "district", "township": "township", "secretary": "community", "worker": "grid"}
+#: Ranks of the roles: a request for approval is decided by a higher rank (gridapp.core.casework).
+RANK = {"worker": 1, "secretary": 2, "township": 3, "district": 4, "admin": 5}
+#: The office roles (not grid workers): they accept, file, dispatch and approve.
+OFFICE = ("secretary", "township", "district", "admin")
+
+
+def office_rank(kinds) -> int:
+    """The highest rank among the office roles in ``kinds`` (0 when none)."""
+    return max((RANK[k] for k in kinds if k in OFFICE), default=0)
