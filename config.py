@@ -22,6 +22,7 @@ Settings (environment variables):
 * ``GRIDAPP_DB_PING_AFTER_IDLE_S`` — seconds of idleness after which a pooled connection is pinged
   before use (default 5; 0: never).
 * ``GRIDAPP_DB_PREPARE`` — ``0`` turns off server-side prepared statements (default ``1``).
+* ``GRIDAPP_PHOTO_MAX_BYTES`` — the largest photo upload in bytes (default 10 MB).
 * ``GRIDAPP_REMINDER_CHANNELS`` — delivery channels of the reminder job beyond the in-app centre,
   comma-separated names of :data:`gridapp.reminders.service.CHANNELS` (default ``log``).
 """
@@ -57,6 +58,8 @@ class Config:
     PROXY_FIX = _env("GRIDAPP_PROXY_FIX", "0") == "1"
     IMPORT_EXTENT = tuple(float(v) for v in _env("GRIDAPP_IMPORT_EXTENT", "73.4,3.8,135.1,53.6").split(","))
     REMINDER_CHANNELS = _env("GRIDAPP_REMINDER_CHANNELS", "log")
+    #: The largest photo upload, in bytes (gridapp.incidents.photos).
+    PHOTO_MAX_BYTES = int(_env("GRIDAPP_PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
     DEMO_USERS = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -57,3 +57,15 @@ def ping_when_idle(engine, seconds: float) -> None:
                 engine.dialect.do_ping(dbapi_connection)
             except Exception as err:  # any failure: replace the connection
                 raise DisconnectionError(f"stale pooled connection: {err}") from err
+
+
+def database_answers() -> bool:
+    """Whether the database answers ``SELECT 1`` now (the health check); a failure rolls back."""
+    from sqlalchemy import text
+
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        db.session.rollback()
+        return False
+    return True

@@ -9,6 +9,7 @@ from ..auth import api_user
 from ..errors import BadInput
 from ..incidents import duplicates, photos, workflow
 from ..incidents import present as case_present
+from ..settings import photo_settings
 from . import _json_body, bp, openapi
 
 
@@ -81,4 +82,4 @@ def upload_photo():
     file = request.files.get("file")
     if file is None:
         raise BadInput(_("请以 multipart 字段 file 上传照片"), code="photo_missing")
-    return jsonify(photos.photo_dict(photos.store(user, file.read(), file.filename))), 201
+    return jsonify(photos.photo_dict(photos.store(user, file.read(), file.filename, settings=photo_settings()))), 201

@@ -36,6 +36,7 @@ from ..codes import short_name
 from ..errors import BadInput, Forbidden, Unprocessable
 from ..extensions import db
 from ..geo import io as geoio
+from ..geo import tables as geotables
 from ..geo.validate import DEFAULT_TOLERANCE_M, check_geometry, fit_children
 from ..models import AdminArea, Grid, GridLineage, IncidentCategory, User
 from .locate import locate_many
@@ -452,10 +453,10 @@ def _row_point(row, lon_i, lat_i) -> tuple[float, float] | str:
 
 
 def _import_incidents(user, data, filename, options: ImportOptions, report: Report) -> None:
-    header, rows = geoio.read_table(data, filename)
-    lon_i, lat_i = geoio.coordinate_columns(header)
-    cat_i = geoio.find_column(header, CATEGORY_HEADERS)
-    desc_i = geoio.find_column(header, DESCRIPTION_HEADERS)
+    header, rows = geotables.read_table(data, filename)
+    lon_i, lat_i = geotables.coordinate_columns(header)
+    cat_i = geotables.find_column(header, CATEGORY_HEADERS)
+    desc_i = geotables.find_column(header, DESCRIPTION_HEADERS)
     parents = set(db.session.scalars(select(IncidentCategory.parent_code).where(
         IncidentCategory.parent_code.is_not(None))))
     leaves = set(db.session.scalars(select(IncidentCategory.code))) - parents

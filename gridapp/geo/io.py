@@ -14,7 +14,6 @@ coordinates to WGS84 (:func:`gcj02_to_wgs84`). Output geometry is always 2D, lon
 """
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -29,6 +28,8 @@ import pyproj
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
+
+from .gcj02 import gcj02_to_wgs84, gcj02_to_wgs84_xy, wgs84_to_gcj02_xy  # noqa: F401 (part of reading)
 
 #: China's extent (min_lon, min_lat, max_lon, max_lat), degrees: 73.5°E–135.1°E, 3.8°N–53.6°N
 #: (mainland and the South China Sea islands), the bounds used by GB/T 2260 maps.
@@ -143,56 +144,6 @@ def to_wgs84(features: list[RawFeature], declared_crs: str | None, *, gcj02: boo
             continue
         f.geometry = geom
     return features
-
-
-# --------------------------------------------------------------------------- GCJ-02
-_A, _EE = 6378245.0, 0.00669342162296594323  # Krasovsky 1940 ellipsoid used by GCJ-02
-
-
-def _out_of_china(lon, lat):
-    return (lon < 72.004) | (lon > 137.8347) | (lat < 0.8293) | (lat > 55.8271)
-
-
-def _delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x, y = lon - 105.0, lat - 35.0
-    dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
-            + (20.0 * np.sin(6.0 * x * math.pi) + 20.0 * np.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-            + (20.0 * np.sin(y * math.pi) + 40.0 * np.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
-            + (160.0 * np.sin(y / 12.0 * math.pi) + 320 * np.sin(y * math.pi / 30.0)) * 2.0 / 3.0)
-    dlon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
-            + (20.0 * np.sin(6.0 * x * math.pi) + 20.0 * np.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-            + (20.0 * np.sin(x * math.pi) + 40.0 * np.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
-            + (150.0 * np.sin(x / 12.0 * math.pi) + 300.0 * np.sin(x / 30.0 * math.pi)) * 2.0 / 3.0)
-    rad = lat / 180.0 * math.pi
-    magic = 1 - _EE * np.sin(rad) ** 2
-    sqrt_magic = np.sqrt(magic)
-    dlat = (dlat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrt_magic) * math.pi)
-    dlon = (dlon * 180.0) / (_A / sqrt_magic * np.cos(rad) * math.pi)
-    outside = _out_of_china(lon, lat)
-    return np.where(outside, 0.0, dlon), np.where(outside, 0.0, dlat)
-
-
-def wgs84_to_gcj02_xy(xy: np.ndarray) -> np.ndarray:
-    """(N, 2) WGS84 lon/lat → GCJ-02 lon/lat (the published GCJ-02 obfuscation formula; identity
-    outside China's rough bounds)."""
-    xy = np.asarray(xy, dtype=float)
-    dlon, dlat = _delta(xy[:, 0], xy[:, 1])
-    return np.column_stack([xy[:, 0] + dlon, xy[:, 1] + dlat])
-
-
-def gcj02_to_wgs84_xy(xy: np.ndarray, iterations: int = 8) -> np.ndarray:
-    """(N, 2) GCJ-02 lon/lat → WGS84 lon/lat by fixed-point inversion of :func:`wgs84_to_gcj02_xy`
-    (converges to < 1e-9° ≈ 0.1 mm in a few steps; the offset itself is ~100–700 m)."""
-    target = np.asarray(xy, dtype=float)
-    guess = target.copy()
-    for _ in range(iterations):
-        guess = guess - (wgs84_to_gcj02_xy(guess) - target)
-    return guess
-
-
-def gcj02_to_wgs84(geom: BaseGeometry) -> BaseGeometry:
-    """A GCJ-02 geometry converted to WGS84 (vertices only)."""
-    return shapely.transform(geom, gcj02_to_wgs84_xy)
 
 
 # --------------------------------------------------------------------------- formats
@@ -420,45 +371,3 @@ def read_features(data: bytes, filename: str, *, crs: str | None = None, gcj02: 
     result.declared_crs = declared
     to_wgs84(result.features, declared, gcj02=gcj02, extent=extent)
     return result
-
-
-# --------------------------------------------------------------------------- point tables
-#: header names of the coordinate columns, matched case-insensitively after stripping spaces.
-LON_HEADERS = ("lon", "lng", "longitude", "经度", "x")
-LAT_HEADERS = ("lat", "latitude", "纬度", "y")
-
-
-def read_table(data: bytes, filename: str) -> tuple[list[str], list[list]]:
-    """Header and rows of a CSV (UTF-8 ± BOM, else GB18030) or .xlsx (first sheet) file.
-    Raises ReadError for another format or an empty file."""
-    fmt = sniff_format(filename, data)
-    if fmt == "csv":
-        rows = list(csv.reader(io.StringIO(decode_text(data))))
-    elif fmt == "xlsx":
-        book = load_xlsx(data)
-        rows = [["" if v is None else v for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
-    else:
-        raise ReadError(f"incidents are imported from .csv or .xlsx, not {fmt}")
-    rows = [r for r in rows if any(str(v).strip() for v in r)]
-    if not rows:
-        raise ReadError("the table is empty")
-    return [str(h).strip() for h in rows[0]], rows[1:]
-
-
-def find_column(header: list[str], candidates: tuple[str, ...]) -> int | None:
-    """Index of the first header equal (case-insensitive) to one of ``candidates``, else None."""
-    lowered = [h.strip().lower() for h in header]
-    for name in candidates:
-        if name.lower() in lowered:
-            return lowered.index(name.lower())
-    return None
-
-
-def coordinate_columns(header: list[str]) -> tuple[int, int]:
-    """(lon index, lat index) found by header in any order: lon/lat, lng, longitude/latitude,
-    经度/纬度, x/y. Raises ReadError naming the headers when either is missing."""
-    lon, lat = find_column(header, LON_HEADERS), find_column(header, LAT_HEADERS)
-    if lon is None or lat is None:
-        raise ReadError(f"no coordinate columns in the header {header}: expected lon/lat, "
-                        "longitude/latitude, 经度/纬度 or x/y")
-    return lon, lat

@@ -33,7 +33,7 @@ from sqlalchemy import select
 
 from .. import geo
 from ..boundaries.locate import locate, point_expr
-from ..errors import BadInput, NotFound
+from ..core.errors import BadInput, NotFound
 from ..extensions import db
 from ..models import AdminArea, Grid, Incident, IncidentCategory, IncidentEvent, User
 

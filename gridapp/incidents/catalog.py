@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..errors import BadInput, Forbidden
+from ..core.errors import BadInput, Forbidden
 from ..extensions import db
 from ..models import AdminArea, CategoryRule, Department, DepartmentMember, User
 from .reports import leaf_categories

@@ -8,15 +8,15 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import String, cast, func, select
 
 from ..core.clock import utcnow
-from ..errors import BadInput, DomainError, NotFound
+from ..core.errors import BadInput, DomainError, NotFound
 from ..extensions import db
 from ..models import Incident, IncidentEvent, Photo, User
 from .workflow import visible_filter
@@ -34,14 +34,18 @@ class PhotoTooLarge(DomainError):
     status, code = 413, "photo_too_large"
 
 
-def folder() -> Path:
-    """Where photos are kept: ``<instance>/photos``."""
-    return Path(current_app.instance_path) / "photos"
+@dataclass(frozen=True)
+class PhotoSettings:
+    """Where photos are kept (``folder``: the instance folder's ``photos``) and the largest upload
+    in bytes (the ``PHOTO_MAX_BYTES`` setting); the web and API adapters pass them in."""
+
+    folder: Path
+    max_bytes: int = DEFAULT_MAX_BYTES
 
 
-def paths(sha: str, ext: str) -> tuple[Path, Path]:
+def paths(settings: PhotoSettings, sha: str, ext: str) -> tuple[Path, Path]:
     """(original, thumbnail) paths of a photo."""
-    base = folder() / sha[:2]
+    base = settings.folder / sha[:2]
     return base / f"{sha}.{ext}", base / f"{sha}.thumb.jpg"
 
 
@@ -73,7 +77,8 @@ def _write(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-def store(user: User, data: bytes, filename: str | None = None, commit: bool = True) -> Photo:
+def store(user: User, data: bytes, filename: str | None = None, commit: bool = True, *,
+          settings: PhotoSettings) -> Photo:
     """Check and store one uploaded photo (bytes); return its row (committed unless
     ``commit=False``: then the caller's transaction commits it, or a rollback forgets it — the
     file on disk is content-addressed and simply reused by a later upload).
@@ -82,7 +87,7 @@ def store(user: User, data: bytes, filename: str | None = None, commit: bool = T
     or over 40 megapixels) and PhotoTooLarge (413) over the size limit. The same content
     uploaded twice is stored once.
     """
-    limit = current_app.config.get("PHOTO_MAX_BYTES", DEFAULT_MAX_BYTES)
+    limit = settings.max_bytes
     name = filename or _("（未命名）")
     if not data:
         raise BadInput(_("照片 %(name)s 是空文件", name=name), code="photo_empty")
@@ -106,7 +111,7 @@ def store(user: User, data: bytes, filename: str | None = None, commit: bool = T
         raise refused from None
     sha = hashlib.sha256(data).hexdigest()
     content_type, ext = FORMATS[fmt]
-    original, thumb_path = paths(sha, ext)
+    original, thumb_path = paths(settings, sha, ext)
     if not original.exists():
         _write(original, data)
     if not thumb_path.exists():

@@ -30,8 +30,8 @@ from ..accounts import service as accounts
 from ..boundaries.locate import location_of, location_select, outside_district, parse_lonlat, point_expr
 from ..core import compiled
 from ..core.clock import utcnow
+from ..core.errors import BadInput, Unprocessable
 from ..core.scope import Holder, columns_filter, incident_filter, outside_scope
-from ..errors import BadInput, Unprocessable
 from ..extensions import db
 from ..models import Incident, IncidentCategory, IncidentEvent, IncidentStatus, Photo, User
 from .duplicates import LIMIT as DUPLICATES_LIMIT

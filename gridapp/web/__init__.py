@@ -7,7 +7,6 @@ from flask import Blueprint, Flask, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import text
 from wtforms.fields.choices import SelectChoice
 
 from ..accounts import service as accounts
@@ -15,7 +14,7 @@ from ..assets import vendor_url
 from ..boundaries import areas
 from ..coverage import tiles
 from ..errors import DomainError
-from ..extensions import db
+from ..extensions import database_answers, db
 from ..incidents import reports as incidents
 from ..incidents.workflow import STATE_NAMES
 from ..maps import CoverageLayers, PointPicker, base_map, render_parts
@@ -162,7 +161,7 @@ def coverage_map():
 @login_required
 def incident_list():
     """The incidents the user may see, newest first; times in Asia/Shanghai."""
-    return render_template("incidents.html", incidents=incidents.visible_incidents(current_user),
+    return render_template("incidents/incidents.html", incidents=incidents.visible_incidents(current_user),
                            state_names=STATE_NAMES)
 
 
@@ -205,7 +204,7 @@ def incident_new():
     elif request.method == "POST":
         status = 400
     picker = {"lon_input": form.lon.id, "lat_input": form.lat.id}
-    return render_template("incident_new.html", form=form,
+    return render_template("incidents/incident_new.html", form=form,
                            map=scope_map_parts(current_user, picker=picker)), status
 
 
@@ -218,10 +217,7 @@ def about():
 @bp.route("/healthz")
 def healthz():
     """200 {"status": "ok"} when the database answers; 503 otherwise."""
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any database failure means unhealthy
-        db.session.rollback()
+    if not database_answers():
         return {"status": "unavailable"}, 503
     return {"status": "ok"}
 

@@ -17,6 +17,7 @@ from ..incidents import reports as incidents
 from ..incidents import rules as case_rules
 from ..incidents.rules import CATEGORY_LEVELS as LEVELS
 from ..maps import CaseMarker, IncidentLayers, render_parts
+from ..settings import photo_settings
 from . import bp, page_base_map, refuse_page_action
 from .forms import AdminForm, CaseActionForm
 
@@ -29,7 +30,7 @@ def my_tasks():
     """我的待办: the cases on which the table allows the user an action now, with those actions
     (secretary: accept/file/dispatch; handler: start/handle; grid worker: verify; approvers:
     approve)."""
-    return render_template("tasks.html", tasks=case_queries.my_tasks(current_user),
+    return render_template("incidents/tasks.html", tasks=case_queries.my_tasks(current_user),
                            state_names=workflow.STATE_NAMES, flags=case_present.deadline_flags)
 
 
@@ -46,7 +47,7 @@ def case_board():
         flash(err.message, "error")
         items, total, page, per_page = [], 0, 1, BOARD_PER_PAGE
     pages = max(1, -(-total // per_page))
-    return render_template("cases.html", items=items, total=total, page=page, pages=pages,
+    return render_template("incidents/cases.html", items=items, total=total, page=page, pages=pages,
                            args=request.args, state_names=workflow.STATE_NAMES,
                            categories=incidents.leaf_categories(), flags=case_present.deadline_flags)
 
@@ -75,7 +76,7 @@ def case_page(incident_id: int):
         form.department_code.choices = [SelectChoice("", _("（按类别默认）"))] + [
             SelectChoice(d.code, d.name) for d in case_queries.departments(incident.district_code)]
         forms.append((t, form))
-    return render_template("case.html", case=case, forms=forms, map=_case_map(case),
+    return render_template("incidents/case.html", case=case, forms=forms, map=_case_map(case),
                            duplicates=duplicates.candidates_of(current_user, incident)
                            if incident.status in ("reported", "accepted") else [],
                            state_names=workflow.STATE_NAMES, kind_names=case_rules.KIND_NAMES)
@@ -83,7 +84,7 @@ def case_page(incident_id: int):
 
 def uploaded_photo_refs(field: str = "photos") -> list[str]:
     """Store the files of a multipart form field (in the caller's transaction); return refs."""
-    return ["photo:" + photos.store(current_user, f.read(), f.filename, commit=False).sha256
+    return ["photo:" + photos.store(current_user, f.read(), f.filename, commit=False, settings=photo_settings()).sha256
             for f in request.files.getlist(field) if f and f.filename]
 
 
@@ -138,7 +139,7 @@ def photo_upload():
     if file is None:
         return jsonify(error={"code": "photo_missing", "message": _("请选择照片")}), 400
     try:
-        photo = photos.store(current_user, file.read(), file.filename)
+        photo = photos.store(current_user, file.read(), file.filename, settings=photo_settings())
     except DomainError as err:
         db.session.rollback()
         return jsonify(error={"code": err.code, "message": err.message}), err.status
@@ -151,7 +152,8 @@ def photo_upload():
 def photo_file(sha: str, size: str | None = None):
     """A photo (or its JPEG thumbnail) the user may see: theirs or attached to a visible case."""
     photo = photos.readable(current_user, sha)
-    original, thumb = photos.paths(photo.sha256, photo.content_type.split("/")[1].replace("jpeg", "jpg"))
+    original, thumb = photos.paths(photo_settings(), photo.sha256,
+                                   photo.content_type.split("/")[1].replace("jpeg", "jpg"))
     if size:
         return send_file(thumb, mimetype="image/jpeg", max_age=86400)
     return send_file(original, mimetype=photo.content_type, max_age=86400)
@@ -190,7 +192,7 @@ def admin_categories():
         else:
             flash(_("已保存。"), "info")
             return redirect(url_for("web.admin_categories"))
-    return render_template("admin_categories.html", form=AdminForm(), categories=incidents.leaf_categories(),
+    return render_template("incidents/admin_categories.html", form=AdminForm(), categories=incidents.leaf_categories(),
                            rules=catalog.rules(), departments=case_queries.departments(), members=catalog.members(),
                            levels=LEVELS, default_hours=case_rules.DEFAULT_DEADLINE_HOURS), status
 
@@ -217,5 +219,5 @@ def case_map():
                                    "shown": _("显示 {shown} 件（共 {matched} 件符合条件）"),
                                    "load_failed": _("地图数据加载失败：")}}).add_to(m)
         parts = render_parts(m)
-    return render_template("case_map.html", map=parts, args=request.args, state_names=workflow.STATE_NAMES,
+    return render_template("incidents/case_map.html", map=parts, args=request.args, state_names=workflow.STATE_NAMES,
                            categories=incidents.leaf_categories())

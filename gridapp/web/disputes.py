@@ -70,7 +70,7 @@ def dispute_board():
     except DomainError as err:
         flash(err.message, "error")
         items, total, page, per_page = [], 0, 1, BOARD_PER_PAGE
-    return render_template("disputes.html", items=items, total=total, page=page,
+    return render_template("disputes/disputes.html", items=items, total=total, page=page,
                            pages=max(1, -(-total // per_page)), args=request.args, types=dispute_queries.active_types(),
                            overdue=dispute_present.overdue, map=_board_map(request.args),
                            counts=dispute_queries.map_counts(current_user), figures=_scope_figures(), **NAMES)
@@ -107,7 +107,7 @@ def dispute_new():
         else:
             flash(_("纠纷已登记，编号 %(id)s。", id=dispute.id), "info")
             return redirect(url_for("web.dispute_page", dispute_id=dispute.id))
-    return render_template("dispute_new.html", form=form, types=dispute_queries.active_types(),
+    return render_template("disputes/dispute_new.html", form=form, types=dispute_queries.active_types(),
                            map=scope_map_parts(current_user, picker={"lon_input": "lon", "lat_input": "lat"}),
                            **NAMES), status
 
@@ -123,7 +123,8 @@ def dispute_page(dispute_id: int):
     d = dispute_present.dispute_dict(current_user, dispute, parties=parties)
     m = page_base_map((d["lon"] - 0.003, d["lat"] - 0.003, d["lon"] + 0.003, d["lat"] + 0.003))
     CaseMarker({"lon": d["lon"], "lat": d["lat"], "label": f"#{d['id']} {d['type_name']}"}).add_to(m)
-    return render_template("dispute.html", d=d, actions=dispute_workflow.allowed_actions(current_user, dispute),
+    return render_template("disputes/dispute.html", d=d,
+                           actions=dispute_workflow.allowed_actions(current_user, dispute),
                            mediators=dispute_queries.mediators(current_user), map=render_parts(m),
                            kind_names=dispute_rules.KIND_NAMES, **NAMES)
 

@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 from ..boundaries import areas
 from ..errors import DomainError
 from ..extensions import db
-from ..incidents import photos
 from ..inspections import figures as place_figures
 from ..inspections import notices as rectification
 from ..inspections import service as inspections
@@ -19,7 +18,7 @@ from ..places import service as places
 from ..places.service import RISK_NAMES, STATUS_NAMES
 from ..reminders import service as reminders
 from . import bp, refuse_page_action
-from .cases import _base_map
+from .cases import _base_map, uploaded_photo_refs
 
 
 @bp.route("/places")
@@ -109,8 +108,7 @@ def inspection_new():
                 place = places.get_place(current_user, pid)
                 checklist = {item: form.get(f"check-{pid}-{i}") == "on"
                              for i, item in enumerate(place.place_type.checklist or [])}
-                refs = [f"photo:{photos.store(current_user, f.read(), f.filename, commit=False).sha256}"
-                        for f in request.files.getlist(f"photos-{pid}") if f and f.filename]
+                refs = uploaded_photo_refs(f"photos-{pid}")
                 visit = {"place_id": place.id, "checklist": checklist, "findings": form.get(f"findings-{pid}"),
                          "attachments": refs}
                 if form.get(f"notice-{pid}") == "on":
@@ -144,7 +142,7 @@ def inspection_page(inspection_id: int):
 @login_required
 def notices_page():
     """Rectification notices in scope, earliest deadline first, overdue flagged."""
-    return render_template("notices.html", notices=rectification.notices(current_user),
+    return render_template("inspections/notices.html", notices=rectification.notices(current_user),
                            notice_states=rectification.NOTICE_STATE_NAMES, overdue=rectification.overdue)
 
 
@@ -153,7 +151,7 @@ def notices_page():
 def notice_page(notice_id: int):
     """One rectification notice, printable as a document, with the actions the user may take."""
     notice = rectification.get_notice(current_user, notice_id)
-    return render_template("notice.html", notice=notice, data=rectification.notice_dict(current_user, notice),
+    return render_template("inspections/notice.html", notice=notice, data=rectification.notice_dict(current_user, notice),
                            notice_states=rectification.NOTICE_STATE_NAMES, measures=rectification.MEASURE_NAMES)
 
 

@@ -15,6 +15,9 @@ OTHER_COMMUNITY = "610202002001"   # 翠溪社区, same township
 TOWNSHIP = "610202002"
 DISTRICT = "610202"
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai
+#: Parties of a test dispute (fictitious; the ID number has a valid form, the phones are not real).
+PERSON = {"kind": "person", "name": "张某某", "id_number": "61020219000101123X", "phone": "10012345678"}
+ORG = {"kind": "organisation", "name": "测试单位物业公司", "phone": "10087654321"}
 
 PARAMS = {"reject": {"note": "不属于受理范围"}, "dispatch": {"department_code": "DEMO-SZ"},
           "handle": {"note": "已清理"}, "verify": {"passed": True}, "evaluate": {"rating": 4},

@@ -50,6 +50,7 @@ from gridapp.models import (
     User,
 )
 from gridapp.places import service as place_service
+from gridapp.settings import photo_settings
 
 ALL = ("admin", "district", "township", "secretary", "worker")
 OFFICE = ("admin", "district", "township", "secretary")
@@ -283,7 +284,8 @@ def places(tx, request):
             out[place].update(_located_objects(tx, admin, place, grid, community))
         if with_cases:
             incident = make_case(admin, grid=grid)
-            sha = photos.store(admin, jpeg_bytes((8 + len(out), 8)), "p.jpg", commit=False).sha256
+            sha = photos.store(admin, jpeg_bytes((8 + len(out), 8)), "p.jpg", commit=False,
+                               settings=photo_settings()).sha256
             tx.add(IncidentEvent(incident_id=incident.id, actor_id=admin.id, at=incident.reported_at,
                                  action="report", to_state="reported", attachments=[f"photo:{sha}"]))
             out[place].update(incident_id=incident.id, sha=sha)
@@ -300,8 +302,9 @@ def _located_objects(tx, admin, place: str, grid: str, community: str) -> dict:
     lon, lat = grid_point(grid)
     if dispute_id is None:
         type_code = tx.scalar(select(DisputeType.code).where(DisputeType.active.is_(True)).order_by(DisputeType.code))
-        dispute_id = dispute_workflow.register(admin, {"type_code": type_code, "summary": "测试纠纷（虚构）", "lon": lon,
-                                               "lat": lat, "parties": [{"kind": "person", "name": "张某"}]}).id
+        dispute_id = dispute_workflow.register(admin, {
+            "type_code": type_code, "summary": "测试纠纷（虚构）", "lon": lon, "lat": lat,
+            "parties": [{"kind": "person", "name": "张某"}]}).id
     place_ids = select(Place.id).where(Place.grid_code.in_(in_place))
     notice = tx.scalar(select(RectificationNotice).where(RectificationNotice.place_id.in_(place_ids))
                        .order_by(RectificationNotice.id))

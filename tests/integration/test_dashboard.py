@@ -7,10 +7,9 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from caseutil import COMMUNITY, DISTRICT, GRID, OTHER_COMMUNITY, T0, TOWNSHIP, grid_point, make_case
+from caseutil import COMMUNITY, DISTRICT, GRID, OTHER_COMMUNITY, PERSON, T0, TOWNSHIP, grid_point, make_case
 from openpyxl import load_workbook
 from sqlalchemy import select
-from test_disputes import PERSON
 
 from gridapp.analytics import dashboard
 from gridapp.disputes import workflow as dispute_workflow

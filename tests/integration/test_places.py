@@ -17,6 +17,7 @@ from gridapp.inspections import service as inspections
 from gridapp.models import Grid, GridAssignment, Notification, Place, RectificationNotice, User
 from gridapp.places import service as places
 from gridapp.reminders import service as reminders
+from gridapp.settings import photo_settings
 
 # 翠溪社区 (same township as the demo's 红旗社区, which holds the fictitious demo campaign)
 COMMUNITY = "610202002001"
@@ -368,7 +369,7 @@ def test_inspection_photos_are_on_the_timeline(tx, cast):
     from gridapp.incidents import photos
     w = cast["worker"]
     a = _place(w, G1, "测试景区（虚构）", "jingqu")
-    photo = photos.store(w, jpeg_bytes(), "p.jpg")
+    photo = photos.store(w, jpeg_bytes(), "p.jpg", settings=photo_settings())
     insp = _inspect(w, [{"place_id": a.id, "findings": "警示标识缺失", "attachments": [f"photo:{photo.sha256}"]}], T0)
     assert insp.visits[0].attachments == [f"photo:{photo.sha256}"]
     assert [e.attachments for e in places.timeline(a) if e.action == "inspected"] == [[f"photo:{photo.sha256}"]]

@@ -6,33 +6,33 @@ import pytest
 import shapely
 from shapely.geometry import LineString, MultiPolygon, box
 
-from gridapp.geo import area_m2, edit, io
+from gridapp.geo import area_m2, edit, gcj02, io, tables
 from gridapp.geo.shapes import round_coverage
 from gridapp.geo.validate import check_geometry, fit_children
 
 
 def test_gcj02_round_trip_and_offset():
     wgs = np.array([[109.07, 35.07], [116.397, 39.909]])
-    gcj = io.wgs84_to_gcj02_xy(wgs)
+    gcj = gcj02.wgs84_to_gcj02_xy(wgs)
     offset_m = np.hypot(*(gcj - wgs).T * [111_000 * np.cos(np.radians(35)), 111_000])
     assert (offset_m > 100).all() and (offset_m < 1000).all()  # GCJ-02 shifts by a few hundred metres
-    assert np.allclose(io.gcj02_to_wgs84_xy(gcj), wgs, atol=1e-9)
+    assert np.allclose(gcj02.gcj02_to_wgs84_xy(gcj), wgs, atol=1e-9)
     boston = np.array([[-71.07, 42.35]])
-    assert np.array_equal(io.wgs84_to_gcj02_xy(boston), boston)  # no offset outside China
+    assert np.array_equal(gcj02.wgs84_to_gcj02_xy(boston), boston)  # no offset outside China
 
 
 def test_coordinate_columns_in_any_order():
-    assert io.coordinate_columns(["描述", "纬度", "经度"]) == (2, 1)
-    assert io.coordinate_columns(["Latitude", "Longitude"]) == (1, 0)
-    assert io.coordinate_columns(["y", "x", "lon"]) == (2, 0)
+    assert tables.coordinate_columns(["描述", "纬度", "经度"]) == (2, 1)
+    assert tables.coordinate_columns(["Latitude", "Longitude"]) == (1, 0)
+    assert tables.coordinate_columns(["y", "x", "lon"]) == (2, 0)
     with pytest.raises(io.ReadError, match="no coordinate columns"):
-        io.coordinate_columns(["a", "b"])
+        tables.coordinate_columns(["a", "b"])
 
 
 def test_read_table_decodes_gbk_and_bom():
-    header, rows = io.read_table("经度,纬度\n109.07,35.07\n".encode("gbk"), "t.csv")
+    header, rows = tables.read_table("经度,纬度\n109.07,35.07\n".encode("gbk"), "t.csv")
     assert header == ["经度", "纬度"] and rows == [["109.07", "35.07"]]
-    header, _ = io.read_table("\ufefflon,lat\n1,2\n".encode(), "t.csv")
+    header, _ = tables.read_table("\ufefflon,lat\n1,2\n".encode(), "t.csv")
     assert header == ["lon", "lat"]
 
 

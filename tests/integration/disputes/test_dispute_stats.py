@@ -4,9 +4,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from caseutil import COMMUNITY, DISTRICT, GRID, OTHER_COMMUNITY, T0, TOWNSHIP, grid_point
+from caseutil import COMMUNITY, DISTRICT, GRID, OTHER_COMMUNITY, PERSON, T0, TOWNSHIP, grid_point
 from sqlalchemy import select
-from test_disputes import PERSON
 
 from gridapp.disputes import queries as dispute_queries
 from gridapp.disputes import workflow as dispute_workflow

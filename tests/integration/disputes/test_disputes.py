@@ -6,7 +6,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from caseutil import COMMUNITY, DISTRICT, GRID, OTHER_COMMUNITY, OTHER_GRID, T0, TOWNSHIP, grid_point, make_case
+from caseutil import (
+    COMMUNITY,
+    DISTRICT,
+    GRID,
+    ORG,
+    OTHER_COMMUNITY,
+    OTHER_GRID,
+    PERSON,
+    T0,
+    TOWNSHIP,
+    grid_point,
+    make_case,
+)
 from sqlalchemy import select, text
 
 from gridapp.core import casework
@@ -17,9 +29,6 @@ from gridapp.disputes import rules as dispute_rules
 from gridapp.disputes import workflow as dispute_workflow
 from gridapp.errors import BadInput, Conflict, Forbidden, NotFound
 from gridapp.models import DisputeEvent, PiiView
-
-PERSON = {"kind": "person", "name": "张某某", "id_number": "61020219000101123X", "phone": "10012345678"}
-ORG = {"kind": "organisation", "name": "测试单位物业公司", "phone": "10087654321"}
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from gridapp.incidents import photos
 from gridapp.models import Photo
+from gridapp.settings import photo_settings
 
 
 def _upload(client, headers, data: bytes, name="p.jpg"):
@@ -30,7 +31,7 @@ def test_jpeg_with_gps_is_stored_by_hash_with_thumbnail(app, client, tx, bearer)
     sha = hashlib.sha256(data).hexdigest()
     assert body["ref"] == f"photo:{sha}"
     with app.app_context():
-        original, thumb = photos.paths(sha, "jpg")
+        original, thumb = photos.paths(photo_settings(), sha, "jpg")
     assert original.read_bytes() == data
     assert max(Image.open(thumb).size) == 320
     again = _upload(client, headers, data, "same-content-other-name.jpg")

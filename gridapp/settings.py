@@ -1,0 +1,14 @@
+"""Settings handed to the domain code by the web and API adapters, read from the app's
+configuration per request (the domain packages never read ``current_app``)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+
+from .incidents.photos import PhotoSettings
+
+
+def photo_settings() -> PhotoSettings:
+    """Where photos are kept (``<instance>/photos``) and the upload limit (``PHOTO_MAX_BYTES``)."""
+    return PhotoSettings(Path(current_app.instance_path) / "photos", int(current_app.config["PHOTO_MAX_BYTES"]))
