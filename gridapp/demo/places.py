@@ -79,8 +79,9 @@ def load_demo_places(log: Callable[[str], None] = print) -> dict:
     n1, n2 = (db.session.scalar(select(inspections.RectificationNotice.id)
                                 .where(inspections.RectificationNotice.inspection_id == i.id)) for i in (first, second))
     rectification.act(secretary, n1, "reinspect", {"passed": True, "note": "已全覆盖"}, now=_at("2026-11-07T16:00"))
-    rectification.act(secretary, n2, "reinspect", {"passed": False, "note": "仍有焚烧痕迹"}, now=_at("2026-11-16T10:00"))
+    rectification.act(secretary, n2, "reinspect", {"passed": False, "note": "仍有焚烧痕迹"},
+                      now=_at("2026-11-16T10:00"))
     rectification.act(secretary, n2, "escalate", {"measure": "ban", "note": "整改不合格，手续不全"},
-                    now=_at("2026-11-16T11:00"))
+                      now=_at("2026-11-16T11:00"))
     rectification.act(district, n2, "approve", {"approved": True, "note": "同意取缔"}, now=_at("2026-11-18T09:00"))
     return {"types_added": added, "places": len(made), "inspections": len([first, second, third])}

@@ -151,7 +151,8 @@ def notices_page():
 def notice_page(notice_id: int):
     """One rectification notice, printable as a document, with the actions the user may take."""
     notice = rectification.get_notice(current_user, notice_id)
-    return render_template("inspections/notice.html", notice=notice, data=rectification.notice_dict(current_user, notice),
+    return render_template("inspections/notice.html", notice=notice,
+                           data=rectification.notice_dict(current_user, notice),
                            notice_states=rectification.NOTICE_STATE_NAMES, measures=rectification.MEASURE_NAMES)
 
 
