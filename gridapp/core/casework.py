@@ -83,13 +83,13 @@ class CaseKind:
 
     Class attributes: ``name`` (code prefix, e.g. ``incident``), ``table`` (its
     :class:`Transition` rows), ``state_names`` and ``role_names`` (labels for messages),
-    ``noun`` (the case in messages, e.g. 事件). Methods to provide: :meth:`find`,
+    ``messages`` (the texts of refusals, see :meth:`message`). Methods to provide: :meth:`find`,
     :meth:`actor_kinds`, :meth:`parameters`, :meth:`apply`, :meth:`record`; for side actions
     :meth:`pending`, :meth:`request`, :meth:`decide`."""
 
     name = "case"
-    noun = "case"
     table: tuple[Transition, ...] = ()
+    messages: dict = {}
     state_names: dict = {}
     role_names: dict = {}
 
@@ -165,15 +165,10 @@ class CaseKind:
         return out
 
     def message(self, key: str, **kw) -> str:
-        """The kind's text of a refusal (``stale``, ``race``, ``state``, ``forbidden``)."""
-        noun = str(self.noun)
-        if key == "stale":
-            return _("%(noun)s已被他人更新（您的版本 %(mine)s，当前版本 %(now)s），请刷新后重试", noun=noun, **kw)
-        if key == "race":
-            return _("%(noun)s已被他人同时更新，请刷新后重试", noun=noun)
-        if key == "state":
-            return _("%(noun)s处于“%(state)s”状态，不能执行“%(action)s”", noun=noun, **kw)
-        return _("您无权对此%(noun)s执行“%(action)s”（允许：%(who)s）", noun=noun, **kw)
+        """The kind's text of a refusal: ``messages[key]`` (keys ``stale`` {mine, now}, ``race``,
+        ``state`` {state, action}, ``forbidden`` {action, who}, ``pending``, ``no_pending``,
+        ``not_applicable`` {state, action}) filled with ``kw``."""
+        return str(self.messages[key]) % kw
 
 
 class StoredKind(CaseKind):
@@ -270,9 +265,9 @@ def perform(kind: CaseKind, user, case_id, action: str, params: dict | None = No
         raise Conflict(kind.message("state", state=kind.state_names.get(state, state), action=t.label),
                        code="invalid_state")
     if action == "approve" and pending is None:
-        raise Conflict(_("此%(noun)s没有待审批的申请", noun=str(kind.noun)), code="no_pending_approval")
+        raise Conflict(kind.message("no_pending"), code="no_pending_approval")
     if t.approval and pending is not None:
-        raise Conflict(_("此%(noun)s已有待审批的申请", noun=str(kind.noun)), code="pending_approval")
+        raise Conflict(kind.message("pending"), code="pending_approval")
     from_state = case.status
     if action == "approve":
         outcome = _decide(kind, user, case, pending, params, now)       # 5–6. parameters, effect
@@ -301,9 +296,8 @@ def _decide(kind: CaseKind, user, case, pending: Pending, params: dict, now: dat
     if approved:
         t = kind.rows(pending.action)[0]
         if not kind.still_applies(case, t, now):
-            raise Conflict(_("%(noun)s已处于“%(state)s”状态，申请的“%(action)s”不再适用，请驳回", noun=str(kind.noun),
-                             state=kind.state_names.get(case.status, case.status), action=t.label),
-                           code="invalid_state")
+            raise Conflict(kind.message("not_applicable", state=kind.state_names.get(case.status, case.status),
+                                        action=t.label), code="invalid_state")
         effect = Outcome(note=pending.note, data=dict(pending.data or {}))
         kind.apply(user, case, t, effect, now)
         outcome.data.update(effect.data)

@@ -56,10 +56,10 @@ def note(value, required: bool = False, max_len: int = NOTE_MAX) -> str | None:
     return text(value, "note", max_len, required=False)
 
 
-def choice(value, field: str, allowed) -> str:
+def choice(value, field: str, allowed, message: str | None = None) -> str:
     """One of ``allowed`` (exact). Raises BadInput ``invalid_<field>`` naming the choices."""
     if not isinstance(value, str) or value not in allowed:
-        raise bad(field, _("%(field)s 必须是 %(allowed)s 之一", field=field, allowed=", ".join(allowed)))
+        raise bad(field, message or _("%(field)s 必须是 %(allowed)s 之一", field=field, allowed=", ".join(allowed)))
     return value
 
 

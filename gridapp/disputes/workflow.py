@@ -155,7 +155,13 @@ def _link(user: User, dispute: Dispute, params: dict) -> dict:
 class DisputeKind(StoredKind):
     """The dispute as a case kind: table :data:`~gridapp.disputes.rules.TRANSITIONS`."""
 
-    name, noun = "dispute", _l("纠纷")
+    name = "dispute"
+    messages = {"stale": _l("纠纷已被他人更新（您的版本 %(mine)s，当前版本 %(now)s），请刷新后重试"),
+                "race": _l("纠纷已被他人同时更新，请刷新后重试"),
+                "state": _l("纠纷处于“%(state)s”状态，不能执行“%(action)s”"),
+                "forbidden": _l("您无权对此纠纷执行“%(action)s”（允许：%(who)s）"),
+                "pending": _l("此纠纷已有待审批的申请"), "no_pending": _l("此纠纷没有待审批的申请"),
+                "not_applicable": _l("纠纷已处于“%(state)s”状态，申请的“%(action)s”不再适用，请驳回")}
     table, state_names, role_names = TRANSITIONS, STATE_NAMES, KIND_NAMES
     event_model, approval_model, case_fk = DisputeEvent, DisputeApproval, "dispute_id"
 

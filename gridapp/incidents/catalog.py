@@ -6,11 +6,12 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..core.errors import BadInput, Forbidden
+from ..core import params as p
+from ..core.errors import Forbidden
 from ..extensions import db
 from ..models import AdminArea, CategoryRule, Department, DepartmentMember, User
 from .reports import leaf_categories
-from .rules import CATEGORY_LEVELS as LEVELS
+from .rules import CATEGORY_LEVELS, MAX_DEADLINE_HOURS
 
 
 def _admin(user: User) -> None:
@@ -28,17 +29,13 @@ def set_category_rule(user: User, category_code, level, deadline_hours, departme
     hours from filing (1–8760), optional responsible department."""
     _admin(user)
     if category_code not in {c.code for c in leaf_categories()}:
-        raise BadInput(_("事件类别 %(code)s 不存在或不是末级类别", code=repr(category_code)), code="invalid_category")
-    if level not in LEVELS:
-        raise BadInput(_("等级必须是 简易、一般、突出 或 重大"), code="invalid_level")
-    try:
-        hours = int(deadline_hours)
-    except (TypeError, ValueError):
-        hours = 0
-    if not 1 <= hours <= 8760:
-        raise BadInput(_("处置时限必须是 1 到 8760 小时"), code="invalid_deadline_hours")
+        raise p.bad("category_code", _("事件类别 %(code)s 不存在或不是末级类别", code=repr(category_code)),
+                    "invalid_category")
+    level = p.choice(level, "level", CATEGORY_LEVELS, _("等级必须是 简易、一般、突出 或 重大"))
+    hours = p.integer(deadline_hours, "deadline_hours", 1, MAX_DEADLINE_HOURS, _("处置时限必须是 1 到 8760 小时"))
+    department_code = p.text(department_code, "department_code", 32, required=False)
     if department_code and db.session.get(Department, department_code) is None:
-        raise BadInput(_("专业部门 %(code)s 不存在", code=repr(department_code)), code="invalid_department")
+        raise p.bad("department_code", _("专业部门 %(code)s 不存在", code=repr(department_code)), "invalid_department")
     rule = db.session.get(CategoryRule, category_code) or CategoryRule(category_code=category_code)
     rule.level, rule.deadline_hours, rule.department_code = level, hours, department_code or None
     db.session.add(rule)
@@ -49,16 +46,18 @@ def set_category_rule(user: User, category_code, level, deadline_hours, departme
 def create_department(user: User, code, name, district_code) -> Department:
     """Create a department: code (letters, digits, '-', ≤ 32), name, district (6-digit code)."""
     _admin(user)
-    code, name = (code or "").strip(), (name or "").strip()
-    if not code or len(code) > 32 or not all(ch.isalnum() or ch == "-" for ch in code):
-        raise BadInput(_("部门代码须为 1–32 位字母、数字或连字符"), code="invalid_code")
-    if not name or len(name) > 100:
-        raise BadInput(_("请填写部门名称（不超过 100 字）"), code="invalid_name")
-    area = db.session.get(AdminArea, district_code or "")
+    message = _("部门代码须为 1–32 位字母、数字或连字符")
+    code = p.text(code, "code", 32, message=message)
+    if not all(ch.isascii() and (ch.isalnum() or ch == "-") for ch in code):
+        raise p.bad("code", message)
+    name = p.text(name, "name", 100, message=_("请填写部门名称（不超过 100 字）"))
+    district_code = p.text(district_code, "district_code", 6, required=False, message=_("区 %(code)s 不存在",
+                                                                                     code=repr(district_code)))
+    area = db.session.get(AdminArea, district_code) if district_code else None
     if area is None or area.level != "district":
-        raise BadInput(_("区 %(code)s 不存在", code=repr(district_code)), code="invalid_district")
+        raise p.bad("district_code", _("区 %(code)s 不存在", code=repr(district_code)), "invalid_district")
     if db.session.get(Department, code) is not None:
-        raise BadInput(_("部门代码 %(code)s 已存在", code=code), code="duplicate_code")
+        raise p.bad("code", _("部门代码 %(code)s 已存在", code=code), "duplicate_code")
     dept = Department(code=code, name=name, district_code=area.code)
     db.session.add(dept)
     db.session.commit()
@@ -68,12 +67,14 @@ def create_department(user: User, code, name, district_code) -> Department:
 def set_member(user: User, department_code, username, member: bool = True) -> None:
     """Add (``member=True``) or remove a handler of a department by username."""
     _admin(user)
-    dept = db.session.get(Department, department_code or "")
-    handler = db.session.scalar(select(User).where(User.username == (username or "")))
+    dept_code = p.text(department_code, "department_code", 32, required=False)
+    dept = db.session.get(Department, dept_code) if dept_code else None
     if dept is None:
-        raise BadInput(_("专业部门 %(code)s 不存在", code=repr(department_code)), code="invalid_department")
+        raise p.bad("department_code", _("专业部门 %(code)s 不存在", code=repr(department_code)), "invalid_department")
+    name = p.text(username, "handler", 64, required=False)
+    handler = db.session.scalar(select(User).where(User.username == name)) if name else None
     if handler is None:
-        raise BadInput(_("处置人 %(ref)s 不存在", ref=repr(username)), code="invalid_handler")
+        raise p.bad("handler", _("处置人 %(ref)s 不存在", ref=repr(username)))
     existing = db.session.get(DepartmentMember, (dept.code, handler.id))
     if member and existing is None:
         db.session.add(DepartmentMember(department_code=dept.code, user_id=handler.id))

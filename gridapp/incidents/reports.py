@@ -29,6 +29,7 @@ from sqlalchemy import (
 from ..accounts import service as accounts
 from ..boundaries.locate import location_of, location_select, outside_district, parse_lonlat, point_expr
 from ..core import compiled
+from ..core import params as p
 from ..core.clock import utcnow
 from ..core.errors import BadInput, Unprocessable
 from ..core.scope import Holder, columns_filter, incident_filter, outside_scope
@@ -52,8 +53,8 @@ def leaf_categories() -> list[IncidentCategory]:
 
 def _check_category_given(code) -> str:
     if not isinstance(code, str) or not code.strip():
-        raise BadInput(_("请选择事件类别 (category_code)"), code="invalid_category")
-    return code
+        raise p.bad("category_code", _("请选择事件类别 (category_code)"), "invalid_category")
+    return p.text(code, "category_code", 32, message=_("事件类别 %(code)s 不存在或不是末级类别", code=repr(code)))
 
 
 def _leaf_category_exists(code: str):
@@ -63,7 +64,7 @@ def _leaf_category_exists(code: str):
 
 
 def _bad_category(code: str) -> BadInput:
-    return BadInput(_("事件类别 %(code)s 不存在或不是末级类别", code=repr(code)), code="invalid_category")
+    return p.bad("category_code", _("事件类别 %(code)s 不存在或不是末级类别", code=repr(code)), "invalid_category")
 
 
 def _check_category(code) -> str:
@@ -75,12 +76,10 @@ def _check_category(code) -> str:
 
 def _check_description(text) -> str:
     if not isinstance(text, str) or not text.strip():
-        raise BadInput(_("请填写事件描述 (description)"), code="invalid_description")
-    text = text.strip()
-    if len(text) > DESCRIPTION_MAX:
-        raise BadInput(_("事件描述不能超过 %(max)s 个字", max=DESCRIPTION_MAX),
-                       code="invalid_description")
-    return text
+        raise p.bad("description", _("请填写事件描述 (description)"))
+    if len(text.strip()) > DESCRIPTION_MAX:
+        raise p.bad("description", _("事件描述不能超过 %(max)s 个字", max=DESCRIPTION_MAX))
+    return p.text(text, "description", DESCRIPTION_MAX)
 
 
 def report_incident(user: User, category_code, description, lon, lat, photos=None) -> Incident:

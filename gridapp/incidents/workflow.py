@@ -143,7 +143,13 @@ def _deadline_hours(incident: Incident) -> int:
 class IncidentKind(StoredKind):
     """The incident as a case kind: table :data:`~gridapp.incidents.rules.TRANSITIONS`."""
 
-    name, noun = "incident", _l("事件")
+    name = "incident"
+    messages = {"stale": _l("事件已被他人更新（您的版本 %(mine)s，当前版本 %(now)s），请刷新后重试"),
+                "race": _l("事件已被他人同时更新，请刷新后重试"),
+                "state": _l("事件处于“%(state)s”状态，不能执行“%(action)s”"),
+                "forbidden": _l("您无权对此事件执行“%(action)s”（允许：%(who)s）"),
+                "pending": _l("此事件已有待审批的申请"), "no_pending": _l("此事件没有待审批的申请"),
+                "not_applicable": _l("事件已处于“%(state)s”状态，申请的“%(action)s”不再适用，请驳回")}
     table, state_names, role_names = TRANSITIONS, STATE_NAMES, KIND_NAMES
     event_model, approval_model, case_fk, event_attachments = IncidentEvent, IncidentApproval, "incident_id", True
 

@@ -84,7 +84,13 @@ class NoticeKind(CaseKind):
     """The rectification notice as a case kind: table :data:`TRANSITIONS`; its pending request is
     the notice itself in ``escalation_pending``; its history is the place's timeline."""
 
-    name, noun = "notice", _l("整改通知书")
+    name = "notice"
+    messages = {"stale": _l("整改通知书已被他人更新，请刷新后重试"),
+                "race": _l("整改通知书已被他人同时更新，请刷新后重试"),
+                "state": _l("整改通知书处于“%(state)s”状态，不能执行此操作"),
+                "forbidden": _l("您无权对此整改通知书执行“%(action)s”（允许：%(who)s）"),
+                "pending": _l("此整改通知书已有待审批的申请"), "no_pending": _l("此整改通知书没有待审批的申请"),
+                "not_applicable": _l("整改通知书已处于“%(state)s”状态，申请的“%(action)s”不再适用，请驳回")}
     table, state_names = TRANSITIONS, STATE_NAMES
     role_names = {"worker": _l("网格员（本网格）"), "secretary": _l("社区书记（本社区）"),
                   "township": _l("街道/镇（本街道）"), "district": _l("区级（本区）"), "admin": _l("系统管理员")}
