@@ -149,6 +149,11 @@ class CaseKind:
                              all=", ".join(dict.fromkeys(t.action for t in self.table))), code="unknown_action")
         return rows
 
+    def pending_row(self, case):
+        """The stored request awaiting approval (the kind's row), or None."""
+        pending = self.pending(case)
+        return pending.row if pending else None
+
     def allowed(self, user, case, now: datetime | None = None) -> list[Transition]:
         """The rows the user may take now: their kind among the row's roles and the state among
         its sources; a side action only while nothing waits; ``approve`` when a request by

@@ -256,15 +256,10 @@ def perform(user: User, dispute_id, action: str, params: dict | None = None, *, 
     return perform_case(DISPUTE, user, dispute_id, action, params, version=version, now=now)
 
 
-def pending_approval(dispute: Dispute) -> DisputeApproval | None:
-    """The dispute's side-action request awaiting approval, if any."""
-    pending = DISPUTE.pending(dispute)
-    return pending.row if pending else None
-
-
-def allowed_actions(user: User, dispute: Dispute) -> list[Transition]:
-    """The table rows the user may take now (for the dispute page and the API)."""
-    return DISPUTE.allowed(user, dispute)
+#: The side-action request of a case awaiting approval (its row), or None.
+pending_approval = DISPUTE.pending_row
+#: The table rows the user may take now on a case (for its page and the API).
+allowed_actions = DISPUTE.allowed
 
 
 def register(user: User, data: dict, now: datetime | None = None) -> Dispute:

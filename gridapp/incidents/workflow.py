@@ -224,15 +224,10 @@ def perform(user: User, incident_id, action: str, params: dict | None = None, *,
     return perform_case(INCIDENT, user, incident_id, action, params, version=version, now=now)
 
 
-def pending_approval(incident: Incident) -> IncidentApproval | None:
-    """The side-action request of the case awaiting approval, if any."""
-    pending = INCIDENT.pending(incident)
-    return pending.row if pending else None
-
-
-def allowed_actions(user: User, incident: Incident) -> list[Transition]:
-    """The table rows the user may take now on this case (for the case page and the API)."""
-    return INCIDENT.allowed(user, incident)
+#: The side-action request of a case awaiting approval (its row), or None.
+pending_approval = INCIDENT.pending_row
+#: The table rows the user may take now on a case (for its page and the API).
+allowed_actions = INCIDENT.allowed
 
 
 __all__ = ["perform", "allowed_actions", "get_case", "visible_filter", "assigned_filter", "actor_kinds",
