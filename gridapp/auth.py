@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .accounts.service import load_session_user, user_for_token
-from .errors import Unauthenticated
+from .core.errors import Unauthenticated
 from .extensions import login_manager
 from .models import User
 

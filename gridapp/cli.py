@@ -182,7 +182,7 @@ def remind_command(now_text):
     now = datetime.fromisoformat(now_text) if now_text else None
     if now is not None and now.tzinfo is None:
         raise click.BadParameter("--now needs a UTC offset, e.g. 2026-12-01T08:00:00+08:00")
-    result = reminders.run(now)
+    result = reminders.run(now, current_app.config["REMINDER_CHANNELS"])
     click.echo(f"reminders: {result['written']} written, {result['delivered']} delivered")
 
 

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import String, func, literal, select, union_all
 from sqlalchemy.dialects.postgresql import JSONB
 
-from ..errors import BadInput, Forbidden
+from ..core.errors import BadInput, Forbidden
 from ..extensions import db
 from ..models import AuditEntry, PiiView, User
 from ..org.service import audit as _add

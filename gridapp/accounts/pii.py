@@ -18,7 +18,7 @@ import re
 
 from flask_babel import gettext as _
 
-from ..errors import Forbidden
+from ..core.errors import Forbidden
 from ..extensions import db
 from ..models import PiiView, User
 

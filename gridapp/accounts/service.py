@@ -20,8 +20,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..core.errors import BadInput, TooManyAttempts, Unauthenticated
 from ..core.timefmt import local_text
-from ..errors import BadInput, TooManyAttempts, Unauthenticated
 from ..extensions import db
 from ..models import ApiToken, User, UserSession
 

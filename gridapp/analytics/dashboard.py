@@ -23,12 +23,12 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from ..boundaries.areas import _collection, _geojson
+from ..boundaries.areas import feature_collection, geojson_column
 from ..core import tabular
 from ..core.clock import local_zone, utcnow
+from ..core.errors import BadInput, Forbidden
 from ..coverage import service as coverage
 from ..disputes import queries as dispute_queries
-from ..errors import BadInput, Forbidden
 from ..extensions import db
 from ..inspections import figures as place_figures
 from ..models import AdminArea, Grid, User
@@ -177,7 +177,7 @@ def areas_layer(user: User, level=None, code=None, by=None, date_from=None, date
     model = Grid if by == "grid" else AdminArea
     km2 = func.ST_Area(func.ST_Transform(model.geom, 6933)) / 1e6
     shapes = {r.code: r for r in db.session.execute(
-        select(model.code, _geojson(model.geom).label("geometry"), km2.label("km2"))
+        select(model.code, geojson_column(model.geom).label("geometry"), km2.label("km2"))
         .where(model.code.in_([r["code"] for r in rows])))}
     features = []
     for r in rows:
@@ -191,7 +191,7 @@ def areas_layer(user: User, level=None, code=None, by=None, date_from=None, date
             "density": round(incidents / area, 2) if area else None,
             "overdue": r["kpi"]["overdue"] if r["kpi"] else 0, "gap": r["gap"],
             "disputes": r["disputes"]["counts"]["registered"] if r["disputes"] else 0}})
-    return {**_collection(features), "level": level, "code": code, "by": by, "period": p}
+    return {**feature_collection(features), "level": level, "code": code, "by": by, "period": p}
 
 
 # --- reports ---------------------------------------------------------------------------------

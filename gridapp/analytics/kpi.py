@@ -35,9 +35,9 @@ from sqlalchemy import and_, case, exists, func, literal, select, tuple_
 from sqlalchemy.orm import aliased
 
 from ..core.clock import utcnow
+from ..core.errors import BadInput, Forbidden, NotFound
 from ..core.params import period_conditions
 from ..core.scope import worker_grid_codes
-from ..errors import BadInput, Forbidden, NotFound
 from ..extensions import db
 from ..incidents.workflow import DEADLINE_STATES
 from ..models import AdminArea, Grid, Incident, IncidentApproval, IncidentCategory, IncidentEvent, User

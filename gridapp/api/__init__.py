@@ -22,7 +22,7 @@ from ..incidents import reports as incidents
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def _json_body() -> dict:
+def json_body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise BadInput(_("请求体必须是 JSON 对象"), code="invalid_json")
@@ -36,7 +36,7 @@ def create_token():
     200 {"token": str, "expires_at": ISO 8601 UTC, "token_type": "Bearer"}; 401 on bad credentials;
     400 when the body is not a JSON object.
     """
-    body = _json_body()
+    body = json_body()
     user = accounts.authenticate(body.get("username"), body.get("password"), channel="api")
     token, expires = accounts.issue_token(user, current_app.config["TOKEN_HOURS"])
     return jsonify(token=token, token_type="Bearer", expires_at=expires.isoformat())
@@ -91,7 +91,7 @@ def create_incident():
     token = bearer_token()
     if token is None or not isinstance(request.get_json(silent=True), dict):
         api_user()  # 401 without a valid token comes first
-    body = _json_body()
+    body = json_body()
     return jsonify(incidents.report_with_token(token, body.get("category_code"), body.get("description"),
                                                body.get("lon"), body.get("lat"), body.get("photos"))), 201
 

@@ -18,7 +18,7 @@ from ..boundaries import export, grid_edit, imports
 from ..core import tabular
 from ..coverage import check as coverage_check
 from ..errors import BadInput
-from . import _json_body, bp
+from . import bp, json_body
 
 
 def uploaded_file() -> tuple[bytes, str]:
@@ -57,20 +57,20 @@ def split_grid(code: str):
     """Split a grid: JSON {"line": GeoJSON LineString (lon/lat)} in two along the line, or {} in
     four. → 200 {"edit_id", "operation", "community_code", "retired", "issued", "lineage"};
     400 bad line/cut; 403 not admin/district; 404 unknown grid; 422 community would not be tiled."""
-    return jsonify(grid_edit.split_grid(api_user(), code, _json_body().get("line")))
+    return jsonify(grid_edit.split_grid(api_user(), code, json_body().get("line")))
 
 
 @bp.post("/grids/merge")
 def merge_grids():
     """Merge adjacent grids of one community: JSON {"codes": [...]} → 200 (as split)."""
-    return jsonify(grid_edit.merge_grids(api_user(), _json_body().get("codes")))
+    return jsonify(grid_edit.merge_grids(api_user(), json_body().get("codes")))
 
 
 @bp.post("/grids/move-edge")
 def move_grid_edge():
     """Move the shared edge of two adjacent grids: JSON {"codes": [a, b], "line": LineString}
     crossing both from outline to outline → 200 (as split)."""
-    body = _json_body()
+    body = json_body()
     return jsonify(grid_edit.move_edge(api_user(), body.get("codes"), body.get("line")))
 
 
@@ -78,7 +78,7 @@ def move_grid_edge():
 def generate_grids(code: str):
     """Replace a community's grids by generated ones: JSON {"n"} or {"target_households"} or
     {"target_area_m2"} → 200 (as split)."""
-    body = _json_body()
+    body = json_body()
     return jsonify(grid_edit.generate(api_user(), code, body.get("n"), body.get("target_households"),
                                       body.get("target_area_m2")))
 

@@ -10,7 +10,7 @@ from ..errors import BadInput
 from ..incidents import duplicates, photos, workflow
 from ..incidents import present as case_present
 from ..settings import photo_settings
-from . import _json_body, bp, openapi
+from . import bp, json_body, openapi
 
 
 @bp.get("/incidents/duplicates")
@@ -47,7 +47,7 @@ def incident_action(incident_id: int, action: str):
     403 not allowed for the caller's role/scope; 404 unknown case/action; 409 state or version
     conflict."""
     user = api_user()
-    body = _json_body() if request.get_data() else {}
+    body = json_body() if request.get_data() else {}
     incident = workflow.perform(user, incident_id, action, body, version=body.get("version"))
     return jsonify(case_present.case_dict(user, incident))
 

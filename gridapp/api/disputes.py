@@ -8,7 +8,7 @@ from ..disputes import actions as dispute_actions
 from ..disputes import present as dispute_present
 from ..disputes import queries as dispute_queries
 from ..disputes import workflow as dispute_workflow
-from . import _json_body, bp
+from . import bp, json_body
 
 
 @bp.post("/disputes")
@@ -18,7 +18,7 @@ def create_dispute():
     leader (疑难), incidents? [ids]} → 201 the dispute as in GET (parties masked); 400 bad
     field (code names it); 403 point outside the caller's scope; 422 outside every district."""
     user = api_user()
-    dispute = dispute_workflow.register(user, _json_body())
+    dispute = dispute_workflow.register(user, json_body())
     return jsonify(dispute_present.dispute_dict(user, dispute)), 201
 
 
@@ -66,7 +66,7 @@ def dispute_action(dispute_id: int, action: str):
     parameters; 403 not allowed for the caller; 404 unknown dispute/action; 409 state, version
     or pending-approval conflict."""
     user = api_user()
-    body = _json_body() if request.get_data() else {}
+    body = json_body() if request.get_data() else {}
     dispute = dispute_workflow.perform(user, dispute_id, action, body, version=body.get("version"))
     return jsonify(dispute_present.dispute_dict(user, dispute))
 
@@ -82,7 +82,7 @@ def list_dispute_types():
 def save_dispute_type():
     """Create or edit a dispute type: JSON {code, name, active?, position?} (admin, district) →
     200 {code, name, active}; 400 bad field; 403 other roles."""
-    row = dispute_actions.save_type(api_user(), _json_body())
+    row = dispute_actions.save_type(api_user(), json_body())
     return jsonify(code=row.code, name=row.name, active=row.active)
 
 
@@ -97,5 +97,5 @@ def list_mediators():
 def create_mediator():
     """Add a mediator: JSON {name, committee_id} or {name, committee_name, area_code} (new
     committee) → 201 {id, name, committee_id}; 400 bad field; 403 committee outside scope."""
-    m = dispute_actions.add_mediator(api_user(), _json_body())
+    m = dispute_actions.add_mediator(api_user(), json_body())
     return jsonify(id=m.id, name=m.name, committee_id=m.committee_id), 201

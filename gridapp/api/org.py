@@ -11,7 +11,7 @@ from flask import jsonify, request
 from ..auth import api_user
 from ..coverage import service as coverage
 from ..org import service as org
-from . import _json_body, bp
+from . import bp, json_body
 
 
 def _reveal() -> tuple[str, ...]:
@@ -51,7 +51,7 @@ def create_group():
     """Set up a group: JSON {community_code, name, build_type single|joint, grid_codes, partners,
     established_on} → 201 group; 400 bad field; 403 outside scope; 409 grid already has a group."""
     user = api_user()
-    return _done(org.group_dict(org.create_group(user, _json_body())), 201)
+    return _done(org.group_dict(org.create_group(user, json_body())), 201)
 
 
 @bp.get("/party-groups/<int:group_id>")
@@ -64,7 +64,7 @@ def get_group(group_id: int):
 def update_group(group_id: int):
     """Change {name, grid_codes} of a live group."""
     user = api_user()
-    return jsonify(org.group_dict(org.update_group(user, group_id, _json_body())))
+    return jsonify(org.group_dict(org.update_group(user, group_id, json_body())))
 
 
 @bp.delete("/party-groups/<int:group_id>")
@@ -86,14 +86,14 @@ def add_member():
     """Add a member: JSON {community_code, name, kind, role, phone, id_number, home_unit,
     reported_on, group_id, grid_code} → 201 member (masked)."""
     user = api_user()
-    return _done(org.member_dict(user, org.add_member(user, _json_body())), 201)
+    return _done(org.member_dict(user, org.add_member(user, json_body())), 201)
 
 
 @bp.patch("/party-members/<int:member_id>")
 def move_member(member_id: int):
     """Move a member: JSON {group_id, grid_code, role} → 200 member."""
     user = api_user()
-    return jsonify(org.member_dict(user, org.move_member(user, member_id, _json_body())))
+    return jsonify(org.member_dict(user, org.move_member(user, member_id, json_body())))
 
 
 @bp.delete("/party-members/<int:member_id>")
@@ -116,14 +116,14 @@ def add_worker():
     """Add a worker: JSON {community_code, name, kind full_time|part_time, phone, id_number,
     grid_codes, primary_grid, username} → 201 worker."""
     user = api_user()
-    return _done(org.worker_dict(user, org.add_worker(user, _json_body())), 201)
+    return _done(org.worker_dict(user, org.add_worker(user, json_body())), 201)
 
 
 @bp.put("/grid-workers/<int:worker_id>/grids")
 def assign_worker(worker_id: int):
     """Replace a worker's grids: JSON {grid_codes, primary_grid} → 200 worker."""
     user = api_user()
-    return jsonify(org.worker_dict(user, org.assign_worker(user, worker_id, _json_body())))
+    return jsonify(org.worker_dict(user, org.assign_worker(user, worker_id, json_body())))
 
 
 @bp.delete("/grid-workers/<int:worker_id>")
@@ -136,7 +136,7 @@ def remove_worker(worker_id: int):
 @bp.post("/ratings")
 def add_rating():
     """Record a star rating: JSON {group_id | community_code, stars 1–5, rated_on, note} → 201."""
-    rating = org.rate(api_user(), _json_body())
+    rating = org.rate(api_user(), json_body())
     return _done({"id": rating.id, "stars": rating.stars, "rated_on": rating.rated_on.isoformat(),
                   "group_id": rating.group_id, "community_code": rating.community_code}, 201)
 
@@ -145,7 +145,7 @@ def add_rating():
 def add_stationed_unit():
     """Add a stationed unit (驻区单位): JSON {community_code, name, unit_type, seat_person,
     seat_title, seat_start_on} → 201 {id, community_code, name, seats}."""
-    unit = org.add_stationed_unit(api_user(), _json_body())
+    unit = org.add_stationed_unit(api_user(), json_body())
     return _done({"id": unit.id, "community_code": unit.community_code, "name": unit.name,
                   "seats": [s.person_name for s in unit.seats]}, 201)
 

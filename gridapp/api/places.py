@@ -13,7 +13,7 @@ from ..inspections import notices as rectification
 from ..inspections import service as inspections
 from ..places import service as places
 from ..reminders import service as reminders
-from . import _json_body, bp
+from . import bp, json_body
 
 
 @bp.get("/places")
@@ -32,7 +32,7 @@ def create_place():
     risk_level (low|medium|high), status (operating|suspended|banned)} → 201 the place; 400 bad
     field (``details.field``); 403 point outside the caller's scope."""
     user = api_user()
-    place = places.create(user, _json_body())
+    place = places.create(user, json_body())
     return jsonify(places.place_dict(place)), 201
 
 
@@ -71,7 +71,7 @@ def save_place_type(code: str):
     """Create or edit a place type and its checklist (admin only): JSON {name, checklist: [items]}
     → 200 {code, name, checklist}; 403 not admin; 400 bad code/name or name taken."""
     user = api_user()
-    body = _json_body()
+    body = json_body()
     checklist = body.get("checklist") or []
     if not isinstance(checklist, list):
         raise BadInput(_("检查表 (checklist) 必须是项目列表"), code="invalid_checklist")
@@ -86,7 +86,7 @@ def create_inspection():
     ["photo:<sha256>"], notice?: {requirements, deadline: YYYY-MM-DD local}}]} → 201 {id,
     notices: [{id, number}]}. 400 bad input; 404 place/campaign outside scope."""
     user = api_user()
-    inspection = inspections.record_inspection(user, _json_body())
+    inspection = inspections.record_inspection(user, json_body())
     issued = [{"id": n.id, "number": n.number} for n in inspections.notices_of(inspection)]
     return jsonify(id=inspection.id, notices=issued), 201
 
@@ -96,7 +96,7 @@ def create_campaign():
     """Create a campaign (专项整治行动): JSON {name, area_code, starts_on, ends_on (local dates),
     description} → 201 {id}. 403 not an office role or area outside scope; 400 bad input."""
     user = api_user()
-    b = _json_body()
+    b = json_body()
     c = inspections.create_campaign(user, b.get("name"), b.get("area_code"), b.get("starts_on"), b.get("ends_on"),
                                     b.get("description"))
     return jsonify(id=c.id), 201
@@ -116,7 +116,7 @@ def notice_action(notice_id: int, action: str):
     note}, approve {approved, note}; ``version`` optional (stale → 409). 200 the notice; 400;
     403; 404; 409 state or version conflict."""
     user = api_user()
-    body = _json_body() if request.get_data() else {}
+    body = json_body() if request.get_data() else {}
     notice = rectification.act(user, notice_id, action, body, version=body.get("version"))
     return jsonify(rectification.notice_dict(user, notice))
 
@@ -149,5 +149,5 @@ def list_notifications():
 def read_notifications():
     """Mark notifications read: JSON {id} for one, {} for all → {"marked": n}."""
     user = api_user()
-    body = _json_body() if request.get_data() else {}
+    body = json_body() if request.get_data() else {}
     return jsonify(marked=reminders.mark_read(user, body.get("id")))

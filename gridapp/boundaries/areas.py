@@ -6,8 +6,8 @@ from geoalchemy2 import functions as gf
 from sqlalchemy import cast, exists, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 
+from ..core.errors import BadInput
 from ..core.scope import grid_filter, incident_filter
-from ..errors import BadInput
 from ..extensions import db
 from ..models import AdminArea, Grid, Incident, User
 
@@ -15,11 +15,13 @@ LEVELS = ("district", "township", "community")
 PRECISION = 15  # decimal places of degrees in GeoJSON output: full precision, so shared edges stay shared
 
 
-def _geojson(col, precision: int = PRECISION):
+def geojson_column(col, precision: int = PRECISION):
+    """SQL: the geometry column ``col`` as a GeoJSON object (JSONB; ``precision`` decimals)."""
     return cast(gf.ST_AsGeoJSON(col, precision), JSONB)
 
 
-def _collection(features: list[dict]) -> dict:
+def feature_collection(features: list[dict]) -> dict:
+    """A GeoJSON FeatureCollection (RFC 7946) of ``features``."""
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -38,7 +40,7 @@ def areas_collection(level: str, precision: int = PRECISION) -> dict:
     rows = db.session.execute(
         select(AdminArea.code, AdminArea.name, AdminArea.level, AdminArea.parent_code,
                AdminArea.unit_type, AdminArea.boundary_source, gridded.label("gridded"),
-               _geojson(AdminArea.geom, precision).label("geometry"))
+               geojson_column(AdminArea.geom, precision).label("geometry"))
         .where(AdminArea.level == level).order_by(AdminArea.code))
     features = []
     for r in rows:
@@ -47,17 +49,17 @@ def areas_collection(level: str, precision: int = PRECISION) -> dict:
         if level == "community":
             props["gridded"] = r.gridded
         features.append({"type": "Feature", "id": r.code, "geometry": r.geometry, "properties": props})
-    return _collection(features)
+    return feature_collection(features)
 
 
 def grids_collection(user: User, community_code: str | None = None) -> dict:
     """FeatureCollection of the grids the user may see, optionally of one community.
     Properties: code, name, community_code."""
-    query = (select(Grid.code, Grid.name, Grid.community_code, _geojson(Grid.geom).label("geometry"))
+    query = (select(Grid.code, Grid.name, Grid.community_code, geojson_column(Grid.geom).label("geometry"))
              .where(grid_filter(user)).order_by(Grid.code))
     if community_code:
         query = query.where(Grid.community_code == community_code)
-    return _collection([
+    return feature_collection([
         {"type": "Feature", "id": r.code, "geometry": r.geometry,
          "properties": {"code": r.code, "name": r.name, "community_code": r.community_code}}
         for r in db.session.execute(query)])

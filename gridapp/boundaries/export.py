@@ -22,8 +22,8 @@ from sqlalchemy import select
 
 from ..accounts.audit import record
 from ..core import tabular
+from ..core.errors import BadInput
 from ..core.scope import grid_filter
-from ..errors import BadInput
 from ..extensions import db
 from ..geo.shapes import round_coverage
 from ..models import AdminArea, Grid, User

@@ -22,7 +22,7 @@ from shapely.geometry import shape
 from sqlalchemy import delete, select, text, update
 
 from .. import geo
-from ..errors import BadInput, Forbidden, NotFound, Unprocessable
+from ..core.errors import BadInput, Forbidden, NotFound, Unprocessable
 from ..extensions import db
 from ..geo import edit as geoedit
 from ..models import AdminArea, Grid, GridAssignment, GridEdit, GridLineage, GroupGrid, PartyMember, User, WorkerGrid

@@ -33,7 +33,7 @@ from sqlalchemy import func, select, text
 
 from .. import geo
 from ..codes import short_name
-from ..errors import BadInput, Forbidden, Unprocessable
+from ..core.errors import BadInput, Forbidden, Unprocessable
 from ..extensions import db
 from ..geo import io as geoio
 from ..geo import tables as geotables

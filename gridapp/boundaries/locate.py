@@ -25,8 +25,8 @@ from flask_babel import gettext as _
 from geoalchemy2 import functions as gf
 from sqlalchemy import func, literal, select, text, true
 
+from ..core.errors import BadInput, NotFound
 from ..core.scope import Location  # noqa: F401 (the value type of the location rule)
-from ..errors import BadInput, NotFound
 from ..extensions import db
 from ..geo.locate import locate_points
 from ..models import AdminArea, Grid

@@ -20,7 +20,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import text
 
-from ..errors import Forbidden, NotFound
+from ..core.errors import Forbidden, NotFound
 from ..extensions import db
 from ..geo.validate import NOISE_M2
 from ..models import AdminArea, User

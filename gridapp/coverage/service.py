@@ -22,9 +22,9 @@ from datetime import UTC, datetime
 from flask_babel import gettext as _
 from sqlalchemy import and_, distinct, func, or_, select
 
-from ..boundaries.areas import _collection, _geojson
+from ..boundaries.areas import feature_collection, geojson_column
+from ..core.errors import BadInput, Forbidden, NotFound
 from ..core.scope import grid_filter
-from ..errors import BadInput, Forbidden, NotFound
 from ..extensions import db
 from ..models import (
     AdminArea,
@@ -200,9 +200,9 @@ def grids_layer(user: User, community_code: str | None = None) -> dict:
     if community_code:
         where = and_(where, Grid.community_code == community_code)
     figures = {f["code"]: f for f in grid_figures(where)}
-    rows = db.session.execute(select(Grid.code, _geojson(Grid.geom).label("geometry")).where(where)
+    rows = db.session.execute(select(Grid.code, geojson_column(Grid.geom).label("geometry")).where(where)
                               .order_by(Grid.code))
-    return _collection([{"type": "Feature", "id": r.code, "geometry": r.geometry, "properties": figures[r.code]}
+    return feature_collection([{"type": "Feature", "id": r.code, "geometry": r.geometry, "properties": figures[r.code]}
                         for r in rows])
 
 

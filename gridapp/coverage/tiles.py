@@ -17,8 +17,8 @@ from flask_babel import gettext as _
 from sqlalchemy import Integer, and_, case, cast, exists, func, literal, select
 
 from ..boundaries.areas import unit_filter
+from ..core.errors import BadInput
 from ..core.scope import grid_filter
-from ..errors import BadInput
 from ..extensions import db
 from ..incidents.queries import search_conditions
 from ..models import AdminArea, Grid, Incident, User
@@ -151,22 +151,3 @@ def incident_clusters(user: User, args: dict) -> dict:
 def scope_grid_count(user: User) -> int:
     """Number of grids the user may see (decides GeoJSON or vector tiles on the map page)."""
     return db.session.scalar(select(func.count()).select_from(Grid).where(grid_filter(user)))
-
-
-def page_config(grid_count: int, bounds: tuple[float, float, float, float],
-                unit_bounds: tuple[float, float, float, float] | None = None) -> dict:
-    """The ``tiles`` part of a map page's layer config at city scale: URL templates of the tile
-    layers ({z}/{x}/{y} filled in by Leaflet), the clusters URL, the zoom from which incidents are
-    drawn one by one, the number of grids in scope and the scope's ``bounds`` (min_lon, min_lat,
-    max_lon, max_lat; the view is fitted to them at once, before any tile is asked for; the grid
-    layers ask only for tiles meeting them) and ``unit_bounds`` (:func:`gridapp.boundaries.areas.units_bounds`: the
-    communities layer asks only for tiles meeting them; null: every tile of the view)."""
-    from flask import url_for
-
-    def template(layer: str) -> str:
-        return url_for("api.grid_tile", layer=layer, z=0, x=0, y=0).replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf")
-
-    return {"grids": template("grids"), "coverage": template("coverage"), "communities": template("communities"),
-            "clusters": url_for("api.incident_clusters"), "cluster_max_zoom": CLUSTER_MAX_ZOOM,
-            "grid_count": grid_count, "bounds": list(bounds),
-            "unit_bounds": list(unit_bounds) if unit_bounds else None}

@@ -36,8 +36,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..boundaries.locate import Location
 from ..core.clock import local_zone, utcnow
+from ..core.errors import BadInput, Conflict, Forbidden, NotFound
 from ..core.scope import OFFICE, location_in_scope
-from ..errors import BadInput, Conflict, Forbidden, NotFound
 from ..extensions import db
 from ..incidents.workflow import check_attachments
 from ..models import AdminArea, Campaign, Inspection, InspectionPlace, Place, PlaceEvent, RectificationNotice, User

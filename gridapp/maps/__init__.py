@@ -33,7 +33,7 @@ def base_map(bounds: tuple[float, float, float, float], assets: dict[str, str],
     return m
 
 
-class _JsonConfigElement(MacroElement):
+class JsonConfigElement(MacroElement):
     """A map element whose script receives ``config`` as JSON data."""
 
     _template = Template("")
@@ -44,7 +44,7 @@ class _JsonConfigElement(MacroElement):
         self.config = config
 
 
-class CoverageLayers(_JsonConfigElement):
+class CoverageLayers(JsonConfigElement):
     """Layers fetched from the API in the page: district outline, townships, communities and
     villages coloured gridded / not gridded (derived boundaries flagged as approximate), grids
     with a tooltip (code, name) and an optional incident layer.
@@ -60,7 +60,7 @@ gridappCoverage({{ this._parent.get_name() }}, {{ this.config|tojson }});
 """)
 
 
-class PointPicker(_JsonConfigElement):
+class PointPicker(JsonConfigElement):
     """Click on the map to pick a point: fills the inputs named in ``config`` (``lon_input``,
     ``lat_input``) and shows a marker; typing lon/lat moves the marker."""
 
@@ -71,7 +71,7 @@ gridappPointPicker({{ this._parent.get_name() }}, {{ this.config|tojson }});
 """)
 
 
-class CaseMarker(_JsonConfigElement):
+class CaseMarker(JsonConfigElement):
     """One case's point: ``config`` = {"lon", "lat", "label"}; a marker with the label as a
     tooltip (inserted as text)."""
 
@@ -82,7 +82,7 @@ gridappCaseMarker({{ this._parent.get_name() }}, {{ this.config|tojson }});
 """)
 
 
-class IncidentLayers(_JsonConfigElement):
+class IncidentLayers(JsonConfigElement):
     """Incidents fetched from the API in the page (``config["url"]``, with the board's filters),
     drawn as clustered markers (Leaflet.markercluster) with a heat-map alternative (Leaflet.heat),
     a layer control to switch, and popups built with ``textContent``."""
@@ -105,7 +105,7 @@ def render_parts(m: folium.Map) -> dict:
             "html": root.html.render(), "script": root.script.render()}
 
 
-class CoverageProblems(_JsonConfigElement):
+class CoverageProblems(JsonConfigElement):
     """The coverage check layer: gaps, overlaps, grids outside their community and ungridded
     communities, fetched from ``config["url"]`` (GET /api/v1/coverage-check) and drawn in the page
     (static/js/coverage_check.js). ``config``: {"url", "labels": {...translated strings...}}."""
@@ -117,7 +117,7 @@ gridappCoverageCheck({{ this._parent.get_name() }}, {{ this.config|tojson }});
 """)
 
 
-class PlaceLayers(_JsonConfigElement):
+class PlaceLayers(JsonConfigElement):
     """The places layer: places fetched from ``config["url"]`` (GET /api/v1/places with the
     page's type/status filters), one overlay per place type in a layer control, circle markers
     coloured by status (static/js/places_map.js), popups built with ``textContent``."""
@@ -129,7 +129,7 @@ gridappPlaceMap({{ this._parent.get_name() }}, {{ this.config|tojson }});
 """)
 
 
-class DashboardLayers(_JsonConfigElement):
+class DashboardLayers(JsonConfigElement):
     """The dashboard (static/js/dashboard.js): choropleth layers of the sub-areas fetched from
     ``config["urls"]["areas"]`` (GET /api/v1/dashboard/areas) — incident density, overdue cases,
     coverage gaps, disputes — in a layer switcher with a legend; a click drills down; the
@@ -139,5 +139,16 @@ class DashboardLayers(_JsonConfigElement):
     _template = Template("""
 {% macro script(this, kwargs) %}
 gridappDashboard({{ this._parent.get_name() }}, {{ this.config|tojson }});
+{% endmacro %}
+""")
+
+
+class DisputeLayer(JsonConfigElement):
+    """Disputes fetched from ``config["url"]`` (GeoJSON), drawn as circle markers coloured by
+    risk level, outlined by state, with popups built with ``textContent``."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+gridappDisputeMap({{ this._parent.get_name() }}, {{ this.config|tojson }});
 {% endmacro %}
 """)

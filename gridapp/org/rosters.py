@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from ..accounts import audit, pii
 from ..core import tabular
-from ..errors import BadInput, Forbidden
+from ..core.errors import BadInput, Forbidden
 from ..extensions import db
 from ..geo import io as geoio
 from ..models import CommitteeSeat, Grid, GridWorker, PartyMember, StationedUnit, User, WorkerGrid

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, false, select, update
 
 from ..accounts import pii
-from ..errors import BadInput, Conflict, Forbidden, NotFound
+from ..core.errors import BadInput, Conflict, Forbidden, NotFound
 from ..extensions import db
 from ..models import (
     AdminArea,

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from ..boundaries.locate import locate, parse_lonlat, point_expr
 from ..core.clock import utcnow
+from ..core.errors import BadInput, Forbidden, NotFound
 from ..core.scope import columns_filter, require_location_in_scope
-from ..errors import BadInput, Forbidden, NotFound
 from ..extensions import db
 from ..models import Place, PlaceEvent, PlaceType, User
 from ..models.places import PLACE_STATUSES

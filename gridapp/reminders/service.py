@@ -30,7 +30,6 @@ import logging
 from datetime import datetime
 from typing import Protocol
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -78,9 +77,10 @@ class LoggingChannel:
 CHANNELS: dict[str, type] = {"log": LoggingChannel}
 
 
-def channels() -> list[Channel]:
-    """The configured channels (unknown names are refused with ValueError)."""
-    names = [n.strip() for n in str(current_app.config.get("REMINDER_CHANNELS", "log")).split(",") if n.strip()]
+def channels(channel_names: str = "log") -> list[Channel]:
+    """The channels named in ``channel_names`` (comma-separated, the REMINDER_CHANNELS setting);
+    unknown names are refused with ValueError."""
+    names = [n.strip() for n in str(channel_names).split(",") if n.strip()]
     unknown = [n for n in names if n not in CHANNELS]
     if unknown:
         raise ValueError(f"unknown reminder channel(s): {', '.join(unknown)}; known: {', '.join(CHANNELS)}")
@@ -216,11 +216,11 @@ def compute(now: datetime | None = None) -> int:
     return written
 
 
-def deliver(now: datetime | None = None) -> int:
-    """Hand every undelivered notification to the configured channels and mark it delivered;
+def deliver(now: datetime | None = None, channel_names: str = "log") -> int:
+    """Hand every undelivered notification to the channels of ``channel_names`` and mark it delivered;
     returns how many. A channel that raises leaves that notification for the next run."""
     now = now or utcnow()
-    chans = channels()
+    chans = channels(channel_names)
     done = 0
     for n, user in db.session.execute(select(Notification, User).join(User, User.id == Notification.user_id)
                                       .where(Notification.delivered_at.is_(None)).order_by(Notification.id)).all():
@@ -235,11 +235,12 @@ def deliver(now: datetime | None = None) -> int:
     return done
 
 
-def run(now: datetime | None = None) -> dict:
-    """The reminder job (one transaction): compute, then deliver. Returns {written, delivered}."""
+def run(now: datetime | None = None, channel_names: str = "log") -> dict:
+    """The reminder job (one transaction): compute, then deliver through the channels named in
+    ``channel_names`` (the REMINDER_CHANNELS setting). Returns {written, delivered}."""
     written = compute(now)
     db.session.flush()
-    delivered = deliver(now)
+    delivered = deliver(now, channel_names)
     db.session.commit()
     return {"written": written, "delivered": delivered}
 

@@ -113,6 +113,23 @@ def page_base_map(bounds):
                     current_app.config["TILES_URL"], current_app.config["TILES_ATTRIBUTION"])
 
 
+def tile_layer_config(grid_count: int, bounds: tuple[float, float, float, float],
+                unit_bounds: tuple[float, float, float, float] | None = None) -> dict:
+    """The ``tiles`` part of a map page's layer config at city scale: URL templates of the tile
+    layers ({z}/{x}/{y} filled in by Leaflet), the clusters URL, the zoom from which incidents are
+    drawn one by one, the number of grids in scope and the scope's ``bounds`` (min_lon, min_lat,
+    max_lon, max_lat; the view is fitted to them at once, before any tile is asked for; the grid
+    layers ask only for tiles meeting them) and ``unit_bounds`` (:func:`gridapp.boundaries.areas.units_bounds`: the
+    communities layer asks only for tiles meeting them; null: every tile of the view)."""
+    def template(layer: str) -> str:
+        return url_for("api.grid_tile", layer=layer, z=0, x=0, y=0).replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf")
+
+    return {"grids": template("grids"), "coverage": template("coverage"), "communities": template("communities"),
+            "clusters": url_for("api.incident_clusters"), "cluster_max_zoom": tiles.CLUSTER_MAX_ZOOM,
+            "grid_count": grid_count, "bounds": list(bounds),
+            "unit_bounds": list(unit_bounds) if unit_bounds else None}
+
+
 def scope_map_parts(user, *, picker: dict | None = None, with_incidents: bool = False) -> dict | None:
     """The parts (head, body, script) of the map of the user's scope, or None without one."""
     bounds = areas.scope_bounds(user)
@@ -138,7 +155,7 @@ def scope_map_parts(user, *, picker: dict | None = None, with_incidents: bool = 
     grid_count = tiles.scope_grid_count(user)
     if grid_count >= current_app.config.get("MAP_TILE_MIN_GRIDS", tiles.TILE_MIN_GRIDS):
         # city scale: vector tiles + server clusters
-        config["tiles"] = tiles.page_config(grid_count, bounds, areas.units_bounds(user))
+        config["tiles"] = tile_layer_config(grid_count, bounds, areas.units_bounds(user))
         for level in ("district", "township"):  # outlines only: 6 decimals (≈ 0.1 m) draw the same
             urls[level] = url_for("api.list_areas", level=level, precision=6)
         m.default_js.append(("leaflet.vectorgrid", vendor_url("leaflet.vectorgrid",

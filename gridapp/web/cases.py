@@ -52,7 +52,6 @@ def case_board():
                            categories=incidents.leaf_categories(), flags=case_present.deadline_flags)
 
 
-_base_map = page_base_map  # for the other page modules until they import page_base_map
 
 
 def _case_map(case: dict) -> dict:
@@ -208,7 +207,7 @@ def case_map():
     bounds = areas.scope_bounds(current_user)
     parts = None
     if bounds is not None:
-        m = _base_map(bounds)
+        m = page_base_map(bounds)
         IncidentLayers({"url": url_for("api.list_incidents", **filters, per_page=500),
                         "clusters_url": url_for("api.incident_clusters", **filters),
                         "max_points": current_app.config.get("MAP_MAX_POINTS", 500),

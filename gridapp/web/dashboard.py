@@ -13,8 +13,7 @@ from ..analytics import dashboard
 from ..boundaries import areas
 from ..core import tabular
 from ..maps import DashboardLayers, render_parts
-from . import bp
-from .cases import _base_map
+from . import bp, page_base_map
 
 
 def _args() -> tuple:
@@ -83,7 +82,7 @@ def dashboard_page():
     bounds = areas.scope_bounds(current_user)
     parts = None
     if bounds is not None:
-        m = _base_map(bounds)
+        m = page_base_map(bounds)
         DashboardLayers({"urls": {"summary": url_for("api.get_dashboard"), "areas": url_for("api.get_dashboard_areas"),
                                   "xlsx": url_for("web.dashboard_xlsx"), "csv": url_for("web.dashboard_csv"),
                                   "print": url_for("web.dashboard_print")},

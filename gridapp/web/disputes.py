@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from jinja2 import Template
 
 from ..boundaries import areas
 from ..disputes import actions as dispute_actions
@@ -15,24 +14,13 @@ from ..disputes import rules as dispute_rules
 from ..disputes import workflow as dispute_workflow
 from ..errors import DomainError
 from ..extensions import db
-from ..maps import CaseMarker, _JsonConfigElement, render_parts
+from ..maps import CaseMarker, DisputeLayer, render_parts
 from . import bp, page_base_map, refuse_page_action, scope_map_parts
 
 BOARD_PER_PAGE = 20
 NAMES = {"states": dispute_rules.STATE_NAMES, "difficulties": dispute_rules.DIFFICULTY_NAMES,
          "sources": dispute_rules.SOURCE_NAMES, "risks": dispute_rules.RISK_NAMES,
          "channels": dispute_rules.CHANNEL_NAMES, "performance": dispute_rules.PERFORMANCE_NAMES}
-
-
-class DisputeLayer(_JsonConfigElement):
-    """Disputes fetched from ``config["url"]`` (GeoJSON), drawn as circle markers coloured by
-    risk level, outlined by state, with popups built with ``textContent``."""
-
-    _template = Template("""
-{% macro script(this, kwargs) %}
-gridappDisputeMap({{ this._parent.get_name() }}, {{ this.config|tojson }});
-{% endmacro %}
-""")
 
 
 def _board_map(args) -> dict | None:

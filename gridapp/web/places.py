@@ -17,8 +17,8 @@ from ..maps import PlaceLayers, render_parts
 from ..places import service as places
 from ..places.service import RISK_NAMES, STATUS_NAMES
 from ..reminders import service as reminders
-from . import bp, refuse_page_action
-from .cases import _base_map, uploaded_photo_refs
+from . import bp, page_base_map, refuse_page_action
+from .cases import uploaded_photo_refs
 
 
 @bp.route("/places")
@@ -35,7 +35,7 @@ def places_page():
     bounds = areas.scope_bounds(current_user)
     parts = None
     if bounds is not None:
-        m = _base_map(bounds)
+        m = page_base_map(bounds)
         PlaceLayers({"url": url_for("api.list_places", type=type_code, status=status),
                      "place_url": url_for("web.place_page", place_id=0),
                      "shown": _("显示 {n} 个场所"), "load_failed": _("地图数据加载失败：")}).add_to(m)

@@ -193,13 +193,13 @@ def test_reminder_job_is_idempotent(app, tx, cast, monkeypatch):
     tx.commit()
     workflow.perform(cast["sec"], inc.id, "dispatch", {"handler": handler.username}, now=T0 + H)
     now = T0 + 100 * H
-    first = reminders.run(now)
+    first = reminders.run(now, app.config["REMINDER_CHANNELS"])
     assert first["written"] >= 4 and first["delivered"] >= first["written"]
     assert {n.kind for n in reminders.for_user(handler)} == {"assigned", "overdue"}
     assert {k for u, k, _key in RecordingChannel.sent if u == "p-handler"} == {"assigned", "overdue"}
     assert len(RecordingChannel.sent) == first["delivered"]
     count = tx.scalar(select(func.count()).select_from(Notification))
-    assert reminders.run(now) == {"written": 0, "delivered": 0}
+    assert reminders.run(now, app.config["REMINDER_CHANNELS"]) == {"written": 0, "delivered": 0}
     assert len(RecordingChannel.sent) == first["delivered"]  # nothing sent twice
     assert tx.scalar(select(func.count()).select_from(Notification)) == count
     result = app.test_cli_runner().invoke(args=["gridapp", "remind", "--now", now.isoformat()])
