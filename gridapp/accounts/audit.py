@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from ..core.errors import BadInput, Forbidden
 from ..extensions import db
 from ..models import AuditEntry, PiiView, User
-from ..org.service import audit as _add
+from ..org.access import audit as _add
 
 SECURITY_ACTIONS = ("login", "login_failed", "lockout", "login_locked", "unlock", "logout", "token_revoke",
                     "user_create", "export")

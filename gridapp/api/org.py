@@ -10,7 +10,10 @@ from flask import jsonify, request
 
 from ..auth import api_user
 from ..coverage import service as coverage
-from ..org import service as org
+from ..org import groups as org_groups
+from ..org import members as org_members
+from ..org import queries as org_queries
+from ..org import units as org_units
 from . import bp, json_body
 
 
@@ -43,7 +46,8 @@ def get_coverage_grids():
 def list_groups():
     """Live grid party groups the caller may read (``?community_code=``)."""
     user = api_user()
-    return jsonify([org.group_dict(g) for g in org.list_groups(user, request.args.get("community_code") or None)])
+    groups = org_groups.list_groups(user, request.args.get("community_code") or None)
+    return jsonify([org_groups.group_dict(g) for g in groups])
 
 
 @bp.post("/party-groups")
@@ -51,33 +55,33 @@ def create_group():
     """Set up a group: JSON {community_code, name, build_type single|joint, grid_codes, partners,
     established_on} → 201 group; 400 bad field; 403 outside scope; 409 grid already has a group."""
     user = api_user()
-    return _done(org.group_dict(org.create_group(user, json_body())), 201)
+    return _done(org_groups.group_dict(org_groups.create_group(user, json_body())), 201)
 
 
 @bp.get("/party-groups/<int:group_id>")
 def get_group(group_id: int):
     """One group; 403 outside scope; 404 unknown."""
-    return jsonify(org.group_dict(org.get_group(api_user(), group_id)))
+    return jsonify(org_groups.group_dict(org_groups.get_group(api_user(), group_id)))
 
 
 @bp.patch("/party-groups/<int:group_id>")
 def update_group(group_id: int):
     """Change {name, grid_codes} of a live group."""
     user = api_user()
-    return jsonify(org.group_dict(org.update_group(user, group_id, json_body())))
+    return jsonify(org_groups.group_dict(org_groups.update_group(user, group_id, json_body())))
 
 
 @bp.delete("/party-groups/<int:group_id>")
 def dissolve_group(group_id: int):
     """Dissolve a group (kept with dissolved_at; grids and members released) → 200 group."""
-    return jsonify(org.group_dict(org.dissolve_group(api_user(), group_id)))
+    return jsonify(org_groups.group_dict(org_groups.dissolve_group(api_user(), group_id)))
 
 
 @bp.get("/party-members")
 def list_members():
     """Members the caller may read (``?community_code=&grid_code=&reveal=``), phones/IDs masked."""
     user = api_user()
-    return jsonify(org.members_view(user, request.args.get("community_code") or None,
+    return jsonify(org_members.members_view(user, request.args.get("community_code") or None,
                                     request.args.get("grid_code") or None, _reveal()))
 
 
@@ -86,20 +90,20 @@ def add_member():
     """Add a member: JSON {community_code, name, kind, role, phone, id_number, home_unit,
     reported_on, group_id, grid_code} → 201 member (masked)."""
     user = api_user()
-    return _done(org.member_dict(user, org.add_member(user, json_body())), 201)
+    return _done(org_members.member_dict(user, org_members.add_member(user, json_body())), 201)
 
 
 @bp.patch("/party-members/<int:member_id>")
 def move_member(member_id: int):
     """Move a member: JSON {group_id, grid_code, role} → 200 member."""
     user = api_user()
-    return jsonify(org.member_dict(user, org.move_member(user, member_id, json_body())))
+    return jsonify(org_members.member_dict(user, org_members.move_member(user, member_id, json_body())))
 
 
 @bp.delete("/party-members/<int:member_id>")
 def remove_member(member_id: int):
     """Remove a member → 204."""
-    org.remove_member(api_user(), member_id)
+    org_members.remove_member(api_user(), member_id)
     return "", 204
 
 
@@ -107,7 +111,7 @@ def remove_member(member_id: int):
 def list_workers():
     """Grid workers the caller may read (``?community_code=&grid_code=&reveal=``)."""
     user = api_user()
-    return jsonify(org.workers_view(user, request.args.get("community_code") or None,
+    return jsonify(org_members.workers_view(user, request.args.get("community_code") or None,
                                     request.args.get("grid_code") or None, _reveal()))
 
 
@@ -116,27 +120,27 @@ def add_worker():
     """Add a worker: JSON {community_code, name, kind full_time|part_time, phone, id_number,
     grid_codes, primary_grid, username} → 201 worker."""
     user = api_user()
-    return _done(org.worker_dict(user, org.add_worker(user, json_body())), 201)
+    return _done(org_members.worker_dict(user, org_members.add_worker(user, json_body())), 201)
 
 
 @bp.put("/grid-workers/<int:worker_id>/grids")
 def assign_worker(worker_id: int):
     """Replace a worker's grids: JSON {grid_codes, primary_grid} → 200 worker."""
     user = api_user()
-    return jsonify(org.worker_dict(user, org.assign_worker(user, worker_id, json_body())))
+    return jsonify(org_members.worker_dict(user, org_members.assign_worker(user, worker_id, json_body())))
 
 
 @bp.delete("/grid-workers/<int:worker_id>")
 def remove_worker(worker_id: int):
     """Remove a worker → 204."""
-    org.remove_worker(api_user(), worker_id)
+    org_members.remove_worker(api_user(), worker_id)
     return "", 204
 
 
 @bp.post("/ratings")
 def add_rating():
     """Record a star rating: JSON {group_id | community_code, stars 1–5, rated_on, note} → 201."""
-    rating = org.rate(api_user(), json_body())
+    rating = org_units.rate(api_user(), json_body())
     return _done({"id": rating.id, "stars": rating.stars, "rated_on": rating.rated_on.isoformat(),
                   "group_id": rating.group_id, "community_code": rating.community_code}, 201)
 
@@ -145,7 +149,7 @@ def add_rating():
 def add_stationed_unit():
     """Add a stationed unit (驻区单位): JSON {community_code, name, unit_type, seat_person,
     seat_title, seat_start_on} → 201 {id, community_code, name, seats}."""
-    unit = org.add_stationed_unit(api_user(), json_body())
+    unit = org_units.add_stationed_unit(api_user(), json_body())
     return _done({"id": unit.id, "community_code": unit.community_code, "name": unit.name,
                   "seats": [s.person_name for s in unit.seats]}, 201)
 
@@ -155,4 +159,5 @@ def list_audit():
     """The latest 50 audit rows of a community: ``?community_code=`` (required, in scope) →
     [{id, at, user, action, entity, entity_id, community_code, detail}], newest first."""
     user = api_user()
-    return jsonify([org.audit_dict(e) for e in org.audit_trail(user, request.args.get("community_code"))])
+    trail = org_queries.audit_trail(user, request.args.get("community_code"))
+    return jsonify([org_queries.audit_dict(e) for e in trail])

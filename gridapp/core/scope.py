@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import case, false, select, true
+from sqlalchemy import case, false, null, select, true
 
 from ..extensions import db
 from ..models import AdminArea, Grid, GridAssignment, Incident, Role, User
@@ -76,6 +76,15 @@ def scope_condition(user: User | Holder, district_col, community_col, grid_col):
     if level == "grid":
         return grid_col.in_(select(GridAssignment.grid_code).where(GridAssignment.user_id == user.id))
     return false()
+
+
+def community_condition(user: User, community_col):
+    """SQL condition on a community-code column selecting the communities in the user's scope:
+    :func:`scope_condition` applied to the village-level rows of ``admin_areas`` (a grid worker's
+    scope holds no whole community)."""
+    communities = select(AdminArea.code).where(AdminArea.level == "community", scope_condition(
+        user, AdminArea.district_code, AdminArea.code, null()))
+    return community_col.in_(communities)
 
 
 def contains(user: User, loc: Location) -> bool:

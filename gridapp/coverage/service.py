@@ -38,7 +38,7 @@ from ..models import (
     User,
     WorkerGrid,
 )
-from ..org.service import require_area
+from ..org.access import require_area
 
 LEVELS = ("district", "township", "community", "grid")
 FIGURES = ("communities", "grids", "grids_with_worker", "grids_without_worker", "grids_with_group",

@@ -30,14 +30,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..org.rules import BUILD_TYPES, MEMBER_KINDS, MEMBER_ROLES, ORG_KINDS, PARTNER_TYPES, WORKER_KINDS  # noqa: F401
 from .users import User
-
-BUILD_TYPES = ("single", "joint")  # 单建, 联建
-PARTNER_TYPES = ("stationed_unit", "compound", "building", "social_org")  # 驻区单位, 居民小区, 商务楼宇, 社会组织
-MEMBER_KINDS = ("resident", "in_service", "social_org", "volunteer")  # 居民党员, 在职党员, 社会组织党员, 党员志愿者
-MEMBER_ROLES = ("leader", "member")  # 党小组长, 党员
-WORKER_KINDS = ("full_time", "part_time")  # 专职, 兼职
-ORG_KINDS = ("committee", "general_branch", "branch")  # 党委, 党总支, 党支部
 
 
 def _in(col: str, values: tuple[str, ...]) -> str:

@@ -30,7 +30,8 @@ from ..core.errors import BadInput, Forbidden
 from ..extensions import db
 from ..geo import io as geoio
 from ..models import CommitteeSeat, Grid, GridWorker, PartyMember, StationedUnit, User, WorkerGrid
-from . import service as org
+from . import access as org_access
+from . import members as org_members
 
 MAX_ROWS = 5000
 KINDS = ("members", "workers", "units")
@@ -150,7 +151,7 @@ def import_roster(user: User, community_code: str, kind: str, filename: str, con
 
     Raises Forbidden (403) outside scope, BadInput (400) for an unknown kind, an unreadable file
     or any bad row (``details["rows"]``: row, column, reason); nothing is written then."""
-    area = org.require_community(user, community_code)
+    area = org_access.require_community(user, community_code)
     if kind not in KINDS:
         raise BadInput(_("导入类型必须是 %(kinds)s 之一", kinds=" | ".join(KINDS)), code="invalid_field",
                        details={"field": "kind"})
@@ -181,7 +182,7 @@ def import_roster(user: User, community_code: str, kind: str, filename: str, con
                                    title=r.get("seat_title") or None, start_on=r.get("seat_start_on") or None)] \
                 if r.get("seat_person") else []
             db.session.add(StationedUnit(**base, name=r["name"], unit_type=r.get("unit_type") or None, seats=seats))
-    org.audit(user, "import", kind, None, area.code, filename=filename, rows=len(records))
+    org_access.audit(user, "import", kind, None, area.code, filename=filename, rows=len(records))
     try:
         db.session.commit()
     except Exception:
@@ -195,7 +196,7 @@ def export_community(user: User, community_code: str, full: bool = False) -> tup
     name. Phones and ID numbers are text cells ("@" format), masked by default; ``full`` (only for
     the roles of :data:`gridapp.accounts.pii.FULL_VIEW_ROLES`, else Forbidden 403) exports full
     values and logs each one (channel "export") in one transaction."""
-    area = org.require_community(user, community_code)
+    area = org_access.require_community(user, community_code)
     if full and not pii.may_see_full(user):
         raise Forbidden(_("您的角色无权查看完整的个人信息"), code="pii_forbidden")
     reveal = pii.PII_FIELDS if full else ()
@@ -205,15 +206,15 @@ def export_community(user: User, community_code: str, full: bool = False) -> tup
     tabular.append_row(members, list(COLUMNS["members"]) + ["党小组编号"])
     names = {v: k for k, v in VALUE_NAMES["kind"].items()}
     roles = {"leader": "党小组长", "member": "党员"}
-    for m in org.list_members(user, area.code):
-        row = org.member_dict(user, m, reveal, "export")
+    for m in org_members.list_members(user, area.code):
+        row = org_members.member_dict(user, m, reveal, "export")
         tabular.append_row(members, [row["name"], names[row["kind"]], roles[row["role"]], row["phone"],
                                      row["id_number"], row["grid_code"], row["home_unit"], row["reported_on"],
                                      row["group_id"]])
     workers = wb.create_sheet("网格员")
     tabular.append_row(workers, list(COLUMNS["workers"]))
-    for w in org.list_workers(user, area.code):
-        row = org.worker_dict(user, w, reveal, "export")
+    for w in org_members.list_workers(user, area.code):
+        row = org_members.worker_dict(user, w, reveal, "export")
         tabular.append_row(workers, [row["name"], names[row["kind"]], row["phone"], row["id_number"],
                                      ",".join(row["grid_codes"])])
     units = wb.create_sheet("驻区单位")

@@ -12,7 +12,10 @@ from ..accounts import pii
 from ..coverage import service as coverage
 from ..errors import BadInput, DomainError
 from ..extensions import db
-from ..org import service as org
+from ..org import groups as org_groups
+from ..org import members as org_members
+from ..org import queries as org_queries
+from ..org import units as org_units
 from . import bp, safe_next
 
 LABELS = {
@@ -90,7 +93,7 @@ def org_overview():
 def org_community(code: str):
     """The three-level tree of a community: organisation → grid groups → members; workers,
     stationed units and 兼职委员; coverage figures; forms to change them."""
-    return render_template("org_community.html", tree=org.community_tree(current_user, code),
+    return render_template("org_community.html", tree=org_queries.community_tree(current_user, code),
                            cov=coverage.coverage(current_user, "community", code))
 
 
@@ -98,7 +101,7 @@ def org_community(code: str):
 @login_required
 def org_grid(code: str):
     """A grid: its workers, its party group and members, with the forms that change them."""
-    return render_template("org_grid.html", page=org.grid_page(current_user, code))
+    return render_template("org_grid.html", page=org_queries.grid_page(current_user, code))
 
 
 def _community_url(code: str) -> str:
@@ -109,15 +112,15 @@ def _community_url(code: str) -> str:
 @login_required
 def org_group_create(code: str):
     """Set up a group (fields name, build_type, grid_codes, partner_type, partner_name, stationed_unit_id)."""
-    return _in_community(code, org.create_group, _("党小组已成立。"))
+    return _in_community(code, org_groups.create_group, _("党小组已成立。"))
 
 
 @bp.post("/org/groups/<int:group_id>/dissolve")
 @login_required
 def org_group_dissolve(group_id: int):
     """Dissolve a group."""
-    group = org.get_group(current_user, group_id)
-    return _act(lambda: org.dissolve_group(current_user, group_id), _community_url(group.community_code),
+    group = org_groups.get_group(current_user, group_id)
+    return _act(lambda: org_groups.dissolve_group(current_user, group_id), _community_url(group.community_code),
                 _("党小组已撤销。"))
 
 
@@ -137,21 +140,21 @@ def _in_community(code: str, action, done: str):
 @login_required
 def org_rate(code: str):
     """Record a star rating of a group (group_id) or of the community organisation."""
-    return _in_community(code, org.rate, _("评星结果已记录。"))
+    return _in_community(code, org_units.rate, _("评星结果已记录。"))
 
 
 @bp.post("/org/community/<code>/members")
 @login_required
 def org_member_add(code: str):
     """Add a member (name, kind, role, phone, id_number, home_unit, reported_on, group_id, grid_code)."""
-    return _in_community(code, org.add_member, _("党员已添加。"))
+    return _in_community(code, org_members.add_member, _("党员已添加。"))
 
 
 @bp.post("/org/community/<code>/workers")
 @login_required
 def org_worker_add(code: str):
     """Add a grid worker (name, kind, phone, id_number, grid_codes, primary_grid, username)."""
-    return _in_community(code, org.add_worker, _("网格员已添加。"))
+    return _in_community(code, org_members.add_worker, _("网格员已添加。"))
 
 
 @bp.post("/org/members/<int:member_id>/move")
@@ -160,7 +163,7 @@ def org_member_move(member_id: int):
     """Move a member to a group/grid (group_id, grid_code; empty = none)."""
     data = {**_form_data(), "group_id": request.form.get("group_id") or None,
             "grid_code": request.form.get("grid_code") or None}
-    return _act(lambda: org.move_member(current_user, member_id, data), _back(url_for("web.org_overview")),
+    return _act(lambda: org_members.move_member(current_user, member_id, data), _back(url_for("web.org_overview")),
                 _("党员已调整。"))
 
 
@@ -168,7 +171,7 @@ def org_member_move(member_id: int):
 @login_required
 def org_member_remove(member_id: int):
     """Remove a member from the roster."""
-    return _act(lambda: org.remove_member(current_user, member_id), _back(url_for("web.org_overview")),
+    return _act(lambda: org_members.remove_member(current_user, member_id), _back(url_for("web.org_overview")),
                 _("党员已移出。"))
 
 
@@ -176,7 +179,7 @@ def org_member_remove(member_id: int):
 @login_required
 def org_worker_assign(worker_id: int):
     """Replace a worker's grids (grid_codes, primary_grid)."""
-    return _act(lambda: org.assign_worker(current_user, worker_id, _form_data()),
+    return _act(lambda: org_members.assign_worker(current_user, worker_id, _form_data()),
                 _back(url_for("web.org_overview")), _("网格员的网格已调整。"))
 
 
@@ -186,7 +189,7 @@ def org_reveal(entity: str, obj_id: int, field: str):
     """Show one full personal value to an allowed role (logged: who, when, whose, which field)."""
     if not ActionForm().validate_on_submit():
         raise BadInput(_("表单已过期，请重试。"), code="csrf")
-    value = org.reveal(current_user, entity, obj_id, field)
+    value = org_members.reveal(current_user, entity, obj_id, field)
     return render_template("org_reveal.html", value=value, field=field, back=_back(""))
 
 

@@ -22,8 +22,7 @@ def hostile(app):
     carrying HOSTILE; everything restored afterwards (browser tests commit)."""
     from gridapp.extensions import db
     from gridapp.models import Grid, Incident, PartyMember, User
-    from gridapp.org import service as org
-
+    from gridapp.org import members as org_members
     with app.app_context():
         admin = db.session.scalar(select(User).where(User.username == "admin"))
         old_name = db.session.scalar(select(Grid.name).where(Grid.code == GRID))
@@ -36,7 +35,7 @@ def hostile(app):
         db.session.add(incident)
         db.session.execute(update(Grid).where(Grid.code == GRID).values(name=HOSTILE))
         db.session.commit()
-        member = org.add_member(admin, {"community_code": COMMUNITY, "name": HOSTILE, "kind": "resident",
+        member = org_members.add_member(admin, {"community_code": COMMUNITY, "name": HOSTILE, "kind": "resident",
                                         "grid_code": GRID})
         ids = {"incident": incident.id, "member": member.id}
         db.session.remove()

@@ -20,7 +20,9 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, box
 
 from gridapp.models import AdminArea, Grid
-from gridapp.org import service as org
+from gridapp.org.groups import create_group, dissolve_group, list_groups
+from gridapp.org.members import add_member, add_worker, list_members
+from gridapp.org.units import add_stationed_unit
 
 D, T1, T2 = "990100", "990100001", "990100002"
 A, B, V, C = "990100001001", "990100001002", "990100001201", "990100002001"
@@ -54,27 +56,27 @@ def fixture_district(tx, make_user):
     users = {"admin": make_user("admin"), "sec_a": make_user("secretary", A), "sec_b": make_user("secretary", B),
              "township": make_user("township", T1), "district": make_user("district", D)}
     admin = users["admin"]
-    org.add_worker(admin, {"community_code": A, "name": "测试网格员甲", "kind": "full_time", "grid_codes": [A1, A2]})
-    org.add_worker(admin, {"community_code": A, "name": "测试网格员乙", "kind": "part_time", "grid_codes": [A1]})
-    org.add_worker(admin, {"community_code": B, "name": "测试网格员丙", "kind": "full_time", "grid_codes": [B1]})
-    su1 = org.add_stationed_unit(admin, {"community_code": A, "name": "测试单位一", "seat_person": "张某"})
-    org.add_stationed_unit(admin, {"community_code": A, "name": "测试单位二"})
-    su3 = org.add_stationed_unit(admin, {"community_code": C, "name": "测试单位三", "seat_person": "李某"})
-    g1 = org.create_group(admin, {"community_code": A, "name": "甲组", "build_type": "single", "grid_codes": [A1]})
-    g2 = org.create_group(admin, {"community_code": A, "name": "乙组", "build_type": "joint", "grid_codes": [A3],
+    add_worker(admin, {"community_code": A, "name": "测试网格员甲", "kind": "full_time", "grid_codes": [A1, A2]})
+    add_worker(admin, {"community_code": A, "name": "测试网格员乙", "kind": "part_time", "grid_codes": [A1]})
+    add_worker(admin, {"community_code": B, "name": "测试网格员丙", "kind": "full_time", "grid_codes": [B1]})
+    su1 = add_stationed_unit(admin, {"community_code": A, "name": "测试单位一", "seat_person": "张某"})
+    add_stationed_unit(admin, {"community_code": A, "name": "测试单位二"})
+    su3 = add_stationed_unit(admin, {"community_code": C, "name": "测试单位三", "seat_person": "李某"})
+    g1 = create_group(admin, {"community_code": A, "name": "甲组", "build_type": "single", "grid_codes": [A1]})
+    g2 = create_group(admin, {"community_code": A, "name": "乙组", "build_type": "joint", "grid_codes": [A3],
                                   "partners": [{"partner_type": "compound", "name": "测试小区"}]})
-    g3 = org.create_group(admin, {"community_code": B, "name": "丙组", "build_type": "single", "grid_codes": [B2]})
-    g4 = org.create_group(admin, {"community_code": C, "name": "丁组", "build_type": "joint", "grid_codes": [C1],
+    g3 = create_group(admin, {"community_code": B, "name": "丙组", "build_type": "single", "grid_codes": [B2]})
+    g4 = create_group(admin, {"community_code": C, "name": "丁组", "build_type": "joint", "grid_codes": [C1],
                                   "partners": [{"partner_type": "stationed_unit", "stationed_unit_id": su3.id}]})
     member = {"kind": "resident"}
-    org.add_member(admin, {**member, "community_code": A, "name": "党员一", "group_id": g1.id})
-    org.add_member(admin, {**member, "community_code": A, "name": "党员二", "group_id": g1.id, "role": "leader"})
-    org.add_member(admin, {"community_code": A, "name": "党员三", "kind": "in_service", "group_id": g2.id,
+    add_member(admin, {**member, "community_code": A, "name": "党员一", "group_id": g1.id})
+    add_member(admin, {**member, "community_code": A, "name": "党员二", "group_id": g1.id, "role": "leader"})
+    add_member(admin, {"community_code": A, "name": "党员三", "kind": "in_service", "group_id": g2.id,
                            "home_unit": su1.name, "reported_on": "2021-03-01"})
-    org.add_member(admin, {**member, "community_code": A, "name": "党员四"})
-    org.add_member(admin, {**member, "community_code": B, "name": "党员五", "grid_code": B2, "group_id": g3.id})
-    org.add_member(admin, {**member, "community_code": C, "name": "党员六", "group_id": g4.id})
-    org.dissolve_group(admin, g4.id)
+    add_member(admin, {**member, "community_code": A, "name": "党员四"})
+    add_member(admin, {**member, "community_code": B, "name": "党员五", "grid_code": B2, "group_id": g3.id})
+    add_member(admin, {**member, "community_code": C, "name": "党员六", "group_id": g4.id})
+    dissolve_group(admin, g4.id)
     return users
 
 
@@ -141,7 +143,7 @@ def test_coverage_scope_and_defaults(client, bearer, fixture_district):
 
 def test_secretary_cannot_read_or_change_another_community(client, bearer, fixture_district):
     headers = bearer(fixture_district["sec_b"].username)
-    groups = org.list_groups(fixture_district["admin"], A)
+    groups = list_groups(fixture_district["admin"], A)
     assert client.get(f"/api/v1/party-groups?community_code={A}", headers=headers).status_code == 403
     assert client.get(f"/api/v1/party-groups/{groups[0].id}", headers=headers).status_code == 403
     assert client.get(f"/api/v1/party-members?community_code={A}", headers=headers).status_code == 403
@@ -150,13 +152,13 @@ def test_secretary_cannot_read_or_change_another_community(client, bearer, fixtu
     resp = client.post("/api/v1/party-groups", headers=headers, json={
         "community_code": A, "name": "越权组", "build_type": "single", "grid_codes": [A2]})
     assert resp.status_code == 403
-    members = org.list_members(fixture_district["admin"], A)
+    members = list_members(fixture_district["admin"], A)
     assert client.patch(f"/api/v1/party-members/{members[0].id}", headers=headers,
                         json={"group_id": None}).status_code == 403
     # the secretary's own list does not include community A's rows
     own = client.get("/api/v1/party-groups", headers=headers).get_json()
     assert {g["community_code"] for g in own} == {B}
-    assert org.list_groups(fixture_district["admin"], A)[0].dissolved_at is None
+    assert list_groups(fixture_district["admin"], A)[0].dissolved_at is None
 
 
 def test_group_crud_rules_and_audit(client, bearer, fixture_district, tx):
@@ -235,7 +237,7 @@ def test_audit_api_lists_who_when_what(client, bearer, fixture_district):
 
 def test_patch_group_grids_keeps_and_adds(client, bearer, fixture_district):
     headers = bearer(fixture_district["sec_a"].username)
-    group = next(g for g in org.list_groups(fixture_district["admin"], A) if g.name == "甲组")
+    group = next(g for g in list_groups(fixture_district["admin"], A) if g.name == "甲组")
     resp = client.patch(f"/api/v1/party-groups/{group.id}", headers=headers, json={"grid_codes": [A1, A2]})
     assert resp.status_code == 200 and resp.get_json()["grid_codes"] == [A1, A2]
     figures = client.get(f"/api/v1/coverage?level=community&code={A}", headers=headers).get_json()["figures"]

@@ -6,11 +6,13 @@ import csv
 import io
 from urllib.parse import unquote
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
-from gridapp.models import Grid, User
-from gridapp.org import service as org
+from gridapp.core.errors import BadInput
+from gridapp.models import Grid, PartyMember, User
+from gridapp.org import members as org_members
 
 HOSTILE = "=HYPERLINK(\"http://x\")\x07<b>${1}`\\"
 COMMUNITY = "610202002010"
@@ -34,8 +36,15 @@ def test_boundary_csv_neutralises_and_keeps_codes(client, tx, bearer):
 
 def test_roster_export_neutralises_and_keeps_digits(client, tx, login):
     admin = tx.scalar(select(User).where(User.username == "admin"))
-    org.add_member(admin, {"community_code": COMMUNITY, "name": "@SUM(1)\x1b" + "${1}", "kind": "resident",
-                           "phone": "10012345678", "id_number": "11010519000101002X"})
+    with pytest.raises(BadInput) as refused:  # a control character is refused at entry …
+        org_members.add_member(admin, {"community_code": COMMUNITY, "name": "@SUM(1)\x1b" + "${1}",
+                                       "kind": "resident"})
+    assert refused.value.details == {"field": "name"}
+    tx.rollback()
+    # … and an export still neutralises one that is stored (older data, a direct database edit)
+    member = org_members.add_member(admin, {"community_code": COMMUNITY, "name": "@SUM(1)${1}", "kind": "resident",
+                                            "phone": "10012345678", "id_number": "11010519000101002X"})
+    tx.execute(update(PartyMember).where(PartyMember.id == member.id).values(name="@SUM(1)\x1b" + "${1}"))
     tx.commit()
     login("hongqi")
     resp = client.get(f"/org/community/{COMMUNITY}/export.xlsx?full=1")
