@@ -22,6 +22,10 @@ Settings (environment variables):
 * ``GRIDAPP_DB_PING_AFTER_IDLE_S`` — seconds of idleness after which a pooled connection is pinged
   before use (default 5; 0: never).
 * ``GRIDAPP_DB_PREPARE`` — ``0`` turns off server-side prepared statements (default ``1``).
+* ``GRIDAPP_MAP_TILE_MIN_GRIDS`` — from this many grids in scope the map pages use vector tiles and
+  server-side clusters (default 2000).
+* ``GRIDAPP_MAP_MAX_POINTS`` — the case map draws incidents one by one up to this many in the view
+  (default 500).
 * ``GRIDAPP_PHOTO_MAX_BYTES`` — the largest photo upload in bytes (default 10 MB).
 * ``GRIDAPP_REMINDER_CHANNELS`` — delivery channels of the reminder job beyond the in-app centre,
   comma-separated names of :data:`gridapp.reminders.service.CHANNELS` (default ``log``).
@@ -58,6 +62,10 @@ class Config:
     PROXY_FIX = _env("GRIDAPP_PROXY_FIX", "0") == "1"
     IMPORT_EXTENT = tuple(float(v) for v in _env("GRIDAPP_IMPORT_EXTENT", "73.4,3.8,135.1,53.6").split(","))
     REMINDER_CHANNELS = _env("GRIDAPP_REMINDER_CHANNELS", "log")
+    #: From this many grids in a user's scope the map pages draw vector tiles and server-side clusters.
+    MAP_TILE_MIN_GRIDS = int(_env("GRIDAPP_MAP_TILE_MIN_GRIDS", "2000"))
+    #: The case map draws incidents one by one (with a heat-map toggle) up to this many in the view.
+    MAP_MAX_POINTS = int(_env("GRIDAPP_MAP_MAX_POINTS", "500"))
     #: The largest photo upload, in bytes (gridapp.incidents.photos).
     PHOTO_MAX_BYTES = int(_env("GRIDAPP_PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
     DEMO_USERS = True

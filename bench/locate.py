@@ -8,7 +8,7 @@ there are fewer, random points over the district's extent (seeded, deterministic
 In one run, on the same points:
 
 * **product**: :func:`gridapp.boundaries.locate.locate_many` — what the incident import
-  (``services.imports._insert_located``) runs to locate its points: from the points' coordinates
+  (``boundaries.import_incidents._insert_located``) runs to locate its points: from the points' coordinates
   (lon/lat arrays, as the import holds them after parsing) to the located rows ready to insert
   (community, district and grid code of every point by the whole location rule). Included: the one
   query loading the communities and grids (WKB), parsing them, the vectorised rule

@@ -34,15 +34,14 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, exists, func, literal, select, tuple_
 from sqlalchemy.orm import aliased
 
+from ..boundaries.rules import EXPORT_LEVELS
 from ..core.clock import utcnow
 from ..core.errors import BadInput, Forbidden, NotFound
-from ..core.params import period_conditions
+from ..core.params import area_level, period_conditions
 from ..core.scope import worker_grid_codes
 from ..extensions import db
 from ..incidents.workflow import DEADLINE_STATES
 from ..models import AdminArea, Grid, Incident, IncidentApproval, IncidentCategory, IncidentEvent, User
-
-LEVELS = ("grid", "community", "township", "district")
 
 
 def area_condition(user: User, level, code, model=Incident):
@@ -50,8 +49,7 @@ def area_condition(user: User, level, code, model=Incident):
     and district_code columns: Dispute, Place) for the area, after checking it exists and is in
     scope. Raises BadInput (level), NotFound (area), Forbidden (outside the user's scope)."""
     grid_col, community_col, district_col = model.grid_code, model.community_code, model.district_code
-    if level not in LEVELS:
-        raise BadInput(_("level 必须是 grid、community、township 或 district"), code="invalid_level")
+    level = area_level(level, EXPORT_LEVELS)
     code = str(code or "")
     if level == "grid":
         grid = db.session.get(Grid, code)

@@ -1,17 +1,16 @@
 """Administrative areas and grids as GeoJSON (RFC 7946: WGS84 lon/lat, SRID 4326)."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from geoalchemy2 import functions as gf
 from sqlalchemy import cast, exists, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 
-from ..core.errors import BadInput
+from ..core.params import area_level
 from ..core.scope import grid_filter, incident_filter
 from ..extensions import db
 from ..models import AdminArea, Grid, Incident, User
+from .rules import AREA_LEVELS
 
-LEVELS = ("district", "township", "community")
 PRECISION = 15  # decimal places of degrees in GeoJSON output: full precision, so shared edges stay shared
 
 
@@ -33,9 +32,7 @@ def areas_collection(level: str, precision: int = PRECISION) -> dict:
 
     Raises BadInput for an unknown level.
     """
-    if level not in LEVELS:
-        raise BadInput(_("level 必须是 %(levels)s 之一，收到 %(value)s", levels=" | ".join(LEVELS),
-                         value=repr(level)), code="invalid_level")
+    level = area_level(level, AREA_LEVELS)
     gridded = exists().where(Grid.community_code == AdminArea.code)
     rows = db.session.execute(
         select(AdminArea.code, AdminArea.name, AdminArea.level, AdminArea.parent_code,

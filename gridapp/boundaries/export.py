@@ -23,12 +23,13 @@ from sqlalchemy import select
 from ..accounts.audit import record
 from ..core import tabular
 from ..core.errors import BadInput
+from ..core.params import area_level
 from ..core.scope import grid_filter
 from ..extensions import db
 from ..geo.shapes import round_coverage
 from ..models import AdminArea, Grid, User
+from .rules import EXPORT_LEVELS
 
-LEVELS = ("district", "township", "community", "grid")
 LEVEL_NAMES = {"district": _l("区县"), "township": _l("街道乡镇"), "community": _l("社区村"), "grid": _l("网格")}
 FORMATS = ("geojson", "shp", "csv")
 FIELDS = ("code", "name", "level", "parent_code")
@@ -64,9 +65,7 @@ def export(user: User, level: str, code: str | None, fmt: str) -> tuple[bytes, s
     (bytes, MIME type, file name). Properties: code, name, level, parent_code (a grid's community;
     ``parent`` in a Shapefile).
     Audited (one "export" row, committed). Raises BadInput for an unknown level or format."""
-    if level not in LEVELS:
-        raise BadInput(_("level 必须是 %(levels)s 之一，收到 %(value)s", levels=" | ".join(LEVELS),
-                         value=repr(level)), code="invalid_level")
+    level = area_level(level, EXPORT_LEVELS)
     if fmt not in FORMATS:
         raise BadInput(_("format 必须是 geojson、shp 或 csv，收到 %(value)s", value=repr(fmt)), code="invalid_format")
     rows = _rows(user, level, code)

@@ -3,7 +3,7 @@
 Each edit is one transaction that keeps the community tiled (checked with
 :func:`gridapp.geo.tiles` before commit; otherwise nothing is written). Grid codes are stable
 identifiers: an edit retires the codes of the grids it replaces and issues new ones after the
-highest sequence the community ever had (:func:`gridapp.boundaries.imports.next_sequence`), in
+highest sequence the community ever had (:func:`gridapp.boundaries.import_areas.next_sequence`), in
 numbering order (west→east, north→south); the lineage old → new is kept (:class:`GridLineage`,
 one row per old/new pair that overlap). In the same transaction the incidents of the replaced grids
 move to their new grid by the location rule (``grid_code`` only) and grid workers assigned to a
@@ -26,7 +26,8 @@ from ..core.errors import BadInput, Forbidden, NotFound, Unprocessable
 from ..extensions import db
 from ..geo import edit as geoedit
 from ..models import AdminArea, Grid, GridAssignment, GridEdit, GridLineage, GroupGrid, PartyMember, User, WorkerGrid
-from .imports import LOCATED_TABLES, next_sequence
+from .import_areas import next_sequence
+from .rules import LOCATED_TABLES
 
 #: the tiling an edit must keep: overlaps + gaps + excess ≤ this share of the community's area.
 TILING_TOLERANCE = 1e-6
@@ -133,7 +134,7 @@ def _move_references(overlap: dict[tuple[str, str], float]) -> None:
 
 def _move_incidents(community_code: str, old_codes: list[str]) -> None:
     """Locate the incidents (and the rows of the other located tables, e.g. disputes and places:
-    :data:`~gridapp.boundaries.imports.LOCATED_TABLES`) of the old grids (and any without a grid)
+    :data:`~gridapp.boundaries.rules.LOCATED_TABLES`) of the old grids (and any without a grid)
     among the community's other grids by the location rule; only ``grid_code`` changes."""
     for table in LOCATED_TABLES:
         db.session.execute(text(f"""

@@ -63,6 +63,12 @@ def choice(value, field: str, allowed, message: str | None = None) -> str:
     return value
 
 
+def area_level(value, allowed) -> str:
+    """The ``level`` parameter: one of the area levels ``allowed``. Raises BadInput ``invalid_level``."""
+    return choice(value, "level", allowed, _("level 必须是 %(levels)s 之一，收到 %(value)s",
+                                               levels=" | ".join(allowed), value=repr(value)))
+
+
 def integer(value, field: str, low: int = 1, high: int = INT_MAX, message: str | None = None) -> int:
     """An integer in [low, high] from an int or a decimal text (a bool is refused).
     Raises BadInput ``invalid_<field>``."""

@@ -23,7 +23,9 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, distinct, func, or_, select
 
 from ..boundaries.areas import feature_collection, geojson_column
+from ..boundaries.rules import EXPORT_LEVELS
 from ..core.errors import BadInput, Forbidden, NotFound
+from ..core.params import area_level
 from ..core.scope import grid_filter
 from ..extensions import db
 from ..models import (
@@ -39,8 +41,8 @@ from ..models import (
     WorkerGrid,
 )
 from ..org.access import require_area
+from .rules import grid_status
 
-LEVELS = ("district", "township", "community", "grid")
 FIGURES = ("communities", "grids", "grids_with_worker", "grids_without_worker", "grids_with_group",
            "grids_covered", "groups", "groups_single", "groups_joint", "members", "members_in_grids",
            "workers", "stationed_units", "committee_seats", "units_with_seat")
@@ -65,13 +67,6 @@ def grid_rows(where):
             .outerjoin(workers, workers.c.grid_code == Grid.code)
             .outerjoin(members, members.c.grid_code == Grid.code)
             .where(where))
-
-
-def grid_status(workers: int, group_id: int | None) -> str:
-    """``no_worker`` | ``worker_no_group`` | ``covered`` for a grid's worker count and group."""
-    if not workers:
-        return "no_worker"
-    return "covered" if group_id else "worker_no_group"
 
 
 def _by_community(communities) -> dict[str, dict]:
@@ -140,9 +135,7 @@ def coverage(user: User, level: str, code: str | None) -> dict:
 
     Raises BadInput (400) for an unknown level, NotFound (404) for an unknown code, Forbidden
     (403) outside the caller's scope (grid workers: always)."""
-    if level not in LEVELS:
-        raise BadInput(_("level 必须是 %(levels)s 之一，收到 %(value)s", levels=" | ".join(LEVELS),
-                         value=repr(level)), code="invalid_level")
+    level = area_level(level, EXPORT_LEVELS)
     if level == "grid":
         return _grid_coverage(user, code)
     if code is None and level == "district" and user.role == "admin":
@@ -219,9 +212,7 @@ def figures_by(user: User, level: str, code: str | None, by: str) -> list[dict]:
     if level == "grid":
         one = _grid_coverage(user, code)
         return [{"code": one["code"], "name": one["name"], "figures": one["figures"]}] if by == "grid" else []
-    if level not in LEVELS:
-        raise BadInput(_("level 必须是 %(levels)s 之一，收到 %(value)s", levels=" | ".join(LEVELS),
-                         value=repr(level)), code="invalid_level")
+    level = area_level(level, EXPORT_LEVELS)
     area = require_area(user, code or user.scope_code, level)
     within = {"district": AdminArea.district_code, "township": AdminArea.parent_code, "community": AdminArea.code}
     communities = select(AdminArea.code).where(AdminArea.level == "community", within[level] == area.code)

@@ -2,7 +2,7 @@
 
 A district of 261 grids draws fine from GeoJSON (``/api/v1/grids``, ``/api/v1/coverage/grids``);
 a city of 10,000 grids does not (≈ 12 MB of GeoJSON, seconds of drawing). Above
-:data:`TILE_MIN_GRIDS` grids in the user's scope the map page switches to:
+``MAP_TILE_MIN_GRIDS`` grids in the user's scope (a setting, config.py) the map page switches to:
 
 * Mapbox Vector Tiles (MVT 2.1) made by PostGIS (``ST_AsMVT`` / ``ST_AsMVTGeom``) per tile
   z/x/y of the Web Mercator (EPSG:3857) tile pyramid, scoped like every list
@@ -22,10 +22,9 @@ from ..core.scope import grid_filter
 from ..extensions import db
 from ..incidents.queries import search_conditions
 from ..models import AdminArea, Grid, Incident, User
+from .rules import MIN_WORKERS
 from .service import grid_rows
 
-#: Grids in scope above which the map page draws grids from vector tiles instead of GeoJSON.
-TILE_MIN_GRIDS = 2000
 #: MVT tile extent (units per tile side) and buffer (units drawn beyond the edge, so strokes join).
 EXTENT, BUFFER = 1024, 16
 #: Below this zoom grid tiles are empty (a 600 m grid is under 2 pixels): the map shows the
@@ -58,9 +57,9 @@ def _tile_envelope(z: int, x: int, y: int):
 
 
 def status_sql(workers, group_id):
-    """SQL twin of :func:`gridapp.coverage.service.grid_status` (same rule, evaluated in the tile
+    """SQL twin of :func:`gridapp.coverage.rules.grid_status` (same rule, evaluated in the tile
     query): no_worker | worker_no_group | covered."""
-    return case((func.coalesce(workers, 0) == 0, literal("no_worker")),
+    return case((func.coalesce(workers, 0) < MIN_WORKERS, literal("no_worker")),
                 (group_id.is_not(None), literal("covered")), else_=literal("worker_no_group"))
 
 

@@ -9,6 +9,8 @@ constraints read these values here.
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 #: Roles that read and change the organisation of their area (grid workers do not).
 ORG_ROLES = ("admin", "district", "township", "secretary")
 ORG_KINDS = ("committee", "general_branch", "branch")  # 党委, 党总支, 党支部
@@ -23,3 +25,11 @@ STARS = (1, 5)
 MEMBER_FIELDS = ("id", "community_code", "group_id", "grid_code", "name", "kind", "role", "home_unit",
                  "reported_on")
 WORKER_FIELDS = ("id", "community_code", "name", "kind", "user_id")
+
+BUILD_TYPE_NAMES = {"single": _l("单建"), "joint": _l("联建")}
+MEMBER_KIND_NAMES = {"resident": _l("居民党员"), "in_service": _l("在职党员"), "social_org": _l("社会组织党员"),
+                     "volunteer": _l("党员志愿者")}
+MEMBER_ROLE_NAMES = {"leader": _l("党小组长"), "member": _l("党员")}
+WORKER_KIND_NAMES = {"full_time": _l("专职"), "part_time": _l("兼职")}
+PARTNER_TYPE_NAMES = {"stationed_unit": _l("驻区单位"), "compound": _l("居民小区"), "building": _l("商务楼宇"),
+                      "social_org": _l("社会组织")}

@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from ..accounts import service as accounts
 from ..assets import vendor_url
 from ..boundaries import areas
+from ..coverage import rules as coverage_rules
 from ..coverage import tiles
 from ..errors import DomainError
 from ..extensions import database_answers, db
@@ -151,9 +152,9 @@ def scope_map_parts(user, *, picker: dict | None = None, with_incidents: bool = 
               "load_failed": _("地图数据加载失败：")}
     labels.update(coverage_labels())
     focus = bounds if user.role in ("worker", "secretary", "township") else None
-    config = {"urls": urls, "labels": labels, "focus": focus}
+    config = {"urls": urls, "labels": labels, "focus": focus, "coverage_styles": coverage_rules.map_styles()}
     grid_count = tiles.scope_grid_count(user)
-    if grid_count >= current_app.config.get("MAP_TILE_MIN_GRIDS", tiles.TILE_MIN_GRIDS):
+    if grid_count >= current_app.config["MAP_TILE_MIN_GRIDS"]:
         # city scale: vector tiles + server clusters
         config["tiles"] = tile_layer_config(grid_count, bounds, areas.units_bounds(user))
         for level in ("district", "township"):  # outlines only: 6 decimals (≈ 0.1 m) draw the same

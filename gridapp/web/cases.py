@@ -15,7 +15,6 @@ from ..incidents import present as case_present
 from ..incidents import queries as case_queries
 from ..incidents import reports as incidents
 from ..incidents import rules as case_rules
-from ..incidents.rules import CATEGORY_LEVELS as LEVELS
 from ..maps import CaseMarker, IncidentLayers, render_parts
 from ..settings import photo_settings
 from . import bp, page_base_map, refuse_page_action
@@ -193,7 +192,7 @@ def admin_categories():
             return redirect(url_for("web.admin_categories"))
     return render_template("incidents/admin_categories.html", form=AdminForm(), categories=incidents.leaf_categories(),
                            rules=catalog.rules(), departments=case_queries.departments(), members=catalog.members(),
-                           levels=LEVELS, default_hours=case_rules.DEFAULT_DEADLINE_HOURS), status
+                           levels=case_rules.CATEGORY_LEVELS, default_hours=case_rules.DEFAULT_DEADLINE_HOURS), status
 
 
 @bp.route("/cases/map")
@@ -210,7 +209,7 @@ def case_map():
         m = page_base_map(bounds)
         IncidentLayers({"url": url_for("api.list_incidents", **filters, per_page=500),
                         "clusters_url": url_for("api.incident_clusters", **filters),
-                        "max_points": current_app.config.get("MAP_MAX_POINTS", 500),
+                        "max_points": current_app.config["MAP_MAX_POINTS"],
                         "cluster_max_zoom": tiles.CLUSTER_MAX_ZOOM,
                         "case_url": url_for("web.case_page", incident_id=0),
                         "states": {k: str(v) for k, v in workflow.STATE_NAMES.items()},

@@ -10,23 +10,20 @@ from flask_wtf import FlaskForm
 
 from ..accounts import pii
 from ..coverage import service as coverage
+from ..coverage.rules import GRID_STATUSES
 from ..errors import BadInput, DomainError
 from ..extensions import db
 from ..org import groups as org_groups
 from ..org import members as org_members
 from ..org import queries as org_queries
+from ..org import rules as org_rules
 from ..org import units as org_units
 from . import bp, safe_next
 
 LABELS = {
-    "build_type": {"single": _l("单建"), "joint": _l("联建")},
-    "kind": {"resident": _l("居民党员"), "in_service": _l("在职党员"), "social_org": _l("社会组织党员"),
-             "volunteer": _l("党员志愿者")},
-    "role": {"leader": _l("党小组长"), "member": _l("党员")},
-    "worker_kind": {"full_time": _l("专职"), "part_time": _l("兼职")},
-    "partner_type": {"stationed_unit": _l("驻区单位"), "compound": _l("居民小区"), "building": _l("商务楼宇"),
-                     "social_org": _l("社会组织")},
-    "status": {"no_worker": _l("无网格员"), "worker_no_group": _l("有网格员、无党小组"), "covered": _l("已覆盖")},
+    "build_type": org_rules.BUILD_TYPE_NAMES, "kind": org_rules.MEMBER_KIND_NAMES, "role": org_rules.MEMBER_ROLE_NAMES,
+    "worker_kind": org_rules.WORKER_KIND_NAMES, "partner_type": org_rules.PARTNER_TYPE_NAMES,
+    "status": {status: style["label"] for status, style in GRID_STATUSES.items()},
     "field": {"phone": _l("电话"), "id_number": _l("身份证号")},
 }
 

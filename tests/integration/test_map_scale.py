@@ -96,11 +96,11 @@ def test_cluster_counts_add_up_to_the_incidents_in_scope(client, bearer, tx):
 def test_map_page_switches_to_tiles_above_the_threshold(app, client, login):
     login("district")
     assert "leaflet.vectorgrid" not in client.get("/map").text          # 261 grids: GeoJSON as before
-    app.config["MAP_TILE_MIN_GRIDS"] = 1
+    default, app.config["MAP_TILE_MIN_GRIDS"] = app.config["MAP_TILE_MIN_GRIDS"], 1
     try:
         page = client.get("/map").text
     finally:
-        del app.config["MAP_TILE_MIN_GRIDS"]
+        app.config["MAP_TILE_MIN_GRIDS"] = default
     assert "Leaflet.VectorGrid.bundled.min.js" in page and "/api/v1/tiles/coverage/{z}/{x}/{y}.pbf" in page
 
 
@@ -120,11 +120,11 @@ def test_tile_layers_ask_only_for_tiles_inside_their_features_extent(app, client
     assert units[0] <= grids[0] and units[1] <= grids[1] and units[2] >= grids[2] and units[3] >= grids[3]
     assert units != pytest.approx(grids)
     login("district")
-    app.config["MAP_TILE_MIN_GRIDS"] = 1
+    default, app.config["MAP_TILE_MIN_GRIDS"] = app.config["MAP_TILE_MIN_GRIDS"], 1
     try:
         page = client.get("/map").text
     finally:
-        del app.config["MAP_TILE_MIN_GRIDS"]
+        app.config["MAP_TILE_MIN_GRIDS"] = default
     district = tx.scalar(select(User).where(User.username == "district"))
     assert '"unit_bounds": [' in page and '"bounds": [' in page
     assert areas.units_bounds(district) is not None

@@ -178,21 +178,25 @@ function gridappPointPicker(map, cfg) {
   fromInputs();
 }
 
-/* Coverage layer (issue 4): grids coloured no worker / worker but no group / covered. */
-var GRIDAPP_COVERAGE_STYLES = {
-  no_worker: {color: "#922b21", fillColor: "#e74c3c"},
-  worker_no_group: {color: "#9c640c", fillColor: "#f5b041"},
-  covered: {color: "#1e8449", fillColor: "#58d68d"},
-};
+/* Coverage layer (issue 4): each grid coloured by its status; the statuses, their order, labels and
+   colours come from the server as cfg.coverage_styles (gridapp/coverage/rules.py). */
+function gridappCoverageLegend(map, cfg, counts) {
+  var styles = cfg.coverage_styles;
+  gridappLegend(map, Object.keys(styles).map(function (s) {
+    return {label: styles[s].label + (counts ? " (" + counts[s] + ")" : ""), fill: styles[s].fillColor,
+            stroke: styles[s].color};
+  }), cfg.labels.cov_layer);
+}
 
 function gridappCoverageStatus(map, cfg, control) {
   var L_ = cfg.labels;
   window.gridappMap.coverage = null;
   gridappFetch(cfg.urls.coverage).then(function (data) {
-    var counts = {no_worker: 0, worker_no_group: 0, covered: 0};
+    var counts = {};
+    Object.keys(cfg.coverage_styles).forEach(function (s) { counts[s] = 0; });
     var layer = L.geoJSON(data, {
       style: function (f) {
-        var st = GRIDAPP_COVERAGE_STYLES[f.properties.status];
+        var st = cfg.coverage_styles[f.properties.status];
         return {color: st.color, weight: 1, fillColor: st.fillColor, fillOpacity: 0.55,
                 className: "gridapp-cov gridapp-cov-" + f.properties.status};
       },
@@ -206,10 +210,7 @@ function gridappCoverageStatus(map, cfg, control) {
       },
     }).addTo(map);
     control.addOverlay(layer, L_.cov_layer);
-    gridappLegend(map, ["no_worker", "worker_no_group", "covered"].map(function (s) {
-      return {label: L_["cov_" + s] + " (" + counts[s] + ")", fill: GRIDAPP_COVERAGE_STYLES[s].fillColor,
-              stroke: GRIDAPP_COVERAGE_STYLES[s].color};
-    }), L_.cov_layer);
+    gridappCoverageLegend(map, cfg, counts);
     window.gridappMap.coverage = counts;
   }).catch(function (err) {
     window.gridappMap.error = String(err);
@@ -236,7 +237,7 @@ function gridappCityTiles(map, cfg, styles) {
     return L.extend({fill: true}, styles.grid);
   }, function (p) { return gridappTooltip([p.name, p.code]); }, b);
   var coverage = !cfg.urls.coverage ? null : gridappTileLayer(map, cfg.tiles.coverage, "coverage", function (p) {
-    var st = GRIDAPP_COVERAGE_STYLES[p.status];
+    var st = cfg.coverage_styles[p.status];
     return {color: st.color, weight: 1, fill: true, fillColor: st.fillColor, fillOpacity: 0.55};
   }, function (p) {
     return gridappTooltip([p.name, p.code, L_["cov_" + p.status], L_.cov_workers + " " + p.workers,
@@ -268,9 +269,7 @@ function gridappCoverageTiles(map, cfg, control, cityTiles) {
   var incidents = null;
   if (coverage) {
     control.addOverlay(coverage, L_.cov_layer);
-    gridappLegend(map, ["no_worker", "worker_no_group", "covered"].map(function (s) {
-      return {label: L_["cov_" + s], fill: GRIDAPP_COVERAGE_STYLES[s].fillColor, stroke: GRIDAPP_COVERAGE_STYLES[s].color};
-    }), L_.cov_layer);
+    gridappCoverageLegend(map, cfg, null);
   }
   if (cfg.urls.incidents) {
     incidents = gridappServerClusters(map, {clusters_url: cfg.tiles.clusters, points_url: cfg.urls.incidents,
@@ -282,166 +281,4 @@ function gridappCoverageTiles(map, cfg, control, cityTiles) {
     });
     control.addOverlay(incidents, L_.incidents);
   }
-}
-
-function gridappCaseMarker(map, cfg) {
-  var marker = L.marker([cfg.lat, cfg.lon]).addTo(map);
-  var tip = document.createElement("span");
-  tip.textContent = cfg.label;
-  marker.bindTooltip(tip);
-  map.setView([cfg.lat, cfg.lon], 17);
-  window.gridappMap = {ready: true, error: null, counts: {incidents: 1}};
-}
-
-function gridappGeolocate(buttonId, lonId, latId, labels) {
-  var button = document.getElementById(buttonId);
-  var status = document.getElementById(buttonId + "-status");
-  if (!button) { return; }
-  if (!navigator.geolocation) { button.disabled = true; status.textContent = labels.unsupported; return; }
-  button.addEventListener("click", function () {
-    status.textContent = labels.locating;
-    navigator.geolocation.getCurrentPosition(function (pos) {
-      var lon = document.getElementById(lonId), lat = document.getElementById(latId);
-      lon.value = pos.coords.longitude.toFixed(6);
-      lat.value = pos.coords.latitude.toFixed(6);
-      lon.dispatchEvent(new Event("change"));
-      status.textContent = labels.done + " ±" + Math.round(pos.coords.accuracy) + " m";
-    }, function (err) {
-      status.textContent = labels.failed + " " + err.message;
-    }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
-  });
-}
-
-function gridappPhotoGps(inputId, buttonId, lonId, latId, labels) {
-  // Upload the first chosen photo to the server, which reads its EXIF GPS; offer it as the location.
-  var input = document.getElementById(inputId), button = document.getElementById(buttonId);
-  var status = document.getElementById(inputId + "-status");
-  if (!input || !window.fetch || !window.FormData) { return; }
-  input.addEventListener("change", function () {
-    button.hidden = true;
-    status.textContent = "";
-    if (!input.files.length) { return; }
-    var body = new FormData();
-    body.append("file", input.files[0]);
-    fetch(input.dataset.upload, {method: "POST", body: body, credentials: "same-origin",
-                                 headers: {"X-CSRFToken": input.dataset.csrf}})
-      .then(function (r) { return r.json().then(function (j) { return {ok: r.ok, body: j}; }); })
-      .then(function (res) {
-        if (!res.ok) { status.textContent = labels.failed + " " + res.body.error.message; return; }
-        var gps = res.body.gps;
-        if (!gps) { status.textContent = labels.none; return; }
-        button.textContent = labels.use + " (" + gps.lon.toFixed(6) + ", " + gps.lat.toFixed(6) + ")";
-        button.hidden = false;
-        button.onclick = function () {
-          var lon = document.getElementById(lonId), lat = document.getElementById(latId);
-          lon.value = gps.lon.toFixed(6);
-          lat.value = gps.lat.toFixed(6);
-          lon.dispatchEvent(new Event("change"));
-        };
-      })
-      .catch(function (err) { status.textContent = labels.failed + " " + String(err); });
-  });
-}
-
-function gridappIncidentMap(map, cfg) {
-  // Clustered markers and a heat map of the incidents of cfg.url (a GeoJSON FeatureCollection).
-  // More than cfg.max_points incidents in view: server clusters with counts below
-  // cfg.cluster_max_zoom, the view's incidents from it on (map_scale.js).
-  var L_ = cfg.labels;
-  window.gridappMap = {ready: false, error: null, counts: {}};
-  function popup(p) {
-    var box = document.createElement("div");
-    var a = document.createElement("a");
-    a.href = cfg.case_url.replace(/\/0$/, "/" + p.id);
-    a.textContent = "#" + p.id + " " + p.category_name;
-    var line = document.createElement("div");
-    line.textContent = (cfg.states[p.status] || p.status) + (p.overdue ? " · " + L_.overdue : "");
-    box.appendChild(a); box.appendChild(line);
-    return box;
-  }
-  function status(text) {
-    var el = document.getElementById("map-status");
-    if (el) { el.textContent = text; }
-  }
-  function serverClusters() {
-    var layer = gridappServerClusters(map, {clusters_url: cfg.clusters_url, points_url: cfg.url,
-      cluster_max_zoom: cfg.cluster_max_zoom, labels: L_}, function (f) {
-      var c = f.geometry.coordinates;
-      return L.marker([c[1], c[0]]).bindPopup(popup(f.properties));
-    });
-    layer.on("gridapp:loaded", function (e) {
-      window.gridappMap.counts = {shown: e.data.features.length, matched: e.data.numberMatched};
-      status(L_.shown.replace("{shown}", e.points ? e.data.features.length : e.data.numberMatched)
-        .replace("{matched}", e.data.numberMatched));
-      if (!window.gridappMap.ready) { window.gridappMap.ready = true; gridappMarkDrawn(); }
-    });
-    layer.addTo(map);
-  }
-  function clientClusters() {
-    var clusters = L.markerClusterGroup({showCoverageOnHover: false});
-    var heat = L.heatLayer([], {radius: 20, blur: 15, maxZoom: 17});
-    clusters.addTo(map);
-    L.control.layers({}, (function () { var o = {}; o[L_.clusters] = clusters; o[L_.heat] = heat; return o; })(),
-                     {collapsed: false}).addTo(map);
-    return gridappFetch(cfg.url).then(function (fc) {
-      var points = [];
-      fc.features.forEach(function (f) {
-        var c = f.geometry.coordinates;
-        clusters.addLayer(L.marker([c[1], c[0]]).bindPopup(popup(f.properties)));
-        points.push([c[1], c[0], 1]);
-      });
-      heat.setLatLngs(points);
-      if (points.length) { map.fitBounds(L.latLngBounds(points.map(function (p) { return [p[0], p[1]]; })).pad(0.1)); }
-      window.gridappMap.counts = {shown: fc.features.length, matched: fc.numberMatched};
-      window.gridappMap.ready = true;
-      gridappMarkDrawn();
-      status(L_.shown.replace("{shown}", fc.features.length).replace("{matched}", fc.numberMatched));
-    });
-  }
-  var start = cfg.clusters_url ? gridappFetch(gridappWithParams(cfg.clusters_url, "bbox=" + gridappBboxParam(map) +
-    "&zoom=" + Math.round(map.getZoom()))).then(function (fc) {
-      if (fc.numberMatched > cfg.max_points) { serverClusters(); return null; }
-      return clientClusters();
-    }) : clientClusters();
-  start.catch(function (err) {
-      window.gridappMap.error = String(err);
-      var el = document.getElementById("map-status");
-      if (el) { el.textContent = L_.load_failed + " " + String(err); el.className += " error"; }
-    });
-}
-
-function gridappDisputeMap(map, cfg) {
-  // Disputes of cfg.url (GeoJSON) as circle markers: fill colour by risk level, dashed outline
-  // while open (registered/mediating), thick outline when flagged as liable to escalate.
-  var colours = {general: "#2b8a3e", major: "#e67700", grave: "#c92a2a"};
-  window.gridappMap = {ready: false, error: null, counts: {}};
-  gridappFetch(cfg.url)
-    .then(function (fc) {
-      var points = [];
-      fc.features.forEach(function (f) {
-        var c = f.geometry.coordinates, p = f.properties;
-        var open = p.status === "registered" || p.status === "mediating";
-        var box = document.createElement("div");
-        var a = document.createElement("a");
-        a.href = cfg.page_url.replace(/\/0$/, "/" + p.id);
-        a.textContent = "#" + p.id + " " + p.type_name;
-        var line = document.createElement("div");
-        line.textContent = p.state_name + " · " + (cfg.risks[p.risk_level] || p.risk_level) +
-          (p.escalation_risk ? " · " + cfg.labels.escalation : "") + (p.overdue ? " · " + cfg.labels.overdue : "");
-        box.appendChild(a); box.appendChild(line);
-        L.circleMarker([c[1], c[0]], {radius: 8, color: "#222", weight: p.escalation_risk ? 4 : 1,
-                                      dashArray: open ? "3" : null, fillColor: colours[p.risk_level] || "#555",
-                                      fillOpacity: open ? 0.9 : 0.4, className: "dispute-" + p.status})
-          .bindPopup(box).addTo(map);
-        points.push([c[1], c[0]]);
-      });
-      if (points.length) { map.fitBounds(L.latLngBounds(points).pad(0.1)); }
-      window.gridappMap.counts = {shown: fc.features.length, matched: fc.numberMatched};
-      window.gridappMap.ready = true;
-    })
-    .catch(function (err) {
-      window.gridappMap.error = String(err);
-      var status = document.getElementById("map-status");
-      if (status) { status.textContent = cfg.labels.load_failed + " " + String(err); }
-    });
 }
