@@ -7,6 +7,7 @@ from ..auth import api_user
 from ..disputes import actions as dispute_actions
 from ..disputes import present as dispute_present
 from ..disputes import queries as dispute_queries
+from ..disputes import register as dispute_register
 from ..disputes import workflow as dispute_workflow
 from . import bp, json_body
 
@@ -18,7 +19,7 @@ def create_dispute():
     leader (疑难), incidents? [ids]} → 201 the dispute as in GET (parties masked); 400 bad
     field (code names it); 403 point outside the caller's scope; 422 outside every district."""
     user = api_user()
-    dispute = dispute_workflow.register(user, json_body())
+    dispute = dispute_register.register(user, json_body())
     return jsonify(dispute_present.dispute_dict(user, dispute)), 201
 
 

@@ -13,17 +13,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from ..boundaries.locate import locate, point_expr
+from ..disputes.register import register
+from ..disputes.workflow import perform
 from ..extensions import db
 from ..models import (
     AdminArea,
     Dispute,
-    DisputeEvent,
-    DisputeParty,
-    DisputeVisit,
     Grid,
     MediationCommittee,
-    MediationSession,
     Mediator,
     User,
 )
@@ -112,54 +109,38 @@ def load_demo_disputes(district_code: str, log: Callable[[str], None] = print) -
 
 
 def _one(i: int, spec, lon: float, lat: float, actor: User, mediator: Mediator) -> None:
+    """Register one demo dispute and take it through its actions (gridapp.disputes), each at its time."""
     type_code, summary, difficulty, risk, escalation, amount, outcome, days = spec
-    loc = locate(lon, lat)
     at = START + timedelta(days=(i * 5) % 142, hours=i % 9)
     s1, s2 = SURNAMES[i % len(SURNAMES)], SURNAMES[(i + 7) % len(SURNAMES)]
-    parties = [DisputeParty(kind="person", name=f"{s1}某", id_number=f"6102021900{(i % 12) + 1:02d}01{i:03d}1",
-                            phone=f"100{i:04d}0001"),
-               DisputeParty(kind="person", name=f"{s2}某某", phone=f"100{i:04d}0002") if i % 3 else
-               DisputeParty(kind="organisation", name=f"测试单位{i:02d}号", phone=f"100{i:04d}0003")]
-    source = ("screening", "walk_in", "worker", "transferred")[i % 4]
-    d = Dispute(type_code=type_code, summary=summary + MARK, source=source,
-                amount=amount, risk_level=risk, escalation_risk=escalation, difficulty=difficulty,
-                leader=LEADERS[i % 2] if difficulty == "hard" else None, geom=point_expr(lon, lat),
-                grid_code=loc.grid_code, community_code=loc.community_code, district_code=loc.district_code,
-                registered_by=actor.id, registered_at=at, deadline_at=at + timedelta(days=30), parties=parties)
-    db.session.add(d)
-    db.session.flush()
-    events = [("register", None, "registered", at, None, {"difficulty": difficulty})]
-    if outcome != "registered":
-        events.append(("accept", "registered", "mediating", at + timedelta(days=1), None, {}))
-        held = at + timedelta(days=2)
-        db.session.add(MediationSession(dispute_id=d.id, held_on=held.date(), minutes="双方陈述诉求（演示笔录）",
-                                        participants=f"{s1}某、{s2}某某、{mediator.name}", mediator_id=mediator.id,
-                                        recorded_by=actor.id, recorded_at=held))
-        d.mediator_id = mediator.id
-        events.append(("session", "mediating", "mediating", at + timedelta(days=2), None,
-                       {"held_on": (at + timedelta(days=2)).date().isoformat()}))
-    if days is not None:
-        closed = at + timedelta(days=days)
-        d.closed_at = closed
-        if outcome == "resolved":
-            d.status, d.agreement = "resolved", "双方自愿达成调解协议（演示）"
-            d.performance = "performed" if i % 2 else "performing"
-            events.append(("succeed", "mediating", "resolved", closed, None, {"performance": d.performance}))
-        elif outcome == "failed":
-            d.status = "failed"
-            events.append(("fail", "mediating", "failed", closed, "双方分歧较大（演示）", {}))
-        else:
-            channel = outcome.split("_")[1]
-            d.status, d.channel = "referred", channel
-            d.court_case_no = f"（2026）陕0202民初{9000 + i}号{MARK}" if channel == "court" else None
-            events.append(("refer", "mediating", "referred", closed, None, {"channel": channel}))
-        if outcome == "resolved" and i % 3 != 2:
-            visit_at = closed + timedelta(days=7)
-            db.session.add(DisputeVisit(dispute_id=d.id, visited_at=visit_at, satisfaction=SATISFACTION[i % 8],
-                                        note="回访（演示）", visited_by=actor.id))
-            events.append(("visit", "resolved", "resolved", visit_at, None, {"satisfaction": SATISFACTION[i % 8]}))
+    parties = [{"kind": "person", "name": f"{s1}某", "id_number": f"6102021900{(i % 12) + 1:02d}01{i:03d}1",
+                "phone": f"100{i:04d}0001"},
+               {"kind": "person", "name": f"{s2}某某", "phone": f"100{i:04d}0002"} if i % 3 else
+               {"kind": "organisation", "name": f"测试单位{i:02d}号", "phone": f"100{i:04d}0003"}]
+    d = register(actor, {"type_code": type_code, "summary": summary + MARK, "lon": lon, "lat": lat,
+                         "source": ("screening", "walk_in", "worker", "transferred")[i % 4], "parties": parties,
+                         "amount": amount, "risk_level": risk, "escalation_risk": escalation,
+                         "difficulty": difficulty, "leader": LEADERS[i % 2] if difficulty == "hard" else None},
+                 now=at)
+    if outcome == "registered":
+        return
+    perform(actor, d.id, "accept", now=at + timedelta(days=1))
+    held = at + timedelta(days=2)
+    perform(actor, d.id, "session", {"held_on": held.date().isoformat(), "minutes": "双方陈述诉求（演示笔录）",
+                                     "participants": f"{s1}某、{s2}某某、{mediator.name}",
+                                     "mediator_id": mediator.id}, now=held)
+    if days is None:
+        return
+    closed = at + timedelta(days=days)
+    if outcome == "resolved":
+        perform(actor, d.id, "succeed", {"agreement": "双方自愿达成调解协议（演示）",
+                                         "performance": "performed" if i % 2 else "performing"}, now=closed)
+        if i % 3 != 2:
+            perform(actor, d.id, "visit", {"satisfaction": SATISFACTION[i % 8], "note": "回访（演示）"},
+                    now=closed + timedelta(days=7))
+    elif outcome == "failed":
+        perform(actor, d.id, "fail", {"note": "双方分歧较大（演示）"}, now=closed)
     else:
-        d.status = "mediating" if outcome == "mediating" else "registered"
-    db.session.add_all(DisputeEvent(dispute_id=d.id, actor_id=actor.id, at=when, action=a, from_state=f,
-                                    to_state=t, note=note, data=data) for a, f, t, when, note, data in events)
-
+        channel = outcome.split("_")[1]
+        perform(actor, d.id, "refer", {"channel": channel, "court_case_no": f"（2026）陕0202民初{9000 + i}号{MARK}"
+                                       if channel == "court" else None}, now=closed)

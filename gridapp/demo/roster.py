@@ -24,7 +24,6 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import (
     AdminArea,
-    AuditEntry,
     CommitteeSeat,
     CommunityPartyOrg,
     Grid,
@@ -38,6 +37,7 @@ from ..models import (
     User,
     WorkerGrid,
 )
+from ..org.access import audit
 
 GROUPS_SINGLE, GROUPS_JOINT = 77, 53  # district report (shared/seeds)
 STATIONED_UNITS = 48  # district report: 48家驻区单位 … 兼职委员
@@ -170,7 +170,6 @@ def load_demo_roster(district_code: str, log: Callable[[str], None] = print) -> 
                                           grids=[WorkerGrid(grid_code=code, is_primary=True),
                                                  WorkerGrid(grid_code=staffed[gi + 1], is_primary=False)]))
     counts = {"groups": group_no, "members": member_no, "stationed_units": unit_no, "workers": worker_no}
-    db.session.add(AuditEntry(user_id=None, action="import", entity="demo_roster", entity_id=None,
-                              community_code=None, detail=counts))
+    audit(None, "import", "demo_roster", None, None, **counts)
     log(f"demo party roster: {counts}")
     return counts

@@ -153,11 +153,7 @@ class IncidentKind(StoredKind):
     table, state_names, role_names = TRANSITIONS, STATE_NAMES, KIND_NAMES
     event_model, approval_model, case_fk, event_attachments = IncidentEvent, IncidentApproval, "incident_id", True
 
-    def find(self, user, case_id):
-        return get_case(user, case_id)
-
-    def actor_kinds(self, user, case) -> set[str]:
-        return actor_kinds(user, case)
+    find, actor_kinds = staticmethod(get_case), staticmethod(actor_kinds)
 
     def parameters(self, t: Transition, user, case, params: dict) -> Outcome:
         """note (required by reject, handle, failed verify, return, void, defer); assignee

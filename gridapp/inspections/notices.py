@@ -95,8 +95,7 @@ class NoticeKind(CaseKind):
     role_names = {"worker": _l("网格员（本网格）"), "secretary": _l("社区书记（本社区）"),
                   "township": _l("街道/镇（本街道）"), "district": _l("区级（本区）"), "admin": _l("系统管理员")}
 
-    def find(self, user, case_id):
-        return get_notice(user, case_id)
+    find = staticmethod(get_notice)
 
     def actor_kinds(self, user, case) -> set[str]:
         role = role_in_scope(user, case.place)

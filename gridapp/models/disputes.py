@@ -12,7 +12,6 @@ from datetime import date, datetime
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
-    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -31,7 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..disputes.rules import CHANNELS, DIFFICULTIES, DISPUTE_STATES, PARTY_KINDS, PERFORMANCE, RISK_LEVELS, SOURCES
 from ..extensions import db
 from .users import User
-from .workflow import ApprovalRequest
+from .workflow import ApprovalRequest, CaseEvent
 
 
 def _in(col: str, values: tuple[str, ...], nullable: bool = False) -> str:
@@ -183,23 +182,13 @@ class DisputeIncident(db.Model):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
 
 
-class DisputeEvent(db.Model):
+class DisputeEvent(CaseEvent, db.Model):
     """One entry of a dispute's history (append-only: a trigger refuses UPDATE and DELETE).
     Same shape as :class:`~gridapp.models.workflow.IncidentEvent`."""
 
     __tablename__ = "dispute_events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
-    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    action: Mapped[str] = mapped_column(String(16))
-    from_state: Mapped[str | None] = mapped_column(String(16))
-    to_state: Mapped[str] = mapped_column(String(16))
-    note: Mapped[str | None] = mapped_column(Text)
-    data: Mapped[dict] = mapped_column(JSON, default=dict)
-
-    actor: Mapped[User] = relationship()
 
 
 class DisputeApproval(ApprovalRequest, db.Model):

@@ -56,7 +56,26 @@ class CategoryRule(db.Model):
     department: Mapped[Department | None] = relationship()
 
 
-class IncidentEvent(db.Model):
+class CaseEvent:
+    """Columns of one entry of a case's history (mixed into the incident and dispute histories):
+    who (``actor_id``), when (``at``, UTC), which action, the state before and after, the note and
+    the action's data."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    action: Mapped[str] = mapped_column(String(16))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    @declared_attr
+    def actor(cls) -> Mapped[User]:
+        return relationship(User)
+
+
+class IncidentEvent(CaseEvent, db.Model):
     """One entry of a case's history (append-only: a database trigger refuses UPDATE and DELETE).
 
     ``at`` UTC; ``from_state``/``to_state`` equal for actions that do not move the case (a side
@@ -72,18 +91,8 @@ class IncidentEvent(db.Model):
               postgresql_where=text("action = 'verify' AND to_state = 'dispatched'")),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
-    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    action: Mapped[str] = mapped_column(String(16))
-    from_state: Mapped[str | None] = mapped_column(String(16))
-    to_state: Mapped[str] = mapped_column(String(16))
-    note: Mapped[str | None] = mapped_column(Text)
-    data: Mapped[dict] = mapped_column(JSON, default=dict)
     attachments: Mapped[list] = mapped_column(JSON, default=list)
-
-    actor: Mapped[User] = relationship()
 
 
 class ApprovalRequest:

@@ -10,6 +10,7 @@ from ..boundaries import areas
 from ..disputes import actions as dispute_actions
 from ..disputes import present as dispute_present
 from ..disputes import queries as dispute_queries
+from ..disputes import register as dispute_register
 from ..disputes import rules as dispute_rules
 from ..disputes import workflow as dispute_workflow
 from ..errors import DomainError
@@ -87,7 +88,7 @@ def dispute_new():
         data["escalation_risk"] = form.get("escalation_risk") == "on"
         data["parties"] = _form_parties(form)
         try:
-            dispute = dispute_workflow.register(current_user, data)
+            dispute = dispute_register.register(current_user, data)
         except DomainError as err:
             db.session.rollback()
             flash(err.message, "error")

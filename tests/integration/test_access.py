@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 
 from gridapp.accounts import service as accounts
 from gridapp.core.clock import local_zone
-from gridapp.disputes import workflow as dispute_workflow
+from gridapp.disputes import register as dispute_register
 from gridapp.incidents import photos
 from gridapp.inspections import service as inspections
 from gridapp.models import (
@@ -302,7 +302,7 @@ def _located_objects(tx, admin, place: str, grid: str, community: str) -> dict:
     lon, lat = grid_point(grid)
     if dispute_id is None:
         type_code = tx.scalar(select(DisputeType.code).where(DisputeType.active.is_(True)).order_by(DisputeType.code))
-        dispute_id = dispute_workflow.register(admin, {
+        dispute_id = dispute_register.register(admin, {
             "type_code": type_code, "summary": "测试纠纷（虚构）", "lon": lon, "lat": lat,
             "parties": [{"kind": "person", "name": "张某"}]}).id
     place_ids = select(Place.id).where(Place.grid_code.in_(in_place))

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from gridapp.analytics import dashboard
-from gridapp.disputes import workflow as dispute_workflow
+from gridapp.disputes import register as dispute_register
 from gridapp.models import AdminArea, Grid, User
 
 PERIOD = {"from": "2026-03-01", "to": "2026-03-07"}
@@ -34,7 +34,7 @@ def data(tx):
     tx.commit()
     for grid, days in ((GRID, 0), (other_grid, 2), (far_grid, 1), (far_grid, -4)):
         lon, lat = grid_point(grid)
-        dispute_workflow.register(district, {"type_code": "02", "summary": "看板测试（虚构）", "lon": lon, "lat": lat,
+        dispute_register.register(district, {"type_code": "02", "summary": "看板测试（虚构）", "lon": lon, "lat": lat,
                                      "parties": [PERSON]}, now=T0 + timedelta(days=days))
     return {"far_grid": far_grid, "other_grid": other_grid}
 

@@ -10,6 +10,7 @@ import pytest
 from caseutil import COMMUNITY, GRID, OTHER_COMMUNITY, grid_point, make_case
 
 from gridapp.core.errors import BadInput, Conflict, Forbidden, NotFound
+from gridapp.disputes import register as dispute_register
 from gridapp.disputes import workflow as dispute_workflow
 from gridapp.extensions import db
 from gridapp.incidents import workflow as incident_workflow
@@ -26,7 +27,7 @@ def _incident(cast):
 
 def _dispute(cast):
     lon, lat = grid_point(GRID)
-    d = dispute_workflow.register(cast["worker"], {
+    d = dispute_register.register(cast["worker"], {
         "type_code": "02", "summary": "邻里噪音纠纷（虚构）", "lon": lon, "lat": lat, "source": "worker",
         "parties": [{"kind": "person", "name": "张某某"}]})
     return dispute_workflow.perform, d, "accept"

@@ -8,6 +8,7 @@ from caseutil import COMMUNITY, DISTRICT, GRID, OTHER_COMMUNITY, PERSON, T0, TOW
 from sqlalchemy import select
 
 from gridapp.disputes import queries as dispute_queries
+from gridapp.disputes import register as dispute_register
 from gridapp.disputes import workflow as dispute_workflow
 
 OTHER = "610202002001001"  # a grid of 翠溪社区
@@ -30,7 +31,7 @@ def fixture_set(tx, make_user):
 
     def new(grid, type_code, at):
         lon, lat = grid_point(grid)
-        return dispute_workflow.register(district, {"type_code": type_code, "summary": "统计测试（虚构）", "lon": lon,
+        return dispute_register.register(district, {"type_code": type_code, "summary": "统计测试（虚构）", "lon": lon,
                                             "lat": lat, "parties": [PERSON]}, now=at)
 
     admin = make_user("admin")

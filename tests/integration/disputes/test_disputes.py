@@ -25,6 +25,7 @@ from gridapp.core import casework
 from gridapp.disputes import actions as dispute_actions
 from gridapp.disputes import present as dispute_present
 from gridapp.disputes import queries as dispute_queries
+from gridapp.disputes import register as dispute_register
 from gridapp.disputes import rules as dispute_rules
 from gridapp.disputes import workflow as dispute_workflow
 from gridapp.errors import BadInput, Conflict, Forbidden, NotFound
@@ -43,7 +44,7 @@ def register(user, grid=GRID, **extra):
     lon, lat = grid_point(grid)
     data = {"type_code": "02", "summary": "邻里噪音纠纷（虚构）", "lon": lon, "lat": lat, "source": "worker",
             "parties": [PERSON, ORG], "amount": "1200.50", "risk_level": "general", **extra}
-    return dispute_workflow.register(user, data, now=extra.pop("now", T0) if "now" in extra else T0)
+    return dispute_register.register(user, data, now=extra.pop("now", T0) if "now" in extra else T0)
 
 
 def act(user, d, action, now=None, **params):
