@@ -38,7 +38,7 @@ from ..boundaries.rules import EXPORT_LEVELS
 from ..core.clock import utcnow
 from ..core.errors import BadInput, Forbidden, NotFound
 from ..core.params import area_level, period_conditions
-from ..core.scope import worker_grid_codes
+from ..core.scope import Location, contains
 from ..extensions import db
 from ..incidents.workflow import DEADLINE_STATES
 from ..models import AdminArea, Grid, Incident, IncidentApproval, IncidentCategory, IncidentEvent, User
@@ -67,12 +67,7 @@ def area_condition(user: User, level, code, model=Incident):
         cond = {"community": community_col == code,
                 "township": community_col.in_(select(AdminArea.code).where(AdminArea.parent_code == code)),
                 "district": district_col == code}[level]
-    role, scope = user.role, user.scope_code
-    allowed = (role == "admin" or (role == "district" and district == scope)
-               or (role == "township" and township == scope)
-               or (role == "secretary" and community == scope)
-               or (role == "worker" and level == "grid" and code in worker_grid_codes(user)))
-    if not allowed:
+    if not contains(user, Location(district, township, community, code if level == "grid" else None)):
         raise Forbidden(_("区域 %(code)s 不在您的管辖范围内", code=code), code="outside_scope")
     return cond
 

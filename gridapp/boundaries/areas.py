@@ -6,7 +6,7 @@ from sqlalchemy import cast, exists, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 
 from ..core.params import area_level
-from ..core.scope import grid_filter, incident_filter
+from ..core.scope import community_condition, grid_filter, incident_filter
 from ..extensions import db
 from ..models import AdminArea, Grid, Incident, User
 from .rules import AREA_LEVELS
@@ -97,16 +97,9 @@ def area_name(code: str | None) -> str | None:
 def unit_filter(user: User):
     """SQL condition on :class:`AdminArea` selecting the village-level units of the user's scope
     (a grid worker: the communities of their grids)."""
-    is_unit = AdminArea.level == "community"
-    if user.role == "admin":
-        return is_unit
-    if user.role == "district":
-        return is_unit & (AdminArea.district_code == user.scope_code)
-    if user.role == "township":
-        return is_unit & (AdminArea.parent_code == user.scope_code)
-    if user.role == "secretary":
-        return AdminArea.code == user.scope_code
-    return AdminArea.code.in_(select(Grid.community_code).where(grid_filter(user)))
+    if user.role == "worker":
+        return AdminArea.code.in_(select(Grid.community_code).where(grid_filter(user)))
+    return (AdminArea.level == "community") & community_condition(user, AdminArea.code)
 
 
 def scope_summary(user: User) -> dict:

@@ -23,11 +23,12 @@ from sqlalchemy import delete, select, text, update
 
 from .. import geo
 from ..core.errors import BadInput, Forbidden, NotFound, Unprocessable
+from ..core.scope import area_location, contains
 from ..extensions import db
 from ..geo import edit as geoedit
 from ..models import AdminArea, Grid, GridAssignment, GridEdit, GridLineage, GroupGrid, PartyMember, User, WorkerGrid
 from .import_areas import next_sequence
-from .rules import LOCATED_TABLES
+from .rules import GRID_EDITORS, LOCATED_TABLES
 
 #: the tiling an edit must keep: overlaps + gaps + excess ≤ this share of the community's area.
 TILING_TOLERANCE = 1e-6
@@ -37,7 +38,7 @@ def _community(user: User, code: str) -> AdminArea:
     area = db.session.get(AdminArea, code)
     if area is None or area.level != "community":
         raise NotFound(_("社区 %(code)s 不存在", code=code), code="no_such_community")
-    if not (user.role == "admin" or (user.role == "district" and user.scope_code == area.district_code)):
+    if user.role not in GRID_EDITORS or not contains(user, area_location(area)):
         raise Forbidden(_("只有系统管理员或区级用户可以编辑网格"), code="forbidden")
     return area
 

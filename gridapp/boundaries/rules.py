@@ -29,5 +29,7 @@ CATEGORY_HEADERS = ("category_code", "类别代码", "事件类别代码", "cate
 DESCRIPTION_HEADERS = ("description", "描述", "事件描述", "type")
 
 
+#: Who may generate, split, merge and reshape grids (in their scope).
+GRID_EDITORS = ("admin", "district")
 #: Tables of located rows (a grid_code column) that follow their grid when grids change.
 LOCATED_TABLES = ("incidents", "disputes", "places")

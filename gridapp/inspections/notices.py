@@ -30,25 +30,13 @@ from ..core.casework import CaseKind, Outcome, Pending, Transition
 from ..core.casework import perform as perform_case
 from ..core.clock import utcnow
 from ..core.errors import BadInput, NotFound
-from ..core.roles import OFFICE
 from ..core.scope import role_in_scope
 from ..extensions import db
 from ..incidents.workflow import check_attachments
 from ..models import Place, PlaceEvent, RectificationNotice, User
-from ..models.places import MEASURES
 from ..places import service as places_service
 from ..reminders import service as reminders
-from .service import MEASURE_NAMES, NOTICE_STATE_NAMES, TEXT_MAX  # noqa: F401 (names shown with notices)
-
-IN_SCOPE = ("worker", "secretary", "township", "district", "admin")
-STATE_NAMES = {**NOTICE_STATE_NAMES, "overdue": _l("已逾期待整改")}
-TRANSITIONS: tuple[Transition, ...] = (
-    Transition("reinspect", ("issued", "overdue"), "passed", IN_SCOPE, _l("复查合格"), variant="passed"),
-    Transition("reinspect", ("issued", "overdue"), "failed", IN_SCOPE, _l("复查不合格"), variant="failed"),
-    Transition("escalate", ("failed", "overdue"), "escalated", IN_SCOPE, _l("升级处理"), approval=True,
-               needs="measure"),
-    Transition("approve", ("escalation_pending",), None, OFFICE, _l("审批")),
-)
+from .rules import MEASURE_NAMES, MEASURES, NOTICE_STATE_NAMES, STATE_NAMES, TEXT_MAX, TRANSITIONS  # noqa: F401
 
 
 def overdue(notice: RectificationNotice, now: datetime | None = None) -> bool:

@@ -27,59 +27,32 @@ passed at a re-inspection no later than the deadline.
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..boundaries.locate import Location
-from ..core.clock import local_zone, utcnow
+from ..core import params as p
+from ..core.clock import local_day_end, local_zone, utcnow
 from ..core.errors import BadInput, Conflict, Forbidden, NotFound
-from ..core.scope import OFFICE, location_in_scope
+from ..core.scope import OFFICE, area_location, contains
 from ..extensions import db
 from ..incidents.workflow import check_attachments
 from ..models import AdminArea, Campaign, Inspection, InspectionPlace, Place, PlaceEvent, RectificationNotice, User
 from ..places import service as places_service
 from ..reminders import service as reminders
-
-NOTICE_STATE_NAMES = {"issued": _l("待整改"), "passed": _l("整改合格"), "failed": _l("复查不合格"),
-                      "escalation_pending": _l("升级处理待审批"), "escalated": _l("已升级处理")}
-MEASURE_NAMES = {"fine": _l("罚款"), "suspend": _l("停业整顿"), "ban": _l("取缔")}
-MEMBERS_MAX = 50
-TEXT_MAX = 2000
-
-
-def place_role(user: User, place: Place) -> str | None:
-    """The role the user holds for the place when it lies in their scope, else None."""
-    township = db.session.scalar(select(AdminArea.parent_code).where(AdminArea.code == place.community_code))
-    loc = Location(place.district_code, township, place.community_code, place.grid_code)
-    return user.role if location_in_scope(user, loc) else None
+from .rules import MEASURE_NAMES, MEMBERS_MAX, NOTICE_STATE_NAMES, NUMBER_FORMAT, NUMBER_PREFIX, TEXT_MAX  # noqa: F401
 
 
 def _text(value, field: str, required: bool = False) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise BadInput(_("%(field)s 必须是文字", field=field), code=f"invalid_{field}")
-    value = (value or "").strip()
-    if len(value) > TEXT_MAX:
-        raise BadInput(_("%(field)s 不能超过 %(max)s 个字", field=field, max=TEXT_MAX), code=f"invalid_{field}")
-    if required and not value:
-        raise BadInput(_("%(field)s 不能为空", field=field), code=f"invalid_{field}")
-    return value or None
-
-
-def _local_date(value, field: str) -> date:
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise BadInput(_("%(field)s 必须是日期 YYYY-MM-DD", field=field), code=f"invalid_{field}") from None
+    return p.text(value, field, TEXT_MAX, required=required)
 
 
 def deadline_of(day: date) -> datetime:
     """The UTC instant a notice due on local date ``day`` becomes overdue after: 23:59:59 of that
-    day in Asia/Shanghai."""
-    return datetime.combine(day, time(23, 59, 59), local_zone()).astimezone(UTC)
+    day in the local zone."""
+    return local_day_end(day)
 
 
 # --- campaigns -------------------------------------------------------------------------------
@@ -94,12 +67,9 @@ def create_campaign(user: User, name, area_code, starts_on, ends_on, description
     area = db.session.get(AdminArea, str(area_code or ""))
     if area is None or area.level not in ("district", "township", "community"):
         raise BadInput(_("区域 %(code)s 不存在", code=area_code), code="invalid_area")
-    role, scope = user.role, user.scope_code
-    ok = role == "admin" or (role == "district" and area.district_code == scope) or \
-        (role == "township" and scope in (area.code, area.parent_code)) or (role == "secretary" and area.code == scope)
-    if not ok:
+    if not contains(user, area_location(area)):
         raise Forbidden(_("区域 %(code)s 不在您的管辖范围内", code=area.code), code="outside_scope")
-    start, end = _local_date(starts_on, "starts_on"), _local_date(ends_on, "ends_on")
+    start, end = p.day(starts_on, "starts_on"), p.day(ends_on, "ends_on")
     if end < start:
         raise BadInput(_("起始日期 (from) 不能晚于截止日期 (to)"), code="invalid_range")
     if db.session.scalar(select(Campaign.id).where(Campaign.name == name)):
@@ -232,17 +202,17 @@ def _in_area(place: Place, area_code: str) -> bool:
 
 
 def _next_number(district_code: str, year: int) -> str:
-    prefix = f"{district_code}-整改〔{year}〕"
+    prefix = NUMBER_PREFIX.format(district=district_code, year=year)
     count = db.session.scalar(select(func.count()).select_from(RectificationNotice)
                               .where(RectificationNotice.number.startswith(prefix)))
-    return f"{prefix}{count + 1:04d}号"
+    return NUMBER_FORMAT.format(prefix=prefix, seq=count + 1)
 
 
 def _issue(user: User, place: Place, inspection: Inspection, notice: dict, now: datetime) -> RectificationNotice:
     if not isinstance(notice, dict):
         raise BadInput(_("整改要求 (requirements) 不能为空"), code="invalid_requirements")
     requirements = _text(notice.get("requirements"), "requirements", True)
-    day = _local_date(notice.get("deadline"), "deadline")
+    day = p.day(notice.get("deadline"), "deadline")
     if day < now.astimezone(local_zone()).date():
         raise BadInput(_("整改期限 (deadline) 不能早于今天"), code="invalid_deadline")
     row = RectificationNotice(number=_next_number(place.district_code, now.astimezone(local_zone()).year),

@@ -24,12 +24,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..inspections.rules import MEASURES, NOTICE_STATES
+from ..places.rules import PLACE_STATUSES, RISK_LEVELS
 from .users import User
-
-PLACE_STATUSES = ("operating", "suspended", "banned")
-RISK_LEVELS = ("low", "medium", "high")
-NOTICE_STATES = ("issued", "passed", "failed", "escalation_pending", "escalated")
-MEASURES = ("fine", "suspend", "ban")
 
 
 def _in(column: str, values) -> str:

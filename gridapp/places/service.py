@@ -11,7 +11,6 @@ import json
 from datetime import datetime
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..boundaries.locate import locate, parse_lonlat, point_expr
@@ -20,29 +19,8 @@ from ..core.errors import BadInput, Forbidden, NotFound
 from ..core.scope import columns_filter, require_location_in_scope
 from ..extensions import db
 from ..models import Place, PlaceEvent, PlaceType, User
-from ..models.places import PLACE_STATUSES
 from ..org.rosters import read_table
-
-# The editable list's initial content (issue #10; the bureaus' reports name these kinds of places).
-DEFAULT_TYPES = (
-    ("wangba", "网吧", ["营业执照、网络文化经营许可证齐全", "未接纳未成年人", "消防通道畅通"]),
-    ("shudian", "书店", ["无非法出版物", "经营许可证在有效期内"]),
-    ("xiaoyuan", "学校周边", ["周边200米内无网吧、娱乐场所", "无流动摊贩占道"]),
-    ("jingqu", "景区", ["安全警示标识齐全", "应急预案与演练记录"]),
-    ("shichang", "市场", ["消防器材完好", "经营户证照公示"]),
-    ("meichang", "煤场", ["煤堆全覆盖", "按时洒水降尘", "出场车辆冲洗"]),
-    ("huishou", "再生资源回收站", ["无露天焚烧", "货物堆放整齐", "经营手续齐全"]),
-    ("chaijie", "报废汽车拆解", ["制冷剂规范回收", "废油废液分类分罐存储", "地面防渗"]),
-    ("tuzai", "屠宰场", ["污水处理设施运行", "定点屠宰资格有效"]),
-    ("chuzuwu", "出租屋", ["租住人员登记", "无群租", "消防设施"]),
-    ("qiye", "企业", ["安全生产责任制落实", "环保设施运行"]),
-    ("qita", "其他", []),
-)
-STATUS_NAMES = {"operating": _l("正常经营"), "suspended": _l("停业整顿"), "banned": _l("已取缔")}
-RISK_NAMES = {"low": _l("低"), "medium": _l("中"), "high": _l("高")}
-COLUMNS = {"名称": "name", "类型": "type", "经营者": "operator", "许可证号": "licence_no", "经度": "lon",
-           "纬度": "lat", "风险等级": "risk_level", "状态": "status"}
-REQUIRED = ("name", "type", "lon", "lat")
+from .rules import COLUMNS, DEFAULT_TYPES, PLACE_STATUSES, REQUIRED, RISK_NAMES, STATUS_NAMES  # noqa: F401
 
 
 def place_filter(user: User):
