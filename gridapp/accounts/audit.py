@@ -25,8 +25,6 @@ from ..extensions import db
 from ..models import AuditEntry, PiiView, User
 from ..org.access import audit as _add
 
-SECURITY_ACTIONS = ("login", "login_failed", "lockout", "login_locked", "unlock", "logout", "token_revoke",
-                    "user_create", "export")
 PER_PAGE = 100
 
 

@@ -21,11 +21,10 @@ from flask_babel import gettext as _
 from ..core.errors import Forbidden
 from ..extensions import db
 from ..models import PiiView, User
+from .rules import FULL_VIEW_ROLES, ID_NUMBER_PATTERN, PHONE_PATTERN
 
-FULL_VIEW_ROLES = ("admin", "secretary")
-PII_FIELDS = ("phone", "id_number")
-ID_NUMBER_RE = re.compile(r"^[0-9]{17}[0-9X]$")  # GB 11643: 17 digits + check digit (0-9 or X)
-PHONE_RE = re.compile(r"^[0-9+\-]{5,20}$")
+ID_NUMBER_RE = re.compile(ID_NUMBER_PATTERN)
+PHONE_RE = re.compile(PHONE_PATTERN)
 
 
 def mask_phone(value: str | None) -> str | None:

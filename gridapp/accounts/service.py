@@ -24,10 +24,7 @@ from ..core.errors import BadInput, TooManyAttempts, Unauthenticated
 from ..core.timefmt import local_text
 from ..extensions import db
 from ..models import ApiToken, User, UserSession
-
-PASSWORD_MIN_LENGTH = 10
-MAX_FAILED_LOGINS = 5
-LOCKOUT_MINUTES = 15
+from .rules import LOCKOUT_MINUTES, MAX_FAILED_LOGINS, PASSWORD_MIN_LENGTH
 
 # A valid hash to compare against when the user does not exist, so that a missing user costs
 # the same time as a wrong password.

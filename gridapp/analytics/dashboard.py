@@ -19,7 +19,6 @@ import io
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
@@ -33,10 +32,7 @@ from ..extensions import db
 from ..inspections import figures as place_figures
 from ..models import AdminArea, Grid, User
 from . import kpi
-
-CHILD = {"district": "township", "township": "community", "community": "grid", "grid": None}
-DEFAULT_DAYS = 30
-MAX_DAYS = 3660
+from .rules import CHILD, DEFAULT_DAYS, LEVEL_NAMES, MAX_DAYS, RATES, REPORT_COLUMNS
 
 
 def default_area(user: User) -> tuple[str, str]:
@@ -196,17 +192,6 @@ def areas_layer(user: User, level=None, code=None, by=None, date_from=None, date
 
 # --- reports ---------------------------------------------------------------------------------
 
-REPORT_COLUMNS = (
-    ("level", _l("层级")), ("code", _l("区划代码")), ("name", _l("名称")),
-    ("grids", _l("网格数")), ("grids_with_worker", _l("有网格员的网格")), ("grids_covered", _l("已覆盖网格")),
-    ("gap", _l("覆盖缺口（网格）")), ("workers", _l("网格员")), ("groups", _l("网格党小组")),
-    ("groups_single", _l("单建")), ("groups_joint", _l("联建")), ("members", _l("党员")),
-    ("reported", _l("上报事件")), ("filed", _l("立案")), ("closed", _l("结案")), ("overdue", _l("逾期未办结")),
-    ("closing_rate", _l("结案率")), ("on_time_closing_rate", _l("按期结案率")),
-    ("disputes", _l("矛盾纠纷登记")), ("resolved", _l("化解")), ("resolution_rate", _l("化解率")),
-)
-RATES = ("closing_rate", "on_time_closing_rate", "resolution_rate")
-LEVEL_NAMES = {"district": _l("区"), "township": _l("街道/镇"), "community": _l("社区/村"), "grid": _l("网格")}
 
 
 def _report_row(level: str, row: dict) -> dict:

@@ -35,13 +35,14 @@ from sqlalchemy import and_, case, exists, func, literal, select, tuple_
 from sqlalchemy.orm import aliased
 
 from ..boundaries.rules import EXPORT_LEVELS
-from ..core.clock import utcnow
+from ..core.clock import local_zone, utcnow
 from ..core.errors import BadInput, Forbidden, NotFound
 from ..core.params import area_level, period_conditions
 from ..core.scope import Location, contains
 from ..extensions import db
-from ..incidents.workflow import DEADLINE_STATES
+from ..incidents.rules import DEADLINE_STATES
 from ..models import AdminArea, Grid, Incident, IncidentApproval, IncidentCategory, IncidentEvent, User
+from .rules import GROUPS
 
 
 def area_condition(user: User, level, code, model=Incident):
@@ -76,8 +77,6 @@ def _rate(num: int, den: int) -> float | None:
     return None if not den else round(num / den, 4)
 
 
-GROUPS = ("township", "community", "grid", "category", "day", "week", "month")
-LOCAL_TZ = "Asia/Shanghai"
 
 
 def group_key(model, by: str, time_col=None):
@@ -86,7 +85,7 @@ def group_key(model, by: str, time_col=None):
     month of ``time_col`` in Asia/Shanghai, key ``YYYY-MM-DD`` of the unit's first day; weeks start
     on Monday); ``joins`` are (target, onclause, outer) for ``select_from(model)``. Raises BadInput."""
     if by in ("day", "week", "month") and time_col is not None:
-        key = func.to_char(func.date_trunc(by, func.timezone(LOCAL_TZ, time_col)), "YYYY-MM-DD")
+        key = func.to_char(func.date_trunc(by, func.timezone(local_zone().key, time_col)), "YYYY-MM-DD")
         return key, None, []
     if by == "community":
         area = aliased(AdminArea)

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from ..accounts import pii
+from ..accounts.rules import PII_FIELDS
 from ..extensions import db
 from ..models import GridAssignment, GridPartyGroup, GridWorker, PartyMember, User, WorkerGrid
 from .access import (
@@ -112,7 +113,7 @@ def person_dict(user: User, entity: str, obj, fields: tuple[str, ...], reveal: t
     """JSON shape of a member/worker/seat: the listed columns, phone and id_number masked unless
     revealed (:func:`gridapp.accounts.pii.shown`, which logs each full view)."""
     out = {f: _jsonable(getattr(obj, f)) for f in fields}
-    for f in pii.PII_FIELDS:
+    for f in PII_FIELDS:
         if hasattr(obj, f):
             out[f] = pii.shown(user, entity, obj, f, f in reveal, channel)
     return out
@@ -130,7 +131,7 @@ def member_dict(user: User, member: PartyMember, reveal: tuple[str, ...] = (), c
 def reveal(user: User, entity: str, obj_id: int, field: str) -> str | None:
     """The full value of one personal field of a member or worker, for an allowed role in scope;
     logs the view (one transaction). 400 unknown field, 403 role or scope, 404 unknown id."""
-    if field not in pii.PII_FIELDS:
+    if field not in PII_FIELDS:
         raise invalid("field", _("字段 %(field)s 不是个人信息字段", field=field))
     model = {"member": PartyMember, "worker": GridWorker}.get(entity)
     if model is None:

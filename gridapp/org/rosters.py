@@ -25,6 +25,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from ..accounts import audit, pii
+from ..accounts.rules import PII_FIELDS
 from ..core import tabular
 from ..core.errors import BadInput, Forbidden
 from ..extensions import db
@@ -199,7 +200,7 @@ def export_community(user: User, community_code: str, full: bool = False) -> tup
     area = org_access.require_community(user, community_code)
     if full and not pii.may_see_full(user):
         raise Forbidden(_("您的角色无权查看完整的个人信息"), code="pii_forbidden")
-    reveal = pii.PII_FIELDS if full else ()
+    reveal = PII_FIELDS if full else ()
     wb = Workbook()
     members = wb.active
     members.title = "党员"

@@ -31,15 +31,14 @@ from datetime import datetime
 from typing import Protocol
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, null, select
 from sqlalchemy.dialects.postgresql import insert
 
 from ..core.clock import utcnow
-from ..core.scope import RANK
+from ..core.scope import OFFICE, RANK, Holder, scope_condition
 from ..extensions import db
-from ..incidents.workflow import DEADLINE_STATES, DUE_SOON
+from ..incidents.rules import DEADLINE_STATES, DUE_SOON
 from ..models import (
-    AdminArea,
     DepartmentMember,
     GridAssignment,
     Incident,
@@ -50,9 +49,9 @@ from ..models import (
     RectificationNotice,
     User,
 )
+from .rules import KINDS
 
 log = logging.getLogger("gridapp.reminders")
-KINDS = ("assigned", "due_soon", "overdue", "returned", "approval")
 
 
 class Channel(Protocol):
@@ -159,14 +158,11 @@ def secretaries(community_code: str) -> set[int]:
 
 def office_above(community_code: str, district_code: str, rank: int) -> set[int]:
     """Ids of the active office users (secretary, township, district) whose scope covers the
-    community and whose rank (:data:`workflow.RANK`) is above ``rank``."""
-    township = db.session.scalar(select(AdminArea.parent_code).where(AdminArea.code == community_code))
-    ids: set[int] = set()
-    for role, scope in (("secretary", community_code), ("township", township), ("district", district_code)):
-        if RANK[role] > rank:
-            ids |= set(db.session.scalars(select(User.id).where(User.active.is_(True), User.role == role,
-                                                                User.scope_code == scope)))
-    return ids
+    community and whose rank (:data:`gridapp.core.scope.RANK`) is above ``rank``."""
+    roles = [role for role in OFFICE if role != "admin" and RANK[role] > rank]
+    holder = Holder(User.id, User.role, User.scope_code)  # the one scope rule, read with each user's columns
+    in_scope = scope_condition(holder, literal(district_code), literal(community_code), null())
+    return set(db.session.scalars(select(User.id).where(User.active.is_(True), User.role.in_(roles), in_scope)))
 
 
 def _deadline(subject_type, subject_id, deadline, users, label, url, now) -> int:

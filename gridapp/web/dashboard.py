@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..analytics import dashboard
+from ..analytics import rules as analytics_rules
 from ..boundaries import areas
 from ..core import tabular
 from ..maps import DashboardLayers, render_parts
@@ -123,5 +124,5 @@ def dashboard_print():
     summary = dashboard.summary(current_user, level, code, date_from, date_to)
     report = dashboard.report(current_user, summary["level"], summary["code"], date_from, date_to)
     return render_template("dashboard_print.html", summary=summary, report=report, metrics=_metrics(),
-                           rates=set(dashboard.RATES))
+                           rates=set(analytics_rules.RATES))
 

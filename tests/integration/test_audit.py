@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from gridapp import create_app
 from gridapp.accounts import service as accounts
+from gridapp.accounts.rules import MAX_FAILED_LOGINS
 from gridapp.models import AuditEntry, PiiView
 
 HOSTILE = "<script>x</script>${1}`\\"
@@ -26,7 +27,7 @@ def _log(client, bearer, **query) -> list[dict]:
 
 def test_logins_failures_lockout_and_unlock_are_logged(client, tx, login, make_user, bearer, csrf_of):
     user = make_user("secretary", "610202002010")
-    for _ in range(accounts.MAX_FAILED_LOGINS):
+    for _ in range(MAX_FAILED_LOGINS):
         assert login(user.username, "wrong-password-9").status_code == 401
     assert login(user.username).status_code == 429            # locked, even with the right password
     accounts.unlock(user.username)

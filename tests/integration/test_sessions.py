@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from gridapp.accounts import service as accounts
+from gridapp.accounts.rules import MAX_FAILED_LOGINS
 
 
 def _cookie(client, name):
@@ -52,7 +52,7 @@ def test_the_session_is_renewed_at_login(client, login):
 
 def test_lockout_after_repeated_failures_and_admin_unlock(app, client, login, make_user):
     user = make_user("secretary", "610202002010")
-    for _ in range(accounts.MAX_FAILED_LOGINS):
+    for _ in range(MAX_FAILED_LOGINS):
         assert login(user.username, "wrong-password").status_code == 401
     locked = login(user.username)  # even the right password is refused while locked
     assert locked.status_code == 429 and "账户已锁定" in locked.text
@@ -65,7 +65,7 @@ def test_lockout_after_repeated_failures_and_admin_unlock(app, client, login, ma
 
 def test_a_success_resets_the_failure_count(login, make_user, tx):
     user = make_user("secretary", "610202002010")
-    for _ in range(accounts.MAX_FAILED_LOGINS - 1):
+    for _ in range(MAX_FAILED_LOGINS - 1):
         login(user.username, "wrong-password")
     assert login(user.username).status_code == 302
     tx.refresh(user)
