@@ -59,6 +59,12 @@ def login(page, base: str, username: str, next_path: str | None = None, password
     page.click("button[type=submit]")
 
 
+def login_and_wait(page, base: str, username: str, next_path: str = "/") -> None:
+    """Log in (:func:`login`) and wait until the page's network is idle."""
+    login(page, base, username, next_path)
+    page.wait_for_load_state("networkidle")
+
+
 def report_in_worker_grid(app, count: int, label: str) -> None:
     """The demo worker reports ``count`` incidents (category 0103, fictitious text ``label`` + i) a
     metre apart at a point of their grid 610202002010001, through the product's own service."""

@@ -5,7 +5,7 @@ nothing runs, no page error, the map still loads."""
 from __future__ import annotations
 
 import pytest
-from conftest import login  # tests/browser is on sys.path (pytest's prepend mode)
+from conftest import login  # tests/browser is on sys.path (pyproject: pythonpath)
 from sqlalchemy import delete, func, select, update
 
 pytestmark = pytest.mark.browser

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from gridapp.models import AdminArea
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "imports"
+DATA = Path(__file__).resolve().parents[2] / "data" / "imports"
 
 
 def test_upload_page_is_admin_only(client, login):

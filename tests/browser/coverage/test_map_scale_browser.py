@@ -3,7 +3,7 @@ incident map showing server clusters with counts at zoom-out (thresholds lowered
 from __future__ import annotations
 
 import pytest
-from conftest import login, report_in_worker_grid  # tests/browser is on sys.path (pytest's prepend mode)
+from conftest import login, report_in_worker_grid  # tests/browser is on sys.path (pyproject: pythonpath)
 
 pytestmark = pytest.mark.browser
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from gridapp.geo.io import wgs84_to_gcj02_xy
 from gridapp.models import AdminArea, Incident
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "imports"
+DATA = Path(__file__).resolve().parents[2] / "data" / "imports"
 
 
 def _post(client, headers, name: str, payload: bytes | None = None, **form):

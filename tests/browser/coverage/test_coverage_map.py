@@ -2,19 +2,14 @@
 from __future__ import annotations
 
 import pytest
-from conftest import login  # tests/browser is on sys.path (pytest's prepend mode)
+from conftest import login_and_wait  # tests/browser is on sys.path (pyproject: pythonpath)
 
 pytestmark = pytest.mark.browser
 
 
-def _login(page, base, username, next_path="/"):
-    login(page, base, username, next_path)
-    page.wait_for_load_state("networkidle")
-
-
 def test_coverage_map_offline_shows_261_grids(live_server, offline_page):
     page = offline_page.page
-    _login(page, live_server, "district", "/map")
+    login_and_wait(page, live_server, "district", "/map")
     assert page.url.endswith("/map")
     page.wait_for_function("() => window.gridappMap && (window.gridappMap.ready || window.gridappMap.error)")
     assert page.evaluate("window.gridappMap.error || null") is None
@@ -31,7 +26,7 @@ def test_coverage_map_offline_shows_261_grids(live_server, offline_page):
 
 def test_worker_picks_a_point_on_the_map_and_reports(live_server, offline_page):
     page = offline_page.page
-    _login(page, live_server, "worker", "/incidents/new")
+    login_and_wait(page, live_server, "worker", "/incidents/new")
     page.wait_for_function("() => window.gridappMap && window.gridappMap.ready")
     grid = page.locator("path.gridapp-grid")
     assert grid.count() == 1

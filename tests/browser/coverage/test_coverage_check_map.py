@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import pytest
-from test_coverage_map import _login  # tests/browser is on sys.path (no __init__.py, pytest's prepend mode)
+from conftest import login_and_wait  # tests/browser is on sys.path (pyproject: pythonpath)
 
 pytestmark = pytest.mark.browser
 
 
 def test_coverage_check_layer_draws_the_ungridded_villages(live_server, offline_page):
     page = offline_page.page
-    _login(page, live_server, "district", "/coverage-check")
+    login_and_wait(page, live_server, "district", "/coverage-check")
     assert page.url.endswith("/coverage-check")
     page.wait_for_selector("path.gridapp-problem-ungridded")
     assert page.locator("path.gridapp-problem-ungridded").count() == 26

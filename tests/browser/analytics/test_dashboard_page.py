@@ -3,7 +3,7 @@ a drill-down from the district to a township, with no page error and no console 
 from __future__ import annotations
 
 import pytest
-from conftest import login  # tests/browser is on sys.path (pytest's prepend mode)
+from conftest import login  # tests/browser is on sys.path (pyproject: pythonpath)
 
 pytestmark = pytest.mark.browser
 

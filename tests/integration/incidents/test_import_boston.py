@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from gridapp.models import AdminArea, Grid, Incident
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "boston"
+DATA = Path(__file__).resolve().parents[2] / "data" / "boston"
 WARDS = json.loads((DATA / "boston_wards_wgs84.geojson").read_text("utf-8"))
 PRECINCTS = json.loads((DATA / "boston_precincts_wgs84.geojson").read_text("utf-8"))
 CASES = list(csv.DictReader((DATA / "boston311_2015_fixture_wards3_5_may.csv").open(encoding="utf-8")))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import login, report_in_worker_grid  # tests/browser is on sys.path (pytest's prepend mode)
+from conftest import login, report_in_worker_grid  # tests/browser is on sys.path (pyproject: pythonpath)
 
 pytestmark = pytest.mark.browser
 
