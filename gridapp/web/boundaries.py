@@ -36,7 +36,7 @@ def import_page():
             error, status = err.message, err.status
     elif form.is_submitted():
         status = 400
-    return render_template("imports.html", form=form, report=report, error=error), status
+    return render_template("boundaries/imports.html", form=form, report=report, error=error), status
 
 
 @bp.route("/coverage-check")
@@ -54,7 +54,7 @@ def coverage_page():
         CoverageProblems({"url": url_for("api.coverage_check_report", code=report["code"]),
                           "labels": {k: str(v) for k, v in PROBLEM_LABELS.items()}}).add_to(m)
         map_parts = render_parts(m)
-    return render_template("coverage_check.html", report=report, map=map_parts, labels=PROBLEM_LABELS)
+    return render_template("coverage/coverage_check.html", report=report, map=map_parts, labels=PROBLEM_LABELS)
 
 
 PROBLEM_LABELS = {"gap": _l("缺口（未被网格覆盖）"), "overlap": _l("网格重叠"), "outside": _l("网格超出社区"),

@@ -90,7 +90,7 @@ def dashboard_page():
                          "state": {"level": level, "code": code, "from": period["from"], "to": period["to"]},
                          "labels": _labels(), "metrics": _metrics(), "columns": _columns()}).add_to(m)
         parts = render_parts(m)
-    return render_template("dashboard.html", map=parts, period=period)
+    return render_template("analytics/dashboard.html", map=parts, period=period)
 
 
 def _download(data: bytes, filename: str, mimetype: str) -> Response:
@@ -123,6 +123,6 @@ def dashboard_print():
     level, code, date_from, date_to = _args()
     summary = dashboard.summary(current_user, level, code, date_from, date_to)
     report = dashboard.report(current_user, summary["level"], summary["code"], date_from, date_to)
-    return render_template("dashboard_print.html", summary=summary, report=report, metrics=_metrics(),
+    return render_template("analytics/dashboard_print.html", summary=summary, report=report, metrics=_metrics(),
                            rates=set(analytics_rules.RATES))
 

@@ -82,7 +82,7 @@ def org_overview():
         return redirect(url_for("web.org_community", code=current_user.scope_code))
     level = {"admin": "district", "district": "district", "township": "township"}.get(current_user.role, "district")
     code = request.args.get("code") or (current_user.scope_code if current_user.role != "admin" else None)
-    return render_template("org_overview.html", cov=coverage.coverage(current_user, level, code))
+    return render_template("org/org_overview.html", cov=coverage.coverage(current_user, level, code))
 
 
 @bp.route("/org/community/<code>")
@@ -90,7 +90,7 @@ def org_overview():
 def org_community(code: str):
     """The three-level tree of a community: organisation → grid groups → members; workers,
     stationed units and 兼职委员; coverage figures; forms to change them."""
-    return render_template("org_community.html", tree=org_queries.community_tree(current_user, code),
+    return render_template("org/org_community.html", tree=org_queries.community_tree(current_user, code),
                            cov=coverage.coverage(current_user, "community", code))
 
 
@@ -98,7 +98,7 @@ def org_community(code: str):
 @login_required
 def org_grid(code: str):
     """A grid: its workers, its party group and members, with the forms that change them."""
-    return render_template("org_grid.html", page=org_queries.grid_page(current_user, code))
+    return render_template("org/org_grid.html", page=org_queries.grid_page(current_user, code))
 
 
 def _community_url(code: str) -> str:
@@ -187,7 +187,7 @@ def org_reveal(entity: str, obj_id: int, field: str):
     if not ActionForm().validate_on_submit():
         raise BadInput(_("表单已过期，请重试。"), code="csrf")
     value = org_members.reveal(current_user, entity, obj_id, field)
-    return render_template("org_reveal.html", value=value, field=field, back=_back(""))
+    return render_template("org/org_reveal.html", value=value, field=field, back=_back(""))
 
 
 @bp.route("/org/community/<code>/export.xlsx")
@@ -220,7 +220,7 @@ def org_import(code: str):
         db.session.rollback()
         if err.status == 403:
             raise
-        return render_template("org_import_errors.html", code=code, message=err.message,
+        return render_template("org/org_import_errors.html", code=code, message=err.message,
                                errors=err.details.get("rows", [])), err.status
     flash(_("已导入 %(n)s 行。", n=count), "info")
     return redirect(_community_url(code))

@@ -40,7 +40,7 @@ def places_page():
                      "place_url": url_for("web.place_page", place_id=0),
                      "shown": _("显示 {n} 个场所"), "load_failed": _("地图数据加载失败：")}).add_to(m)
         parts = render_parts(m)
-    return render_template("places.html", items=items, types=places.types(), map=parts, args=request.args,
+    return render_template("places/places.html", items=items, types=places.types(), map=parts, args=request.args,
                            status_names=STATUS_NAMES, risk_names=RISK_NAMES)
 
 
@@ -87,7 +87,7 @@ def place_page(place_id: int):
     escalations)."""
     place = places.get_place(current_user, place_id)
     notices = [n for n in rectification.notices(current_user) if n.place_id == place.id]
-    return render_template("place.html", place=place, timeline=places.timeline(place), notices=notices,
+    return render_template("places/place.html", place=place, timeline=places.timeline(place), notices=notices,
                            status_names=STATUS_NAMES, risk_names=RISK_NAMES,
                            notice_states=rectification.NOTICE_STATE_NAMES)
 
@@ -125,7 +125,7 @@ def inspection_new():
         else:
             flash(_("检查记录已保存。"), "info")
             return redirect(url_for("web.inspection_page", inspection_id=inspection.id))
-    return render_template("inspection_new.html", places=places.search(current_user), chosen=set(chosen),
+    return render_template("inspections/inspection_new.html", places=places.search(current_user), chosen=set(chosen),
                            campaigns=inspections.campaigns(), form=request.form)
 
 
@@ -134,7 +134,7 @@ def inspection_new():
 def inspection_page(inspection_id: int):
     """One inspection: team, places visited with checklist answers, findings, photos, notices."""
     inspection = inspections.get_inspection(current_user, inspection_id)
-    return render_template("inspection.html", inspection=inspection, notices=inspections.notices_of(inspection),
+    return render_template("inspections/inspection.html", inspection=inspection, notices=inspections.notices_of(inspection),
                            notice_states=rectification.NOTICE_STATE_NAMES)
 
 
@@ -195,7 +195,7 @@ def figures_page():
         result = place_figures.compute(current_user, *params)
     except DomainError as err:
         flash(err.message, "error")
-    return render_template("inspection_figures.html", result=result, level=level, code=code, args=a,
+    return render_template("inspections/inspection_figures.html", result=result, level=level, code=code, args=a,
                            campaigns=inspections.campaigns(), fields=place_figures.FIELDS,
                            names=place_figures.FIELD_NAMES)
 
@@ -221,4 +221,4 @@ def notifications_page():
     if request.method == "POST":
         reminders.mark_read(current_user, request.form.get("id") or None)
         return redirect(url_for("web.notifications_page"))
-    return render_template("notifications.html", items=reminders.for_user(current_user))
+    return render_template("reminders/notifications.html", items=reminders.for_user(current_user))

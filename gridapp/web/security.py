@@ -15,4 +15,4 @@ def audit_page():
     """The security audit log for admins (403 for everyone else), newest first; filters action,
     username, since; times shown in Asia/Shanghai."""
     log = audit.entries(current_user, request.args)
-    return render_template("admin_audit.html", log=log, args=request.args, actions=SECURITY_ACTIONS)
+    return render_template("accounts/admin_audit.html", log=log, args=request.args, actions=SECURITY_ACTIONS)
