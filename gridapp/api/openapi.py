@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ..incidents.workflow import ACTIONS, STATE_NAMES
+from ..incidents.rules import ACTIONS, STATE_NAMES
 
 ERROR = {"$ref": "#/components/responses/Error"}
 FC = {"description": "GeoJSON FeatureCollection",

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from ..core import params as p
 from ..core.errors import BadInput, Forbidden, Unprocessable
 from ..extensions import db
 from ..geo import io as geoio
@@ -37,11 +38,13 @@ from .rules import IMPORT_LEVELS, MODES
 
 
 def _flag(value, name: str) -> bool:
-    if value in (None, "", "0", 0, False, "false", "False"):
+    if value in (None, ""):
         return False
-    if value in ("1", 1, True, "true", "True"):
-        return True
-    raise BadInput(_("%(name)s 必须是 0 或 1，收到 %(value)s", name=name, value=repr(value)), code="invalid_option")
+    try:
+        return p.boolean(value if isinstance(value, bool) else str(value), name)
+    except BadInput:
+        raise BadInput(_("%(name)s 必须是 0 或 1，收到 %(value)s", name=name, value=repr(value)), code="invalid_option",
+                       field=name) from None
 
 
 def parse_options(form, extent=geoio.CHINA_EXTENT) -> ImportOptions:

@@ -112,6 +112,13 @@ def area_location(area: AdminArea) -> Location:
     return Location(area.district_code, area.code if area.level == "township" else None, None, None)
 
 
+def scope_kinds(user: User, case) -> set[str]:
+    """The role-in-scope actor kind (admin, district, township, secretary, worker) ``user``
+    holds for ``case`` — any located row (an incident, a dispute) — as a set of at most one
+    element: the scope rule (:func:`contains`)."""
+    return {user.role} if contains(user, location_of(case)) else set()
+
+
 def role_in_scope(user: User, row) -> str | None:
     """The user's role when the located ``row`` lies in their scope, else None."""
     return user.role if contains(user, location_of(row)) else None
@@ -125,11 +132,6 @@ def grid_filter(user: User):
 def incident_filter(user: User):
     """SQL condition on :class:`Incident` selecting the incidents in the user's scope."""
     return scope_condition(user, Incident.district_code, Incident.community_code, Incident.grid_code)
-
-
-def location_in_scope(user: User, loc: Location) -> bool:
-    """True when the located point lies inside the user's scope (:func:`contains`)."""
-    return contains(user, loc)
 
 
 def require_location_in_scope(user: User, loc: Location) -> None:

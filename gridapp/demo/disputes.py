@@ -4,7 +4,7 @@ communities and villages, registered between 2026-07-01 and 2026-11-20 (UTC), in
 difficulty, risk level and outcome channel. Parties are invented (张某 …, 测试单位 …); phones
 use the prefix 100 and ID numbers the birth year 1900 (as the demo roster): none can belong to
 a real person. Every summary ends with "（演示）". Points are points on the surface of real
-(derived) areas; grid and community come from the location rule (services.locate).
+(derived) areas; grid and community come from the location rule (gridapp.boundaries.locate).
 """
 from __future__ import annotations
 

@@ -18,9 +18,9 @@ from ..core.casework import Outcome, StoredKind, Transition
 from ..core.casework import perform as perform_case
 from ..core.errors import BadInput, NotFound
 from ..core.roles import RANK, office_rank
-from ..core.scope import scope_condition
+from ..core.scope import scope_condition, scope_kinds
 from ..extensions import db
-from ..incidents.workflow import get_case, scope_kinds
+from ..incidents.workflow import get_case
 from ..models import User
 from ..models.disputes import (
     Dispute,

@@ -149,4 +149,3 @@ def readable(user: User, sha: str) -> Photo:
     if photo is None:
         raise NotFound(_("照片不存在"), code="photo_not_found")
     return photo
-

@@ -35,10 +35,10 @@ from ..core.errors import BadInput, Unprocessable
 from ..core.scope import Holder, columns_filter, incident_filter, outside_scope
 from ..extensions import db
 from ..models import Incident, IncidentCategory, IncidentEvent, IncidentStatus, Photo, User
+from .attachments import check_attachment_refs, check_attachments
 from .duplicates import LIMIT as DUPLICATES_LIMIT
 from .duplicates import candidate_conditions, candidate_json, search_box
 from .present import deadline_flags
-from .workflow import check_attachment_refs, check_attachments
 
 DESCRIPTION_MAX = 2000
 

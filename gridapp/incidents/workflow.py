@@ -17,14 +17,12 @@ from ..core import params as p
 from ..core.casework import Outcome, StoredKind, Transition
 from ..core.casework import perform as perform_case
 from ..core.errors import BadInput, NotFound
-from ..core.scope import contains, incident_filter, location_of
+from ..core.scope import incident_filter, scope_kinds
 from ..extensions import db
-from ..models import CategoryRule, Department, DepartmentMember, Incident, IncidentApproval, IncidentEvent, Photo, User
-from .rules import (  # noqa: F401 (DEADLINE_STATES, DUE_SOON: read through this module by other domains)
-    ACTIONS,
-    DEADLINE_STATES,
+from ..models import CategoryRule, Department, DepartmentMember, Incident, IncidentApproval, IncidentEvent, User
+from .attachments import check_attachments
+from .rules import (
     DEFAULT_DEADLINE_HOURS,
-    DUE_SOON,
     EXTEND_MAX_HOURS,
     KIND_NAMES,
     NOTE_MAX,
@@ -32,13 +30,6 @@ from .rules import (  # noqa: F401 (DEADLINE_STATES, DUE_SOON: read through this
     STATE_NAMES,
     TRANSITIONS,
 )
-
-
-def scope_kinds(user: User, case) -> set[str]:
-    """The role-in-scope actor kind (admin, district, township, secretary, worker) ``user``
-    holds for ``case`` — any located row (an incident, a dispute) — as a set of at most one
-    element: the scope rule (:func:`gridapp.core.scope.contains`)."""
-    return {user.role} if contains(user, location_of(case)) else set()
 
 
 def actor_kinds(user: User, incident: Incident) -> set[str]:
@@ -75,26 +66,6 @@ def get_case(user: User, incident_id) -> Incident:
     if incident is None:
         raise NotFound(_("事件 %(id)s 不存在或不在您的管辖范围内", id=incident_id), code="incident_not_found")
     return incident
-
-
-def check_attachment_refs(items) -> list:
-    """The form of attachment references (None: none): a list of strings of at most 200
-    characters; returns the list. Raises BadInput ``invalid_attachments``."""
-    items = items or []
-    if not isinstance(items, list) or not all(isinstance(a, str) and len(a) <= 200 for a in items):
-        raise BadInput(_("附件 (attachments) 必须是文件引用的列表"), code="invalid_attachments", field="attachments")
-    return items
-
-
-def check_attachments(items) -> list:
-    """Validate attachment references: a list of ``photo:<sha256>`` of uploaded photos
-    (see :mod:`gridapp.incidents.photos`). Raises BadInput ``invalid_attachments``."""
-    items = check_attachment_refs(items)
-    for ref in items:
-        if not ref.startswith("photo:") or db.session.get(Photo, ref[6:]) is None:
-            raise BadInput(_("附件 %(ref)s 不是已上传的照片", ref=ref), code="invalid_attachments",
-                           field="attachments")
-    return items
 
 
 def _assignee(incident: Incident, params: dict) -> dict:
@@ -226,5 +197,3 @@ pending_approval = INCIDENT.pending_row
 allowed_actions = INCIDENT.allowed
 
 
-__all__ = ["perform", "allowed_actions", "get_case", "visible_filter", "assigned_filter", "actor_kinds",
-           "scope_kinds", "pending_approval", "check_attachments", "check_attachment_refs", "ACTIONS", "STATE_NAMES"]

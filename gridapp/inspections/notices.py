@@ -32,7 +32,7 @@ from ..core.clock import utcnow
 from ..core.errors import BadInput, NotFound
 from ..core.scope import role_in_scope
 from ..extensions import db
-from ..incidents.workflow import check_attachments
+from ..incidents.attachments import check_attachments
 from ..models import Place, PlaceEvent, RectificationNotice, User
 from ..places import service as places_service
 from ..reminders import service as reminders

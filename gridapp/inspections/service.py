@@ -1,29 +1,11 @@
-"""Inspections (检查), campaigns (专项整治行动) and rectification notices (整改通知书).
+"""Inspections (检查) and campaigns (专项整治行动); an inspection's findings issue rectification notices.
 
-Built on the same primitives as the incident loop (:mod:`gridapp.incidents.workflow`): one
-transaction per action, optimistic ``version`` on the notice (stale → 409), an append-only
-history (:class:`~gridapp.models.PlaceEvent`, the place's timeline), photos as
-``photo:<sha256>`` attachments checked by :func:`workflow.check_attachments`, the ranks of
-:data:`workflow.RANK` for approvals, deadlines in UTC shown in Asia/Shanghai.
-
-Who may act (role in scope of the notice's place, :mod:`gridapp.core.scope`):
-
-| action | from | to | who |
-|---|---|---|---|
-| issue (with a finding) | — | issued | in scope |
-| `reinspect` passed=true | issued | passed | in scope |
-| `reinspect` passed=false | issued | failed | in scope |
-| `escalate` measure=fine/suspend/ban | failed; issued and overdue | escalation_pending | in scope |
-| `approve` approved=true | escalation_pending | escalated (suspend/ban: place suspended/banned) | office ¹ |
-| `approve` approved=false | escalation_pending | the state before the request | office ¹ |
-
-"in scope": any role with the place in its scope (a grid worker: their grids). ¹ secretary,
-township, district or admin with the place in scope, ranked above the requester
-(:data:`workflow.RANK`), not the requester.
-
-Deadline: a local date (Asia/Shanghai); the notice is due at the end of that day (23:59:59
-local, stored in UTC). *Overdue*: status issued and now after the deadline. *Rectified on time*:
-passed at a re-inspection no later than the deadline.
+One transaction per action; each visit is an entry of the place's append-only timeline
+(:class:`~gridapp.models.PlaceEvent`); photos are ``photo:<sha256>`` attachments
+(:func:`gridapp.incidents.attachments.check_attachments`). A notice issued here then runs through
+the casework core (:mod:`gridapp.inspections.notices`); its table, deadline rule and numbering are
+in :mod:`gridapp.inspections.rules`. Who may record an inspection: any role with the places in its
+scope (:mod:`gridapp.core.scope`); campaigns: office roles, in an area of their scope.
 """
 from __future__ import annotations
 
@@ -38,7 +20,7 @@ from ..core.clock import local_day_end, local_zone, utcnow
 from ..core.errors import BadInput, Conflict, Forbidden, NotFound
 from ..core.scope import OFFICE, area_location, contains
 from ..extensions import db
-from ..incidents.workflow import check_attachments
+from ..incidents.attachments import check_attachments
 from ..models import AdminArea, Campaign, Inspection, InspectionPlace, Place, PlaceEvent, RectificationNotice, User
 from ..places import service as places_service
 from ..reminders import service as reminders

@@ -1,7 +1,7 @@
 """Disputes (矛盾纠纷排查化解): register → route by difficulty → mediate → outcome → follow-up.
 
-The closed loop of a dispute follows the same primitives as an incident's (gridapp.services.
-workflow): a transition table, an optimistic ``version`` column, an append-only history
+The closed loop of a dispute runs on the casework core (gridapp.core.casework) like an
+incident's: a transition table, an optimistic ``version`` column, an append-only history
 (:class:`DisputeEvent`, refused UPDATE/DELETE by a trigger) and side actions approved by the
 next level (:class:`DisputeApproval`). Party data (names, ID numbers, phones) is personal
 information under PIPL: masked by default, each full view logged in ``pii_views``.

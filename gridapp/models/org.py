@@ -109,7 +109,7 @@ class PartyMember(db.Model):
     ``kind``: resident | in_service (在职党员: ``home_unit`` and the 双报到 date
     ``reported_on`` are required) | social_org | volunteer. ``role``: leader (党小组长) | member.
     ``group_id``/``grid_code`` are null while the member is not placed. ``phone`` and
-    ``id_number`` (身份证号, 18 chars) are personal information: masked by default (services.pii)."""
+    ``id_number`` (身份证号, 18 chars) are personal information: masked by default (gridapp.accounts.pii)."""
 
     __tablename__ = "party_members"
     __table_args__ = (

@@ -83,7 +83,7 @@ class IncidentEvent(CaseEvent, db.Model):
     passed, rating, approval id...); ``attachments``: list of file references."""
 
     __tablename__ = "incident_events"
-    # the KPIs' history facts of a case (services.kpi: handled ever, reworked) probe these small
+    # the KPIs' history facts of a case (gridapp.analytics.kpi: handled ever, reworked) probe these small
     # partial indexes, not every event of the case (a month of a 1,000,000-case city: 2.4 s → 1.3 s)
     __table_args__ = (
         Index("ix_incident_events_handle", "incident_id", postgresql_where=text("action = 'handle'")),

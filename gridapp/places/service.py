@@ -70,7 +70,8 @@ def _type_by_ref(ref: str) -> PlaceType | None:
     return db.session.scalar(select(PlaceType).where((PlaceType.code == ref) | (PlaceType.name == ref)))
 
 
-def _choice(value: str, names: dict, default: str) -> str | None:
+def _key_of(value: str, names: dict, default: str) -> str | None:
+    """The key of ``names`` given as the key or its name (an imported cell); None when neither."""
     value = (value or "").strip()
     if not value:
         return default
@@ -88,10 +89,10 @@ def _check(user: User, record: dict) -> tuple[str, tuple | dict]:
     place_type = _type_by_ref(str(record["type"]).strip())
     if place_type is None:
         return "error", ("type", _("未知的场所类型 %(value)s", value=record["type"]))
-    risk = _choice(record.get("risk_level"), RISK_NAMES, "low")
+    risk = _key_of(record.get("risk_level"), RISK_NAMES, "low")
     if risk is None:
         return "error", ("risk_level", _("风险等级须为 低/中/高"))
-    status = _choice(record.get("status"), STATUS_NAMES, "operating")
+    status = _key_of(record.get("status"), STATUS_NAMES, "operating")
     if status is None:
         return "error", ("status", _("状态须为 正常经营/停业整顿/已取缔"))
     try:

@@ -17,7 +17,7 @@ from ..coverage import tiles
 from ..errors import DomainError
 from ..extensions import database_answers, db
 from ..incidents import reports as incidents
-from ..incidents.workflow import STATE_NAMES
+from ..incidents.rules import STATE_NAMES
 from ..maps import CoverageLayers, PointPicker, base_map, render_parts
 from .forms import IncidentForm, LoginForm, LogoutForm
 from .labels import coverage_labels

@@ -39,7 +39,7 @@ def _board_map(args) -> dict | None:
 
 
 def _scope_figures() -> dict | None:
-    """The figures (services.disputes.stats, all dates) of the user's own area: district,
+    """The figures (gridapp.disputes.queries.stats, all dates) of the user's own area: district,
     township or community; None for grid workers and administrators (no single area)."""
     level = {"district": "district", "township": "township", "secretary": "community"}.get(current_user.role)
     if level is None:

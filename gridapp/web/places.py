@@ -134,8 +134,8 @@ def inspection_new():
 def inspection_page(inspection_id: int):
     """One inspection: team, places visited with checklist answers, findings, photos, notices."""
     inspection = inspections.get_inspection(current_user, inspection_id)
-    return render_template("inspections/inspection.html", inspection=inspection, notices=inspections.notices_of(inspection),
-                           notice_states=rectification.NOTICE_STATE_NAMES)
+    return render_template("inspections/inspection.html", inspection=inspection,
+                           notices=inspections.notices_of(inspection), notice_states=rectification.NOTICE_STATE_NAMES)
 
 
 @bp.route("/notices")

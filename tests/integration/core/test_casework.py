@@ -115,3 +115,21 @@ def test_unknown_action_and_state_refusals(tx, cast, kind):
     with pytest.raises(Conflict) as err:  # the same action again: the state has moved on
         perform(_right_actor(kind, cast), case.id, action, _params(kind))
     assert err.value.code == "invalid_state"
+
+
+URLS = {"incident": "/api/v1/incidents/{id}/actions/{action}", "dispute": "/api/v1/disputes/{id}/actions/{action}",
+        "notice": "/api/v1/notices/{id}/actions/{action}"}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_api_answers_the_same_on_every_kind(client, bearer, tx, cast, kind):
+    _perform, case, action = KINDS[kind](cast)
+    worker = bearer(cast["worker"].username)
+    right = bearer((cast["worker"] if kind == "notice" else cast["secretary"]).username)
+    wrong = client.post(URLS[kind].format(id=case.id, action=WRONG_ACTOR_ACTION[kind]),
+                        json={"version": case.version + 7, "approved": True}, headers=worker)
+    assert wrong.status_code == 403 and wrong.get_json()["error"]["code"] == "action_forbidden"
+    bad = client.post(URLS[kind].format(id=case.id, action=action), json={"version": "abc", **_params(kind)},
+                      headers=right)
+    assert bad.status_code == 400
+    assert bad.get_json()["error"]["code"] == "invalid_version" and bad.get_json()["error"]["field"] == "version"

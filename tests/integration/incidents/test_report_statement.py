@@ -1,6 +1,6 @@
 """The API's create path checks the token, the category, the location, the scope and the photos in
 the one statement that inserts the case (services/incidents.py, services/compiled.py). Its SQL scope
-check must decide exactly as the Python rule of every other write (scope.location_in_scope), for
+check must decide exactly as the Python rule of every other write (core.scope.contains), for
 every role; an invalid token is answered first; nothing is written on refusal."""
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def points(client, bearer):
 ])
 def test_scope_in_the_statement_equals_the_rule(client, bearer, make_user, tx, points, role, scope):
     from gridapp.boundaries.locate import locate
-    from gridapp.core.scope import location_in_scope
+    from gridapp.core.scope import contains as location_in_scope
     from gridapp.models import Incident
 
     user = make_user(role, scope, grids=(GRIDS[0],) if role == "worker" else ())
