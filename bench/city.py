@@ -324,7 +324,7 @@ def load_incidents(city: City, n: int, chunk: int = 250_000, log=print) -> dict:
 
 
 #: (rank, action, from, to, hours after the report × the case's pace) of the closed loop, in order
-#: (actions of gridapp.incidents.workflow.TRANSITIONS; delays assumed).
+#: (actions of gridapp.incidents.rules.TRANSITIONS; delays assumed).
 STEPS = ((1, "report", None, "reported", 0.0), (2, "accept", "reported", "accepted", 0.5),
          (3, "file", "accepted", "filed", 2.0), (4, "dispatch", "filed", "dispatched", 3.0),
          (5, "start", "dispatched", "in_progress", 6.0), (6, "handle", "in_progress", "handled", 30.0),

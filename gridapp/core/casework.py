@@ -28,13 +28,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from . import params as p
 from .clock import utcnow
-from .errors import Conflict, Forbidden, NotFound
+from .errors import BadInput, Conflict, Forbidden, NotFound
 from .roles import OFFICE, office_rank
 
 
@@ -216,6 +217,20 @@ class StoredKind(CaseKind):
         db.session.add(self.event_model(**{self.case_fk: case.id}, actor_id=user.id, at=now, action=action,
                                         from_state=from_state, to_state=case.status, note=outcome.note,
                                         data=outcome.data, **extra))
+
+
+def find_in_scope(model, in_scope, row_id, code: str, message):
+    """The row ``row_id`` of ``model`` that meets ``in_scope`` (the caller's scope, an SQL
+    condition). Raises NotFound ``code`` with ``message(row_id)`` otherwise: an id that is not an
+    integer, an absent row and a row outside the scope get the same 404 (nothing is revealed)."""
+    try:
+        row_id = p.integer(row_id, "id")
+    except BadInput:
+        raise NotFound(message(repr(row_id)), code=code) from None
+    row = db.session.scalar(select(model).where(model.id == row_id, in_scope))
+    if row is None:
+        raise NotFound(message(row_id), code=code)
+    return row
 
 
 def may_decide(user, kinds: set[str], pending: Pending) -> bool:

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import text
 
 from ..core.errors import Forbidden, NotFound
+from ..core.scope import area_location, contains
 from ..extensions import db
 from ..geo.validate import NOISE_M2
 from ..models import AdminArea, User
@@ -62,7 +63,7 @@ def _area(user: User, code: str | None) -> AdminArea:
     area = db.session.get(AdminArea, code) if code else None
     if area is None:
         raise NotFound(_("辖区 %(code)s 不存在", code=code), code="no_such_area")
-    if user.role != "admin" and not (user.scope_code and area.code.startswith(user.scope_code)):
+    if not contains(user, area_location(area)):
         raise Forbidden(_("%(code)s 不在您的管辖范围内", code=area.code), code="outside_scope")
     return area
 

@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..core import params as p
-from ..core.casework import Outcome, StoredKind, Transition
+from ..core.casework import Outcome, StoredKind, Transition, find_in_scope
 from ..core.casework import perform as perform_case
-from ..core.errors import BadInput, NotFound
+from ..core.errors import BadInput
 from ..core.roles import RANK, office_rank
 from ..core.scope import scope_condition, scope_kinds
 from ..extensions import db
@@ -63,14 +63,8 @@ def actor_kinds(user: User, dispute: Dispute) -> set[str]:
 
 def get_dispute(user: User, dispute_id) -> Dispute:
     """The dispute if in the user's scope; NotFound (404) otherwise (not revealed)."""
-    try:
-        dispute_id = p.integer(dispute_id, "id")
-    except BadInput:
-        raise NotFound(_("纠纷不存在"), code="dispute_not_found") from None
-    dispute = db.session.scalar(select(Dispute).where(Dispute.id == dispute_id, dispute_filter(user)))
-    if dispute is None:
-        raise NotFound(_("纠纷 %(id)s 不存在或不在您的管辖范围内", id=dispute_id), code="dispute_not_found")
-    return dispute
+    return find_in_scope(Dispute, dispute_filter(user), dispute_id, "dispute_not_found",
+                         lambda i: _("纠纷 %(id)s 不存在或不在您的管辖范围内", id=i))
 
 
 # --- parameters ------------------------------------------------------------------------------

@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from ..core import params as p
-from ..core.casework import Outcome, StoredKind, Transition
+from ..core.casework import Outcome, StoredKind, Transition, find_in_scope
 from ..core.casework import perform as perform_case
-from ..core.errors import BadInput, NotFound
+from ..core.errors import BadInput
 from ..core.scope import incident_filter, scope_kinds
 from ..extensions import db
 from ..models import CategoryRule, Department, DepartmentMember, Incident, IncidentApproval, IncidentEvent, User
@@ -58,14 +58,8 @@ def visible_filter(user: User):
 def get_case(user: User, incident_id) -> Incident:
     """The case ``incident_id`` if the user may see it. Raises NotFound (404) otherwise (a case
     outside the scope is not revealed)."""
-    try:
-        incident_id = p.integer(incident_id, "id")
-    except BadInput:
-        raise NotFound(_("事件不存在"), code="incident_not_found") from None
-    incident = db.session.scalar(select(Incident).where(Incident.id == incident_id, visible_filter(user)))
-    if incident is None:
-        raise NotFound(_("事件 %(id)s 不存在或不在您的管辖范围内", id=incident_id), code="incident_not_found")
-    return incident
+    return find_in_scope(Incident, visible_filter(user), incident_id, "incident_not_found",
+                         lambda i: _("事件 %(id)s 不存在或不在您的管辖范围内", id=i))
 
 
 def _assignee(incident: Incident, params: dict) -> dict:

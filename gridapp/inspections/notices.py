@@ -26,10 +26,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..core import params as p
-from ..core.casework import CaseKind, Outcome, Pending, Transition
+from ..core.casework import CaseKind, Outcome, Pending, Transition, find_in_scope
 from ..core.casework import perform as perform_case
 from ..core.clock import utcnow
-from ..core.errors import BadInput, NotFound
 from ..core.scope import role_in_scope
 from ..extensions import db
 from ..incidents.attachments import check_attachments
@@ -51,15 +50,8 @@ def notice_filter(user: User):
 
 def get_notice(user: User, notice_id) -> RectificationNotice:
     """The notice if its place is in the user's scope; NotFound (404) otherwise."""
-    try:
-        notice_id = p.integer(notice_id, "id")
-    except BadInput:
-        raise NotFound(_("整改通知书不存在"), code="notice_not_found") from None
-    row = db.session.scalar(select(RectificationNotice).where(RectificationNotice.id == notice_id,
-                                                              notice_filter(user)))
-    if row is None:
-        raise NotFound(_("整改通知书 %(id)s 不存在或不在您的管辖范围内", id=notice_id), code="notice_not_found")
-    return row
+    return find_in_scope(RectificationNotice, notice_filter(user), notice_id, "notice_not_found",
+                         lambda i: _("整改通知书 %(id)s 不存在或不在您的管辖范围内", id=i))
 
 
 def notices(user: User) -> list[RectificationNotice]:

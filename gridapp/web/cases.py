@@ -30,7 +30,7 @@ def my_tasks():
     (secretary: accept/file/dispatch; handler: start/handle; grid worker: verify; approvers:
     approve)."""
     return render_template("incidents/tasks.html", tasks=case_queries.my_tasks(current_user),
-                           state_names=workflow.STATE_NAMES, flags=case_present.deadline_flags)
+                           state_names=case_rules.STATE_NAMES, flags=case_present.deadline_flags)
 
 
 @bp.route("/cases")
@@ -47,7 +47,7 @@ def case_board():
         items, total, page, per_page = [], 0, 1, BOARD_PER_PAGE
     pages = max(1, -(-total // per_page))
     return render_template("incidents/cases.html", items=items, total=total, page=page, pages=pages,
-                           args=request.args, state_names=workflow.STATE_NAMES,
+                           args=request.args, state_names=case_rules.STATE_NAMES,
                            categories=incidents.leaf_categories(), flags=case_present.deadline_flags)
 
 
@@ -77,7 +77,7 @@ def case_page(incident_id: int):
     return render_template("incidents/case.html", case=case, forms=forms, map=_case_map(case),
                            duplicates=duplicates.candidates_of(current_user, incident)
                            if incident.status in ("reported", "accepted") else [],
-                           state_names=workflow.STATE_NAMES, kind_names=case_rules.KIND_NAMES)
+                           state_names=case_rules.STATE_NAMES, kind_names=case_rules.KIND_NAMES)
 
 
 def uploaded_photo_refs(field: str = "photos") -> list[str]:
@@ -212,10 +212,10 @@ def case_map():
                         "max_points": current_app.config["MAP_MAX_POINTS"],
                         "cluster_max_zoom": tiles.CLUSTER_MAX_ZOOM,
                         "case_url": url_for("web.case_page", incident_id=0),
-                        "states": {k: str(v) for k, v in workflow.STATE_NAMES.items()},
+                        "states": {k: str(v) for k, v in case_rules.STATE_NAMES.items()},
                         "labels": {"clusters": _("聚合标注"), "heat": _("热力图"), "overdue": _("已超期"),
                                    "shown": _("显示 {shown} 件（共 {matched} 件符合条件）"),
                                    "load_failed": _("地图数据加载失败：")}}).add_to(m)
         parts = render_parts(m)
-    return render_template("incidents/case_map.html", map=parts, args=request.args, state_names=workflow.STATE_NAMES,
+    return render_template("incidents/case_map.html", map=parts, args=request.args, state_names=case_rules.STATE_NAMES,
                            categories=incidents.leaf_categories())

@@ -148,3 +148,28 @@ def test_no_file_over_400_lines():
     lines = {str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines()) for p in files}
     long = {name: n for name, n in lines.items() if n > MAX_LINES}
     assert not long, long
+
+
+def test_every_attribute_read_from_an_imported_app_module_exists():
+    """``module.name`` for every app module imported by name (``from gridapp.x import y``), in the
+    app, the tests and the benchmarks: a renamed or moved name is caught here, not at run time."""
+    import importlib
+
+    files = [p for p in (*APP.rglob("*.py"), *(ROOT / "tests").rglob("*.py"), *(ROOT / "bench").glob("*.py"))
+             if "vendor" not in p.parts]
+    missing = []
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+        modules = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                base = package.split(".")[:len(package.split(".")) - node.level + 1] if node.level else []
+                source = ".".join(base + ([node.module] if node.module else [])) if node.level else node.module
+                for alias in node.names:
+                    if f"{source}.{alias.name}" in MODULES:
+                        modules[alias.asname or alias.name] = importlib.import_module(f"{source}.{alias.name}")
+        missing += [(str(path.relative_to(ROOT)), node.lineno, f"{node.value.id}.{node.attr}")
+                    for node in ast.walk(tree) if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id in modules and not hasattr(modules[node.value.id], node.attr)]
+    assert not missing, missing

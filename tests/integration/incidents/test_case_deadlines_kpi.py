@@ -12,6 +12,7 @@ from gridapp.core import clock
 from gridapp.errors import BadInput, Forbidden
 from gridapp.incidents import present as case_present
 from gridapp.incidents import queries as case_queries
+from gridapp.incidents import rules as case_rules
 from gridapp.incidents import workflow
 from gridapp.models import CategoryRule, GridAssignment, User
 
@@ -166,7 +167,7 @@ def test_openapi_covers_every_api_route(app, client):
             routes.setdefault(path, set()).update(m.lower() for m in rule.methods - {"HEAD", "OPTIONS"})
     assert {p: set(ops) for p, ops in doc["paths"].items()} == routes
     assert doc["paths"]["/api/v1/incidents/{incident_id}/actions/{action}"]["post"]["parameters"][1][
-        "schema"]["enum"] == list(workflow.ACTIONS)
+        "schema"]["enum"] == list(case_rules.ACTIONS)
 
 
 def test_incident_list_filters_and_pages(client, tx, bearer, people):
