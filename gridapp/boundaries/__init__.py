@@ -1,1 +1,1 @@
-"""boundaries."""
+"""Administrative areas and grids: the location rule, imports, grid editing, export. Rules: rules.py."""
