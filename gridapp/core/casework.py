@@ -189,8 +189,6 @@ class StoredKind(CaseKind):
 
     def pending(self, case) -> Pending | None:
         """The stored request awaiting approval, if any."""
-        from sqlalchemy import select
-
         model = self.approval_model
         row = db.session.scalar(select(model).where(getattr(model, self.case_fk) == case.id, model.decision.is_(None)))
         if row is None:

@@ -26,7 +26,7 @@ from .. import geo
 from ..accounts.service import hash_password
 from ..codes import short_name
 from ..extensions import db
-from ..models import AdminArea, Grid, GridAssignment, IncidentCategory, User
+from ..models import AdminArea, Department, DepartmentMember, Grid, GridAssignment, IncidentCategory, User
 
 GEODATA = Path(__file__).resolve().parents[2] / "geodata"
 DISTRICT_CODE = "610202"
@@ -154,8 +154,6 @@ DEMO_DEPARTMENTS = (("DEMO-SZ", "测试单位·市政设施维护（演示）"),
 def load_demo_departments(with_handler: bool) -> int:
     """Create the demo departments and make the demo handler ``chuzhi`` a member of the first.
     Caller commits. Returns the number of departments."""
-    from ..models import Department, DepartmentMember
-
     for code, name in DEMO_DEPARTMENTS:
         db.session.merge(Department(code=code, name=name, district_code=DISTRICT_CODE))
     db.session.flush()

@@ -16,9 +16,11 @@ from ..coverage import rules as coverage_rules
 from ..coverage import tiles
 from ..errors import DomainError
 from ..extensions import database_answers, db
+from ..incidents import photos
 from ..incidents import reports as incidents
 from ..incidents.rules import STATE_NAMES
 from ..maps import CoverageLayers, PointPicker, base_map, render_parts
+from ..settings import photo_settings
 from .forms import IncidentForm, LoginForm, LogoutForm
 from .labels import coverage_labels
 
@@ -104,6 +106,12 @@ def logout():
 def home():
     """Home page for the user's role: their scope, counts and next steps."""
     return render_template("home.html", summary=areas.scope_summary(current_user))
+
+
+def uploaded_photo_refs(field: str = "photos") -> list[str]:
+    """Store the files of a multipart form field (in the caller's transaction); return refs."""
+    return ["photo:" + photos.store(current_user, f.read(), f.filename, commit=False, settings=photo_settings()).sha256
+            for f in request.files.getlist(field) if f and f.filename]
 
 
 def page_base_map(bounds):
@@ -199,8 +207,6 @@ def incident_new():
     form.category_code.choices = _category_choices()
     status = 200
     if form.validate_on_submit():
-        from .cases import uploaded_photo_refs
-
         try:
             incident = incidents.report_incident(current_user, form.category_code.data,
                                                  form.description.data, form.lon.data, form.lat.data,

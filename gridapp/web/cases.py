@@ -10,14 +10,14 @@ from ..boundaries import areas
 from ..coverage import tiles
 from ..errors import BadInput, DomainError, Forbidden
 from ..extensions import db
-from ..incidents import duplicates, photos, workflow
+from ..incidents import catalog, duplicates, photos, workflow
 from ..incidents import present as case_present
 from ..incidents import queries as case_queries
 from ..incidents import reports as incidents
 from ..incidents import rules as case_rules
 from ..maps import CaseMarker, IncidentLayers, render_parts
 from ..settings import photo_settings
-from . import bp, page_base_map, refuse_page_action
+from . import bp, page_base_map, refuse_page_action, uploaded_photo_refs
 from .forms import AdminForm, CaseActionForm
 
 BOARD_PER_PAGE = 20
@@ -78,12 +78,6 @@ def case_page(incident_id: int):
                            duplicates=duplicates.candidates_of(current_user, incident)
                            if incident.status in ("reported", "accepted") else [],
                            state_names=case_rules.STATE_NAMES, kind_names=case_rules.KIND_NAMES)
-
-
-def uploaded_photo_refs(field: str = "photos") -> list[str]:
-    """Store the files of a multipart form field (in the caller's transaction); return refs."""
-    return ["photo:" + photos.store(current_user, f.read(), f.filename, commit=False, settings=photo_settings()).sha256
-            for f in request.files.getlist(field) if f and f.filename]
 
 
 def _form_params(form: CaseActionForm) -> dict:
@@ -162,8 +156,6 @@ def photo_file(sha: str, size: str | None = None):
 def admin_categories():
     """Admin: category rules (level, deadline hours, department) and departments with handlers.
     POST fields: ``op`` = rule | department | member | unmember, with that operation's fields."""
-    from ..incidents import catalog
-
     if current_user.role != "admin":
         raise Forbidden(_("只有系统管理员可以维护类别和专业部门"), code="admin_only")
     status = 200

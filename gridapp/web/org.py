@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from ..accounts import pii
+from ..core.tabular import content_disposition
 from ..coverage import service as coverage
 from ..coverage.rules import GRID_STATUSES
 from ..errors import BadInput, DomainError
@@ -16,6 +17,7 @@ from ..extensions import db
 from ..org import groups as org_groups
 from ..org import members as org_members
 from ..org import queries as org_queries
+from ..org import rosters
 from ..org import rules as org_rules
 from ..org import units as org_units
 from . import bp, safe_next
@@ -195,9 +197,6 @@ def org_reveal(entity: str, obj_id: int, field: str):
 def org_export(code: str):
     """Excel roster of a community (members, workers, stationed units); phones and ID numbers as
     text, masked; ``?full=1`` exports full values for the roles allowed (each value logged)."""
-    from ..core.tabular import content_disposition
-    from ..org import rosters
-
     data, filename = rosters.export_community(current_user, code, full=request.args.get("full") == "1")
     return Response(data.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": content_disposition(filename)})
@@ -208,7 +207,6 @@ def org_export(code: str):
 def org_import(code: str):
     """Import members, workers or stationed units (field kind) from an uploaded .xlsx/.csv file;
     all or nothing, with row-level errors."""
-    from ..org import rosters
     if not ActionForm().validate_on_submit():
         flash(_("表单已过期，请重试。"), "error")
         return redirect(_community_url(code))
