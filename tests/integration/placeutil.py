@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from caseutil import grid_point
 from sqlalchemy import select
 
@@ -59,3 +60,7 @@ def notice_of(tx, inspection, place):
                                                        RectificationNotice.place_id == place.id))
 
 
+@pytest.fixture(name="cast")
+def cast_fixture(tx) -> dict:
+    """Fixture ``cast``: :func:`place_cast`, committed."""
+    return place_cast(tx)

@@ -7,17 +7,17 @@ from datetime import UTC, datetime
 import pytest
 from caseutil import grid_point
 from openpyxl import load_workbook
-from placeutil import (
+from placeutil import (  # noqa: F401 (cast: the fixture)
     COMMUNITY,
     G1,
     G2,
     G3,
     T0,
     H,
+    cast_fixture,
     inspect,
     make_place,
     notice_of,
-    place_cast,
     place_user,
     visit,
 )
@@ -30,11 +30,6 @@ from gridapp.inspections import service as inspections
 from gridapp.models import Grid, Place, User
 from gridapp.places import service as places
 from gridapp.settings import photo_settings
-
-
-@pytest.fixture
-def cast(tx):
-    return place_cast(tx)
 
 
 def test_bad_places_file_is_refused_row_by_row_and_nothing_written(tx, cast, client, bearer):

@@ -3,18 +3,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-from placeutil import (
-    G1,
-    T0,
-    H,
-    inspect,
-    make_place,
-    notice_of,
-    place_cast,
-    place_user,
-    visit,
-)
+import placeutil as pu
+from placeutil import cast_fixture  # noqa: F401 (the fixture cast)
 from sqlalchemy import func, select
 
 from gridapp.incidents import workflow
@@ -22,17 +12,12 @@ from gridapp.models import Notification
 from gridapp.reminders import service as reminders
 
 
-@pytest.fixture
-def cast(tx):
-    return place_cast(tx)
-
-
 def test_deadline_reminders_across_midnight_in_shanghai(tx, cast):
     w, sec = cast["worker"], cast["sec"]
-    a = make_place(w, G1, "测试书店（虚构）", "shudian")
-    insp = inspect(w, [{"place_id": a.id, "findings": "无证经营",
-                         "notice": {"requirements": "办理许可证", "deadline": "2026-03-10"}}], T0)
-    n = notice_of(tx, insp, a)
+    a = pu.make_place(w, pu.G1, "测试书店（虚构）", "shudian")
+    insp = pu.inspect(w, [{"place_id": a.id, "findings": "无证经营",
+                         "notice": {"requirements": "办理许可证", "deadline": "2026-03-10"}}], pu.T0)
+    n = pu.notice_of(tx, insp, a)
 
     def mine(kind):
         return tx.scalar(select(func.count()).select_from(Notification).where(
@@ -70,16 +55,16 @@ def test_reminder_job_is_idempotent(app, tx, cast, monkeypatch):
     monkeypatch.setitem(app.config, "REMINDER_CHANNELS", "log,record")
     RecordingChannel.sent = []
     w = cast["worker"]
-    handler = place_user(tx, "handler", "worker")
+    handler = pu.place_user(tx, "handler", "worker")
     tx.commit()
-    a = make_place(w, G1, "测试出租屋（虚构）", "chuzuwu")
-    inspect(w, [visit(a, "群租", "2026-03-02")], T0)
+    a = pu.make_place(w, pu.G1, "测试出租屋（虚构）", "chuzuwu")
+    pu.inspect(w, [pu.visit(a, "群租", "2026-03-02")], pu.T0)
     # an incident dispatched to a handler, past its deadline
     from caseutil import make_case
-    inc = make_case(w, "filed", grid=G1, reported_at=T0, category="0102")
+    inc = make_case(w, "filed", grid=pu.G1, reported_at=pu.T0, category="0102")
     tx.commit()
-    workflow.perform(cast["sec"], inc.id, "dispatch", {"handler": handler.username}, now=T0 + H)
-    now = T0 + 100 * H
+    workflow.perform(cast["sec"], inc.id, "dispatch", {"handler": handler.username}, now=pu.T0 + pu.H)
+    now = pu.T0 + 100 * pu.H
     first = reminders.run(now, app.config["REMINDER_CHANNELS"])
     assert first["written"] >= 4 and first["delivered"] >= first["written"]
     assert {n.kind for n in reminders.for_user(handler)} == {"assigned", "overdue"}
@@ -100,22 +85,22 @@ def test_incident_rework_and_approval_reminders(tx, cast):
     """Returned for rework and approval wanted, for incidents, from their history and approvals."""
     from caseutil import make_case
     w, sec = cast["worker"], cast["sec"]
-    handler = place_user(tx, "handler2", "worker")
+    handler = pu.place_user(tx, "handler2", "worker")
     tx.commit()
-    inc = make_case(w, "filed", grid=G1, reported_at=T0, category="0102")
+    inc = make_case(w, "filed", grid=pu.G1, reported_at=pu.T0, category="0102")
     tx.commit()
-    workflow.perform(sec, inc.id, "dispatch", {"handler": handler.username}, now=T0 + H)
-    reminders.compute(T0 + 1.5 * H)  # the job runs between the steps
+    workflow.perform(sec, inc.id, "dispatch", {"handler": handler.username}, now=pu.T0 + pu.H)
+    reminders.compute(pu.T0 + 1.5 * pu.H)  # the job runs between the steps
     assert [n.kind for n in reminders.for_user(handler)] == ["assigned"]
-    workflow.perform(handler, inc.id, "start", {}, now=T0 + 2 * H)
-    workflow.perform(handler, inc.id, "handle", {"note": "已处理"}, now=T0 + 3 * H)
-    workflow.perform(w, inc.id, "verify", {"passed": False, "note": "未清理干净"}, now=T0 + 4 * H)
-    workflow.perform(handler, inc.id, "extend", {"hours": 24, "note": "需要材料"}, now=T0 + 5 * H)
-    reminders.compute(T0 + 6 * H)
+    workflow.perform(handler, inc.id, "start", {}, now=pu.T0 + 2 * pu.H)
+    workflow.perform(handler, inc.id, "handle", {"note": "已处理"}, now=pu.T0 + 3 * pu.H)
+    workflow.perform(w, inc.id, "verify", {"passed": False, "note": "未清理干净"}, now=pu.T0 + 4 * pu.H)
+    workflow.perform(handler, inc.id, "extend", {"hours": 24, "note": "需要材料"}, now=pu.T0 + 5 * pu.H)
+    reminders.compute(pu.T0 + 6 * pu.H)
     kinds = {n.kind for n in reminders.for_user(handler) if n.subject_type == "incident"}
     assert {"assigned", "returned"} <= kinds
     assert [n.kind for n in reminders.for_user(sec)] == ["approval"]  # rank 2 > the handler's 1
     assert "approval" in {n.kind for n in reminders.for_user(cast["town"])}
-    assert reminders.compute(T0 + 6 * H) == 0
+    assert reminders.compute(pu.T0 + 6 * pu.H) == 0
 
 
