@@ -26,6 +26,7 @@ from ..boundaries.areas import feature_collection, geojson_column
 from ..core import tabular
 from ..core.clock import local_zone, utcnow
 from ..core.errors import BadInput, Forbidden
+from ..core.roles import SCOPE_LEVEL
 from ..coverage import service as coverage
 from ..disputes import queries as dispute_queries
 from ..extensions import db
@@ -42,7 +43,7 @@ def default_area(user: User) -> tuple[str, str]:
     if user.role == "admin" or (user.role == "district" and not user.scope_code):
         code = db.session.scalar(select(func.min(AdminArea.code)).where(AdminArea.level == "district"))
         return "district", code
-    return {"district": "district", "township": "township", "secretary": "community"}[user.role], user.scope_code
+    return SCOPE_LEVEL[user.role], user.scope_code
 
 
 def _day(value, field: str) -> date:

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..boundaries import areas
+from ..core.roles import SCOPE_LEVEL
 from ..errors import DomainError
 from ..extensions import db
 from ..inspections import figures as place_figures
@@ -202,15 +203,11 @@ def figures_page():
 
 def _default_area() -> tuple[str, str | None]:
     user = current_user
-    if user.role == "district":
-        return "district", user.scope_code
-    if user.role == "township":
-        return "township", user.scope_code
-    if user.role == "secretary":
-        return "community", user.scope_code
     if user.role == "worker":
         codes = sorted(a.grid_code for a in user.assignments)
         return "grid", codes[0] if codes else None
+    if user.role in SCOPE_LEVEL:
+        return SCOPE_LEVEL[user.role], user.scope_code
     return "district", None
 
 
