@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from ..boundaries.areas import feature_collection, geojson_column
+from ..boundaries.areas import feature_collection, geojson_column, own_area_code
 from ..core import tabular
 from ..core.clock import local_zone, utcnow
 from ..core.errors import BadInput, Forbidden
@@ -41,8 +41,7 @@ def default_area(user: User) -> tuple[str, str]:
     if user.role == "worker":
         raise Forbidden(_("网格员无权查看辖区统计看板"), code="forbidden")
     if user.role == "admin" or (user.role == "district" and not user.scope_code):
-        code = db.session.scalar(select(func.min(AdminArea.code)).where(AdminArea.level == "district"))
-        return "district", code
+        return "district", own_area_code(user)
     return SCOPE_LEVEL[user.role], user.scope_code
 
 

@@ -27,11 +27,12 @@ def _done(payload, status=200):
 
 @bp.get("/coverage")
 def get_coverage():
-    """``?level=district|township|community|grid&code=...`` (code defaults to the caller's scope)
+    """``?level=district|township|community|grid&code=...`` (both default to the caller's own area:
+    a township user's township, a secretary's community, an administrator's first district)
     → {level, code, name, figures, children}; definitions in :mod:`gridapp.coverage.service`.
-    400 unknown level; 403 outside scope; 404 unknown code."""
+    400 unknown level; 403 outside scope or a grid worker; 404 unknown code."""
     user = api_user()
-    return jsonify(coverage.coverage(user, request.args.get("level", "district"), request.args.get("code") or None))
+    return jsonify(coverage.coverage(user, request.args.get("level") or None, request.args.get("code") or None))
 
 
 @bp.get("/coverage/grids")

@@ -116,3 +116,11 @@ def scope_summary(user: User) -> dict:
     return {"scope_name": area_name(user.scope_code), "grids": grids,
             "gridded_communities": communities, "incidents": incident_count,
             "units": units, "worker_grids": worker_grids}
+
+
+def own_area_code(user: User) -> str | None:
+    """The code of the area a user sees first: their scope's area; for an administrator (no
+    scope) the first district loaded (None before any)."""
+    if user.scope_code:
+        return user.scope_code
+    return db.session.scalar(select(func.min(AdminArea.code)).where(AdminArea.level == "district"))

@@ -20,6 +20,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import text
 
+from ..boundaries.areas import own_area_code
 from ..core.errors import Forbidden, NotFound
 from ..core.scope import area_location, contains
 from ..extensions import db
@@ -59,7 +60,7 @@ ORDER BY code
 def _area(user: User, code: str | None) -> AdminArea:
     if user.role == "worker":
         raise Forbidden(_("网格员无权查看覆盖检查"), code="forbidden")
-    code = code or user.scope_code
+    code = code or own_area_code(user)
     area = db.session.get(AdminArea, code) if code else None
     if area is None:
         raise NotFound(_("辖区 %(code)s 不存在", code=code), code="no_such_area")

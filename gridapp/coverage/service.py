@@ -22,10 +22,11 @@ from datetime import UTC, datetime
 from flask_babel import gettext as _
 from sqlalchemy import and_, distinct, func, or_, select
 
-from ..boundaries.areas import feature_collection, geojson_column
+from ..boundaries.areas import feature_collection, geojson_column, own_area_code
 from ..boundaries.rules import EXPORT_LEVELS
 from ..core.errors import BadInput, Forbidden, NotFound
 from ..core.params import area_level
+from ..core.roles import SCOPE_LEVEL
 from ..core.scope import grid_filter
 from ..extensions import db
 from ..models import (
@@ -127,20 +128,22 @@ def _sum(figs) -> dict:
     return _derive(total)
 
 
-def coverage(user: User, level: str, code: str | None) -> dict:
-    """Coverage of one area: ``level`` district | township | community | grid, ``code`` its code
-    (default: the user's scope). Returns {level, code, name, figures (see module doc), children:
-    [{code, name, figures}] (townships of a district, communities of a township, grids of a
-    community: {code, name, workers, group_id, build_type, members, status})}.
+def coverage(user: User, level: str | None, code: str | None) -> dict:
+    """Coverage of one area: ``level`` district | township | community | grid (default: the level
+    of the user's scope, :data:`gridapp.core.roles.SCOPE_LEVEL`), ``code`` its code (default: the
+    user's own area, :func:`gridapp.boundaries.areas.own_area_code`). Returns {level, code, name,
+    figures (see module doc), children: [{code, name, figures}] (townships of a district,
+    communities of a township, grids of a community: {code, name, workers, group_id, build_type,
+    members, status})}.
 
     Raises BadInput (400) for an unknown level, NotFound (404) for an unknown code, Forbidden
     (403) outside the caller's scope (grid workers: always)."""
-    level = area_level(level, EXPORT_LEVELS)
+    if level is None and user.role == "worker":
+        raise Forbidden(_("网格员无权查看或管理党组织"), code="outside_scope")
+    level = area_level(level or SCOPE_LEVEL.get(user.role, "district"), EXPORT_LEVELS)
     if level == "grid":
         return _grid_coverage(user, code)
-    if code is None and level == "district" and user.role == "admin":
-        code = db.session.scalar(select(func.min(AdminArea.code)).where(AdminArea.level == "district"))
-    area = require_area(user, code or user.scope_code, level)
+    area = require_area(user, code or own_area_code(user), level)
     if level == "district":
         communities = select(AdminArea.code).where(AdminArea.district_code == area.code,
                                                    AdminArea.level == "community")

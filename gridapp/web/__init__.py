@@ -238,6 +238,12 @@ def about():
     return render_template("about.html")
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for ``/favicon.ico`` whatever the page declares: the SVG icon (301)."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 @bp.route("/healthz")
 def healthz():
     """200 {"status": "ok"} when the database answers; 503 otherwise."""

@@ -82,9 +82,8 @@ def org_overview():
     """Coverage of the user's area with its children (secretaries go to their community)."""
     if current_user.role == "secretary":
         return redirect(url_for("web.org_community", code=current_user.scope_code))
-    level = {"admin": "district", "district": "district", "township": "township"}.get(current_user.role, "district")
-    code = request.args.get("code") or (current_user.scope_code if current_user.role != "admin" else None)
-    return render_template("org/org_overview.html", cov=coverage.coverage(current_user, level, code))
+    code = request.args.get("code") or None
+    return render_template("org/org_overview.html", cov=coverage.coverage(current_user, None, code))
 
 
 @bp.route("/org/community/<code>")

@@ -92,7 +92,7 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("POST", "/login"): A(PUBLIC),
     ("POST", "/logout"): A(PUBLIC),
     ("GET", "/about"): A(PUBLIC),
-    ("GET", "/healthz"): A(PUBLIC),
+    ("GET", "/healthz"): A(PUBLIC), ("GET", "/favicon.ico"): A(PUBLIC),
     ("GET", "/lang/<code>"): A(PUBLIC),
     ("GET", "/static/<path:filename>"): A(PUBLIC, params={"filename": "favicon.svg"}),
     ("GET", "/static/vendor/<package>/<path:filename>"): A(PUBLIC),

@@ -168,3 +168,9 @@ def test_security_headers_and_csp_nonce(app, client, login):
         assert "script-src 'self' 'nonce-" in csp and "tianditu" not in csp.split("img-src")[0]
     finally:
         app.config["TILES_URL"] = ""
+
+
+def test_favicon_ico_points_at_the_icon(client):
+    resp = client.get("/favicon.ico")
+    assert resp.status_code == 301 and resp.headers["Location"].endswith("/static/favicon.svg")
+    assert client.get(resp.headers["Location"]).status_code == 200

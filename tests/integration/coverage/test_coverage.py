@@ -244,3 +244,13 @@ def test_patch_group_grids_keeps_and_adds(client, bearer, fixture_district):
     assert (figures["grids_with_group"], figures["grids_covered"]) == (3, 2)
     clash = client.patch(f"/api/v1/party-groups/{group.id}", headers=headers, json={"grid_codes": [A3]})
     assert clash.status_code == 409
+
+
+def test_coverage_without_a_level_is_the_callers_own_area(client, bearer):
+    """Issue 24: a secretary and a township user asking without ``level`` get their own area (was 404)."""
+    for username, level, code in (("hongqi", "community", "610202002010"), ("hongqijie", "township", "610202002"),
+                                  ("district", "district", "610202"), ("admin", "district", "610202")):
+        resp = client.get("/api/v1/coverage", headers=bearer(username))
+        assert resp.status_code == 200, (username, resp.get_json())
+        assert (resp.get_json()["level"], resp.get_json()["code"]) == (level, code)
+    assert client.get("/api/v1/coverage", headers=bearer("worker")).status_code == 403
