@@ -9,17 +9,19 @@ HOST ?= 127.0.0.1
 export GRIDAPP_PGDIR ?= /var/tmp/gridapp-pg
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test stop install translations db demo clean help vendor bench
+.PHONY: run test stop install translations db demo clean help vendor bench lock
 
 help:
 	@echo "make run   - install, provision PostGIS (unless DATABASE_URL is set), migrate, load the demo, serve on http://$(HOST):$(PORT)"
 	@echo "make test  - install, provision a throwaway PostGIS cluster, run the whole test suite"
 	@echo "make stop  - stop the private PostgreSQL cluster of make run"
+	@echo "make lock  - re-resolve requirements.lock (every installed package pinned) after changing pyproject.toml"
 	@echo "make bench - city-scale benchmarks on a private cluster (10,000 grids, 1M incidents; < 30 min); rewrites BENCHMARKS.md"
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 install: $(BIN)/.installed translations
@@ -37,11 +39,17 @@ run: install
 	exec $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install
+	$(BIN)/ruff check gridapp tests bench
 	$(BIN)/python -m gridapp.provision ensure-chromium >/dev/null
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install   # BENCH_ARGS="--grids 1000 --incidents 50000" for a quick run
 	nice -n 10 $(BIN)/python bench/run.py $(BENCH_ARGS)
+
+lock: $(BIN)/.installed   # re-resolve requirements.lock from pyproject.toml (pins that still fit are kept)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check pip-tools
+	$(BIN)/pip-compile --quiet --extra test --strip-extras --no-emit-index-url --no-emit-find-links \
+		--output-file requirements.lock pyproject.toml
 
 vendor: $(BIN)/.installed   # refresh the npm-vendored front-end files (gridapp/vendor/manifest.json)
 	$(BIN)/python gridapp/vendor/refresh.py
