@@ -9,12 +9,13 @@ HOST ?= 127.0.0.1
 export GRIDAPP_PGDIR ?= /var/tmp/gridapp-pg
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test stop install translations db demo clean help vendor bench lock
+.PHONY: run test stop install translations db demo clean help vendor bench lock flask
 
 help:
 	@echo "make run   - install, provision PostGIS (unless DATABASE_URL is set), migrate, load the demo, serve on http://$(HOST):$(PORT)"
 	@echo "make test  - install, provision a throwaway PostGIS cluster, run the whole test suite"
 	@echo "make stop  - stop the private PostgreSQL cluster of make run"
+	@echo "make flask ARGS=\"gridapp remind\" - any flask command on the database of make run"
 	@echo "make lock  - re-resolve requirements.lock (every installed package pinned) after changing pyproject.toml"
 	@echo "make bench - city-scale benchmarks on a private cluster (10,000 grids, 1M incidents; < 30 min); rewrites BENCHMARKS.md"
 
@@ -45,6 +46,11 @@ test: install
 
 bench: install   # BENCH_ARGS="--grids 1000 --incidents 50000" for a quick run
 	nice -n 10 $(BIN)/python bench/run.py $(BENCH_ARGS)
+
+flask: install   # any flask command on make run's database, e.g. make flask ARGS="gridapp remind"
+	url="$${DATABASE_URL:-}"; \
+	if [ -z "$$url" ]; then url=$$($(BIN)/python -m gridapp.provision start); fi; \
+	DATABASE_URL="$$url" $(FLASK) $(ARGS)
 
 lock: $(BIN)/.installed   # re-resolve requirements.lock from pyproject.toml (pins that still fit are kept)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check pip-tools

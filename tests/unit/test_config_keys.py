@@ -28,3 +28,10 @@ def test_every_declared_gridapp_setting_is_documented():
     env_names = set(re.findall(r'_env\("(GRIDAPP_[A-Z0-9_]+)"', (ROOT / "config.py").read_text("utf-8")))
     undocumented = sorted(name for name in env_names if f"``{name}``" not in doc)
     assert not undocumented, undocumented
+
+
+def test_every_setting_is_in_the_readme():
+    env_names = set(re.findall(r'_env\("(GRIDAPP_[A-Z0-9_]+)"', (ROOT / "config.py").read_text("utf-8")))
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert {"GRIDAPP_TIMEZONE", "GRIDAPP_TILES_URL"} <= env_names
+    assert not sorted(name for name in env_names if f"`{name}`" not in readme)
