@@ -26,7 +26,7 @@ from geoalchemy2 import functions as gf
 from sqlalchemy import func, literal, select, text, true
 
 from ..core.errors import BadInput, NotFound
-from ..core.scope import Location  # noqa: F401 (the value type of the location rule)
+from ..core.scope import Location
 from ..extensions import db
 from ..geo.locate import locate_points
 from ..models import AdminArea, Grid

@@ -27,7 +27,7 @@ from sqlalchemy import case, false, null, select, true
 from ..extensions import db
 from ..models import AdminArea, Grid, GridAssignment, Incident, Role, User
 from .errors import Forbidden
-from .roles import OFFICE, RANK, SCOPE_LEVEL, office_rank  # noqa: F401 (the rule's table)
+from .roles import SCOPE_LEVEL
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ CRS rules (:func:`to_wgs84`): a declared CRS is honoured — EPSG:4490 (CGCS2000
 EPSG:4326 (they differ by centimetres), other systems are reprojected with pyproj; coordinates
 outside ±180/±90 with no declared CRS are plainly metres and refused; every feature must lie inside
 the configured extent (default :data:`CHINA_EXTENT`); ``gcj02=True`` converts GCJ-02 ("Mars")
-coordinates to WGS84 (:func:`gcj02_to_wgs84`). Output geometry is always 2D, lon/lat, SRID 4326.
+coordinates to WGS84 (:func:`gridapp.geo.gcj02.gcj02_to_wgs84`). Output geometry is always 2D, lon/lat, SRID 4326.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from .gcj02 import gcj02_to_wgs84, gcj02_to_wgs84_xy, wgs84_to_gcj02_xy  # noqa: F401 (part of reading)
+from .gcj02 import gcj02_to_wgs84_xy
 
 #: China's extent (min_lon, min_lat, max_lon, max_lat), degrees: 73.5°E–135.1°E, 3.8°N–53.6°N
 #: (mainland and the South China Sea islands), the bounds used by GB/T 2260 maps.

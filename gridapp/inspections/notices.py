@@ -35,7 +35,7 @@ from ..incidents.attachments import check_attachments
 from ..models import Place, PlaceEvent, RectificationNotice, User
 from ..places import service as places_service
 from ..reminders import service as reminders
-from .rules import MEASURE_NAMES, MEASURES, NOTICE_STATE_NAMES, STATE_NAMES, TEXT_MAX, TRANSITIONS  # noqa: F401
+from .rules import MEASURES, NOTICE_STATE_NAMES, STATE_NAMES, TEXT_MAX, TRANSITIONS
 
 
 def overdue(notice: RectificationNotice, now: datetime | None = None) -> bool:

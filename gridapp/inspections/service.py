@@ -18,13 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from ..core import params as p
 from ..core.clock import local_day_end, local_zone, utcnow
 from ..core.errors import BadInput, Conflict, Forbidden, NotFound
-from ..core.scope import OFFICE, area_location, contains
+from ..core.roles import OFFICE
+from ..core.scope import area_location, contains
 from ..extensions import db
 from ..incidents.attachments import check_attachments
 from ..models import AdminArea, Campaign, Inspection, InspectionPlace, Place, PlaceEvent, RectificationNotice, User
 from ..places import service as places_service
 from ..reminders import service as reminders
-from .rules import MEASURE_NAMES, MEMBERS_MAX, NOTICE_STATE_NAMES, NUMBER_FORMAT, NUMBER_PREFIX, TEXT_MAX  # noqa: F401
+from .rules import MEMBERS_MAX, NUMBER_FORMAT, NUMBER_PREFIX, TEXT_MAX
 
 
 def _text(value, field: str, required: bool = False) -> str | None:

@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..org.rules import BUILD_TYPES, MEMBER_KINDS, MEMBER_ROLES, ORG_KINDS, PARTNER_TYPES, WORKER_KINDS  # noqa: F401
+from ..org.rules import BUILD_TYPES, MEMBER_KINDS, MEMBER_ROLES, ORG_KINDS, PARTNER_TYPES, WORKER_KINDS
 from .users import User
 
 

@@ -20,7 +20,7 @@ from ..core.scope import columns_filter, require_location_in_scope
 from ..extensions import db
 from ..models import Place, PlaceEvent, PlaceType, User
 from ..org.rosters import read_table
-from .rules import COLUMNS, DEFAULT_TYPES, PLACE_STATUSES, REQUIRED, RISK_NAMES, STATUS_NAMES  # noqa: F401
+from .rules import COLUMNS, DEFAULT_TYPES, PLACE_STATUSES, REQUIRED, RISK_NAMES, STATUS_NAMES
 
 
 def place_filter(user: User):

@@ -35,7 +35,8 @@ from sqlalchemy import func, literal, null, select
 from sqlalchemy.dialects.postgresql import insert
 
 from ..core.clock import utcnow
-from ..core.scope import OFFICE, RANK, Holder, scope_condition
+from ..core.roles import OFFICE, RANK
+from ..core.scope import Holder, scope_condition
 from ..extensions import db
 from ..incidents.rules import DEADLINE_STATES, DUE_SOON
 from ..models import (

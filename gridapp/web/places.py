@@ -14,9 +14,10 @@ from ..extensions import db
 from ..inspections import figures as place_figures
 from ..inspections import notices as rectification
 from ..inspections import service as inspections
+from ..inspections.rules import MEASURE_NAMES, NOTICE_STATE_NAMES
 from ..maps import PlaceLayers, render_parts
 from ..places import service as places
-from ..places.service import RISK_NAMES, STATUS_NAMES
+from ..places.rules import RISK_NAMES, STATUS_NAMES
 from ..reminders import service as reminders
 from . import bp, page_base_map, refuse_page_action
 from .cases import uploaded_photo_refs
@@ -90,7 +91,7 @@ def place_page(place_id: int):
     notices = [n for n in rectification.notices(current_user) if n.place_id == place.id]
     return render_template("places/place.html", place=place, timeline=places.timeline(place), notices=notices,
                            status_names=STATUS_NAMES, risk_names=RISK_NAMES,
-                           notice_states=rectification.NOTICE_STATE_NAMES)
+                           notice_states=NOTICE_STATE_NAMES)
 
 
 @bp.route("/inspections/new", methods=["GET", "POST"])
@@ -136,7 +137,7 @@ def inspection_page(inspection_id: int):
     """One inspection: team, places visited with checklist answers, findings, photos, notices."""
     inspection = inspections.get_inspection(current_user, inspection_id)
     return render_template("inspections/inspection.html", inspection=inspection,
-                           notices=inspections.notices_of(inspection), notice_states=rectification.NOTICE_STATE_NAMES)
+                           notices=inspections.notices_of(inspection), notice_states=NOTICE_STATE_NAMES)
 
 
 @bp.route("/notices")
@@ -144,7 +145,7 @@ def inspection_page(inspection_id: int):
 def notices_page():
     """Rectification notices in scope, earliest deadline first, overdue flagged."""
     return render_template("inspections/notices.html", notices=rectification.notices(current_user),
-                           notice_states=rectification.NOTICE_STATE_NAMES, overdue=rectification.overdue)
+                           notice_states=NOTICE_STATE_NAMES, overdue=rectification.overdue)
 
 
 @bp.route("/notices/<int:notice_id>")
@@ -154,7 +155,7 @@ def notice_page(notice_id: int):
     notice = rectification.get_notice(current_user, notice_id)
     return render_template("inspections/notice.html", notice=notice,
                            data=rectification.notice_dict(current_user, notice),
-                           notice_states=rectification.NOTICE_STATE_NAMES, measures=rectification.MEASURE_NAMES)
+                           notice_states=NOTICE_STATE_NAMES, measures=MEASURE_NAMES)
 
 
 @bp.post("/notices/<int:notice_id>/act")

@@ -13,7 +13,7 @@ from geoalchemy2.shape import to_shape
 from shapely.geometry import box, mapping
 from sqlalchemy import func, select
 
-from gridapp.geo.io import wgs84_to_gcj02_xy
+from gridapp.geo.gcj02 import wgs84_to_gcj02_xy
 from gridapp.models import AdminArea, Incident
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "imports"

@@ -29,6 +29,7 @@ from gridapp.inspections import notices as rectification
 from gridapp.inspections import service as inspections
 from gridapp.models import Grid, Place, User
 from gridapp.places import service as places
+from gridapp.places.rules import DEFAULT_TYPES
 from gridapp.settings import photo_settings
 
 
@@ -183,7 +184,7 @@ def test_place_types_and_checklists_are_edited_by_admin_only(tx, cast, client, b
         places.save_type(admin, "dup", "网吧", [])
     listed = client.get("/api/v1/place-types", headers=bearer_for(tx, cast, bearer)).get_json()["types"]
     names = [t["name"] for t in listed]
-    assert names[:12] == [name for _c, name, _l in places.DEFAULT_TYPES] and "矿山（测试）" in names
+    assert names[:12] == [name for _c, name, _l in DEFAULT_TYPES] and "矿山（测试）" in names
 
 
 def test_inspection_photos_are_on_the_timeline(tx, cast):
