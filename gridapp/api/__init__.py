@@ -14,6 +14,7 @@ from ..accounts import service as accounts
 from ..auth import api_user, bearer_token
 from ..boundaries import areas
 from ..boundaries.locate import locate
+from ..core import params
 from ..errors import BadInput
 from ..extensions import csrf
 from ..incidents import queries as case_queries
@@ -57,10 +58,9 @@ def list_areas():
     unit_type, boundary_source. ``?precision=`` (0–15) decimal places of the coordinates
     (degrees, default 15: full). 400 for an unknown level or a bad precision."""
     api_user()
-    precision = request.args.get("precision", str(areas.PRECISION))
-    if not precision.isdigit() or int(precision) > areas.PRECISION:
-        raise BadInput(_("precision 必须是 0 到 15 的整数"), code="invalid_precision")
-    return jsonify(areas.areas_collection(request.args.get("level", "district"), int(precision)))
+    precision = params.integer(request.args.get("precision", areas.PRECISION), "precision", 0, areas.PRECISION,
+                               _("precision 必须是 0 到 15 的整数"))
+    return jsonify(areas.areas_collection(request.args.get("level", "district"), precision))
 
 
 @bp.get("/grids")

@@ -16,22 +16,18 @@ import zipfile
 import numpy as np
 import shapely
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 
 from ..accounts.audit import record
 from ..core import tabular
-from ..core.errors import BadInput
-from ..core.params import area_level
+from ..core.params import area_level, choice
 from ..core.scope import grid_filter
 from ..extensions import db
 from ..geo.shapes import round_coverage
 from ..models import AdminArea, Grid, User
-from .rules import EXPORT_LEVELS
+from .rules import EXPORT_FILE_NAMES, EXPORT_FORMATS, EXPORT_LEVELS
 
-LEVEL_NAMES = {"district": _l("区县"), "township": _l("街道乡镇"), "community": _l("社区村"), "grid": _l("网格")}
-FORMATS = ("geojson", "shp", "csv")
 FIELDS = ("code", "name", "level", "parent_code")
 SHP_FIELDS = ["code", "name", "level", "parent"]  # dBase field names have at most 10 characters
 
@@ -66,14 +62,13 @@ def export(user: User, level: str, code: str | None, fmt: str) -> tuple[bytes, s
     ``parent`` in a Shapefile).
     Audited (one "export" row, committed). Raises BadInput for an unknown level or format."""
     level = area_level(level, EXPORT_LEVELS)
-    if fmt not in FORMATS:
-        raise BadInput(_("format 必须是 geojson、shp 或 csv，收到 %(value)s", value=repr(fmt)), code="invalid_format")
+    choice(fmt, "format", EXPORT_FORMATS, _("format 必须是 geojson、shp 或 csv，收到 %(value)s", value=repr(fmt)))
     rows = _rows(user, level, code)
     record(user, "export", "boundaries", None, code if code and len(code) == 12 else None,
            level=level, code=code, format=fmt, count=len(rows))
     db.session.commit()
     geoms = round_coverage([g for _p, g in rows])
-    stem = f"{LEVEL_NAMES[level]}_{code or _('全部')}"
+    stem = f"{EXPORT_FILE_NAMES[level]}_{code or _('全部')}"
     if fmt == "geojson":
         features = [{"type": "Feature", "id": p["code"], "properties": p,
                      "geometry": _round(shapely.geometry.mapping(g))}

@@ -28,7 +28,7 @@ from ..extensions import db
 from ..geo import edit as geoedit
 from ..models import AdminArea, Grid, GridAssignment, GridEdit, GridLineage, GroupGrid, PartyMember, User, WorkerGrid
 from .import_areas import next_sequence
-from .rules import GRID_EDITORS, LOCATED_TABLES
+from .rules import GRID_EDITORS, GRID_SEQUENCE_MAX, LOCATED_TABLES
 
 #: the tiling an edit must keep: overlaps + gaps + excess ≤ this share of the community's area.
 TILING_TOLERANCE = 1e-6
@@ -201,7 +201,9 @@ def move_edge(user: User, codes: list[str], line) -> dict:
 def generate(user: User, community_code: str, n=None, target_households=None, target_area_m2=None) -> dict:
     """Replace all grids of a community by ``n`` generated grids (centroidal Voronoi,
     :func:`gridapp.geo.generate_grids`), or as many as the community's households (sum of its grids')
-    / ``target_households``, or its area in m² / ``target_area_m2`` (rounded up, ≥ 1)."""
+    / ``target_households``, or its area in m² / ``target_area_m2`` (rounded up, ≥ 1; at most
+    :data:`gridapp.boundaries.rules.GRID_SEQUENCE_MAX`). Same result shape as :func:`split_grid`.
+    Raises NotFound, Forbidden, BadInput ``invalid_edit`` (no usable count)."""
     community = _community(user, community_code)
     old = list(db.session.scalars(select(Grid).where(Grid.community_code == community.code)))
     whole = to_shape(community.geom)
@@ -214,8 +216,8 @@ def generate(user: User, community_code: str, n=None, target_households=None, ta
         elif n is None and target_area_m2:
             n = math.ceil(geo.area_m2(whole) / float(target_area_m2))
         n = int(n) if n is not None else 0
-        if not 1 <= n <= 999:
-            raise ValueError("give n (1–999), target_households or target_area_m2")
+        if not 1 <= n <= GRID_SEQUENCE_MAX:
+            raise ValueError(f"give n (1–{GRID_SEQUENCE_MAX}), target_households or target_area_m2")
         pieces = geo.generate_grids(whole, n)
     except (TypeError, ValueError) as err:
         raise _geometry_error(ValueError(str(err))) from None

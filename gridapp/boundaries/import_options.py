@@ -8,9 +8,8 @@ from flask_babel import gettext as _
 from ..core.errors import BadInput
 from ..extensions import db
 from ..geo import io as geoio
-from ..geo.validate import DEFAULT_TOLERANCE_M
 from ..models import AdminArea
-from .rules import PARENT_LEVELS
+from .rules import IMPORT_TOLERANCE_M, PARENT_LEVELS
 
 
 @dataclass
@@ -25,7 +24,7 @@ class ImportOptions:
     gcj02: bool = False
     code_field: str | None = None
     name_field: str | None = None
-    tolerance_m: float = DEFAULT_TOLERANCE_M
+    tolerance_m: float = IMPORT_TOLERANCE_M
     category_code: str | None = None
     extent: tuple = geoio.CHINA_EXTENT
 

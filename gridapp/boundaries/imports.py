@@ -23,53 +23,64 @@ After a grid import the incidents of the touched communities get their grid agai
 """
 from __future__ import annotations
 
+from functools import partial
+
 from flask_babel import gettext as _
 
 from ..core import params as p
 from ..core.errors import BadInput, Forbidden, Unprocessable
 from ..extensions import db
 from ..geo import io as geoio
-from ..geo.validate import DEFAULT_TOLERANCE_M
 from ..models import User
 from .import_areas import import_boundaries
 from .import_incidents import import_incidents
 from .import_options import ImportOptions, Report
-from .rules import IMPORT_LEVELS, MODES
+from .rules import IMPORT_LEVELS, IMPORT_MODES, IMPORT_TOLERANCE_M, IMPORT_TOLERANCE_MAX_M
+
+
+def _option(parse, value, name: str, message: str):
+    """``parse(value, name)`` (a core parser); its BadInput becomes ``invalid_option`` with
+    ``message`` (the import's error code and text)."""
+    try:
+        return parse(value, name)
+    except BadInput:
+        raise p.bad(name, message, code="invalid_option") from None
 
 
 def _flag(value, name: str) -> bool:
     if value in (None, ""):
         return False
+    return _option(p.boolean, value if isinstance(value, bool) else str(value), name,
+                   _("%(name)s 必须是 0 或 1，收到 %(value)s", name=name, value=repr(value)))
+
+
+def _tolerance(value) -> float:
     try:
-        return p.boolean(value if isinstance(value, bool) else str(value), name)
-    except BadInput:
-        raise BadInput(_("%(name)s 必须是 0 或 1，收到 %(value)s", name=name, value=repr(value)), code="invalid_option",
-                       field=name) from None
+        tol = float(value or IMPORT_TOLERANCE_M)
+    except ValueError:
+        tol = -1.0
+    if not 0 < tol <= IMPORT_TOLERANCE_MAX_M:
+        raise p.bad("tolerance_m", _("tolerance_m 必须是 0 到 %(max)s 之间的米数", max=f"{IMPORT_TOLERANCE_MAX_M:g}"),
+                    code="invalid_option")
+    return tol
 
 
-def parse_options(form, extent=geoio.CHINA_EXTENT) -> ImportOptions:
+def parse_options(form, extent: tuple[float, float, float, float]) -> ImportOptions:
     """ImportOptions from a mapping of strings (multipart form or CLI): level (district | township |
     community | grid | incident), parent_code, mode (dry_run | commit, default dry_run), repair
     (0 | 1), crs ("EPSG:4547"...), gcj02 (0 | 1), code_field, name_field, tolerance_m (metres,
-    sliver width snapped in repair mode, default 2), category_code (incidents without a category
-    column). Raises BadInput naming the option."""
-    level = (form.get("level") or "").strip()
-    if level not in IMPORT_LEVELS:
-        raise BadInput(_("level 必须是 %(levels)s 之一，收到 %(value)s", levels=" | ".join(IMPORT_LEVELS),
-                         value=repr(level)), code="invalid_level")
+    sliver width snapped in repair mode, default and limit in :mod:`gridapp.boundaries.rules`),
+    category_code (incidents without a category column). ``extent``: (min_lon, min_lat, max_lon,
+    max_lat) degrees, the setting ``IMPORT_EXTENT``. Raises BadInput naming the option
+    (``invalid_level``; ``invalid_option`` for the others)."""
+    level = p.area_level((form.get("level") or "").strip(), IMPORT_LEVELS)
     mode = (form.get("mode") or "dry_run").strip()
-    if mode not in MODES:
-        raise BadInput(_("mode 必须是 dry_run 或 commit，收到 %(value)s", value=repr(mode)), code="invalid_option")
-    try:
-        tol = float(form.get("tolerance_m") or DEFAULT_TOLERANCE_M)
-    except ValueError:
-        tol = -1.0
-    if not 0 < tol <= 50:
-        raise BadInput(_("tolerance_m 必须是 0 到 50 之间的米数"), code="invalid_option")
+    mode = _option(partial(p.choice, allowed=IMPORT_MODES), mode, "mode",
+                   _("mode 必须是 dry_run 或 commit，收到 %(value)s", value=repr(mode)))
     return ImportOptions(level=level, parent_code=(form.get("parent_code") or "").strip() or None, mode=mode,
                          repair=_flag(form.get("repair"), "repair"), crs=(form.get("crs") or "").strip() or None,
                          gcj02=_flag(form.get("gcj02"), "gcj02"), code_field=form.get("code_field") or None,
-                         name_field=form.get("name_field") or None, tolerance_m=tol,
+                         name_field=form.get("name_field") or None, tolerance_m=_tolerance(form.get("tolerance_m")),
                          category_code=(form.get("category_code") or "").strip() or None, extent=tuple(extent))
 
 

@@ -1,15 +1,24 @@
 """The rules of boundaries and their import — the one file to change them.
 
 * Area levels (:data:`AREA_LEVELS`) and the length of their NBS codes (:data:`CODE_LENGTH`,
-  统计用区划代码: district 6, township 9, community/village 12; a grid 15 = its community + 3);
-  the levels a file may be imported at (:data:`IMPORT_LEVELS`) and under which parent
-  (:data:`PARENT_LEVELS`).
-* The attribute names tried for a feature's code and name (:data:`CODE_FIELDS`,
-  :data:`NAME_FIELDS`) and the columns of an incident table (:data:`CATEGORY_HEADERS`,
-  :data:`DESCRIPTION_HEADERS`).
-* The tables whose rows carry a grid and move with a grid edit (:data:`LOCATED_TABLES`).
+  统计用区划代码: district 6, township 9, community/village 12; a grid 15 = its community + 3
+  digits, so a community has at most :data:`GRID_SEQUENCE_MAX` grids ever); the levels a file may
+  be imported at (:data:`IMPORT_LEVELS`) and under which parent (:data:`PARENT_LEVELS`).
+* Import: its modes (:data:`IMPORT_MODES`), the width of slivers snapped in repair mode
+  (:data:`IMPORT_TOLERANCE_M`, at most :data:`IMPORT_TOLERANCE_MAX_M`), the attribute names tried
+  for a feature's code and name (:data:`CODE_FIELDS`, :data:`NAME_FIELDS`) and the columns of an
+  incident table (:data:`CATEGORY_HEADERS`, :data:`DESCRIPTION_HEADERS`). The files read:
+  boundaries as GeoJSON, a zipped Shapefile or KML (:func:`gridapp.geo.io.read_features`),
+  incidents as CSV or Excel (:mod:`gridapp.geo.tables`). The extent outside which imported
+  features are refused is a setting (``GRIDAPP_IMPORT_EXTENT``, config.py; default China's).
+* Export: its formats (:data:`EXPORT_FORMATS`) and the level's name in the file name
+  (:data:`EXPORT_FILE_NAMES`).
+* Who may edit grids (:data:`GRID_EDITORS`) and the tables whose rows carry a grid and move with a
+  grid edit (:data:`LOCATED_TABLES`).
 """
 from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
 
 #: Administrative area levels, top down (a village, 村, is at the community level).
 AREA_LEVELS = ("district", "township", "community")
@@ -17,10 +26,18 @@ AREA_LEVELS = ("district", "township", "community")
 EXPORT_LEVELS = AREA_LEVELS + ("grid",)
 #: What a file may be imported as.
 IMPORT_LEVELS = EXPORT_LEVELS + ("incident",)
-MODES = ("dry_run", "commit")
+#: An import is previewed (everything checked, nothing written) or committed.
+IMPORT_MODES = ("dry_run", "commit")
+#: Digits of each level's code.
 CODE_LENGTH = {"district": 6, "township": 9, "community": 12, "grid": 15}
+#: Highest grid sequence within a community (the last 3 digits of a grid code): most grids generated at once.
+GRID_SEQUENCE_MAX = 999
+#: The parent level(s) an import at each level goes under.
 PARENT_LEVELS = {"district": (), "township": ("district",), "community": ("township",),
                  "grid": ("community", "township", "district"), "incident": ()}
+#: Default width (metres) of the slivers snapped in repair mode, and the largest allowed.
+IMPORT_TOLERANCE_M = 2.0
+IMPORT_TOLERANCE_MAX_M = 50.0
 #: attribute names tried (in order) for a feature's code and name when none is given.
 CODE_FIELDS = ("code", "CODE", "Code", "grid_code", "编码", "代码", "区划代码", "网格编码", "网格代码", "adcode")
 NAME_FIELDS = ("name", "NAME", "Name", "名称", "网格名称", "社区名称", "村名称", "街道名称")
@@ -28,6 +45,10 @@ NAME_FIELDS = ("name", "NAME", "Name", "名称", "网格名称", "社区名称",
 CATEGORY_HEADERS = ("category_code", "类别代码", "事件类别代码", "category")
 DESCRIPTION_HEADERS = ("description", "描述", "事件描述", "type")
 
+#: Formats of the boundary export: GeoJSON, zipped Shapefile, CSV (WKT).
+EXPORT_FORMATS = ("geojson", "shp", "csv")
+#: The level's name in an exported file's name.
+EXPORT_FILE_NAMES = {"district": _l("区县"), "township": _l("街道乡镇"), "community": _l("社区村"), "grid": _l("网格")}
 
 #: Who may generate, split, merge and reshape grids (in their scope).
 GRID_EDITORS = ("admin", "district")

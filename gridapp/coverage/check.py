@@ -12,8 +12,9 @@ geodesic through the same points):
   design; they are listed with their unit type).
 
 Pieces smaller than :data:`gridapp.geo.validate.NOISE_M2` are floating-point noise and not listed.
-Access: admin anywhere; district, township and secretary users within their scope (the code must
-start with their scope code); grid workers not at all.
+Their labels and colours on the check's map: :data:`gridapp.coverage.rules.CHECK_PROBLEMS`.
+Access: admin anywhere; district, township and secretary users within their scope
+(:func:`gridapp.core.scope.contains`); grid workers not at all.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from ..core.scope import area_location, contains
 from ..extensions import db
 from ..geo.validate import NOISE_M2
 from ..models import AdminArea, User
+from .rules import CHECK_PROBLEMS
 
 _PROBLEMS = """
 WITH c AS (SELECT code, name, geom FROM admin_areas WHERE level = 'community' AND code LIKE :prefix),
@@ -87,8 +89,7 @@ def coverage_report(user: User, code: str | None = None) -> dict:
     features += [{"type": "Feature", "geometry": r.geometry,
                   "properties": {"kind": "ungridded", "community_code": r.code, "name": r.name,
                                  "unit_type": r.unit_type, "area_m2": None}} for r in ungridded]
-    counts = {k: sum(f["properties"]["kind"] == k for f in features) for k in ("gap", "overlap", "outside",
-                                                                               "ungridded")}
+    counts = {k: sum(f["properties"]["kind"] == k for f in features) for k in CHECK_PROBLEMS}
     return {"code": area.code, "name": area.name, "level": area.level, "communities": communities,
             "gridded": communities - len(ungridded), "problems": counts,
             "features": {"type": "FeatureCollection", "features": features}}

@@ -13,19 +13,19 @@ Definitions (issue 4; figures of the district report in shared/seeds):
 * ``stationed_units``; ``committee_seats`` (兼职委员, current: no end date or ending today or
   later); ``units_with_seat``: stationed units holding ≥ 1 current seat.
 
-A grid's ``status`` (map layer): ``no_worker`` | ``worker_no_group`` | ``covered``.
+A grid's ``status`` (map layer): ``no_worker`` | ``worker_no_group`` | ``covered``
+(the rule, labels and colours: :mod:`gridapp.coverage.rules`).
 """
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, distinct, func, or_, select
 
 from ..boundaries.areas import feature_collection, geojson_column, own_area_code
 from ..boundaries.rules import EXPORT_LEVELS
-from ..core.errors import BadInput, Forbidden, NotFound
-from ..core.params import area_level
+from ..core.clock import local_date, utcnow
+from ..core.errors import Forbidden, NotFound
+from ..core.params import area_level, choice
 from ..core.roles import SCOPE_LEVEL
 from ..core.scope import grid_filter
 from ..extensions import db
@@ -102,7 +102,7 @@ def _by_community(communities) -> dict[str, dict]:
     put(db.session.execute(select(StationedUnit.community_code, func.count())
                            .where(StationedUnit.community_code.in_(communities))
                            .group_by(StationedUnit.community_code)), "stationed_units")
-    today = datetime.now(UTC).date()
+    today = local_date(utcnow())  # a seat ending today (local day) is still current
     current = or_(CommitteeSeat.end_on.is_(None), CommitteeSeat.end_on >= today)
     put(db.session.execute(select(CommitteeSeat.community_code, func.count(),
                                   func.count(distinct(CommitteeSeat.unit_id)))
@@ -209,9 +209,7 @@ def figures_by(user: User, level: str, code: str | None, by: str) -> list[dict]:
     figures as :func:`coverage` for townships and communities (every community-level unit of the
     area, gridded or not), the per-grid figures of :func:`grid_figures` for grids. Raises BadInput
     (level, by), NotFound, Forbidden."""
-    if by not in ("township", "community", "grid"):
-        raise BadInput(_("by 必须是 township | community | grid 之一，收到 %(value)s", value=repr(by)),
-                       code="invalid_by")
+    choice(by, "by", EXPORT_LEVELS[1:], _("by 必须是 township | community | grid 之一，收到 %(value)s", value=repr(by)))
     if level == "grid":
         one = _grid_coverage(user, code)
         return [{"code": one["code"], "name": one["name"], "figures": one["figures"]}] if by == "grid" else []

@@ -18,6 +18,7 @@ from sqlalchemy import Integer, and_, case, cast, exists, func, literal, select
 
 from ..boundaries.areas import unit_filter
 from ..core.errors import BadInput
+from ..core.params import bad, choice, integer
 from ..core.scope import grid_filter
 from ..extensions import db
 from ..incidents.queries import search_conditions
@@ -78,9 +79,7 @@ def grid_tile(user: User, layer: str, z: int, x: int, y: int) -> bytes:
     quantised to :data:`EXTENT` units per tile side. Raises BadInput for an unknown layer or a
     tile outside the pyramid.
     """
-    if layer not in LAYERS:
-        raise BadInput(_("未知的图层 %(layer)s，可用：%(layers)s", layer=layer, layers=", ".join(LAYERS)),
-                       code="invalid_layer")
+    choice(layer, "layer", LAYERS, _("未知的图层 %(layer)s，可用：%(layers)s", layer=layer, layers=", ".join(LAYERS)))
     env, env_4326 = _tile_envelope(z, x, y)
     if layer != "communities" and z < GRID_MIN_ZOOM:
         return b""
@@ -124,13 +123,8 @@ def incident_clusters(user: User, args: dict) -> dict:
     Raises BadInput for a missing or malformed bbox or zoom, or a malformed filter.
     """
     if not args.get("bbox"):
-        raise BadInput(_("缺少 bbox 参数（最小经度,最小纬度,最大经度,最大纬度）"), code="invalid_bbox")
-    try:
-        zoom = int(args.get("zoom", ""))
-    except ValueError:
-        zoom = -1
-    if not 0 <= zoom <= MAX_ZOOM:
-        raise BadInput(_("zoom 必须是 0 到 %(max)s 的整数", max=MAX_ZOOM), code="invalid_zoom")
+        raise bad("bbox", _("缺少 bbox 参数（最小经度,最小纬度,最大经度,最大纬度）"))
+    zoom = integer(args.get("zoom"), "zoom", 0, MAX_ZOOM, _("zoom 必须是 0 到 %(max)s 的整数", max=MAX_ZOOM))
     cell = cluster_cell(zoom)
     conds = search_conditions(user, args)
     lon, lat = func.ST_X(Incident.geom), func.ST_Y(Incident.geom)

@@ -49,8 +49,9 @@ class CoverageLayers(JsonConfigElement):
     villages coloured gridded / not gridded (derived boundaries flagged as approximate), grids
     with a tooltip (code, name) and an optional incident layer.
 
-    ``config``: {"urls": {"district", "township", "community", "grids", "incidents"?},
-    "labels": {...translated strings...}}.
+    ``config``: {"urls": {"district", "township", "community", "grids", "incidents"?, "coverage"?},
+    "labels": {...translated strings...}, "coverage_styles" (grid statuses) and "community_styles"
+    (gridded / ungridded) — labels and colours of :mod:`gridapp.coverage.rules`}.
     """
 
     _template = Template("""
@@ -108,7 +109,8 @@ def render_parts(m: folium.Map) -> dict:
 class CoverageProblems(JsonConfigElement):
     """The coverage check layer: gaps, overlaps, grids outside their community and ungridded
     communities, fetched from ``config["url"]`` (GET /api/v1/coverage-check) and drawn in the page
-    (static/js/coverage_check.js). ``config``: {"url", "labels": {...translated strings...}}."""
+    (static/js/coverage_check.js). ``config``: {"url", "styles": {kind: {label, color, fillOpacity}}
+    (:func:`gridapp.coverage.rules.check_styles`), "labels": {"layer", "load_failed"}}."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}

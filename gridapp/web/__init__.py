@@ -154,13 +154,14 @@ def scope_map_parts(user, *, picker: dict | None = None, with_incidents: bool = 
         urls["coverage"] = url_for("api.get_coverage_grids")
     labels = {"district": _("区界"), "townships": _("街道/镇"), "communities": _("社区/村"),
               "grids": _("网格"), "grid": _("网格边界"), "incidents": _("事件"),
-              "gridded": _("已划分网格"), "not_gridded": _("未划分网格"), "legend": _("图例"),
+              "legend": _("图例"),
               "approximate": _("示意边界（推算，非测绘）"),
               "approximate_note": _("街道、社区、村和网格边界为示意边界，由真实区界和中心点推算，非测绘成果。"),
               "load_failed": _("地图数据加载失败：")}
     labels.update(coverage_labels())
     focus = bounds if user.role in ("worker", "secretary", "township") else None
-    config = {"urls": urls, "labels": labels, "focus": focus, "coverage_styles": coverage_rules.map_styles()}
+    config = {"urls": urls, "labels": labels, "focus": focus, "coverage_styles": coverage_rules.map_styles(),
+              "community_styles": coverage_rules.community_styles()}
     grid_count = tiles.scope_grid_count(user)
     if grid_count >= current_app.config["MAP_TILE_MIN_GRIDS"]:
         # city scale: vector tiles + server clusters

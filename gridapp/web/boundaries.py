@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 from flask import abort, current_app, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..assets import vendor_url
 from ..boundaries import areas, imports
 from ..coverage import check as coverage_check
+from ..coverage import rules as coverage_rules
 from ..errors import DomainError
-from ..extensions import db
-from ..maps import CoverageProblems, base_map, render_parts
-from . import bp
+from ..maps import CoverageProblems, render_parts
+from . import bp, page_base_map
 from .forms import ImportForm
 
 
@@ -31,8 +30,7 @@ def import_page():
             upload = form.file.data
             report = imports.import_file(current_user, upload.read(), upload.filename or "", options)
             status = 422 if report["refused"] else 200
-        except DomainError as err:
-            db.session.rollback()
+        except DomainError as err:  # import_file has rolled back whatever it began
             error, status = err.message, err.status
     elif form.is_submitted():
         status = 400
@@ -43,20 +41,17 @@ def import_page():
 @login_required
 def coverage_page():
     """Coverage check of ``?code=`` (default the user's scope): counts, the problem list and a map
-    layer of gaps, overlaps, grids outside their community and ungridded communities."""
+    layer of gaps, overlaps, grids outside their community and ungridded communities (labels and
+    colours: :data:`gridapp.coverage.rules.CHECK_PROBLEMS`)."""
     report = coverage_check.coverage_report(current_user, request.args.get("code") or None)
+    styles = coverage_rules.check_styles()
+    labels = {kind: style["label"] for kind, style in styles.items()}
     bounds = areas.scope_bounds(current_user)
     map_parts = None
     if bounds is not None:
-        m = base_map(bounds, {"leaflet_js": vendor_url("leaflet", "leaflet.js"),
-                              "leaflet_css": vendor_url("leaflet", "leaflet.css")},
-                     current_app.config["TILES_URL"], current_app.config["TILES_ATTRIBUTION"])
-        CoverageProblems({"url": url_for("api.coverage_check_report", code=report["code"]),
-                          "labels": {k: str(v) for k, v in PROBLEM_LABELS.items()}}).add_to(m)
+        m = page_base_map(bounds)
+        texts = {"layer": _("覆盖检查"), "load_failed": _("地图数据加载失败：")}
+        CoverageProblems({"url": url_for("api.coverage_check_report", code=report["code"]), "styles": styles,
+                          "labels": texts}).add_to(m)
         map_parts = render_parts(m)
-    return render_template("coverage/coverage_check.html", report=report, map=map_parts, labels=PROBLEM_LABELS)
-
-
-PROBLEM_LABELS = {"gap": _l("缺口（未被网格覆盖）"), "overlap": _l("网格重叠"), "outside": _l("网格超出社区"),
-                  "ungridded": _l("未划分网格的社区/村"), "layer": _l("覆盖检查"),
-                  "load_failed": _l("地图数据加载失败：")}
+    return render_template("coverage/coverage_check.html", report=report, map=map_parts, labels=labels)

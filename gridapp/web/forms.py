@@ -15,6 +15,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..boundaries.rules import IMPORT_TOLERANCE_M
+
 
 class LoginForm(FlaskForm):
     """Fields: username, password, remember; plus csrf_token."""
@@ -49,7 +51,7 @@ class ImportForm(FlaskForm):
     mode = SelectField(_l("方式"), choices=[SelectChoice("dry_run", _l("试运行（不写入）")),
                                             SelectChoice("commit", _l("正式导入"))])
     repair = BooleanField(_l("自动修复（make_valid、吸附细缝）"))
-    tolerance_m = StringField(_l("细缝宽度阈值（米）"), default="2")
+    tolerance_m = StringField(_l("细缝宽度阈值（米）"), default=f"{IMPORT_TOLERANCE_M:g}")
     crs = StringField(_l("坐标系（文件未声明时，如 EPSG:4547）"), validators=[Length(max=64)])
     gcj02 = BooleanField(_l("文件为 GCJ-02 坐标（转换为 WGS84）"))
     code_field = StringField(_l("代码字段"), validators=[Length(max=64)])

@@ -52,11 +52,13 @@ function gridappStatus(map, text, isError) {
 function gridappCoverage(map, cfg) {
   var L_ = cfg.labels;
   map.attributionControl.setPrefix("Leaflet");
+  // communities gridded or not: labels and colours from the server (gridapp/coverage/rules.py)
+  var units = cfg.community_styles;
   var styles = {
     district: {color: "#c0392b", weight: 3, fill: false, className: "gridapp-district"},
     township: {color: "#8e44ad", weight: 2, dashArray: "6 4", fill: false, className: "gridapp-township"},
-    gridded: {color: "#2c7a4b", weight: 1.5, fillColor: "#a8dcb9", fillOpacity: 0.35, className: "gridapp-community"},
-    ungridded: {color: "#7f8c8d", weight: 1.5, fillColor: "#d5d8dc", fillOpacity: 0.5, dashArray: "3 3", className: "gridapp-community"},
+    gridded: L.extend({weight: 1.5, className: "gridapp-community"}, units.gridded),
+    ungridded: L.extend({weight: 1.5, className: "gridapp-community"}, units.ungridded),
     grid: {color: "#1f5fa8", weight: 1, fillOpacity: 0.05, className: "gridapp-grid"},
   };
   var tiled = !!cfg.tiles;  // a city-scale scope: grids from vector tiles, incidents as server clusters
@@ -77,7 +79,7 @@ function gridappCoverage(map, cfg) {
         onEachFeature: function (f, layer) {
           var p = f.properties;
           layer.bindTooltip(gridappTooltip([p.name, p.code,
-            p.gridded ? L_.gridded : L_.not_gridded, approx(p)].filter(Boolean)), {sticky: true});
+            p.gridded ? styles.gridded.label : styles.ungridded.label, approx(p)].filter(Boolean)), {sticky: true});
         },
       }).addTo(map);
       overlays[L_.communities] = community;
@@ -130,8 +132,8 @@ function gridappCoverage(map, cfg) {
       gridappLegend(map, [
         {label: L_.district, fill: "#ffffff", stroke: styles.district.color},
         {label: L_.townships, fill: "#ffffff", stroke: styles.township.color},
-        {label: L_.gridded, fill: styles.gridded.fillColor, stroke: styles.gridded.color},
-        {label: L_.not_gridded, fill: styles.ungridded.fillColor, stroke: styles.ungridded.color},
+        {label: styles.gridded.label, fill: styles.gridded.fillColor, stroke: styles.gridded.color},
+        {label: styles.ungridded.label, fill: styles.ungridded.fillColor, stroke: styles.ungridded.color},
         {label: L_.grid, fill: "#ffffff", stroke: styles.grid.color},
       ].concat(byName.incidents || (tiled && cfg.urls.incidents) ? [{label: L_.incidents, fill: "#f0b27a", stroke: "#d35400"}] : []), L_.legend);
       if (tiled) { /* keep the scope's view: refitting would fetch the tiles twice */ }
@@ -229,7 +231,7 @@ function gridappCityTiles(map, cfg, styles) {
   var community = gridappTileLayer(map, cfg.tiles.communities, "communities", function (p) {
     return L.extend({fill: true}, p.gridded ? styles.gridded : styles.ungridded);
   }, function (p) {
-    return gridappTooltip([p.name, p.code, p.gridded ? L_.gridded : L_.not_gridded,
+    return gridappTooltip([p.name, p.code, p.gridded ? styles.gridded.label : styles.ungridded.label,
       p.boundary_source === "derived" ? L_.approximate : ""].filter(Boolean));
   }, cfg.tiles.unit_bounds);
   // pages without the coverage layer (reporting forms) draw the grid outlines instead
