@@ -1,6 +1,6 @@
 """The security audit log: one read of the two append-only logs the app writes.
 
-* :class:`~gridapp.models.AuditEntry` (``audit_entries``): roster changes (services/org.py) and the
+* :class:`~gridapp.models.AuditEntry` (``audit_entries``): roster changes (gridapp/org) and the
   security events recorded here with :func:`record` — ``login`` (detail: channel web | api),
   ``login_failed`` (username as typed, reason bad_password | unknown_user | inactive),
   ``lockout`` (after :data:`gridapp.accounts.service.MAX_FAILED_LOGINS` failures), ``login_locked``
@@ -23,15 +23,16 @@ from sqlalchemy.dialects.postgresql import JSONB
 from ..core.errors import BadInput, Forbidden
 from ..extensions import db
 from ..models import AuditEntry, PiiView, User
-from ..org.access import audit as _add
 
 PER_PAGE = 100
 
 
 def record(user: User | None, action: str, entity: str, entity_id: int | None = None,
            community_code: str | None = None, **detail) -> None:
-    """Add one security audit row (who, when = now UTC, what); the caller's transaction commits."""
-    _add(user, action, entity, entity_id, community_code, **detail)
+    """Add one audit row (who, when = now UTC, what: roster changes, imports, security events);
+    the caller's transaction commits it."""
+    db.session.add(AuditEntry(user_id=user.id if user else None, action=action, entity=entity,
+                              entity_id=entity_id, community_code=community_code, detail=detail))
 
 
 def _union():

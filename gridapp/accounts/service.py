@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..core.clock import utcnow
 from ..core.errors import BadInput, TooManyAttempts, Unauthenticated
 from ..core.timefmt import local_text
 from ..extensions import db
@@ -29,10 +30,6 @@ from .rules import LOCKOUT_MINUTES, MAX_FAILED_LOGINS, PASSWORD_MIN_LENGTH
 # A valid hash to compare against when the user does not exist, so that a missing user costs
 # the same time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _digest(secret: str) -> str:
@@ -66,7 +63,7 @@ def authenticate(username, password, channel: str = "web") -> User:
         raise Unauthenticated(_("请输入用户名和密码"), code="bad_credentials")
     user = db.session.scalar(select(User).where(User.username == username.strip()))
     typed = username.strip()[:64]
-    if user is not None and user.locked_until is not None and user.locked_until > _now():
+    if user is not None and user.locked_until is not None and user.locked_until > utcnow():
         record(user, "login_locked", "user", user.id, channel=channel)
         db.session.commit()
         raise TooManyAttempts(_("密码错误次数过多，账户已锁定至 %(time)s；请稍后再试或联系管理员解锁。",
@@ -80,7 +77,7 @@ def authenticate(username, password, channel: str = "web") -> User:
             user.failed_logins += 1
             if user.failed_logins >= MAX_FAILED_LOGINS:
                 user.failed_logins = 0
-                user.locked_until = _now() + timedelta(minutes=LOCKOUT_MINUTES)
+                user.locked_until = utcnow() + timedelta(minutes=LOCKOUT_MINUTES)
                 record(user, "lockout", "user", user.id, minutes=LOCKOUT_MINUTES, channel=channel)
         db.session.commit()
         raise Unauthenticated(_("用户名或密码错误"), code="bad_credentials")
@@ -121,7 +118,7 @@ def end_session(sid: str | None, user: User | None = None) -> None:
     if sid:
         db.session.execute(update(UserSession).where(UserSession.sid_sha256 == _digest(sid),
                                                      UserSession.revoked_at.is_(None))
-                           .values(revoked_at=_now()))
+                           .values(revoked_at=utcnow()))
     db.session.commit()
 
 
@@ -144,7 +141,7 @@ def load_session_user(identity: str) -> User | None:
 def issue_token(user: User, hours: int) -> tuple[str, datetime]:
     """Create an API token valid for ``hours``; return (token, expiry UTC). One transaction."""
     token = secrets.token_urlsafe(32)
-    expires = _now() + timedelta(hours=hours)
+    expires = utcnow() + timedelta(hours=hours)
     db.session.add(ApiToken(user_id=user.id, token_sha256=_digest(token), expires_at=expires))
     db.session.commit()
     return token, expires
@@ -157,7 +154,7 @@ def revoke_token(token: str, user: User | None = None) -> None:
 
         record(user, "token_revoke", "user", user.id)
     db.session.execute(update(ApiToken).where(ApiToken.token_sha256 == _digest(token),
-                                              ApiToken.revoked_at.is_(None)).values(revoked_at=_now()))
+                                              ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
     db.session.commit()
 
 
@@ -182,7 +179,7 @@ def invalid_token() -> Unauthenticated:
 
 def user_for_token(token: str) -> User:
     """Return the user of a bearer token; raise Unauthenticated if unknown, expired or revoked."""
-    user = db.session.scalar(token_user_select(digest=_digest(token), now=_now()))  # token and user together
+    user = db.session.scalar(token_user_select(digest=_digest(token), now=utcnow()))  # token and user together
     if user is None:
         raise invalid_token()
     return user

@@ -1,6 +1,6 @@
 """API v1: coverage and the party organisation roster (groups, members, workers).
 
-Scope checks live in :mod:`gridapp.org.service` (403 outside the caller's community/township/
+Scope checks live in :mod:`gridapp.org.access` (403 outside the caller's community/township/
 district; grid workers get 403). Phones and ID numbers are masked; ``?reveal=phone,id_number``
 shows full values to the roles of :data:`gridapp.accounts.pii.FULL_VIEW_ROLES` and logs each view.
 """

@@ -21,6 +21,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from ..accounts.audit import record as audit
 from ..extensions import db
 from ..models import (
     AdminArea,
@@ -37,7 +38,6 @@ from ..models import (
     User,
     WorkerGrid,
 )
-from ..org.access import audit
 
 GROUPS_SINGLE, GROUPS_JOINT = 77, 53  # district report (shared/seeds)
 STATIONED_UNITS = 48  # district report: 48家驻区单位 … 兼职委员

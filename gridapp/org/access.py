@@ -26,7 +26,7 @@ from ..core import params as p
 from ..core.errors import BadInput, Forbidden, NotFound
 from ..core.scope import area_location, community_condition, contains
 from ..extensions import db
-from ..models import AdminArea, AuditEntry, Grid, User
+from ..models import AdminArea, Grid, User
 from .rules import ORG_ROLES
 
 
@@ -77,13 +77,6 @@ def get_in_scope(user: User, model, obj_id, label: str):
         raise NotFound(_("没有编号为 %(id)s 的%(what)s", id=obj_id, what=label), code="not_found")
     require_community(user, obj.community_code)
     return obj
-
-
-def audit(user: User | None, action: str, entity: str, entity_id: int | None, community_code: str | None,
-          **detail) -> None:
-    """Add one audit row (who, when = now UTC, what); the caller's transaction commits it."""
-    db.session.add(AuditEntry(user_id=user.id if user else None, action=action, entity=entity,
-                              entity_id=entity_id, community_code=community_code, detail=detail))
 
 
 def commit():

@@ -1,20 +1,19 @@
 """Grid party groups (网格党小组) and the community organisation: set up, change, dissolve.
 
 One function per action, one transaction each, every change audited in the same transaction
-(:func:`gridapp.org.access.audit`). A grid has at most one live group (409 ``grid_has_group``).
+(:func:`gridapp.accounts.audit.record`). A grid has at most one live group (409 ``grid_has_group``).
 """
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from ..accounts.audit import record as audit
+from ..core.clock import utcnow
 from ..core.errors import Conflict
 from ..extensions import db
 from ..models import CommunityPartyOrg, GridPartyGroup, GroupGrid, GroupPartner, PartyMember, StationedUnit, User
 from .access import (
-    audit,
     choice_field,
     commit,
     date_field,
@@ -126,7 +125,7 @@ def dissolve_group(user: User, group_id: int) -> GridPartyGroup:
     group = live_group(user, group_id)
     grids = [g.grid_code for g in group.grids]
     members = db.session.scalars(select(PartyMember.id).where(PartyMember.group_id == group.id)).all()
-    group.dissolved_at = datetime.now(UTC)
+    group.dissolved_at = utcnow()
     group.grids = []
     db.session.execute(update(PartyMember).where(PartyMember.group_id == group.id).values(group_id=None))
     audit(user, "dissolve", "group", group.id, group.community_code, grids=grids, members=list(members))

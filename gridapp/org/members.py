@@ -11,11 +11,11 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from ..accounts import pii
+from ..accounts.audit import record as audit
 from ..accounts.rules import PII_FIELDS
 from ..extensions import db
 from ..models import GridAssignment, GridPartyGroup, GridWorker, PartyMember, User, WorkerGrid
 from .access import (
-    audit,
     choice_field,
     commit,
     date_field,

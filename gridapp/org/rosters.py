@@ -183,7 +183,7 @@ def import_roster(user: User, community_code: str, kind: str, filename: str, con
                                    title=r.get("seat_title") or None, start_on=r.get("seat_start_on") or None)] \
                 if r.get("seat_person") else []
             db.session.add(StationedUnit(**base, name=r["name"], unit_type=r.get("unit_type") or None, seats=seats))
-    org_access.audit(user, "import", kind, None, area.code, filename=filename, rows=len(records))
+    audit.record(user, "import", kind, None, area.code, filename=filename, rows=len(records))
     try:
         db.session.commit()
     except Exception:

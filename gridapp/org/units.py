@@ -4,11 +4,12 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..accounts.audit import record as audit
 from ..core import params as p
 from ..core.clock import local_date, utcnow
 from ..extensions import db
 from ..models import CommitteeSeat, GridPartyGroup, StarRating, StationedUnit, User
-from .access import audit, commit, date_field, field_errors, int_field, require_community, text_field
+from .access import commit, date_field, field_errors, int_field, require_community, text_field
 from .groups import ensure_community_org, live_group
 from .rules import STARS
 
