@@ -25,6 +25,7 @@ from ..core.errors import BadInput, TooManyAttempts, Unauthenticated
 from ..core.timefmt import local_text
 from ..extensions import db
 from ..models import ApiToken, User, UserSession
+from .audit import record
 from .rules import LOCKOUT_MINUTES, MAX_FAILED_LOGINS, PASSWORD_MIN_LENGTH
 
 # A valid hash to compare against when the user does not exist, so that a missing user costs
@@ -57,8 +58,6 @@ def authenticate(username, password, channel: str = "web") -> User:
     login_failed, lockout, login_locked; ``channel`` web | api). Raises Unauthenticated (401)
     for wrong credentials and TooManyAttempts (429) while the account is locked.
     """
-    from .audit import record
-
     if not isinstance(username, str) or not isinstance(password, str) or not username.strip():
         raise Unauthenticated(_("请输入用户名和密码"), code="bad_credentials")
     user = db.session.scalar(select(User).where(User.username == username.strip()))
@@ -89,8 +88,6 @@ def authenticate(username, password, channel: str = "web") -> User:
 
 def unlock(username: str) -> None:
     """Lift a login lockout (admin). Raises BadInput for an unknown user."""
-    from .audit import record
-
     found = db.session.execute(update(User).where(User.username == username)
                                .values(failed_logins=0, locked_until=None).returning(User.id)).first()
     if found is None:
@@ -112,8 +109,6 @@ def start_session(user: User) -> str:
 def end_session(sid: str | None, user: User | None = None) -> None:
     """Revoke a server-side session (logout; audited when ``user`` is given). Unknown ids are ignored."""
     if user is not None:
-        from .audit import record
-
         record(user, "logout", "user", user.id)
     if sid:
         db.session.execute(update(UserSession).where(UserSession.sid_sha256 == _digest(sid),
@@ -150,8 +145,6 @@ def issue_token(user: User, hours: int) -> tuple[str, datetime]:
 def revoke_token(token: str, user: User | None = None) -> None:
     """Revoke an API token (it stops working at once; audited when ``user`` is given)."""
     if user is not None:
-        from .audit import record
-
         record(user, "token_revoke", "user", user.id)
     db.session.execute(update(ApiToken).where(ApiToken.token_sha256 == _digest(token),
                                               ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow()))

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from ..extensions import db
 from .clock import day_range
 from .errors import BadInput
 
@@ -152,8 +153,6 @@ def page(args: dict) -> tuple[int, int]:
 def page_of(model, conds: list, order_by: tuple, args: dict) -> tuple[list, int, int, int]:
     """One page of the rows of ``model`` meeting ``conds`` in ``order_by`` order, paged as
     :func:`page`: (rows, total matched, page, per_page). Raises BadInput."""
-    from ..extensions import db
-
     session = db.session
     number, per_page = page(args)
     total = session.scalar(select(func.count()).select_from(model).where(*conds))

@@ -148,9 +148,3 @@ def outside_scope(user: User | Holder, loc: Location) -> Forbidden:
                          code="outside_scope")
     return Forbidden(_("该点位于 %(where)s，不在您的管辖范围 %(scope)s 内", where=where,
                        scope=user.scope_code), code="outside_scope")
-
-
-def columns_filter(user: User, district_col, community_col, grid_col):
-    """SQL condition on any located table (e.g. :class:`~gridapp.models.Place`) selecting the
-    rows in the user's scope: :func:`scope_condition`."""
-    return scope_condition(user, district_col, community_col, grid_col)

@@ -27,6 +27,9 @@ from ..accounts.service import hash_password
 from ..codes import short_name
 from ..extensions import db
 from ..models import AdminArea, Department, DepartmentMember, Grid, GridAssignment, IncidentCategory, User
+from .disputes import load_demo_disputes
+from .places import load_demo_places
+from .roster import load_demo_roster
 
 GEODATA = Path(__file__).resolve().parents[2] / "geodata"
 DISTRICT_CODE = "610202"
@@ -206,14 +209,11 @@ def load_demo(password: str | None, log: Callable[[str], None] = print) -> dict:
         roster = load_roster(log)
         db.session.flush()
         load_demo_departments(bool(password))
-        from .disputes import load_demo_disputes
-
         demo_disputes = load_demo_disputes(DISTRICT_CODE, log)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    from .places import load_demo_places
     load_demo_places(log)
     return {"areas": db.session.scalar(select(func.count()).select_from(AdminArea)
                                        .where(AdminArea.district_code == DISTRICT_CODE)),
@@ -225,6 +225,4 @@ def load_demo(password: str | None, log: Callable[[str], None] = print) -> dict:
 
 def load_roster(log: Callable[[str], None] = print) -> dict:
     """The demo district's fictitious party-organisation roster (gridapp.demo.roster); caller commits."""
-    from .roster import load_demo_roster
-
     return load_demo_roster(DISTRICT_CODE, log)

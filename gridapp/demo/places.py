@@ -12,8 +12,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from ..core.clock import local_zone
 from ..extensions import db
+from ..inspections import notices as rectification
+from ..inspections import service as inspections
 from ..models import Campaign, Grid, User
+from ..places import service as places
 
 CAMPAIGN = "【演示】煤场扬尘专项整治行动（虚构数据）"
 COMMUNITY = "610202002010"
@@ -28,7 +32,6 @@ PLACES = (
 
 def _at(text: str) -> datetime:
     """A local (Asia/Shanghai) demo time → UTC."""
-    from ..core.clock import local_zone
     return datetime.fromisoformat(text).replace(tzinfo=local_zone()).astimezone(UTC)
 
 
@@ -36,9 +39,6 @@ def load_demo_places(log: Callable[[str], None] = print) -> dict:
     """Load the default place types and, when the demo users exist, the fictitious campaign with
     its places, inspections and notices (one passed on time, one failed and banned with approval,
     one open). Commits. Returns {types_added, places, inspections}."""
-    from ..inspections import notices as rectification
-    from ..inspections import service as inspections
-    from ..places import service as places
 
     added = places.ensure_default_types()
     db.session.commit()

@@ -32,7 +32,7 @@ from ..core import compiled
 from ..core import params as p
 from ..core.clock import utcnow
 from ..core.errors import BadInput, Unprocessable
-from ..core.scope import Holder, columns_filter, incident_filter, outside_scope
+from ..core.scope import Holder, incident_filter, outside_scope, scope_condition
 from ..extensions import db
 from ..models import Incident, IncidentCategory, IncidentEvent, IncidentStatus, Photo, User
 from .attachments import check_attachment_refs, check_attachments
@@ -206,7 +206,7 @@ def _report_statement(by_token: bool = False):
     photo = func.unnest(b("photo_ids", ARRAY(String))).table_valued("sha256").render_derived(name="photo")
     photos_ok = and_(b("refs_ok", Boolean), ~exists().select_from(photo).where(
         ~exists().where(Photo.sha256 == photo.c.sha256)))
-    checks = select(intake, columns_filter(reporter, intake.c.district_code, intake.c.code, intake.c.grid)
+    checks = select(intake, scope_condition(reporter, intake.c.district_code, intake.c.code, intake.c.grid)
                     .label("in_scope")).cte("checks")
     ins = insert(Incident).from_select(
         ["category_code", "description", "geom", "grid_code", "community_code", "district_code", "reporter_id",

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from ..boundaries.locate import locate, parse_lonlat, point_expr
 from ..core.clock import utcnow
 from ..core.errors import BadInput, Forbidden, NotFound
-from ..core.scope import columns_filter, require_location_in_scope
+from ..core.scope import require_location_in_scope, scope_condition
 from ..extensions import db
 from ..models import Place, PlaceEvent, PlaceType, User
 from ..org.rosters import read_table
@@ -25,7 +25,7 @@ from .rules import COLUMNS, DEFAULT_TYPES, PLACE_STATUSES, REQUIRED, RISK_NAMES,
 
 def place_filter(user: User):
     """SQL condition on Place: the places in the user's scope."""
-    return columns_filter(user, Place.district_code, Place.community_code, Place.grid_code)
+    return scope_condition(user, Place.district_code, Place.community_code, Place.grid_code)
 
 
 def types() -> list[PlaceType]:

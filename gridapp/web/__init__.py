@@ -18,6 +18,7 @@ from ..errors import DomainError
 from ..extensions import database_answers, db
 from ..incidents import photos
 from ..incidents import reports as incidents
+from ..incidents.duplicates import candidates_of
 from ..incidents.rules import STATE_NAMES
 from ..maps import CoverageLayers, PointPicker, base_map, render_parts
 from ..settings import photo_settings
@@ -123,13 +124,14 @@ def page_base_map(bounds):
 
 
 def tile_layer_config(grid_count: int, bounds: tuple[float, float, float, float],
-                unit_bounds: tuple[float, float, float, float] | None = None) -> dict:
+                      unit_bounds: tuple[float, float, float, float] | None = None) -> dict:
     """The ``tiles`` part of a map page's layer config at city scale: URL templates of the tile
     layers ({z}/{x}/{y} filled in by Leaflet), the clusters URL, the zoom from which incidents are
     drawn one by one, the number of grids in scope and the scope's ``bounds`` (min_lon, min_lat,
     max_lon, max_lat; the view is fitted to them at once, before any tile is asked for; the grid
-    layers ask only for tiles meeting them) and ``unit_bounds`` (:func:`gridapp.boundaries.areas.units_bounds`: the
-    communities layer asks only for tiles meeting them; null: every tile of the view)."""
+    layers ask only for tiles meeting them) and ``unit_bounds``
+    (:func:`gridapp.boundaries.areas.units_bounds`: the communities layer asks only for tiles
+    meeting them; null: every tile of the view)."""
     def template(layer: str) -> str:
         return url_for("api.grid_tile", layer=layer, z=0, x=0, y=0).replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf")
 
@@ -219,8 +221,6 @@ def incident_new():
         else:
             flash(_("事件已上报，编号 %(id)s，所在网格 %(grid)s。", id=incident.id,
                     grid=incident.grid_code or incident.community_code), "info")
-            from ..incidents.duplicates import candidates_of
-
             dups = candidates_of(current_user, incident)
             if dups:
                 flash(_("附近 50 米内 7 天内有同类未结事件：%(ids)s，可能重复；社区可在案件页合并。",
