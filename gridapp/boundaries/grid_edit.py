@@ -1,7 +1,10 @@
 """Grid editing: generate, split (along a line or in four), merge, move a shared edge.
 
-Each edit is one transaction that keeps the community tiled (checked with
-:func:`gridapp.geo.tiles` before commit; otherwise nothing is written). Grid codes are stable
+Each edit is one transaction that keeps the community tiled; otherwise nothing is written. Two
+checks: the new grids cover exactly what the edit replaces — the community for ``generate``, the
+replaced grids otherwise — with no overlap, gap or excess above :data:`gridapp.geo.validate.NOISE_M2`
+(0.01 m²; issue 24); and the whole community is still tiled (:func:`gridapp.geo.tiles`, which
+tolerates the imperfection an imported tiling may already have). Grid codes are stable
 identifiers: an edit retires the codes of the grids it replaces and issues new ones after the
 highest sequence the community ever had (:func:`gridapp.boundaries.import_areas.next_sequence`), in
 numbering order (west→east, north→south); the lineage old → new is kept (:class:`GridLineage`,
@@ -26,6 +29,7 @@ from ..core.errors import BadInput, Forbidden, NotFound, Unprocessable
 from ..core.scope import area_location, contains
 from ..extensions import db
 from ..geo import edit as geoedit
+from ..geo.validate import NOISE_M2
 from ..models import AdminArea, Grid, GridAssignment, GridEdit, GridLineage, GroupGrid, PartyMember, User, WorkerGrid
 from .import_areas import next_sequence
 from .rules import GRID_EDITORS, GRID_SEQUENCE_MAX, LOCATED_TABLES
@@ -70,6 +74,8 @@ def parse_line(value) -> shapely.LineString:
 def _apply(user: User, community: AdminArea, operation: str, old: list[Grid], pieces: list) -> dict:
     """Replace ``old`` grids by ``pieces`` (lon/lat geometries) in one transaction; see module doc."""
     old_shapes = {g.code: to_shape(g.geom) for g in old}
+    replaced = to_shape(community.geom) if operation == "generate" else shapely.union_all(list(old_shapes.values()))
+    _check_exact(pieces, replaced)
     start = next_sequence(community.code)
     order = geo.number_grids(pieces)
     new_codes = [None] * len(pieces)
@@ -144,6 +150,14 @@ def _move_incidents(community_code: str, old_codes: list[str]) -> None:
                 ORDER BY NOT ST_Covers(g.geom, i.geom), ST_Distance(g.geom, i.geom), g.code LIMIT 1)
             WHERE i.community_code = :community AND (i.grid_code = ANY(:old) OR i.grid_code IS NULL)
         """), {"old": old_codes, "community": community_code})
+
+
+def _check_exact(pieces: list, replaced) -> None:
+    err = geo.tiling_errors(pieces, replaced)
+    if max(err.overlap_m2, err.gap_m2, err.excess_m2) > NOISE_M2:
+        raise Unprocessable(
+            _("编辑产生的网格与原范围不一致（重叠 %(o).2f m²，缺口 %(g).2f m²，超出 %(e).2f m²），未保存",
+              o=err.overlap_m2, g=err.gap_m2, e=err.excess_m2), code="not_tiled")
 
 
 def _check_tiled(community: AdminArea) -> None:

@@ -61,19 +61,21 @@ def load_demo_places(log: Callable[[str], None] = print) -> dict:
     first = inspections.record_inspection(secretary, {
         **base, "members": ["张某", "李某", "王某"], "vehicle_trips": 2,
         "visits": [{"place_id": made[0].id, "findings": "煤堆覆盖不到位",
-                    "checklist": {"煤堆全覆盖": False, "按时洒水降尘": True, "出场车辆冲洗": True},
+                    "checklist": {"煤堆全覆盖": "fail", "按时洒水降尘": "pass", "出场车辆冲洗": "pass"},
                     "notice": {"requirements": "三日内完成煤堆全覆盖", "deadline": "2026-11-08"}},
                    {"place_id": made[1].id,
-                    "checklist": {"煤堆全覆盖": True, "按时洒水降尘": True, "出场车辆冲洗": True}}]},
+                    "checklist": {"煤堆全覆盖": "pass", "按时洒水降尘": "pass", "出场车辆冲洗": "pass"}}]},
         now=_at("2026-11-05T10:00"))
     second = inspections.record_inspection(secretary, {
         **base, "members": ["张某", "赵某"], "vehicle_trips": 1,
-        "visits": [{"place_id": made[2].id, "findings": "露天焚烧废旧塑料",
+        "visits": [{"place_id": made[2].id, "findings": "露天焚烧废旧塑料；经营手续不全",
+                    "checklist": {"无露天焚烧": "fail", "货物堆放整齐": "pass", "经营手续齐全": "fail"},
                     "notice": {"requirements": "立即停止露天焚烧，清理现场", "deadline": "2026-11-15"}}]},
         now=_at("2026-11-12T15:00"))
     third = inspections.record_inspection(secretary, {
         **base, "members": ["李某", "孙某"], "vehicle_trips": 1,
         "visits": [{"place_id": made[3].id, "findings": "未按时洒水降尘",
+                    "checklist": {"煤堆全覆盖": "pass", "按时洒水降尘": "fail", "出场车辆冲洗": "pass"},
                     "notice": {"requirements": "落实每日洒水降尘并留存记录", "deadline": "2026-12-20"}}]},
         now=_at("2026-11-25T09:30"))
     n1, n2 = (db.session.scalar(select(inspections.RectificationNotice.id)

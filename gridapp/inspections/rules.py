@@ -10,6 +10,13 @@
   re-inspection no later than the deadline.
 * **Numbers**: <district code>-整改〔year〕NNNN号, a sequence per district and year
   (:data:`NUMBER_PREFIX`, :data:`NUMBER_FORMAT`).
+* **Checklist answers** (:data:`CHECK_ANSWERS`): every item of the place type's checklist is
+  answered — pass 合格, fail 不合格 or not applicable 不适用; nothing is answered by default (issue 24).
+  Findings (发现的问题) are required exactly when an item failed: a failed item without findings,
+  and findings (or a notice) while every item passed, contradict each other and are refused. A
+  type with no checklist items records findings freely. API clients may still send ``true`` /
+  ``false`` for pass / fail (:data:`LEGACY_ANSWERS`).
+* The inspection's kind (:data:`KINDS`) is chosen, not assumed.
 * Limits of an inspection's team (:data:`MEMBERS_MAX`) and texts (:data:`TEXT_MAX`).
 """
 from __future__ import annotations
@@ -27,6 +34,12 @@ NUMBER_FORMAT = "{prefix}{seq:04d}号"
 NOTICE_STATE_NAMES = {"issued": _l("待整改"), "passed": _l("整改合格"), "failed": _l("复查不合格"),
                       "escalation_pending": _l("升级处理待审批"), "escalated": _l("已升级处理")}
 MEASURE_NAMES = {"fine": _l("罚款"), "suspend": _l("停业整顿"), "ban": _l("取缔")}
+KINDS = ("planned", "ad_hoc")
+KIND_NAMES = {"planned": _l("计划检查"), "ad_hoc": _l("临时检查")}
+CHECK_ANSWERS = ("pass", "fail", "na")
+CHECK_ANSWER_NAMES = {"pass": _l("合格"), "fail": _l("不合格"), "na": _l("不适用")}
+#: What a checklist answer sent as a JSON boolean means (the API's first form, kept for clients).
+LEGACY_ANSWERS = {True: "pass", False: "fail"}
 MEMBERS_MAX = 50
 TEXT_MAX = 2000
 

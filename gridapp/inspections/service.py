@@ -25,7 +25,7 @@ from ..incidents.attachments import check_attachments
 from ..models import AdminArea, Campaign, Inspection, InspectionPlace, Place, PlaceEvent, RectificationNotice, User
 from ..places import service as places_service
 from ..reminders import service as reminders
-from .rules import MEMBERS_MAX, NUMBER_FORMAT, NUMBER_PREFIX, TEXT_MAX
+from .rules import CHECK_ANSWERS, KINDS, LEGACY_ANSWERS, MEMBERS_MAX, NUMBER_FORMAT, NUMBER_PREFIX, TEXT_MAX
 
 
 def _text(value, field: str, required: bool = False) -> str | None:
@@ -111,13 +111,16 @@ def _trips(value) -> int:
 def record_inspection(user: User, data: dict, now: datetime | None = None) -> Inspection:
     """Record one inspection (one transaction) and issue the notices its findings ask for.
 
-    ``data``: kind (planned | ad_hoc), campaign_id (optional), department, members (list of
-    names or a comma-separated string), vehicle_trips (int ≥ 0), visits: [{place_id, checklist:
-    {item: bool}, findings (text), attachments (["photo:<sha256>"]), notice: {requirements,
-    deadline (local date YYYY-MM-DD, not before today)} (optional; needs findings)}].
-    Every place must be in the caller's scope; with a campaign, in its area and on a date of its
-    period. Raises BadInput (400), NotFound (404: place or
-    campaign), Conflict (409: notice number taken meanwhile)."""
+    ``data``: kind (planned | ad_hoc, required), campaign_id (optional), department, members (list
+    of names or a comma-separated string), vehicle_trips (int ≥ 0), visits: [{place_id, checklist:
+    {item: "pass" | "fail" | "na"} — every item of the place type's checklist, nothing else
+    (``true``/``false`` still mean pass/fail), findings (text; required exactly when an item
+    failed), attachments (["photo:<sha256>"]), notice: {requirements, deadline (local date
+    YYYY-MM-DD, not before today)} (optional; needs findings)}]. The answer rules are in
+    :mod:`gridapp.inspections.rules`. Every place must be in the caller's scope; with a campaign,
+    in its area and on a date of its period. Raises BadInput (400, ``field`` a JSON pointer such
+    as ``/visits/0/checklist/煤堆全覆盖``), NotFound (404: place or campaign), Conflict (409:
+    notice number taken meanwhile)."""
     try:
         return _record_inspection(user, data, now or utcnow())
     except IntegrityError:  # another notice took the same number meanwhile (unique number)
@@ -129,9 +132,7 @@ def record_inspection(user: User, data: dict, now: datetime | None = None) -> In
 
 
 def _record_inspection(user: User, data: dict, now: datetime) -> Inspection:
-    kind = data.get("kind") or "ad_hoc"
-    if kind not in ("planned", "ad_hoc"):
-        raise BadInput(_("检查类型 (kind) 必须是 planned 或 ad_hoc"), code="invalid_kind")
+    kind = p.choice(data.get("kind"), "kind", KINDS, _("请选择检查类型 (kind)：planned 或 ad_hoc"))
     campaign_id = campaign_id_of(data.get("campaign_id"))
     campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
     if campaign and not campaign.starts_on <= now.astimezone(local_zone()).date() <= campaign.ends_on:
@@ -147,19 +148,17 @@ def _record_inspection(user: User, data: dict, now: datetime) -> Inspection:
     db.session.flush()
     seen = set()
     issued = []
-    for visit in visits:
+    for index, visit in enumerate(visits):
         if not isinstance(visit, dict):
-            raise BadInput(_("至少检查一个场所 (visits)"), code="invalid_visits")
+            raise BadInput(_("至少检查一个场所 (visits)"), code="invalid_visits", field=f"/visits/{index}")
         place = places_service.get_place(user, visit.get("place_id"))
         if place.id in seen:
             raise BadInput(_("场所 %(id)s 重复", id=place.id), code="invalid_visits")
         seen.add(place.id)
         if campaign and not _in_area(place, campaign.area_code):
             raise BadInput(_("场所 %(name)s 不在专项整治行动的区域内", name=place.name), code="outside_campaign")
-        checklist = visit.get("checklist") or {}
-        if not isinstance(checklist, dict) or not all(isinstance(v, bool) for v in checklist.values()):
-            raise BadInput(_("检查表 (checklist) 必须是 {项目: true/false}"), code="invalid_checklist")
         findings = _text(visit.get("findings"), "findings")
+        checklist = _checklist(place, visit.get("checklist"), findings, f"/visits/{index}")
         attachments = check_attachments(visit.get("attachments"))
         db.session.add(InspectionPlace(inspection_id=inspection.id, place_id=place.id, checklist=checklist,
                                        findings=findings, attachments=attachments))
@@ -168,7 +167,8 @@ def _record_inspection(user: User, data: dict, now: datetime) -> Inspection:
                                   data={"checklist": checklist, "kind": kind, "campaign_id": campaign_id}))
         if visit.get("notice"):
             if not findings:
-                raise BadInput(_("发整改通知书须先填写检查发现的问题 (findings)"), code="findings_required")
+                raise BadInput(_("发整改通知书须先填写检查发现的问题 (findings)"), code="findings_required",
+                               field=f"/visits/{index}/findings")
             issued.append(_issue(user, place, inspection, visit["notice"], now))
     db.session.flush()
     for notice in issued:
@@ -177,6 +177,38 @@ def _record_inspection(user: User, data: dict, now: datetime) -> Inspection:
                          f"/notices/{notice.id}", f"notice:{notice.id}:assigned", now)
     db.session.commit()
     return inspection
+
+
+def _checklist(place: Place, answers, findings: str | None, pointer: str) -> dict[str, str]:
+    """The visit's answers {item: pass | fail | na}: every item of the place type's checklist
+    answered, no other item, and consistent with the findings (rules: :mod:`.rules`)."""
+    items = list(place.place_type.checklist or [])
+    if answers is None:
+        answers = {}
+    if not isinstance(answers, dict):
+        raise BadInput(_("检查表 (checklist) 必须是 {项目: pass | fail | na}"), code="invalid_checklist",
+                       field=f"{pointer}/checklist")
+    unknown = [item for item in answers if item not in items]
+    if unknown:
+        raise BadInput(_("“%(item)s”不是场所“%(place)s”的检查项", item=unknown[0], place=place.name),
+                       code="invalid_checklist", field=f"{pointer}/checklist/{unknown[0]}")
+    result = {}
+    for item in items:
+        answer = answers.get(item)
+        answer = LEGACY_ANSWERS.get(answer, answer) if isinstance(answer, bool) else answer
+        if answer not in CHECK_ANSWERS:
+            raise BadInput(_("场所“%(place)s”的检查项“%(item)s”未作答：请选择合格、不合格或不适用",
+                             place=place.name, item=item), code="checklist_unanswered",
+                           field=f"{pointer}/checklist/{item}")
+        result[item] = answer
+    failed = [item for item, answer in result.items() if answer == "fail"]
+    if failed and not findings:
+        raise BadInput(_("场所“%(place)s”的检查项“%(item)s”不合格：请填写发现的问题", place=place.name, item=failed[0]),
+                       code="findings_required", field=f"{pointer}/findings")
+    if items and findings and not failed:
+        raise BadInput(_("场所“%(place)s”填写了发现的问题，但检查表没有不合格项：请把相应检查项标为不合格",
+                         place=place.name), code="checklist_contradiction", field=f"{pointer}/checklist")
+    return result
 
 
 def _in_area(place: Place, area_code: str) -> bool:

@@ -112,8 +112,9 @@ class Inspection(db.Model):
 
 
 class InspectionPlace(db.Model):
-    """One place checked during an inspection: checklist answers ({item: true/false}),
-    findings (text; empty when nothing was found), photos (``photo:<sha256>``)."""
+    """One place checked during an inspection: checklist answers ({item: "pass" | "fail" | "na"},
+    rules in inspections/rules.py), findings (text; empty when nothing was found), photos
+    (``photo:<sha256>``)."""
 
     __tablename__ = "inspection_places"
 

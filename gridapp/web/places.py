@@ -14,7 +14,7 @@ from ..extensions import db
 from ..inspections import figures as place_figures
 from ..inspections import notices as rectification
 from ..inspections import service as inspections
-from ..inspections.rules import MEASURE_NAMES, NOTICE_STATE_NAMES
+from ..inspections.rules import CHECK_ANSWER_NAMES, KIND_NAMES, MEASURE_NAMES, NOTICE_STATE_NAMES
 from ..maps import PlaceLayers, render_parts
 from ..places import service as places
 from ..places.rules import RISK_NAMES, STATUS_NAMES
@@ -108,7 +108,7 @@ def inspection_new():
             visits = []
             for pid in chosen:
                 place = places.get_place(current_user, pid)
-                checklist = {item: form.get(f"check-{pid}-{i}") == "on"
+                checklist = {item: form.get(f"check-{pid}-{i}")
                              for i, item in enumerate(place.place_type.checklist or [])}
                 refs = uploaded_photo_refs(f"photos-{pid}")
                 visit = {"place_id": place.id, "checklist": checklist, "findings": form.get(f"findings-{pid}"),
@@ -128,7 +128,8 @@ def inspection_new():
             flash(_("检查记录已保存。"), "info")
             return redirect(url_for("web.inspection_page", inspection_id=inspection.id))
     return render_template("inspections/inspection_new.html", places=places.search(current_user), chosen=set(chosen),
-                           campaigns=inspections.campaigns(), form=request.form)
+                           campaigns=inspections.campaigns(), form=request.form, answers=CHECK_ANSWER_NAMES,
+                           kinds=KIND_NAMES)
 
 
 @bp.route("/inspections/<int:inspection_id>")
@@ -137,7 +138,8 @@ def inspection_page(inspection_id: int):
     """One inspection: team, places visited with checklist answers, findings, photos, notices."""
     inspection = inspections.get_inspection(current_user, inspection_id)
     return render_template("inspections/inspection.html", inspection=inspection,
-                           notices=inspections.notices_of(inspection), notice_states=NOTICE_STATE_NAMES)
+                           notices=inspections.notices_of(inspection), notice_states=NOTICE_STATE_NAMES,
+                           answers=CHECK_ANSWER_NAMES, kinds=KIND_NAMES)
 
 
 @bp.route("/notices")

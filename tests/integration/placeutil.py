@@ -7,8 +7,9 @@ import pytest
 from caseutil import grid_point
 from sqlalchemy import select
 
+from gridapp.extensions import db
 from gridapp.inspections import service as inspections
-from gridapp.models import GridAssignment, RectificationNotice, User
+from gridapp.models import GridAssignment, Place, RectificationNotice, User
 from gridapp.places import service as places
 
 # 翠溪社区 (same township as the demo's 红旗社区, which holds the fictitious demo campaign)
@@ -44,10 +45,23 @@ def make_place(user, grid, name, type_="meichang"):
     return places.create(user, {"name": name, "type": type_, "lon": lon, "lat": lat}, now=T0 - 24 * H)
 
 
+def answered(visit: dict) -> dict:
+    """The visit with its checklist answered as an inspector consistent with its findings would:
+    every item of the place type passes, except the first, which fails when there are findings.
+    A visit that carries its own checklist is left as it is."""
+    if "checklist" in visit or not isinstance(visit.get("place_id"), int):
+        return visit
+    place = db.session.get(Place, visit["place_id"])
+    items = place.place_type.checklist if place else []
+    checklist = {item: "fail" if visit.get("findings") and i == 0 else "pass" for i, item in enumerate(items)}
+    return {**visit, "checklist": checklist}
+
+
 def inspect(user, visits, at, members=("张某", "李某"), trips=1, campaign=None):
+    """Record an inspection of ``visits`` (checklists answered by :func:`answered`) at ``at``."""
     return inspections.record_inspection(user, {"kind": "planned", "members": list(members), "vehicle_trips": trips,
                                                 "department": "测试单位", "campaign_id": campaign,
-                                                "visits": visits}, now=at)
+                                                "visits": [answered(v) for v in visits]}, now=at)
 
 
 def visit(place, findings, deadline):

@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import placeutil as pu
 import pytest
 from caseutil import COMMUNITY, GRID, OTHER_COMMUNITY, OTHER_GRID, TOWNSHIP, grid_point, jpeg_bytes, make_case
 from sqlalchemy import func, select
@@ -34,7 +35,6 @@ from gridapp.accounts import service as accounts
 from gridapp.core.clock import local_zone
 from gridapp.disputes import register as dispute_register
 from gridapp.incidents import photos
-from gridapp.inspections import service as inspections
 from gridapp.models import (
     AdminArea,
     Dispute,
@@ -316,10 +316,7 @@ def _located_objects(tx, admin, place: str, grid: str, community: str) -> dict:
         site = place_service.create(admin, {"name": "测试场所（虚构）", "type": place_service.types()[0].code,
                                             "lon": lon, "lat": lat})
         due = (datetime.now(local_zone()).date() + timedelta(days=7)).isoformat()
-        inspection = inspections.record_inspection(admin, {
-            "kind": "ad_hoc", "department": "测试单位", "members": ["张某"], "vehicle_trips": 0,
-            "visits": [{"place_id": site.id, "findings": "测试发现（虚构）",
-                        "notice": {"requirements": "限期整改", "deadline": due}}]})
+        inspection = pu.inspect(admin, [pu.visit(site, "测试发现（虚构）", due)], datetime.now(local_zone()))
         inspection_id = inspection.id
         notice = tx.scalar(select(RectificationNotice).where(RectificationNotice.inspection_id == inspection_id))
     return {"dispute_id": dispute_id, "place_id": notice.place_id, "notice_id": notice.id,

@@ -43,6 +43,7 @@ def test_dispute_is_registered_mediated_and_closed_with_agreement(live_server, b
     page.fill("input[name=party1_phone]", "10099998888")
     page.fill("input[name=party2_name]", "钱某")
     page.select_option("#risk_level", "major")
+    page.select_option("#difficulty", "simple")
     page.click("form#dispute-form button[type=submit]")
     page.wait_for_load_state("networkidle")
     assert page.get_attribute("#dispute-state", "data-state") == "registered"

@@ -36,8 +36,15 @@ def test_record_inspection_with_finding_and_issue_notice(browser, live_server):
         assert visit.count() == 1
         page.fill("#members", "张某，王某")
         page.fill("#vehicle_trips", "1")
-        visit.locator("input[type=checkbox]").first.uncheck()  # 煤堆全覆盖: no
+        assert visit.locator("input[type=radio]:checked").count() == 0  # nothing answered by default
+        page.locator("#kind").select_option("planned")
+        visit.locator("fieldset.check-item").first.locator("input[value=fail]").check()  # 煤堆全覆盖: 不合格
         visit.locator("textarea[name^=findings]").fill("煤堆未全覆盖（演示）")
+        page.click("#save-inspection")  # two items unanswered: the browser does not send the form
+        assert page.evaluate("() => document.querySelector('#inspection-form').checkValidity()") is False
+        assert "检查记录已保存" not in page.inner_text("main")
+        for item in visit.locator("fieldset.check-item").all()[1:]:
+            item.locator("input[value=pass]").check()
         visit.locator("input[name^=notice]").check()
         visit.locator("textarea[name^=requirements]").fill("三日内完成覆盖（演示）")
         due = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=3)).date().isoformat()
@@ -45,7 +52,8 @@ def test_record_inspection_with_finding_and_issue_notice(browser, live_server):
         page.click("#save-inspection")
         page.wait_for_load_state("networkidle")
         assert "检查记录已保存" in page.inner_text("main"), page.inner_text("main")
-        assert "煤堆全覆盖：✘" in page.inner_text("#visits")
+        visits = page.inner_text("#visits")
+        assert "煤堆全覆盖：不合格" in visits and "按时洒水降尘：合格" in visits and "✔" not in visits
         page.locator("#notices a").first.click()
         page.wait_for_load_state("networkidle")
         doc = page.inner_text("#notice-doc")

@@ -39,6 +39,7 @@ def _notice(cast):
     inspection = inspections.record_inspection(cast["worker"], {
         "kind": "planned", "members": ["张某", "李某"], "vehicle_trips": 1, "department": "测试单位",
         "visits": [{"place_id": place.id, "findings": "煤堆未覆盖",
+                    "checklist": {"煤堆全覆盖": "fail", "按时洒水降尘": "pass", "出场车辆冲洗": "na"},
                     "notice": {"requirements": "三日内全覆盖", "deadline": "2999-12-31"}}]})
     notice = next(n for n in notices.notices(cast["secretary"]) if n.inspection_id == inspection.id)
     return notices.act, notice, "reinspect"

@@ -17,7 +17,8 @@ from gridapp.places import service as places
 def test_notice_life_cycle_issue_reinspect_escalate_with_approval(tx, cast):
     w, sec, district = cast["worker"], cast["sec"], cast["district"]
     a, b = pu.make_place(w, pu.G1, "测试煤场A（虚构）"), pu.make_place(w, pu.G1, "测试回收站B（虚构）", "huishou")
-    insp = pu.inspect(w, [{"place_id": a.id, "findings": "煤堆未覆盖", "checklist": {"煤堆全覆盖": False},
+    insp = pu.inspect(w, [{"place_id": a.id, "findings": "煤堆未覆盖",
+                           "checklist": {"煤堆全覆盖": "fail", "按时洒水降尘": "pass", "出场车辆冲洗": "na"},
                          "notice": {"requirements": "三日内全覆盖", "deadline": "2026-03-05"}},
                         {"place_id": b.id, "findings": "露天焚烧", "notice": {"requirements": "停止焚烧",
                                                                           "deadline": "2026-03-05"}}], pu.T0)

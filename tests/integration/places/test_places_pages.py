@@ -22,10 +22,17 @@ def test_record_inspection_issue_notice_and_act_through_pages(client, tx, make_u
     assert page.status_code == 200 and "测试网吧（虚构）" in page.text and "places_map.js" in page.text
     form = client.get(f"/inspections/new?place_id={place.id}")
     assert "未接纳未成年人" in form.text  # the checklist of the type
-    resp = client.post(f"/inspections/new?place_id={place.id}", data={
-        "csrf_token": csrf_of(form.text), "kind": "ad_hoc", "members": "张某，李某", "vehicle_trips": "1",
-        "place_id": str(place.id), f"check-{place.id}-0": "on", f"findings-{place.id}": "接纳未成年人上网",
-        f"notice-{place.id}": "on", f"requirements-{place.id}": "立即整改", f"deadline-{place.id}": "2099-01-31"})
+    assert 'type="radio"' in form.text and "checked" not in form.text  # nothing answered by default
+    data = {"csrf_token": csrf_of(form.text), "kind": "ad_hoc", "members": "张某，李某", "vehicle_trips": "1",
+            "place_id": str(place.id), f"check-{place.id}-1": "fail", f"findings-{place.id}": "接纳未成年人上网",
+            f"notice-{place.id}": "on", f"requirements-{place.id}": "立即整改", f"deadline-{place.id}": "2099-01-31"}
+    refused = client.post(f"/inspections/new?place_id={place.id}", data=data)  # items 0 and 2 unanswered
+    assert refused.status_code == 200 and "检查项“营业执照、网络文化经营许可证齐全”未作答" in refused.text
+    assert 'value="fail" required checked' in refused.text and "接纳未成年人上网</textarea>" in refused.text
+    assert tx.scalar(select(func.count()).select_from(RectificationNotice)
+                     .where(RectificationNotice.place_id == place.id)) == 0
+    resp = client.post(f"/inspections/new?place_id={place.id}",
+                       data={**data, f"check-{place.id}-0": "pass", f"check-{place.id}-2": "na"})
     flashes = re.findall(r"class=\"flash[^>]*>([^<]*)", resp.text)
     assert resp.status_code == 302 and "/inspections/" in resp.headers["Location"], flashes
     tx.expire_all()
