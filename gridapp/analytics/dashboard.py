@@ -15,7 +15,6 @@ previous period is the same number of days ending the day before ``from``. Cover
 """
 from __future__ import annotations
 
-import io
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
@@ -23,6 +22,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from ..boundaries.areas import feature_collection, geojson_column, own_area_code
+from ..boundaries.rules import LEVEL_NAMES
 from ..core import tabular
 from ..core.clock import local_zone, utcnow
 from ..core.errors import BadInput, Forbidden
@@ -33,7 +33,7 @@ from ..extensions import db
 from ..inspections import figures as place_figures
 from ..models import AdminArea, Grid, User
 from . import kpi
-from .rules import CHILD, DEFAULT_DAYS, LEVEL_NAMES, MAX_DAYS, RATES, REPORT_COLUMNS
+from .rules import CHILD, DEFAULT_DAYS, MAX_DAYS, RATES, REPORT_COLUMNS
 
 
 def default_area(user: User) -> tuple[str, str]:
@@ -259,9 +259,7 @@ def report_xlsx(user: User, level=None, code=None, date_from=None, date_to=None)
         for i in rate_cols:
             ws.cell(row=ws.max_row, column=i + 1).number_format = "0.0%"
     ws.freeze_panes = "D4"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue(), _filename(rep, "xlsx")
+    return tabular.workbook_bytes(wb, {ws.title: len(_title(rep)) + 1}), _filename(rep, "xlsx")
 
 
 def report_csv(user: User, level=None, code=None, date_from=None, date_to=None) -> tuple[bytes, str]:

@@ -26,4 +26,3 @@ REPORT_COLUMNS = (
     ("disputes", _l("矛盾纠纷登记")), ("resolved", _l("化解")), ("resolution_rate", _l("化解率")),
 )
 RATES = ("closing_rate", "on_time_closing_rate", "resolution_rate")
-LEVEL_NAMES = {"district": _l("区"), "township": _l("街道/镇"), "community": _l("社区/村"), "grid": _l("网格")}

@@ -10,13 +10,13 @@
 """
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 
 from ..auth import api_user
 from ..boundaries import export, grid_edit, imports
-from ..core import tabular
 from ..coverage import check as coverage_check
+from ..downloads import download
 from ..errors import BadInput
 from . import bp, json_body
 
@@ -49,7 +49,7 @@ def export_boundaries():
     user = api_user()
     body, mimetype, filename = export.export(user, request.args.get("level", ""), request.args.get("code") or None,
                                              request.args.get("format", "geojson"))
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": tabular.content_disposition(filename)})
+    return download(body, filename, mimetype)
 
 
 @bp.post("/grids/<code>/split")

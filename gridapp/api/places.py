@@ -1,12 +1,11 @@
 """API v1 for places, inspections, campaigns, rectification notices, figures and notifications."""
 from __future__ import annotations
 
-import io
-
-from flask import jsonify, request, send_file
+from flask import jsonify, request
 from flask_babel import gettext as _
 
 from ..auth import api_user
+from ..downloads import xlsx_response
 from ..errors import BadInput
 from ..inspections import figures as place_figures
 from ..inspections import notices as rectification
@@ -130,9 +129,7 @@ def inspection_figures():
     a = request.args
     params = (a.get("level"), a.get("code"), a.get("from"), a.get("to"), a.get("campaign_id"))
     if a.get("format") == "xlsx":
-        data = place_figures.export_xlsx(user, *params)
-        return send_file(io.BytesIO(data), as_attachment=True, download_name=f"inspection-figures-{a.get('code')}.xlsx",
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return xlsx_response(*place_figures.export_xlsx(user, *params))
     return jsonify(place_figures.compute(user, *params))
 
 

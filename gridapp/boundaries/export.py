@@ -26,7 +26,7 @@ from ..core.scope import grid_filter
 from ..extensions import db
 from ..geo.shapes import round_coverage
 from ..models import AdminArea, Grid, User
-from .rules import EXPORT_FILE_NAMES, EXPORT_FORMATS, EXPORT_LEVELS
+from .rules import EXPORT_COLUMNS, EXPORT_FILE_NAMES, EXPORT_FORMATS, EXPORT_LEVELS, LEVEL_NAMES
 
 FIELDS = ("code", "name", "level", "parent_code")
 SHP_FIELDS = ["code", "name", "level", "parent"]  # dBase field names have at most 10 characters
@@ -58,8 +58,11 @@ def _round(obj):
 
 def export(user: User, level: str, code: str | None, fmt: str) -> tuple[bytes, str, str]:
     """The areas of ``level`` whose code starts with ``code`` (grids: those the user may see) as
-    (bytes, MIME type, file name). Properties: code, name, level, parent_code (a grid's community;
-    ``parent`` in a Shapefile).
+    (bytes, MIME type, file name "<level name>_<code>.<ext>"). GeoJSON properties: code, name,
+    level, parent_code (a grid's community); a Shapefile's fields: code, name, level, parent (dBase
+    names have at most 10 characters), its files named like the download (<level name>_<code>.shp
+    …); CSV: Chinese headers (:data:`~gridapp.boundaries.rules.EXPORT_COLUMNS`) and level names,
+    then the geometry as WKT.
     Audited (one "export" row, committed). Raises BadInput for an unknown level or format."""
     level = area_level(level, EXPORT_LEVELS)
     choice(fmt, "format", EXPORT_FORMATS, _("format 必须是 geojson、shp 或 csv，收到 %(value)s", value=repr(fmt)))
@@ -76,10 +79,12 @@ def export(user: User, level: str, code: str | None, fmt: str) -> tuple[bytes, s
         body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
         return body.encode("utf-8"), "application/geo+json", stem + ".geojson"
     if fmt == "csv":
-        body = tabular.csv_bytes([*FIELDS, "wkt"], ([p[f] for f in FIELDS] + [
-            shapely.to_wkt(g, rounding_precision=6, trim=True)] for (p, _geom), g in zip(rows, geoms, strict=True)))
+        header = [str(EXPORT_COLUMNS[f]) for f in FIELDS] + ["WKT"]
+        body = tabular.csv_bytes(header, ([p["code"], p["name"], str(LEVEL_NAMES[p["level"]]), p["parent_code"],
+                                           shapely.to_wkt(g, rounding_precision=6, trim=True)]
+                                          for (p, _geom), g in zip(rows, geoms, strict=True)))
         return body, "text/csv; charset=utf-8", stem + ".csv"
-    return _shapefile(rows, geoms, "layer"), "application/zip", stem + ".zip"
+    return _shapefile(rows, geoms, stem), "application/zip", stem + ".zip"
 
 
 def _shapefile(rows, geoms, stem: str) -> bytes:

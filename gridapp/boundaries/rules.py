@@ -47,6 +47,10 @@ DESCRIPTION_HEADERS = ("description", "描述", "事件描述", "type")
 
 #: Formats of the boundary export: GeoJSON, zipped Shapefile, CSV (WKT).
 EXPORT_FORMATS = ("geojson", "shp", "csv")
+#: The names of the area levels, wherever a level is shown (reports, exports).
+LEVEL_NAMES = {"district": _l("区/县"), "township": _l("街道/镇"), "community": _l("社区/村"), "grid": _l("网格")}
+#: An exported CSV's headers.
+EXPORT_COLUMNS = {"code": _l("编码"), "name": _l("名称"), "level": _l("层级"), "parent_code": _l("上级编码")}
 #: The level's name in an exported file's name.
 EXPORT_FILE_NAMES = {"district": _l("区县"), "township": _l("街道乡镇"), "community": _l("社区村"), "grid": _l("网格")}
 

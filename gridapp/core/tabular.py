@@ -10,7 +10,12 @@ Rules (OWASP "CSV Injection"; Excel's 15-digit precision):
 * long digit strings (:data:`LONG_DIGITS` or more digits, or a leading zero: codes, ID numbers,
   phones) stay text: in Excel a text cell with the ``@`` format; in CSV prefixed with a tab (Excel
   then keeps the digits; machine readers strip it);
-* numbers, dates and None pass unchanged.
+* numbers and None pass unchanged; dates are date cells (``yyyy-mm-dd``) and instants are
+  date-time cells in the local zone (``yyyy-mm-dd hh:mm``, :mod:`gridapp.core.clock`): Excel
+  has no time zones, so an instant is written as the local wall-clock time it is shown as.
+
+Every workbook is saved through :func:`workbook_bytes`: header row bold and frozen, column widths
+fitted to the content (a CJK character counts two), at most :data:`MAX_WIDTH`.
 
 Download names keep Chinese: ``Content-Disposition: attachment; filename="<ASCII fallback>";
 filename*=UTF-8''<percent-encoded>`` (RFC 6266 / RFC 5987), path separators, quotes and control
@@ -23,11 +28,20 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable
+from datetime import date, datetime
 from urllib.parse import quote
 
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .clock import local_zone
+
 FORMULA_START = ("=", "+", "-", "@")
+DATE_FORMAT, DATETIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
+#: column widths in characters (a CJK character counts two)
+MIN_WIDTH, MAX_WIDTH = 6, 60
 LONG_DIGITS = 12
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _DIGITS = re.compile(r"\d+")
@@ -67,16 +81,59 @@ def csv_bytes(header: Iterable[str], rows: Iterable[Iterable]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
+def _excel_value(value):
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(local_zone()).replace(tzinfo=None)
+    return value
+
+
 def append_row(sheet: Worksheet, row: Iterable) -> None:
-    """Append a row of cleaned cells to an openpyxl sheet; text cells get the text format ``@``
-    (so digit strings stay text), formula-like text is neutralised (openpyxl would otherwise store
-    a string starting with ``=`` as a formula)."""
-    values = [clean_text(v) if isinstance(v, str) else v for v in row]
-    sheet.append(values)
+    """Append a row of typed cells to an openpyxl sheet: text cells get the text format ``@`` (so
+    digit strings stay text) with formula-like text neutralised (openpyxl would otherwise store a
+    string starting with ``=`` as a formula); dates and instants become date cells (module doc)."""
+    sheet.append([_excel_value(v) for v in row])
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str):
             cell.data_type = "s"
             cell.number_format = "@"
+        elif isinstance(cell.value, datetime):
+            cell.number_format = DATETIME_FORMAT
+        elif isinstance(cell.value, date):
+            cell.number_format = DATE_FORMAT
+
+
+def display_width(value) -> int:
+    """Characters a cell's value takes on screen: East Asian wide and full-width characters count two."""
+    if isinstance(value, datetime):
+        return len(DATETIME_FORMAT)
+    if isinstance(value, date):
+        return len(DATE_FORMAT)
+    text = "" if value is None else str(value)
+    longest = max(text.split("\n"), key=len) if text else ""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in longest)
+
+
+def workbook_bytes(wb: Workbook, header_rows: dict[str, int] | None = None) -> bytes:
+    """The workbook as .xlsx bytes, each sheet finished: the header row (1 unless ``header_rows``
+    names another per sheet title) bold and frozen, column widths fitted to the widest cell of the
+    column (between :data:`MIN_WIDTH` and :data:`MAX_WIDTH`, plus 2)."""
+    for ws in wb.worksheets:
+        header = (header_rows or {}).get(ws.title, 1)
+        widths: dict[int, int] = {}
+        for row in ws.iter_rows(min_row=header):
+            for cell in row:
+                widths[cell.column] = max(widths.get(cell.column, 0), display_width(cell.value))
+        for column, width in widths.items():
+            ws.column_dimensions[get_column_letter(column)].width = min(max(width, MIN_WIDTH), MAX_WIDTH) + 2
+        for cell in ws[header]:
+            cell.font = Font(bold=True)
+        if ws.freeze_panes is None:
+            ws.freeze_panes = f"A{header + 1}"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 def content_disposition(filename: str) -> str:

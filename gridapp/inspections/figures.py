@@ -20,7 +20,6 @@ period: local dates (Asia/Shanghai, both inclusive, open ends when omitted); cam
 """
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -29,6 +28,8 @@ from openpyxl import Workbook
 from sqlalchemy import and_, func, not_, select
 
 from ..analytics.kpi import area_condition
+from ..boundaries.rules import LEVEL_NAMES
+from ..core import params as p
 from ..core import tabular
 from ..core.clock import utcnow
 from ..core.params import period_conditions
@@ -100,10 +101,13 @@ def children(level: str, code: str) -> list[tuple[str, str, str]]:
 
 
 def export_xlsx(user: User, level, code, date_from=None, date_to=None, campaign_id=None,
-                now: datetime | None = None) -> bytes:
+                now: datetime | None = None) -> tuple[bytes, str]:
     """An Excel workbook of the figures: one row for the area, then one per area one level
-    below (townships of a district, communities of a township, grids of a community)."""
+    below (townships of a district, communities of a township, grids of a community); Chinese
+    headers and level names, dates as date cells (:func:`gridapp.core.tabular.workbook_bytes`).
+    Returns (bytes, download name "检查整治统计-<area name>-<code>.xlsx"). Errors: :func:`compute`."""
     total = compute(user, level, code, date_from, date_to, campaign_id, now)
+    start, end = (p.day(v, f) if v else None for v, f in ((date_from, "from"), (date_to, "to")))
     wb = Workbook()
     ws = wb.active
     ws.title = _("检查整治统计")
@@ -114,8 +118,5 @@ def export_xlsx(user: User, level, code, date_from=None, date_to=None, campaign_
     rows = [(level, code, name, total)] + [(lv, c, n, compute(user, lv, c, date_from, date_to, campaign_id, now))
                                            for lv, c, n in children(level, code)]
     for lv, c, n, fig in rows:
-        tabular.append_row(ws, [n, c, lv, date_from or "", date_to or "", campaign]
-                           + [fig["counts"][f] for f in FIELDS])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        tabular.append_row(ws, [n, c, str(LEVEL_NAMES[lv]), start, end, campaign] + [fig["counts"][f] for f in FIELDS])
+    return tabular.workbook_bytes(wb), f"{_('检查整治统计')}-{name}-{code}.xlsx"

@@ -210,7 +210,7 @@ def export_community(user: User, community_code: str, full: bool = False) -> tup
     for m in org_members.list_members(user, area.code):
         row = org_members.member_dict(user, m, reveal, "export")
         tabular.append_row(members, [row["name"], names[row["kind"]], roles[row["role"]], row["phone"],
-                                     row["id_number"], row["grid_code"], row["home_unit"], row["reported_on"],
+                                     row["id_number"], row["grid_code"], row["home_unit"], m.reported_on,
                                      row["group_id"]])
     workers = wb.create_sheet("网格员")
     tabular.append_row(workers, list(COLUMNS["workers"]))
@@ -225,14 +225,12 @@ def export_community(user: User, community_code: str, full: bool = False) -> tup
         seat = u.seats[0] if u.seats else None
         tabular.append_row(units, [u.name, u.unit_type, seat.person_name if seat else None,
                                    seat.title if seat else None,
-                                   seat.start_on.isoformat() if seat and seat.start_on else None])
+                                   seat.start_on if seat else None])
     for sheet, cols in ((members, "DE"), (workers, "CD")):
         for col in cols:
             for cell in sheet[col]:
                 cell.number_format = "@"
-    out = io.BytesIO()
-    wb.save(out)
-    out.seek(0)
+    out = io.BytesIO(tabular.workbook_bytes(wb))
     audit.record(user, "export", "roster", None, area.code, full=full)
     try:
         db.session.commit()  # the PII view log of a full export and the audit row

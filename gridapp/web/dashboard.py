@@ -3,16 +3,14 @@ reports and a printable page. Figures come from :mod:`gridapp.analytics.dashboar
 assembles the coverage, KPI, dispute and inspection services)."""
 from __future__ import annotations
 
-import io
-
-from flask import Response, render_template, request, send_file, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..analytics import dashboard
 from ..analytics import rules as analytics_rules
 from ..boundaries import areas
-from ..core import tabular
+from ..downloads import CSV, download, xlsx_response
 from ..maps import DashboardLayers, render_parts
 from . import bp, page_base_map
 
@@ -93,19 +91,12 @@ def dashboard_page():
     return render_template("analytics/dashboard.html", map=parts, period=period)
 
 
-def _download(data: bytes, filename: str, mimetype: str) -> Response:
-    response = send_file(io.BytesIO(data), mimetype=mimetype)
-    response.headers["Content-Disposition"] = tabular.content_disposition(filename)
-    return response
-
-
 @bp.route("/dashboard/report.xlsx")
 @login_required
 def dashboard_xlsx():
     """The figures per township and community of the area and period as an Excel workbook
     (``?level=&code=&from=&to=`` as /dashboard)."""
-    data, name = dashboard.report_xlsx(current_user, *_args())
-    return _download(data, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return xlsx_response(*dashboard.report_xlsx(current_user, *_args()))
 
 
 @bp.route("/dashboard/report.csv")
@@ -113,7 +104,7 @@ def dashboard_xlsx():
 def dashboard_csv():
     """The same report as CSV (UTF-8 with a byte-order mark)."""
     data, name = dashboard.report_csv(current_user, *_args())
-    return _download(data, name, "text/csv; charset=utf-8")
+    return download(data, name, CSV)
 
 
 @bp.route("/dashboard/print")

@@ -2,16 +2,16 @@
 and the secretary's forms (every POST carries the CSRF token; services check scope and audit)."""
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from ..accounts import pii
-from ..core.tabular import content_disposition
 from ..coverage import service as coverage
 from ..coverage.rules import GRID_STATUSES
+from ..downloads import xlsx_response
 from ..errors import BadInput, DomainError
 from ..extensions import db
 from ..org import groups as org_groups
@@ -197,8 +197,7 @@ def org_export(code: str):
     """Excel roster of a community (members, workers, stationed units); phones and ID numbers as
     text, masked; ``?full=1`` exports full values for the roles allowed (each value logged)."""
     data, filename = rosters.export_community(current_user, code, full=request.args.get("full") == "1")
-    return Response(data.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": content_disposition(filename)})
+    return xlsx_response(data.getvalue(), filename)
 
 
 @bp.post("/org/community/<code>/import")

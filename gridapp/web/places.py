@@ -1,14 +1,13 @@
 """Pages of places, inspections, rectification notices, figures and the notification centre."""
 from __future__ import annotations
 
-import io
-
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..boundaries import areas
 from ..core.roles import SCOPE_LEVEL
+from ..downloads import xlsx_response
 from ..errors import DomainError
 from ..extensions import db
 from ..inspections import figures as place_figures
@@ -193,9 +192,7 @@ def figures_page():
     params = (level, code, a.get("from") or None, a.get("to") or None, a.get("campaign_id") or None)
     try:
         if a.get("format") == "xlsx":
-            data = place_figures.export_xlsx(current_user, *params)
-            return send_file(io.BytesIO(data), as_attachment=True, download_name=f"inspection-figures-{code}.xlsx",
-                             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            return xlsx_response(*place_figures.export_xlsx(current_user, *params))
         result = place_figures.compute(current_user, *params)
     except DomainError as err:
         flash(err.message, "error")

@@ -43,7 +43,7 @@ def test_shapefile_and_csv_exports(client, bearer):
     assert resp.status_code == 200 and {n[-4:] for n in names} >= {".shp", ".shx", ".dbf", ".prj", ".cpg"}
     resp = client.get("/api/v1/export?level=township&format=csv", headers=headers)
     rows = list(csv.DictReader(io.StringIO(resp.data.decode("utf-8-sig"))))
-    assert len(rows) == 7 and rows[0]["wkt"].startswith("MULTIPOLYGON")
+    assert len(rows) == 7 and rows[0]["WKT"].startswith("MULTIPOLYGON") and rows[0]["层级"] == "街道/镇"
     assert client.get("/api/v1/export?level=planet&format=csv", headers=headers).status_code == 400
     assert client.get("/api/v1/export?level=grid&format=pdf", headers=headers).status_code == 400
 

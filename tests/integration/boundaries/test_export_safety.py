@@ -28,10 +28,10 @@ def test_boundary_csv_neutralises_and_keeps_codes(client, tx, bearer):
     resp = client.get(f"/api/v1/export?level=grid&code={COMMUNITY}&format=csv", headers=bearer("district"))
     assert resp.status_code == 200
     assert _filename(resp) == f"网格_{COMMUNITY}.csv"
-    rows = {r["code"].lstrip("\t"): r for r in csv.DictReader(io.StringIO(resp.data.decode("utf-8-sig")))}
+    rows = {r["编码"].lstrip("\t"): r for r in csv.DictReader(io.StringIO(resp.data.decode("utf-8-sig")))}
     row = rows["610202002010001"]
-    assert row["name"] == "' " + HOSTILE.replace("\x07", "")
-    assert row["code"] == "\t610202002010001" and row["parent_code"] == "\t610202002010"
+    assert row["名称"] == "' " + HOSTILE.replace("\x07", "")
+    assert row["编码"] == "\t610202002010001" and row["上级编码"] == "\t610202002010"
 
 
 def test_roster_export_neutralises_and_keeps_digits(client, tx, login):
