@@ -28,11 +28,20 @@ PER_PAGE = 100
 
 
 def record(user: User | None, action: str, entity: str, entity_id: int | None = None,
-           community_code: str | None = None, **detail) -> None:
-    """Add one audit row (who, when = now UTC, what: roster changes, imports, security events);
-    the caller's transaction commits it."""
-    db.session.add(AuditEntry(user_id=user.id if user else None, action=action, entity=entity,
-                              entity_id=entity_id, community_code=community_code, detail=detail))
+           community_code: str | None = None, *, entry_id: int | None = None, **detail) -> AuditEntry:
+    """Add one audit row (who, when = now UTC, what: roster changes, imports, grid edits, security
+    events) and return it; the caller's transaction commits it. ``entry_id``: an id reserved
+    beforehand with :func:`reserve_id` (rows written meanwhile already name it)."""
+    entry = AuditEntry(id=entry_id, user_id=user.id if user else None, action=action, entity=entity,
+                       entity_id=entity_id, community_code=community_code, detail=detail)
+    db.session.add(entry)
+    return entry
+
+
+def reserve_id() -> int:
+    """A new audit entry id, taken from the table's sequence now (never given twice, even when the
+    transaction that took it rolls back) for a row :func:`record` writes later."""
+    return db.session.scalar(select(func.nextval(func.pg_get_serial_sequence("audit_entries", "id"))))
 
 
 def _union():

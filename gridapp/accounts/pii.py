@@ -59,14 +59,17 @@ def may_see_full(user: User) -> bool:
     return user.role in FULL_VIEW_ROLES
 
 
-def shown(user: User, entity: str, obj, field: str, reveal: bool, channel: str) -> str | None:
+def shown(user: User, entity: str, obj, field: str, reveal: bool, channel: str,
+          allowed: bool | None = None) -> str | None:
     """The value of ``obj.<field>`` as the user may see it: masked, or full when ``reveal`` is
-    asked by an allowed role (then one PiiView row is added; the caller commits). Raises
-    Forbidden (403) when a role not allowed asks to reveal."""
+    asked by an allowed role — :func:`may_see_full`, unless the domain's own rule decided
+    ``allowed`` (a dispute's parties: :func:`gridapp.disputes.rules.may_reveal_parties`) — then
+    one PiiView row is added (the caller commits). Raises Forbidden (403) when a role not allowed
+    asks to reveal."""
     value = getattr(obj, field)
     if not reveal:
         return MASKERS[field](value)
-    if not may_see_full(user):
+    if not (may_see_full(user) if allowed is None else allowed):
         raise Forbidden(_("您的角色无权查看完整的个人信息"), code="pii_forbidden")
     if value:
         db.session.add(PiiView(user_id=user.id, entity=entity, entity_id=obj.id, field=field, channel=channel))

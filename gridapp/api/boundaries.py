@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from ..auth import api_user
 from ..boundaries import export, grid_edit, imports
+from ..core.params import flag
 from ..coverage import check as coverage_check
 from ..downloads import download
 from ..errors import BadInput
@@ -55,15 +56,23 @@ def export_boundaries():
 @bp.post("/grids/<code>/split")
 def split_grid(code: str):
     """Split a grid: JSON {"line": GeoJSON LineString (lon/lat)} in two along the line, or {} in
-    four. → 200 {"edit_id", "operation", "community_code", "retired", "issued", "lineage"};
-    400 bad line/cut; 403 not admin/district; 404 unknown grid; 422 community would not be tiled."""
-    return jsonify(grid_edit.split_grid(api_user(), code, json_body().get("line")))
+    four; ``"dry_run": true`` on any grid edit previews it (the same report, nothing kept). → 200
+    {"edit_id", "operation", "community_code", "retired", "issued", "lineage", "moved": [{"table",
+    "id", "from_grid", "to_grid"}], "committed"}; 400 bad line/cut; 403 not admin/district; 404
+    unknown grid; 422 community would not be tiled."""
+    body = json_body()
+    return jsonify(grid_edit.split_grid(api_user(), code, body.get("line"), _dry_run(body)))
+
+
+def _dry_run(body: dict) -> bool:
+    return flag(body, "dry_run")
 
 
 @bp.post("/grids/merge")
 def merge_grids():
     """Merge adjacent grids of one community: JSON {"codes": [...]} → 200 (as split)."""
-    return jsonify(grid_edit.merge_grids(api_user(), json_body().get("codes")))
+    body = json_body()
+    return jsonify(grid_edit.merge_grids(api_user(), body.get("codes"), _dry_run(body)))
 
 
 @bp.post("/grids/move-edge")
@@ -71,7 +80,7 @@ def move_grid_edge():
     """Move the shared edge of two adjacent grids: JSON {"codes": [a, b], "line": LineString}
     crossing both from outline to outline → 200 (as split)."""
     body = json_body()
-    return jsonify(grid_edit.move_edge(api_user(), body.get("codes"), body.get("line")))
+    return jsonify(grid_edit.move_edge(api_user(), body.get("codes"), body.get("line"), _dry_run(body)))
 
 
 @bp.post("/communities/<code>/grids/generate")
@@ -80,7 +89,7 @@ def generate_grids(code: str):
     {"target_area_m2"} → 200 (as split)."""
     body = json_body()
     return jsonify(grid_edit.generate(api_user(), code, body.get("n"), body.get("target_households"),
-                                      body.get("target_area_m2")))
+                                      body.get("target_area_m2"), _dry_run(body)))
 
 
 @bp.get("/coverage-check")
@@ -96,4 +105,4 @@ def coverage_check_report():
 def renumber_grids(code: str):
     """Renumber a community's grids (explicit act; new codes in numbering order, old codes
     retired with lineage) → 200 (as split)."""
-    return jsonify(grid_edit.renumber(api_user(), code))
+    return jsonify(grid_edit.renumber(api_user(), code, _dry_run(json_body() if request.get_data() else {})))

@@ -22,9 +22,11 @@ import shapely
 from flask_babel import gettext as _
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import shape
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, update
 
 from .. import geo
+from ..accounts.audit import record
+from ..core.clock import utcnow
 from ..core.errors import BadInput, Forbidden, NotFound, Unprocessable
 from ..core.scope import area_location, contains
 from ..extensions import db
@@ -32,7 +34,8 @@ from ..geo import edit as geoedit
 from ..geo.validate import NOISE_M2
 from ..models import AdminArea, Grid, GridAssignment, GridEdit, GridLineage, GroupGrid, PartyMember, User, WorkerGrid
 from .import_areas import next_sequence
-from .rules import GRID_EDITORS, GRID_SEQUENCE_MAX, LOCATED_TABLES
+from .moves import relocate
+from .rules import GRID_EDITORS, GRID_SEQUENCE_MAX, MOVE_NOTES
 
 #: the tiling an edit must keep: overlaps + gaps + excess ≤ this share of the community's area.
 TILING_TOLERANCE = 1e-6
@@ -71,8 +74,10 @@ def parse_line(value) -> shapely.LineString:
     return line
 
 
-def _apply(user: User, community: AdminArea, operation: str, old: list[Grid], pieces: list) -> dict:
-    """Replace ``old`` grids by ``pieces`` (lon/lat geometries) in one transaction; see module doc."""
+def _apply(user: User, community: AdminArea, operation: str, old: list[Grid], pieces: list,
+           preview: bool = False) -> dict:
+    """Replace ``old`` grids by ``pieces`` (lon/lat geometries) in one transaction; see module doc.
+    ``preview``: do everything, report it, then roll back (``committed`` false)."""
     old_shapes = {g.code: to_shape(g.geom) for g in old}
     replaced = to_shape(community.geom) if operation == "generate" else shapely.union_all(list(old_shapes.values()))
     _check_exact(pieces, replaced)
@@ -95,13 +100,21 @@ def _apply(user: User, community: AdminArea, operation: str, old: list[Grid], pi
     edit.lineage = [GridLineage(old_code=o, new_code=n) for o, n in pairs]
     db.session.flush()
     _move_references(overlap)
-    _move_incidents(community.code, list(old_shapes))  # the incidents leave the old grids before they go
+    # the cases, disputes and places leave the old grids before they go, each with a history row
+    moved = relocate([community.code], actor_id=user.id, at=utcnow(), cause={"grid_edit": edit.id},
+                     label=MOVE_NOTES["grid_edit"].format(id=edit.id), leaving=list(old_shapes))
     db.session.execute(delete(Grid).where(Grid.code.in_(list(old_shapes))))
     db.session.flush()
     _check_tiled(community)
+    result = {"edit_id": edit.id, "operation": operation, "community_code": community.code,
+              "retired": sorted(old_shapes), "issued": sorted(new_codes), "lineage": sorted(pairs),
+              "moved": moved, "committed": not preview}
+    if preview:  # nothing of the edit is kept; its audit row is (written below, in a transaction of its own)
+        db.session.rollback()
+    record(user, "grid_edit", "grid_edit", None if preview else result["edit_id"], community.code, operation=operation,
+           retired=result["retired"], issued=result["issued"], moved=len(moved), preview=preview)
     db.session.commit()
-    return {"edit_id": edit.id, "operation": operation, "community_code": community.code,
-            "retired": sorted(old_shapes), "issued": sorted(new_codes), "lineage": sorted(pairs)}
+    return result
 
 
 def _move_references(overlap: dict[tuple[str, str], float]) -> None:
@@ -139,19 +152,6 @@ def _move_references(overlap: dict[tuple[str, str], float]) -> None:
     db.session.flush()
 
 
-def _move_incidents(community_code: str, old_codes: list[str]) -> None:
-    """Locate the incidents (and the rows of the other located tables, e.g. disputes and places:
-    :data:`~gridapp.boundaries.rules.LOCATED_TABLES`) of the old grids (and any without a grid)
-    among the community's other grids by the location rule; only ``grid_code`` changes."""
-    for table in LOCATED_TABLES:
-        db.session.execute(text(f"""
-            UPDATE {table} i SET grid_code = (
-                SELECT code FROM grids g WHERE g.community_code = i.community_code AND NOT (g.code = ANY(:old))
-                ORDER BY NOT ST_Covers(g.geom, i.geom), ST_Distance(g.geom, i.geom), g.code LIMIT 1)
-            WHERE i.community_code = :community AND (i.grid_code = ANY(:old) OR i.grid_code IS NULL)
-        """), {"old": old_codes, "community": community_code})
-
-
 def _check_exact(pieces: list, replaced) -> None:
     err = geo.tiling_errors(pieces, replaced)
     if max(err.overlap_m2, err.gap_m2, err.excess_m2) > NOISE_M2:
@@ -174,10 +174,12 @@ def _geometry_error(err: ValueError) -> BadInput:
     return BadInput(_("无法编辑网格：%(reason)s", reason=str(err)), code="invalid_edit")
 
 
-def split_grid(user: User, code: str, line=None) -> dict:
+def split_grid(user: User, code: str, line=None, preview: bool = False) -> dict:
     """Split grid ``code`` in two along ``line`` (GeoJSON LineString, lon/lat), or in four through
     its centroid when ``line`` is None. Returns {"edit_id", "operation", "community_code",
-    "retired": [codes], "issued": [codes], "lineage": [[old, new], ...]}. One transaction.
+    "retired": [codes], "issued": [codes], "lineage": [[old, new], ...], "moved": [{"table",
+    "id", "from_grid", "to_grid"}] (each with its "moved" history row), "committed"}. One
+    transaction, audited (action ``grid_edit``); ``preview``: the same report, nothing kept.
     Raises NotFound, Forbidden, BadInput (bad line / cut), Unprocessable (community not tiled)."""
     community, [grid] = _grids(user, [code])
     shape_ = to_shape(grid.geom)
@@ -185,10 +187,10 @@ def split_grid(user: User, code: str, line=None) -> dict:
         pieces = geoedit.split_in_four(shape_) if line is None else geoedit.split_along(shape_, parse_line(line))
     except ValueError as err:
         raise _geometry_error(err) from None
-    return _apply(user, community, "split", [grid], pieces)
+    return _apply(user, community, "split", [grid], pieces, preview)
 
 
-def merge_grids(user: User, codes: list[str]) -> dict:
+def merge_grids(user: User, codes: list[str], preview: bool = False) -> dict:
     """Merge adjacent grids of one community into one new grid (same result shape as
     :func:`split_grid`)."""
     community, grids = _grids(user, list(dict.fromkeys(codes or [])))
@@ -196,10 +198,10 @@ def merge_grids(user: User, codes: list[str]) -> dict:
         merged = geoedit.merge([to_shape(g.geom) for g in grids])
     except ValueError as err:
         raise _geometry_error(err) from None
-    return _apply(user, community, "merge", grids, [merged])
+    return _apply(user, community, "merge", grids, [merged], preview)
 
 
-def move_edge(user: User, codes: list[str], line) -> dict:
+def move_edge(user: User, codes: list[str], line, preview: bool = False) -> dict:
     """Move the shared edge of two adjacent grids to ``line`` (GeoJSON LineString crossing both
     from outline to outline); both grids get new codes."""
     if not isinstance(codes, list) or len(codes) != 2:
@@ -209,10 +211,11 @@ def move_edge(user: User, codes: list[str], line) -> dict:
         a, b = geoedit.move_edge(to_shape(grids[0].geom), to_shape(grids[1].geom), parse_line(line))
     except ValueError as err:
         raise _geometry_error(err) from None
-    return _apply(user, community, "move_edge", grids, [a, b])
+    return _apply(user, community, "move_edge", grids, [a, b], preview)
 
 
-def generate(user: User, community_code: str, n=None, target_households=None, target_area_m2=None) -> dict:
+def generate(user: User, community_code: str, n=None, target_households=None, target_area_m2=None,
+             preview: bool = False) -> dict:
     """Replace all grids of a community by ``n`` generated grids (centroidal Voronoi,
     :func:`gridapp.geo.generate_grids`), or as many as the community's households (sum of its grids')
     / ``target_households``, or its area in m² / ``target_area_m2`` (rounded up, ≥ 1; at most
@@ -235,10 +238,10 @@ def generate(user: User, community_code: str, n=None, target_households=None, ta
         pieces = geo.generate_grids(whole, n)
     except (TypeError, ValueError) as err:
         raise _geometry_error(ValueError(str(err))) from None
-    return _apply(user, community, "generate", old, pieces)
+    return _apply(user, community, "generate", old, pieces, preview)
 
 
-def renumber(user: User, community_code: str) -> dict:
+def renumber(user: User, community_code: str, preview: bool = False) -> dict:
     """Renumber a community's grids (the explicit act): every grid keeps its shape and gets a new
     code in numbering order (west→east, north→south) after the highest sequence the community ever
     had; old codes are retired with a 1:1 lineage. Same result shape as :func:`split_grid`."""
@@ -246,4 +249,4 @@ def renumber(user: User, community_code: str) -> dict:
     old = list(db.session.scalars(select(Grid).where(Grid.community_code == community.code).order_by(Grid.code)))
     if not old:
         raise BadInput(_("该社区没有网格"), code="invalid_grids")
-    return _apply(user, community, "renumber", old, [to_shape(g.geom) for g in old])
+    return _apply(user, community, "renumber", old, [to_shape(g.geom) for g in old], preview)

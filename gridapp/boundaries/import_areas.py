@@ -7,16 +7,18 @@ from dataclasses import dataclass
 
 import shapely
 from geoalchemy2.shape import from_shape, to_shape
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from .. import geo
 from ..codes import short_name
+from ..core.clock import utcnow
 from ..extensions import db
 from ..geo import io as geoio
 from ..geo.validate import check_geometry, fit_children
 from ..models import AdminArea, Grid, GridLineage
 from .import_options import ImportOptions, Report, parent_area
-from .rules import CODE_FIELDS, CODE_LENGTH, LOCATED_TABLES, NAME_FIELDS
+from .moves import relocate
+from .rules import CODE_FIELDS, CODE_LENGTH, MOVE_NOTES, NAME_FIELDS
 
 
 @dataclass
@@ -53,7 +55,8 @@ def _full_code(raw: str, parent: AdminArea | None, length: int) -> str | None:
 
 
 def _read(data, filename, options, report) -> list[geoio.RawFeature]:
-    result = geoio.read_features(data, filename, crs=options.crs, gcj02=options.gcj02, extent=options.extent)
+    result = geoio.read_features(data, filename, crs=options.crs, gcj02=options.gcj02, extent=options.extent,
+                                 encoding=options.encoding)
     report.notes.extend(result.notes)
     if result.declared_crs:
         report.notes.append(f"CRS: {result.declared_crs}")
@@ -259,30 +262,6 @@ def _write_grids(items, report) -> None:
                                     district_code=community.district_code, geom=geom))
                 report.created += 1
     db.session.flush()
-    relocate_incidents(list(by_community))
-
-
-#: Tables of located points (point ``geom``, ``grid_code``, ``community_code``) whose grid follows
-#: grid imports and grid edits.
-
-
-def relocate_incidents(community_codes: list[str]) -> int:
-    """Give every incident (and every row of the other :data:`LOCATED_TABLES`, e.g. disputes and
-    places) of these communities its grid again by the location rule (covering grid, else nearest,
-    else smallest code; :mod:`gridapp.boundaries.locate`); only ``grid_code`` changes. Set-based SQL
-    (one UPDATE with a LATERAL lookup per table). Returns the number of rows moved. The caller commits."""
-    if not community_codes:
-        return 0
-    moved = 0
-    for table in LOCATED_TABLES:
-        moved += db.session.execute(text(f"""
-            UPDATE {table} i SET grid_code = g.code
-            FROM {table} j
-            CROSS JOIN LATERAL (
-                SELECT code FROM grids WHERE community_code = j.community_code
-                ORDER BY NOT ST_Covers(geom, j.geom), ST_Distance(geom, j.geom), code LIMIT 1) g
-            WHERE i.id = j.id AND j.community_code = ANY(:codes) AND i.grid_code IS DISTINCT FROM g.code
-        """), {"codes": list(community_codes)}).rowcount
-    return moved
-
-
+    report.moved += len(relocate(list(by_community), actor_id=report.actor_id, at=utcnow(),
+                                 cause={"import": report.import_id},
+                                 label=MOVE_NOTES["import"].format(id=report.import_id)))

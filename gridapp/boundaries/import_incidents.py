@@ -5,9 +5,11 @@ from __future__ import annotations
 import shapely
 from sqlalchemy import select, text
 
+from ..core.params import has_control
 from ..extensions import db
 from ..geo import io as geoio
 from ..geo import tables as geotables
+from ..incidents.rules import DESCRIPTION_MAX
 from ..models import IncidentCategory
 from .import_options import ImportOptions, Report
 from .locate import locate_many
@@ -22,7 +24,25 @@ def _row_point(row, lon_i, lat_i) -> tuple[float, float] | str:
     return lon, lat
 
 
+def _row_problem(header: list[str], row: list) -> str | None:
+    """Why a data row cannot be read as the header says, or None: fewer fields than the header,
+    more non-empty fields, a control character (NUL …) or a field over :data:`DESCRIPTION_MAX`."""
+    if len(row) < len(header):
+        return f"the row has {len(row)} fields, the header {len(header)}"
+    if any(str(v).strip() for v in row[len(header):]):
+        return f"the row has {len(row)} fields, the header {len(header)}"
+    for name, value in zip(header, row, strict=False):
+        if isinstance(value, str) and has_control(value):
+            return f"field {name!r} holds a control character (NUL or another C0 character)"
+        if len(str(value)) > DESCRIPTION_MAX:
+            return f"field {name!r} is longer than {DESCRIPTION_MAX} characters"
+    return None
+
+
 def import_incidents(user, data, filename, options: ImportOptions, report: Report) -> None:
+    """Check every data row of the table (refused rows named by 0-based index: a short or long row,
+    a control character, an oversized field, no coordinates, no leaf category, no description) and,
+    when none is refused, insert them all (see :func:`_insert_located`)."""
     header, rows = geotables.read_table(data, filename)
     lon_i, lat_i = geotables.coordinate_columns(header)
     cat_i = geotables.find_column(header, CATEGORY_HEADERS)
@@ -32,6 +52,10 @@ def import_incidents(user, data, filename, options: ImportOptions, report: Repor
     leaves = set(db.session.scalars(select(IncidentCategory.code))) - parents
     points = []
     for index, row in enumerate(rows):
+        problem = _row_problem(header, row)
+        if problem:
+            report.refuse(index, None, None, problem)
+            continue
         category = (str(row[cat_i]).strip() if cat_i is not None and row[cat_i] not in (None, "") else None) \
             or options.category_code
         description = str(row[desc_i]).strip() if desc_i is not None and row[desc_i] is not None else ""

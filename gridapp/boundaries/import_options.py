@@ -27,6 +27,7 @@ class ImportOptions:
     tolerance_m: float = IMPORT_TOLERANCE_M
     category_code: str | None = None
     extent: tuple = geoio.CHINA_EXTENT
+    encoding: str | None = None
 
 
 @dataclass
@@ -40,12 +41,15 @@ class Report:
     repaired: list = field(default_factory=list)
     refused: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    moved: int = 0
+    import_id: int | None = None
+    actor_id: int | None = None
 
     def as_dict(self) -> dict:
         """The report as JSON (see :func:`gridapp.boundaries.imports.import_file`)."""
         return {"level": self.level, "mode": self.mode, "created": self.created, "replaced": self.replaced,
-                "repaired": self.repaired, "refused": self.refused, "notes": self.notes,
-                "committed": self.mode == "commit" and not self.refused}
+                "repaired": self.repaired, "refused": self.refused, "notes": self.notes, "moved": self.moved,
+                "import_id": self.import_id, "committed": self.mode == "commit" and not self.refused}
 
     def refuse(self, index, code, name, reason) -> None:
         """Record a refused feature or row (index 0-based)."""

@@ -23,14 +23,17 @@ After a grid import the incidents of the touched communities get their grid agai
 """
 from __future__ import annotations
 
+import hashlib
 from functools import partial
 
 from flask_babel import gettext as _
 
+from ..accounts.audit import record, reserve_id
 from ..core import params as p
 from ..core.errors import BadInput, Forbidden, Unprocessable
 from ..extensions import db
 from ..geo import io as geoio
+from ..geo.encoding import codec_of
 from ..models import User
 from .import_areas import import_boundaries
 from .import_incidents import import_incidents
@@ -70,7 +73,8 @@ def parse_options(form, extent: tuple[float, float, float, float]) -> ImportOpti
     community | grid | incident), parent_code, mode (dry_run | commit, default dry_run), repair
     (0 | 1), crs ("EPSG:4547"...), gcj02 (0 | 1), code_field, name_field, tolerance_m (metres,
     sliver width snapped in repair mode, default and limit in :mod:`gridapp.boundaries.rules`),
-    category_code (incidents without a category column). ``extent``: (min_lon, min_lat, max_lon,
+    category_code (incidents without a category column), encoding (a Shapefile's text encoding,
+    e.g. GB18030, overriding its .cpg). ``extent``: (min_lon, min_lat, max_lon,
     max_lat) degrees, the setting ``IMPORT_EXTENT``. Raises BadInput naming the option
     (``invalid_level``; ``invalid_option`` for the others)."""
     level = p.area_level((form.get("level") or "").strip(), IMPORT_LEVELS)
@@ -81,7 +85,16 @@ def parse_options(form, extent: tuple[float, float, float, float]) -> ImportOpti
                          repair=_flag(form.get("repair"), "repair"), crs=(form.get("crs") or "").strip() or None,
                          gcj02=_flag(form.get("gcj02"), "gcj02"), code_field=form.get("code_field") or None,
                          name_field=form.get("name_field") or None, tolerance_m=_tolerance(form.get("tolerance_m")),
-                         category_code=(form.get("category_code") or "").strip() or None, extent=tuple(extent))
+                         category_code=(form.get("category_code") or "").strip() or None, extent=tuple(extent),
+                         encoding=_encoding(form.get("encoding")))
+
+
+def _encoding(value) -> str | None:
+    value = (value or "").strip()
+    if value and codec_of(value) is None:
+        raise p.bad("encoding", _("encoding 不是已知的编码：%(value)s（例如 UTF-8、GB18030、GBK）",
+                                  value=repr(value)[:40]), "invalid_option")
+    return value or None
 
 
 def require_admin(user: User) -> None:
@@ -94,14 +107,21 @@ def require_admin(user: User) -> None:
 def import_file(user: User, data: bytes, filename: str, options: ImportOptions) -> dict:
     """Import one file as ``options`` say; return the report as a dict: {"level", "mode",
     "created", "replaced", "repaired": [{index, code, name, fix}], "refused": [{index, code, name,
-    reason}], "notes", "committed"}. Index is the 0-based feature (or data row) of the file.
+    reason}], "notes", "moved" (rows of located tables moved to another grid, each with its
+    "moved" history row), "import_id", "committed"}. Index is the 0-based feature (or data row).
 
     One transaction: committed only with mode=commit and nothing refused; otherwise rolled back.
+    Every run — dry, refused, unreadable or committed — writes one audit row (action ``import``:
+    who, when, file name and sha256, level, mode, counts, outcome; issue 18), committed with the
+    import or, when the import is rolled back, on its own.
     Raises Forbidden (not an admin), BadInput (bad options or parent), Unprocessable (422,
     code unreadable_file) when the file as a whole cannot be read.
     """
     require_admin(user)
     report = Report(options.level, options.mode)
+    run = {"file": (filename or "")[:200], "sha256": hashlib.sha256(data).hexdigest(), "level": options.level,
+           "mode": options.mode}
+    report.import_id, report.actor_id = reserve_id(), user.id  # the rows it moves name it
     try:
         if options.level == "incident":
             import_incidents(user, data, filename, options, report)
@@ -109,12 +129,22 @@ def import_file(user: User, data: bytes, filename: str, options: ImportOptions) 
             import_boundaries(data, filename, options, report)
     except geoio.ReadError as err:
         db.session.rollback()
+        _audit(user, options, run, report.import_id, {"outcome": "unreadable", "reason": str(err)[:300]})
         raise Unprocessable(_("无法读取文件：%(reason)s", reason=str(err)), code="unreadable_file") from None
     except Exception:
         db.session.rollback()
         raise
+    counts = {"created": report.created, "replaced": report.replaced, "refused": len(report.refused),
+              "repaired": len(report.repaired), "moved": report.moved}
     if report.refused or options.mode != "commit":
-        db.session.rollback()
-    else:
-        db.session.commit()
+        db.session.rollback()  # its audit row is committed alone, below
+    _audit(user, options, run, report.import_id, {**counts, "outcome": "committed" if report.as_dict()["committed"]
+                                                   else "refused" if report.refused else "dry_run"})
     return report.as_dict()
+
+
+def _audit(user: User, options: ImportOptions, run: dict, entry_id: int, outcome: dict) -> None:
+    """Write the run's audit row (id reserved at its start) and commit: with the import, or alone
+    after the import was rolled back."""
+    record(user, "import", "import", None, options.parent_code, entry_id=entry_id, **run, **outcome)
+    db.session.commit()

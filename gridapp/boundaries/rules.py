@@ -58,3 +58,5 @@ EXPORT_FILE_NAMES = {"district": _l("区县"), "township": _l("街道乡镇"), "
 GRID_EDITORS = ("admin", "district")
 #: Tables of located rows (a grid_code column) that follow their grid when grids change.
 LOCATED_TABLES = ("incidents", "disputes", "places")
+#: The note of the "moved" history row of a row a grid edit or an import moved (stored text).
+MOVE_NOTES = {"grid_edit": "网格编辑 #{id}", "import": "边界导入 #{id}"}

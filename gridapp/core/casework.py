@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Integer, select
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -217,17 +217,28 @@ class StoredKind(CaseKind):
                                         data=outcome.data, **extra))
 
 
-def find_in_scope(model, in_scope, row_id, code: str, message):
-    """The row ``row_id`` of ``model`` that meets ``in_scope`` (the caller's scope, an SQL
-    condition). Raises NotFound ``code`` with ``message(row_id)`` otherwise: an id that is not an
-    integer, an absent row and a row outside the scope get the same 404 (nothing is revealed)."""
+#: the longest text key a reference may carry (codes, usernames)
+KEY_MAX = 64
+
+
+def find_in_scope(model, in_scope, row_id, code: str, message, *, field: str | None = None, key=None):
+    """The row of ``model`` whose ``key`` (default its integer ``id``) is ``row_id`` and that meets
+    ``in_scope`` (an SQL condition: the caller's scope, or the scope of the object the reference
+    belongs to). The one helper that resolves every reference a request carries — a case, a merge
+    target, a linked incident, a handler, a department, a mediator, a campaign … (issue 18).
+    Raises NotFound ``code`` with ``message(row_id)`` and ``field`` otherwise: a malformed key, an
+    absent row and a row outside the scope get the same 404 (nothing is revealed, nothing probed)."""
+    key = model.id if key is None else key
     try:
-        row_id = p.integer(row_id, "id")
+        if isinstance(key.type, Integer):
+            row_id = p.integer(row_id, field or "id")
+        elif not isinstance(row_id, str) or not 0 < len(row_id) <= KEY_MAX:
+            raise p.bad(field or "id", "")
     except BadInput:
-        raise NotFound(message(repr(row_id)), code=code) from None
-    row = db.session.scalar(select(model).where(model.id == row_id, in_scope))
+        raise NotFound(message(repr(row_id)[:KEY_MAX]), code=code, field=field) from None
+    row = db.session.scalar(select(model).where(key == row_id, in_scope))
     if row is None:
-        raise NotFound(message(row_id), code=code)
+        raise NotFound(message(row_id), code=code, field=field)
     return row
 
 

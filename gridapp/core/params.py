@@ -25,6 +25,12 @@ NOTE_MAX = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|[\ud800-\udfff]")
 
 
+def has_control(value: str) -> bool:
+    """True when a text holds a control character (NUL and the other C0 but tab, newline and
+    carriage return; DEL) or a lone surrogate — what :func:`text` refuses."""
+    return bool(_CONTROL.search(value))
+
+
 def bad(field: str, message: str, code: str | None = None) -> BadInput:
     """The BadInput (400) of ``field``: code ``invalid_<field>`` unless ``code`` is given."""
     return BadInput(message, code=code or f"invalid_{field}", field=field)

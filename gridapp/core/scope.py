@@ -22,11 +22,11 @@ from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import case, false, null, select, true
+from sqlalchemy import case, false, literal, null, or_, select, true
 
 from ..extensions import db
 from ..models import AdminArea, Grid, GridAssignment, Incident, Role, User
-from .errors import Forbidden
+from .errors import Forbidden, NotFound
 from .roles import SCOPE_LEVEL
 
 
@@ -110,6 +110,29 @@ def area_location(area: AdminArea) -> Location:
     if area.level == "community":
         return Location(area.district_code, area.parent_code, area.code, None)
     return Location(area.district_code, area.code if area.level == "township" else None, None, None)
+
+
+def find_area(user: User, code, field: str, levels=("district", "township", "community")) -> AdminArea:
+    """The area ``code`` (at one of ``levels``) that lies in the user's scope (:func:`contains`),
+    for a request that refers to an area (a campaign's, a committee's). Raises NotFound
+    ``area_not_found`` naming ``field`` otherwise: an unknown code and an area outside the scope
+    answer the same (issue 18)."""
+    area = db.session.get(AdminArea, code) if isinstance(code, str) and 0 < len(code) <= 15 else None
+    if area is None or area.level not in levels or not contains(user, area_location(area)):
+        raise NotFound(_("区域 %(code)s 不存在或不在您的管辖范围内", code=repr(code)[:40]), code="area_not_found",
+                       field=field)
+    return area
+
+
+def overlap_condition(user: User, area_col):
+    """SQL condition on an area-code column (any level): the area overlaps the user's scope — it
+    lies in the scope, or the scope lies in it (codes are hierarchical: 6-digit district, 9
+    township, 12 community, 15 grid, each the prefix of the next)."""
+    if user.role == "admin":
+        return true()
+    codes = sorted(worker_grid_codes(user)) if SCOPE_LEVEL.get(user.role) == "grid" else [user.scope_code or ""]
+    codes = [c for c in codes if c]
+    return or_(false(), *(or_(literal(c).startswith(area_col), area_col.startswith(c)) for c in codes))
 
 
 def scope_kinds(user: User, case) -> set[str]:

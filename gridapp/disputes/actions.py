@@ -3,26 +3,31 @@ dispute types (admin, district) and the mediators. One transaction each."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from ..accounts import pii
 from ..core import params as p
-from ..core.errors import Forbidden
-from ..core.scope import area_location, contains
+from ..core.casework import find_in_scope
+from ..core.errors import Forbidden, NotFound
+from ..core.scope import area_location, contains, find_area
 from ..extensions import db
 from ..models import AdminArea, DisputeType, MediationCommittee, Mediator, User
 from .present import party_dicts
+from .rules import may_reveal_parties
 from .workflow import get_dispute
 
 
 def reveal_parties(user: User, dispute_id, channel: str = "api") -> list[dict]:
-    """Show the parties of a dispute in full (PIPL): allowed to the roles of
-    :data:`gridapp.accounts.pii.FULL_VIEW_ROLES` with the dispute in scope; each value shown is
-    logged (one PiiView per party and field, entity ``dispute_party``, ``channel`` api|web); one
-    transaction. Returns the parties as :func:`~gridapp.disputes.present.party_dicts`. Raises
-    NotFound 404 (dispute not in scope), Forbidden 403 ``pii_forbidden``."""
+    """Show the parties of a dispute in full (PIPL): allowed by
+    :func:`gridapp.disputes.rules.may_reveal_parties` (admin, secretaries, and the handler at the
+    dispute's current level) with the dispute in scope; each value shown is logged (one PiiView per
+    party and field, entity ``dispute_party``, ``channel`` api|web); one transaction. Returns the
+    parties as :func:`~gridapp.disputes.present.party_dicts`. Raises NotFound 404 (dispute not in
+    scope), Forbidden 403 ``pii_forbidden``."""
     dispute = get_dispute(user, dispute_id)
-    parties = party_dicts(dispute, lambda party, field: pii.shown(user, "dispute_party", party, field, True, channel))
+    allowed = may_reveal_parties(user.role, dispute.difficulty)
+    parties = party_dicts(dispute, lambda party, field: pii.shown(user, "dispute_party", party, field, True, channel,
+                                                                  allowed))
     db.session.commit()
     return parties
 
@@ -51,24 +56,20 @@ def add_mediator(user: User, data: dict) -> Mediator:
     """Add a mediator {name, committee_id} or, with {committee_name, area_code}, a committee
     and its first mediator. The committee's area must be in the user's scope (secretary: their
     community; township: its communities or itself; district: the district). Raises BadInput,
-    Forbidden."""
+    Forbidden (403: role), NotFound (404: a committee or area unknown or outside the scope alike)."""
     if user.role not in ("admin", "district", "township", "secretary"):
         raise Forbidden(_("只有社区、街道、区级用户可以维护调解员"), code="action_forbidden")
     name = p.text(data.get("name"), "name", 50)
     if data.get("committee_id") not in (None, ""):
-        committee = db.session.get(MediationCommittee, p.integer(data.get("committee_id"), "committee_id",
-                                                                 message=_("committee_id 必须是编号")))
-        if committee is None:
-            raise p.bad("committee_id", _("调解委员会不存在"))
+        committee = find_in_scope(MediationCommittee, true(), data.get("committee_id"), "committee_not_found",
+                                  lambda i: _("调解委员会 %(id)s 不存在", id=i), field="committee_id")
+        if not contains(user, area_location(db.session.get(AdminArea, committee.area_code))):
+            raise NotFound(_("调解委员会 %(id)s 不存在", id=committee.id), code="committee_not_found",
+                           field="committee_id")  # outside the scope: as absent (issue 18)
     else:
-        area_code = p.text(str(data.get("area_code") or ""), "area_code", 12, required=False)
-        area = db.session.get(AdminArea, area_code) if area_code else None
-        if area is None:
-            raise p.bad("area_code", _("区域 %(code)s 不存在", code=repr(data.get("area_code"))))
+        area = find_area(user, data.get("area_code"), "area_code")
         committee = MediationCommittee(name=p.text(data.get("committee_name"), "committee_name", 100),
                                        area_code=area.code, district_code=area.district_code)
-    if not contains(user, area_location(db.session.get(AdminArea, committee.area_code))):
-        raise Forbidden(_("该调解委员会不在您的管辖范围内"), code="outside_scope")
     mediator = Mediator(name=name, committee=committee)
     db.session.add(mediator)
     db.session.commit()

@@ -6,6 +6,8 @@
   role ranks at least the handling level's (:data:`gridapp.core.scope.RANK`: secretary 2, township
   3, district 4; admin always). Escalation/de-escalation change the difficulty (and so the handler)
   with a reason.
+* **Parties in full** (:func:`may_reveal_parties`): admin and secretaries, and the handler at the
+  dispute's current level; every view logged.
 * **The table** (:data:`TRANSITIONS`), run by :func:`gridapp.core.casework.perform`; ``extend``
   is a side action decided by the roles of the ``approve`` row ranked above the requester.
 * **Deadline**: :data:`DEADLINE_DAYS` calendar days from registration (``registered_at`` + 30 ×
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from ..accounts.rules import FULL_VIEW_ROLES
 from ..core.casework import Transition
 from ..core.roles import OFFICE
 
@@ -41,6 +44,13 @@ PARTIES_MAX = 20
 OPEN_STATES = ("registered", "mediating")
 CLOSED_OUT = ("resolved", "failed", "referred")
 HANDLING_ROLE = {"simple": "secretary", "complex": "township", "hard": "district"}
+
+
+def may_reveal_parties(role: str, difficulty: str) -> bool:
+    """Who may see a dispute's parties in full (PIPL; every view is logged): the roles allowed
+    everywhere (:data:`gridapp.accounts.rules.FULL_VIEW_ROLES`: admin, secretary) and the handler
+    at the dispute's current level (:data:`HANDLING_ROLE`: township for 复杂, district for 疑难)."""
+    return role in FULL_VIEW_ROLES or role == HANDLING_ROLE.get(difficulty)
 ALL_IN_SCOPE = ("worker", "secretary", "township", "district", "admin")
 
 STATE_NAMES = {"registered": _l("已登记"), "mediating": _l("调解中"), "resolved": _l("调解成功"),

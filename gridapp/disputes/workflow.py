@@ -78,20 +78,19 @@ def check_leader(difficulty: str, value) -> str | None:
 
 
 def _mediator(dispute: Dispute, value) -> int | None:
+    """The mediator ``value`` (an id) of a committee of the dispute's district; None when empty.
+    NotFound (404, field ``mediator_id``) for an unknown one and one of another district alike."""
     if value in (None, ""):
         return None
-    mediator_id = p.integer(value, "mediator_id", message=_("调解员 (mediator_id) 必须是编号"))
-    found = db.session.scalar(select(Mediator.id).join(MediationCommittee).where(
-        Mediator.id == mediator_id, MediationCommittee.district_code == dispute.district_code))
-    if found is None:
-        raise p.bad("mediator_id", _("调解员 %(id)s 不存在（须为本区调解委员会的调解员）", id=mediator_id))
-    return found
+    in_district = Mediator.committee_id.in_(select(MediationCommittee.id).where(
+        MediationCommittee.district_code == dispute.district_code))
+    return find_in_scope(Mediator, in_district, value, "mediator_not_found",
+                         lambda i: _("调解员 %(id)s 不存在", id=i), field="mediator_id").id
 
 
 def link_incident(user: User, dispute: Dispute, params: dict) -> dict:
     """Link the incident ``params["incident"]`` (found in the user's scope: 404 otherwise)."""
-    incident_id = p.integer(params.get("incident"), "incident", message=_("关联事件 (incident) 必须是事件编号"))
-    incident = get_case(user, incident_id)
+    incident = get_case(user, params.get("incident"), "incident")
     if db.session.get(DisputeIncident, (dispute.id, incident.id)) is None:
         db.session.add(DisputeIncident(dispute_id=dispute.id, incident_id=incident.id))
     return {"incident": incident.id}

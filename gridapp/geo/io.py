@@ -29,6 +29,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from .encoding import GDAL_ENCODINGS, EncodingError, shapefile_encoding
 from .gcj02 import gcj02_to_wgs84_xy
 
 #: China's extent (min_lon, min_lat, max_lon, max_lat), degrees: 73.5°E–135.1°E, 3.8°N–53.6°N
@@ -236,18 +237,11 @@ def _plain(value):
     return value
 
 
-def _shapefile_encoding(dbf: bytes) -> str:
-    """UTF-8 when the .dbf's bytes decode as UTF-8, else GB18030 (GBK is common in China)."""
-    try:
-        dbf.decode("utf-8")
-        return "UTF-8"
-    except UnicodeDecodeError:
-        return "GB18030"
-
-
-def read_shapefile_zip(data: bytes) -> ReadResult:
-    """Features of the one Shapefile in a .zip (CRS from its .prj; text encoding from its .cpg,
-    else detected). Raises ReadError for a bad zip, no or several .shp, or a missing .dbf/.shx."""
+def read_shapefile_zip(data: bytes, encoding: str | None = None) -> ReadResult:
+    """Features of the one Shapefile in a .zip (CRS from its .prj; text encoding: ``encoding``, else
+    its .cpg, else the .dbf's language driver, else detected — :func:`shapefile_encoding`).
+    Raises ReadError for a bad zip, no or several .shp, a missing .dbf/.shx, or text that the
+    declared encoding cannot decode or would turn into mojibake."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as err:
@@ -270,11 +264,14 @@ def read_shapefile_zip(data: bytes) -> ReadResult:
         for ext, content in contents.items():
             with open(os.path.join(tmp, "layer" + ext), "wb") as fh:
                 fh.write(content)
-        encoding = None
-        if ".cpg" not in parts:
-            encoding = _shapefile_encoding(contents[".dbf"])
-            notes.append(f"no .cpg: attribute text read as {encoding}")
-        features, crs = _ogr_features(os.path.join(tmp, "layer.shp"), encoding)
+        try:
+            codec, source = shapefile_encoding(contents[".dbf"], contents.get(".cpg"), parts.get(".cpg", ".cpg"),
+                                               parts[".dbf"], encoding)
+        except EncodingError as err:
+            raise ReadError(str(err)) from None
+        if encoding or ".cpg" not in parts:
+            notes.append(f"attribute text read as {codec} ({source})")
+        features, crs = _ogr_features(os.path.join(tmp, "layer.shp"), GDAL_ENCODINGS.get(codec, codec.upper()))
     return ReadResult(features, crs_name(crs) if crs else None, notes)
 
 
@@ -354,19 +351,20 @@ def read_kml(data: bytes) -> ReadResult:
 
 
 def read_features(data: bytes, filename: str, *, crs: str | None = None, gcj02: bool = False,
-                  extent: tuple[float, float, float, float] = CHINA_EXTENT) -> ReadResult:
+                  extent: tuple[float, float, float, float] = CHINA_EXTENT, encoding: str | None = None) -> ReadResult:
     """Read a boundary file into 2D lon/lat (SRID 4326) features.
 
     ``crs``: overrides whatever the file declares ("EPSG:4547", WKT...). ``gcj02``: the file is in
     GCJ-02 and is converted to WGS84. ``extent``: features outside it are flagged (see
-    :func:`to_wgs84`). Per-feature problems are reported on the features (``error``); a file that
+    :func:`to_wgs84`). ``encoding``: a Shapefile's attribute text encoding, overriding its .cpg.
+    Per-feature problems are reported on the features (``error``); a file that
     cannot be read at all raises ReadError.
     """
     fmt = sniff_format(filename, data)
     readers = {"geojson": read_geojson, "shapefile": read_shapefile_zip, "kml": read_kml}
     if fmt not in readers:
         raise ReadError(f"a {fmt} file holds no boundaries: use GeoJSON, a zipped Shapefile or KML")
-    result = readers[fmt](data)
+    result = read_shapefile_zip(data, encoding) if fmt == "shapefile" else readers[fmt](data)
     declared = crs_name(crs) if crs else result.declared_crs
     result.declared_crs = declared
     to_wgs84(result.features, declared, gcj02=gcj02, extent=extent)

@@ -15,7 +15,8 @@ from ..boundaries.locate import point_expr
 from ..core.clock import utcnow
 from ..extensions import db
 from ..models import Incident, User
-from .workflow import OPEN_STATES, visible_filter
+from .rules import OPEN_STATES
+from .visibility import visible_filter
 
 RADIUS_M = 50.0
 WINDOW = timedelta(days=7)
@@ -41,7 +42,7 @@ def candidate_conditions(user: User, category_code, lon, lat, box, now) -> tuple
     """(WHERE conditions on Incident, geodesic distance in metres) of the rule of
     :func:`candidates`. ``category_code``, ``lon``/``lat`` (WGS84 degrees), ``box`` (the four
     numbers of :func:`search_box`) and ``now`` (aware UTC) are values or bind parameters; ``user``
-    anything with ``id``, ``role`` and ``scope_code`` (:func:`gridapp.incidents.workflow.visible_filter`)."""
+    anything with ``id``, ``role`` and ``scope_code`` (:func:`gridapp.incidents.visibility.visible_filter`)."""
     here = cast(point_expr(lon, lat), Geography)
     distance = func.ST_Distance(cast(Incident.geom, Geography), here)
     # the cases in the box first, alone (OFFSET 0 is a planning fence): the planner would otherwise

@@ -13,13 +13,14 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, cast, exists, or_, select
 
 from ..core.clock import utcnow
 from ..core.errors import BadInput, DomainError, NotFound
 from ..extensions import db
-from ..models import Incident, IncidentEvent, Photo, User
-from .workflow import visible_filter
+from ..models import Incident, IncidentEvent, Photo, PhotoUpload, Place, PlaceEvent, User
+from ..places.service import place_filter
+from .visibility import visible_filter
 
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -85,7 +86,7 @@ def store(user: User, data: bytes, filename: str | None = None, commit: bool = T
 
     Raises BadInput ``photo_empty`` / ``photo_type`` (not JPEG/PNG/WebP by content, or corrupt,
     or over 40 megapixels) and PhotoTooLarge (413) over the size limit. The same content
-    uploaded twice is stored once.
+    uploaded twice is stored once; each user who uploads it owns it (:class:`PhotoUpload`).
     """
     limit = settings.max_bytes
     name = filename or _("（未命名）")
@@ -125,6 +126,9 @@ def store(user: User, data: bytes, filename: str | None = None, commit: bool = T
                       uploaded_by=user.id, uploaded_at=utcnow())
         db.session.add(photo)
         db.session.flush()
+    if db.session.get(PhotoUpload, (sha, user.id)) is None:
+        db.session.add(PhotoUpload(sha256=sha, user_id=user.id, uploaded_at=utcnow()))
+        db.session.flush()
     if commit:
         db.session.commit()
     return photo
@@ -138,14 +142,19 @@ def photo_dict(photo: Photo) -> dict:
             "gps": None if photo.gps_lon is None else {"lon": photo.gps_lon, "lat": photo.gps_lat}}
 
 
-def readable(user: User, sha: str) -> Photo:
-    """A photo the user may view: uploaded by them, or attached to a case they may see.
-    Raises NotFound otherwise."""
-    photo = db.session.get(Photo, sha)
-    if photo is not None and photo.uploaded_by != user.id:
-        attached = db.session.scalar(select(func.count()).select_from(IncidentEvent).join(Incident).where(
-            visible_filter(user), cast(IncidentEvent.attachments, String).contains(REF_PREFIX + sha)))
-        photo = photo if attached else None
+def readable(user: User, sha, field: str = "photo") -> Photo:
+    """A photo the user may view — and attach (issue 18): uploaded by them, or attached to a case
+    they may see (an incident: :func:`~gridapp.incidents.visibility.visible_filter`; a place's
+    timeline or inspection: a place in their scope). Raises NotFound ``photo_not_found`` naming
+    ``field`` otherwise: an absent photo and another scope's photo answer the same."""
+    photo = db.session.get(Photo, sha) if isinstance(sha, str) and len(sha) == 64 else None
+    if photo is not None and db.session.get(PhotoUpload, (photo.sha256, user.id)) is None:
+        ref = REF_PREFIX + photo.sha256
+        on_case = select(IncidentEvent.id).join(Incident).where(
+            visible_filter(user), cast(IncidentEvent.attachments, String).contains(ref))
+        on_place = select(PlaceEvent.id).join(Place, Place.id == PlaceEvent.place_id).where(
+            place_filter(user), PlaceEvent.attachments.contains([ref]))
+        photo = photo if db.session.scalar(select(or_(exists(on_case), exists(on_place)))) else None
     if photo is None:
-        raise NotFound(_("照片不存在"), code="photo_not_found")
+        raise NotFound(_("照片 %(ref)s 不存在", ref=REF_PREFIX + str(sha)[:64]), code="photo_not_found", field=field)
     return photo

@@ -11,7 +11,8 @@ from ..core.clock import utcnow
 from ..extensions import db
 from ..models import Department, Incident, User
 from .rules import DEADLINE_STATES, OPEN_STATES, SIDE_ACTIONS, STATE_NAMES
-from .workflow import allowed_actions, assigned_filter, visible_filter
+from .visibility import assigned_filter, visible_filter
+from .workflow import allowed_actions
 
 
 def departments(district_code: str | None = None) -> list[Department]:

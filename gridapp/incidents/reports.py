@@ -34,13 +34,12 @@ from ..core.clock import utcnow
 from ..core.errors import BadInput, Unprocessable
 from ..core.scope import Holder, incident_filter, outside_scope, scope_condition
 from ..extensions import db
-from ..models import Incident, IncidentCategory, IncidentEvent, IncidentStatus, Photo, User
-from .attachments import check_attachment_refs, check_attachments
+from ..models import Incident, IncidentCategory, IncidentEvent, IncidentStatus, PhotoUpload, User
+from .attachments import check_attachment_refs, require_uploaded
 from .duplicates import LIMIT as DUPLICATES_LIMIT
 from .duplicates import candidate_conditions, candidate_json, search_box
 from .present import deadline_flags
-
-DESCRIPTION_MAX = 2000
+from .rules import DESCRIPTION_MAX
 
 
 def leaf_categories() -> list[IncidentCategory]:
@@ -162,7 +161,7 @@ def _report(fields: dict, photos, *, uid: int | None = None, digest: str | None 
     if not first.in_scope:
         raise outside_scope(Holder(first.uid, first.role, first.scope_code), loc)
     if first.id is None:  # attachments: raise the error naming the reference
-        check_attachments(photos)
+        require_uploaded(first.uid, photos)
         raise RuntimeError("the incident was not inserted although every check passed")
     summary = {"id": first.id, "grid_code": loc.grid_code, "community_code": loc.community_code,
                "status": first.status, "reported_at": first.reported_at.isoformat(),
@@ -182,10 +181,10 @@ def _report_statement(by_token: bool = False):
     Reads the reporter (by bind ``uid``, or as the holder of the live token ``digest`` at ``now``),
     whether ``category_code`` is a leaf, the location of (``lon``, ``lat``) by the one rule
     (:func:`gridapp.boundaries.locate.location_select`), whether it lies in the reporter's scope
-    (:mod:`gridapp.core.scope`, the rule of the reporter's role) and whether every photo of
-    ``photo_ids`` exists (and ``refs_ok``); only when all hold, INSERTs the case (version 1, state
-    reported, ``reported_at`` = ``now``) and its first history row (report, — → reported,
-    ``attachments`` JSON), and returns with them the possible duplicates
+    (:mod:`gridapp.core.scope`, the rule of the reporter's role) and whether the reporter uploaded
+    every photo of ``photo_ids`` (and ``refs_ok``; :func:`~.attachments.require_uploaded`); only
+    when all hold, INSERTs the case (version 1, state reported, ``reported_at`` = ``now``) and its
+    first history row (report, — → reported, ``attachments`` JSON), and returns with them the possible duplicates
     (:mod:`gridapp.incidents.duplicates`, at most 20, nearest first; search box ``min_lon`` …).
     One row per duplicate (one with null dup_* when none); columns: the location (code,
     parent_code, district_code, grid), uid, role, scope_code, category_ok, in_scope, id,
@@ -204,10 +203,10 @@ def _report_statement(by_token: bool = False):
                              ).cte("intake").prefix_with("MATERIALIZED")  # its grid is read twice: locate once
     reporter = Holder(intake.c.uid, intake.c.role, intake.c.scope_code)
     photo = func.unnest(b("photo_ids", ARRAY(String))).table_valued("sha256").render_derived(name="photo")
-    photos_ok = and_(b("refs_ok", Boolean), ~exists().select_from(photo).where(
-        ~exists().where(Photo.sha256 == photo.c.sha256)))
     checks = select(intake, scope_condition(reporter, intake.c.district_code, intake.c.code, intake.c.grid)
                     .label("in_scope")).cte("checks")
+    photos_ok = and_(b("refs_ok", Boolean), ~exists().select_from(photo).where(~exists().where(
+        PhotoUpload.sha256 == photo.c.sha256, PhotoUpload.user_id == select(checks.c.uid).scalar_subquery())))
     ins = insert(Incident).from_select(
         ["category_code", "description", "geom", "grid_code", "community_code", "district_code", "reporter_id",
          "status", "reported_at", "version"],

@@ -45,6 +45,8 @@ DUE_SOON = timedelta(hours=24)
 NOTE_MAX = 2000
 #: States in which the deadline runs (overdue counts only here).
 DEADLINE_STATES = ("filed", "dispatched", "in_progress", "deferred")
+#: The longest description of a report, in characters (a report form's text; imports alike).
+DESCRIPTION_MAX = 2000
 #: States of an open case (not closed, evaluated, rejected, voided or merged).
 OPEN_STATES = ("reported", "accepted", "filed", "dispatched", "in_progress", "handled", "deferred")
 #: Who decides a side action's request (ranked above the requester, never the requester).

@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import and_, select
 
 from ..core import params as p
 from ..core.casework import Outcome, StoredKind, Transition, find_in_scope
 from ..core.casework import perform as perform_case
 from ..core.errors import BadInput
-from ..core.scope import incident_filter, scope_kinds
+from ..core.scope import scope_kinds
 from ..extensions import db
 from ..models import CategoryRule, Department, DepartmentMember, Incident, IncidentApproval, IncidentEvent, User
 from .attachments import check_attachments
@@ -30,6 +30,7 @@ from .rules import (
     STATE_NAMES,
     TRANSITIONS,
 )
+from .visibility import visible_filter
 
 
 def actor_kinds(user: User, incident: Incident) -> set[str]:
@@ -44,27 +45,18 @@ def actor_kinds(user: User, incident: Incident) -> set[str]:
     return kinds
 
 
-def assigned_filter(user: User):
-    """SQL condition on Incident: dispatched to the user or to one of their departments."""
-    departments = select(DepartmentMember.department_code).where(DepartmentMember.user_id == user.id)
-    return or_(Incident.handler_id == user.id, Incident.department_code.in_(departments))
-
-
-def visible_filter(user: User):
-    """SQL condition on Incident: in the user's scope, assigned to them, or reported by them."""
-    return or_(incident_filter(user), assigned_filter(user), Incident.reporter_id == user.id)
-
-
-def get_case(user: User, incident_id) -> Incident:
-    """The case ``incident_id`` if the user may see it. Raises NotFound (404) otherwise (a case
-    outside the scope is not revealed)."""
+def get_case(user: User, incident_id, field: str | None = None) -> Incident:
+    """The case ``incident_id`` if the user may see it. Raises NotFound (404, naming ``field``
+    when the id came in a parameter) otherwise (a case outside the scope is not revealed)."""
     return find_in_scope(Incident, visible_filter(user), incident_id, "incident_not_found",
-                         lambda i: _("事件 %(id)s 不存在或不在您的管辖范围内", id=i))
+                         lambda i: _("事件 %(id)s 不存在或不在您的管辖范围内", id=i), field=field)
 
 
 def _assignee(incident: Incident, params: dict) -> dict:
-    """A dispatch target: ``department_code`` and/or ``handler`` (user id or username);
-    default: the category rule's department. Raises BadInput."""
+    """A dispatch target: ``department_code`` (a department of the case's district) and/or
+    ``handler`` (user id or username of an active member of such a department); default: the
+    category rule's department. Raises BadInput (none given), NotFound (404 naming the field: an
+    unknown target and one of another district answer the same)."""
     dept_code = params.get("department_code") or None
     handler_ref = params.get("handler") or params.get("handler_id") or None
     if dept_code is None and handler_ref is None:
@@ -75,28 +67,28 @@ def _assignee(incident: Incident, params: dict) -> dict:
                        field="department_code")
     data = {}
     if dept_code is not None:
-        dept = db.session.get(Department, p.text(str(dept_code), "department_code", 32))
-        if dept is None or dept.district_code != incident.district_code:
-            raise p.bad("department_code", _("专业部门 %(code)s 不存在", code=repr(dept_code)), "invalid_department")
-        data["department_code"] = dept.code
+        data["department_code"] = find_in_scope(
+            Department, Department.district_code == incident.district_code, dept_code, "department_not_found",
+            lambda c: _("专业部门 %(code)s 不存在", code=c), field="department_code", key=Department.code).code
     if handler_ref is not None:
-        ref = p.text(str(handler_ref), "handler", 64)
-        cond = User.id == p.integer(ref, "handler") if ref.isdigit() else User.username == ref
-        handler = db.session.scalar(select(User).where(cond, User.active.is_(True)))
-        if handler is None:
-            raise p.bad("handler", _("处置人 %(ref)s 不存在", ref=repr(ref)))
-        data["handler_id"] = handler.id
+        ref = str(handler_ref)
+        in_district = User.id.in_(select(DepartmentMember.user_id).join(Department).where(
+            Department.district_code == incident.district_code))
+        by_id = ref.isascii() and ref.isdigit() and len(ref) < 10
+        data["handler_id"] = find_in_scope(
+            User, and_(in_district, User.active.is_(True)), int(ref) if by_id else ref, "handler_not_found",
+            lambda r: _("处置人 %(ref)s 不存在", ref=r), field="handler", key=User.id if by_id else User.username).id
     return data
 
 
-def _merge_target(incident: Incident, params: dict) -> int:
-    """The open case a duplicate report is merged into (``into``: its id): same district, not
-    itself, not merged or closed. Raises BadInput."""
-    target_id = p.integer(params.get("into"), "into", message=_("合并目标 (into) 必须是案件编号"))
-    target = db.session.get(Incident, target_id)
-    if target is None or target.id == incident.id or target.district_code != incident.district_code \
+def _merge_target(user: User, incident: Incident, params: dict) -> int:
+    """The open case a duplicate report is merged into (``into``: its id), found in the user's
+    scope like a read (404 otherwise, as an absent case); then: same district, not itself, not
+    merged or closed (BadInput)."""
+    target = get_case(user, params.get("into"), "into")
+    if target.id == incident.id or target.district_code != incident.district_code \
             or target.status not in OPEN_STATES:
-        raise p.bad("into", _("案件 %(id)s 不能作为合并目标（须为本区其他未结案件）", id=target_id))
+        raise p.bad("into", _("案件 %(id)s 不能作为合并目标（须为本区其他未结案件）", id=target.id))
     return target.id
 
 
@@ -130,13 +122,13 @@ class IncidentKind(StoredKind):
             out.data["rating"] = p.integer(params.get("rating"), "rating", 1, 5,
                                            _("评价 (rating) 必须是 1 到 5 的整数"))
         elif t.needs == "into":
-            out.data["into"] = _merge_target(case, params)
+            out.data["into"] = _merge_target(user, case, params)
         elif t.needs == "hours":
             out.data["hours"] = p.integer(params.get("hours"), "hours", 1, EXTEND_MAX_HOURS,
                                           _("延期小时数 (hours) 必须是 1 到 %(max)s 的整数", max=EXTEND_MAX_HOURS))
         if t.action == "verify":
             out.data["passed"] = t.variant == "passed"
-        out.attachments = check_attachments(params.get("attachments"))
+        out.attachments = check_attachments(user, params.get("attachments"))
         return out
 
     def apply(self, user, case, t: Transition, outcome: Outcome, now: datetime) -> None:

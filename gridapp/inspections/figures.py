@@ -51,7 +51,7 @@ def compute(user: User, level, code, date_from=None, date_to=None, campaign_id=N
     (level, dates), NotFound (area, campaign), Forbidden (area outside the caller's scope)."""
     now = now or utcnow()
     area = area_condition(user, level, code, Place)
-    campaign = campaign_id_of(campaign_id)
+    campaign = campaign_id_of(user, campaign_id)
 
     def period(col):
         return period_conditions(col, date_from, date_to)

@@ -96,7 +96,7 @@ class NoticeKind(CaseKind):
         """note (required to escalate), attachments (photos); measure fine|suspend|ban (escalate)."""
         out = Outcome(note=p.note(params.get("note"), t.action == "escalate", TEXT_MAX),
                       data={"number": case.number, "from_state": case.status},
-                      attachments=check_attachments(params.get("attachments")))
+                      attachments=check_attachments(user, params.get("attachments")))
         if t.action == "reinspect":
             out.data["passed"] = t.variant == "passed"
         elif t.action == "escalate":

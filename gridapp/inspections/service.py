@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..core import params as p
+from ..core.casework import find_in_scope
 from ..core.clock import local_day_end, local_zone, utcnow
 from ..core.errors import BadInput, Conflict, Forbidden, NotFound
 from ..core.roles import OFFICE
-from ..core.scope import area_location, contains
+from ..core.scope import find_area, overlap_condition
 from ..extensions import db
 from ..incidents.attachments import check_attachments
 from ..models import AdminArea, Campaign, Inspection, InspectionPlace, Place, PlaceEvent, RectificationNotice, User
@@ -43,15 +44,12 @@ def deadline_of(day: date) -> datetime:
 def create_campaign(user: User, name, area_code, starts_on, ends_on, description=None) -> Campaign:
     """Create a campaign (专项整治行动) over local dates [starts_on, ends_on] in an area (a
     district, township or community the user's scope covers; office roles only).
-    Raises Forbidden (403), BadInput (400)."""
+    Raises Forbidden (403: not an office role), NotFound (404 ``area_not_found``: unknown or
+    outside the scope alike), BadInput (400)."""
     if user.role not in OFFICE:
         raise Forbidden(_("只有社区、街道、区级用户可以创建专项整治行动"), code="action_forbidden")
     name = _text(name, "name", True)
-    area = db.session.get(AdminArea, str(area_code or ""))
-    if area is None or area.level not in ("district", "township", "community"):
-        raise BadInput(_("区域 %(code)s 不存在", code=area_code), code="invalid_area")
-    if not contains(user, area_location(area)):
-        raise Forbidden(_("区域 %(code)s 不在您的管辖范围内", code=area.code), code="outside_scope")
+    area = find_area(user, area_code, "area_code")
     start, end = p.day(starts_on, "starts_on"), p.day(ends_on, "ends_on")
     if end < start:
         raise BadInput(_("起始日期 (from) 不能晚于截止日期 (to)"), code="invalid_range")
@@ -64,23 +62,27 @@ def create_campaign(user: User, name, area_code, starts_on, ends_on, description
     return campaign
 
 
-def campaign_id_of(value) -> int | None:
-    """The id of the campaign ``value`` names (an id, as int or text), None when empty.
-    Raises NotFound (404) for an unknown campaign."""
+def campaign_filter(user: User):
+    """SQL condition on Campaign: the campaigns a user sees — those whose area overlaps their scope
+    (:func:`gridapp.core.scope.overlap_condition`: a district's campaign is seen in its
+    communities, a community's in its district)."""
+    return overlap_condition(user, Campaign.area_code)
+
+
+def campaign_id_of(user: User, value) -> int | None:
+    """The id of the campaign ``value`` names (an id, as int or text) among those the user sees;
+    None when empty. Raises NotFound (404, field ``campaign_id``) for an unknown campaign and one
+    outside the user's scope alike."""
     if value in (None, ""):
         return None
-    try:
-        campaign = db.session.get(Campaign, int(value))
-    except (TypeError, ValueError):
-        campaign = None
-    if campaign is None:
-        raise NotFound(_("专项整治行动 %(id)s 不存在", id=value), code="campaign_not_found")
-    return campaign.id
+    return find_in_scope(Campaign, campaign_filter(user), value, "campaign_not_found",
+                         lambda i: _("专项整治行动 %(id)s 不存在", id=i), field="campaign_id").id
 
 
-def campaigns() -> list[Campaign]:
-    """All campaigns, newest first (names and periods are not confidential)."""
-    return list(db.session.scalars(select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.id.desc())))
+def campaigns(user: User) -> list[Campaign]:
+    """The campaigns the user sees (:func:`campaign_filter`), newest first."""
+    return list(db.session.scalars(select(Campaign).where(campaign_filter(user))
+                                   .order_by(Campaign.starts_on.desc(), Campaign.id.desc())))
 
 
 # --- inspections -----------------------------------------------------------------------------
@@ -133,7 +135,7 @@ def record_inspection(user: User, data: dict, now: datetime | None = None) -> In
 
 def _record_inspection(user: User, data: dict, now: datetime) -> Inspection:
     kind = p.choice(data.get("kind"), "kind", KINDS, _("请选择检查类型 (kind)：planned 或 ad_hoc"))
-    campaign_id = campaign_id_of(data.get("campaign_id"))
+    campaign_id = campaign_id_of(user, data.get("campaign_id"))
     campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
     if campaign and not campaign.starts_on <= now.astimezone(local_zone()).date() <= campaign.ends_on:
         raise BadInput(_("检查时间不在专项整治行动“%(name)s”的期间内", name=campaign.name), code="outside_campaign")
@@ -151,7 +153,7 @@ def _record_inspection(user: User, data: dict, now: datetime) -> Inspection:
     for index, visit in enumerate(visits):
         if not isinstance(visit, dict):
             raise BadInput(_("至少检查一个场所 (visits)"), code="invalid_visits", field=f"/visits/{index}")
-        place = places_service.get_place(user, visit.get("place_id"))
+        place = places_service.get_place(user, visit.get("place_id"), f"/visits/{index}/place_id")
         if place.id in seen:
             raise BadInput(_("场所 %(id)s 重复", id=place.id), code="invalid_visits")
         seen.add(place.id)
@@ -159,7 +161,7 @@ def _record_inspection(user: User, data: dict, now: datetime) -> Inspection:
             raise BadInput(_("场所 %(name)s 不在专项整治行动的区域内", name=place.name), code="outside_campaign")
         findings = _text(visit.get("findings"), "findings")
         checklist = _checklist(place, visit.get("checklist"), findings, f"/visits/{index}")
-        attachments = check_attachments(visit.get("attachments"))
+        attachments = check_attachments(user, visit.get("attachments"))
         db.session.add(InspectionPlace(inspection_id=inspection.id, place_id=place.id, checklist=checklist,
                                        findings=findings, attachments=attachments))
         db.session.add(PlaceEvent(place_id=place.id, inspection_id=inspection.id, actor_id=user.id, at=now,

@@ -40,7 +40,7 @@ from .places import (
     RectificationNotice,
 )
 from .users import ApiToken, GridAssignment, Role, User, UserSession
-from .workflow import CategoryRule, Department, DepartmentMember, IncidentApproval, IncidentEvent, Photo
+from .workflow import CategoryRule, Department, DepartmentMember, IncidentApproval, IncidentEvent, Photo, PhotoUpload
 
 __all__ = [
     "AdminArea", "Grid", "Incident", "IncidentCategory",
@@ -48,7 +48,7 @@ __all__ = [
     "GridEdit", "GridLineage",
     "AuditEntry", "CommitteeSeat", "CommunityPartyOrg", "GridPartyGroup", "GridWorker", "GroupGrid",
     "GroupPartner", "PartyMember", "PiiView", "StarRating", "StationedUnit", "WorkerGrid",
-    "CategoryRule", "Department", "DepartmentMember", "IncidentApproval", "IncidentEvent", "Photo",
+    "CategoryRule", "Department", "DepartmentMember", "IncidentApproval", "IncidentEvent", "Photo", "PhotoUpload",
     "Dispute", "DisputeApproval", "DisputeEvent", "DisputeIncident", "DisputeParty", "DisputeType",
     "DisputeVisit", "MediationCommittee", "MediationSession", "Mediator",
     "Campaign", "Inspection", "InspectionPlace", "Notification", "Place", "PlaceEvent", "PlaceType",

@@ -153,3 +153,14 @@ class Photo(db.Model):
     gps_lat: Mapped[float | None] = mapped_column(Float)
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PhotoUpload(db.Model):
+    """Who uploaded a photo: a photo is stored once by content, but each user who uploads the same
+    bytes owns it (may attach it); :attr:`Photo.uploaded_by` is the first of them."""
+
+    __tablename__ = "photo_uploads"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("photos.sha256"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

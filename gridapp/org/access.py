@@ -23,6 +23,7 @@ from sqlalchemy import false, select
 
 from ..accounts import pii
 from ..core import params as p
+from ..core.casework import find_in_scope
 from ..core.errors import BadInput, Forbidden, NotFound
 from ..core.scope import area_location, community_condition, contains
 from ..extensions import db
@@ -70,13 +71,14 @@ def readable(user: User, model, community_code: str | None = None):
     return query
 
 
-def get_in_scope(user: User, model, obj_id, label: str):
-    """The row ``obj_id`` of ``model`` whose community is in the user's scope: 404 unknown, 403 outside."""
-    obj = db.session.get(model, obj_id) if isinstance(obj_id, int) and not isinstance(obj_id, bool) else None
-    if obj is None:
-        raise NotFound(_("没有编号为 %(id)s 的%(what)s", id=obj_id, what=label), code="not_found")
-    require_community(user, obj.community_code)
-    return obj
+def get_in_scope(user: User, model, obj_id, label: str, field: str | None = None):
+    """The row ``obj_id`` of ``model`` whose community the user may read
+    (:func:`gridapp.core.casework.find_in_scope`): unknown and outside the scope are the same
+    404 (issue 18); grid workers read none (403)."""
+    if user.role not in ORG_ROLES:
+        raise Forbidden(_("网格员无权查看或管理党组织"), code="outside_scope")
+    return find_in_scope(model, community_filter(user, model.community_code), obj_id, "not_found",
+                         lambda i: _("没有编号为 %(id)s 的%(what)s", id=i, what=label), field=field)
 
 
 def commit():

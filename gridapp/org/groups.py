@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from ..accounts.audit import record as audit
+from ..core.casework import find_in_scope
 from ..core.clock import utcnow
 from ..core.errors import Conflict
 from ..extensions import db
@@ -53,10 +54,9 @@ def _partners(data: dict, community: str) -> list[GroupPartner]:
         unit_id = item.get("stationed_unit_id")
         name = text_field(item, "name", required=unit_id is None)
         if unit_id is not None:
-            unit = db.session.get(StationedUnit, unit_id) if isinstance(unit_id, int) else None
-            if unit is None or unit.community_code != community:
-                raise invalid("stationed_unit_id", _("驻区单位 %(id)s 不属于本社区", id=unit_id))
-            name = name or unit.name
+            unit = find_in_scope(StationedUnit, StationedUnit.community_code == community, unit_id, "not_found",
+                                 lambda i: _("驻区单位 %(id)s 不属于本社区", id=i), field="stationed_unit_id")
+            unit_id, name = unit.id, name or unit.name
         partners.append(GroupPartner(partner_type=ptype, name=name, stationed_unit_id=unit_id))
     return partners
 

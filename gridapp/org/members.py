@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 
 from ..accounts import pii
 from ..accounts.audit import record as audit
 from ..accounts.rules import PII_FIELDS
+from ..core.casework import find_in_scope
 from ..extensions import db
 from ..models import GridAssignment, GridPartyGroup, GridWorker, PartyMember, User, WorkerGrid
 from .access import (
@@ -21,7 +22,6 @@ from .access import (
     date_field,
     get_in_scope,
     grid_codes_field,
-    int_field,
     invalid,
     personal_field,
     readable,
@@ -37,10 +37,10 @@ def _placement(community: str, data: dict, member: PartyMember | None = None) ->
     if group_id in ("", None):
         group_id = None
     else:
-        group_id = int_field({"group_id": group_id}, "group_id")
-        group = db.session.get(GridPartyGroup, group_id)
-        if group is None or group.community_code != community or group.dissolved_at is not None:
-            raise invalid("group_id", _("党小组 %(id)s 不是本社区的现有党小组", id=group_id))
+        group = find_in_scope(GridPartyGroup, and_(GridPartyGroup.community_code == community,
+                                                   GridPartyGroup.dissolved_at.is_(None)), group_id, "not_found",
+                              lambda i: _("党小组 %(id)s 不是本社区的现有党小组", id=i), field="group_id")
+        group_id = group.id
         group_grids = [g.grid_code for g in group.grids]
         if grid_code in ("", None):
             grid_code = group_grids[0]

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..boundaries.locate import locate, parse_lonlat, point_expr
+from ..core.casework import find_in_scope
 from ..core.clock import utcnow
 from ..core.errors import BadInput, Forbidden, NotFound
 from ..core.scope import require_location_in_scope, scope_condition
@@ -173,16 +174,11 @@ def import_places(user: User, filename: str, content: bytes, now: datetime | Non
     return len(good)
 
 
-def get_place(user: User, place_id) -> Place:
-    """The place if in the user's scope; NotFound (404) otherwise."""
-    try:
-        place_id = int(place_id)
-    except (TypeError, ValueError):
-        raise NotFound(_("场所不存在"), code="place_not_found") from None
-    place = db.session.scalar(select(Place).where(Place.id == place_id, place_filter(user)))
-    if place is None:
-        raise NotFound(_("场所 %(id)s 不存在或不在您的管辖范围内", id=place_id), code="place_not_found")
-    return place
+def get_place(user: User, place_id, field: str | None = None) -> Place:
+    """The place if in the user's scope; NotFound (404, naming ``field`` when the id came in a
+    parameter) otherwise — absent and outside the scope alike."""
+    return find_in_scope(Place, place_filter(user), place_id, "place_not_found",
+                         lambda i: _("场所 %(id)s 不存在或不在您的管辖范围内", id=i), field=field)
 
 
 def search(user: User, type_code: str | None = None, status: str | None = None) -> list[Place]:

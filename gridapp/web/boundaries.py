@@ -5,6 +5,7 @@ from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..accounts import audit
 from ..boundaries import areas, imports
 from ..coverage import check as coverage_check
 from ..coverage import rules as coverage_rules
@@ -34,7 +35,8 @@ def import_page():
             error, status = err.message, err.status
     elif form.is_submitted():
         status = 400
-    return render_template("boundaries/imports.html", form=form, report=report, error=error), status
+    runs = audit.entries(current_user, {"action": "import", "per_page": 10})["items"]
+    return render_template("boundaries/imports.html", form=form, report=report, error=error, runs=runs), status
 
 
 @bp.route("/coverage-check")

@@ -104,8 +104,9 @@ def dispute_new():
 @bp.route("/disputes/<int:dispute_id>")
 @login_required
 def dispute_page(dispute_id: int):
-    """One dispute: facts, parties (masked; ``?reveal=1`` for admin and the community's secretary,
-    logged), sessions, visits, related incidents, timeline and a form per allowed action."""
+    """One dispute: facts, parties (masked; ``?reveal=1`` for the roles of
+    :func:`gridapp.disputes.rules.may_reveal_parties`, logged), sessions, visits, related
+    incidents, timeline and a form per allowed action."""
     dispute = dispute_workflow.get_dispute(current_user, dispute_id)
     parties = dispute_actions.reveal_parties(current_user, dispute.id, "web") if request.args.get("reveal") == "1" \
         else None
@@ -115,7 +116,8 @@ def dispute_page(dispute_id: int):
     return render_template("disputes/dispute.html", d=d,
                            actions=dispute_workflow.allowed_actions(current_user, dispute),
                            mediators=dispute_queries.mediators(current_user), map=render_parts(m),
-                           kind_names=dispute_rules.KIND_NAMES, **NAMES)
+                           kind_names=dispute_rules.KIND_NAMES,
+                           may_reveal=dispute_rules.may_reveal_parties(current_user.role, dispute.difficulty), **NAMES)
 
 
 @bp.post("/disputes/<int:dispute_id>/act")

@@ -53,6 +53,7 @@ class ImportForm(FlaskForm):
     repair = BooleanField(_l("自动修复（make_valid、吸附细缝）"))
     tolerance_m = StringField(_l("细缝宽度阈值（米）"), default=f"{IMPORT_TOLERANCE_M:g}")
     crs = StringField(_l("坐标系（文件未声明时，如 EPSG:4547）"), validators=[Length(max=64)])
+    encoding = StringField(_l("Shapefile 文字编码（.cpg 缺失或有误时，如 GB18030）"), validators=[Length(max=32)])
     gcj02 = BooleanField(_l("文件为 GCJ-02 坐标（转换为 WGS84）"))
     code_field = StringField(_l("代码字段"), validators=[Length(max=64)])
     name_field = StringField(_l("名称字段"), validators=[Length(max=64)])

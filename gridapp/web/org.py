@@ -61,9 +61,9 @@ def _act(action, back: str, done: str):
         action()
     except DomainError as err:
         db.session.rollback()
-        if err.status == 403:
-            raise
-        field = err.details.get("field")
+        if err.status == 403 or (err.status == 404 and not err.field):
+            raise  # the object of the page itself: outside the scope, or absent (the same 404)
+        field = err.field or err.details.get("field")
         flash(_("%(message)s（字段：%(field)s）", message=err.message, field=field) if field else err.message, "error")
     else:
         flash(done, "info")

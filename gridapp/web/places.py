@@ -127,7 +127,7 @@ def inspection_new():
             flash(_("检查记录已保存。"), "info")
             return redirect(url_for("web.inspection_page", inspection_id=inspection.id))
     return render_template("inspections/inspection_new.html", places=places.search(current_user), chosen=set(chosen),
-                           campaigns=inspections.campaigns(), form=request.form, answers=CHECK_ANSWER_NAMES,
+                           campaigns=inspections.campaigns(current_user), form=request.form, answers=CHECK_ANSWER_NAMES,
                            kinds=KIND_NAMES)
 
 
@@ -197,7 +197,7 @@ def figures_page():
     except DomainError as err:
         flash(err.message, "error")
     return render_template("inspections/inspection_figures.html", result=result, level=level, code=code, args=a,
-                           campaigns=inspections.campaigns(), fields=place_figures.FIELDS,
+                           campaigns=inspections.campaigns(current_user), fields=place_figures.FIELDS,
                            names=place_figures.FIELD_NAMES)
 
 

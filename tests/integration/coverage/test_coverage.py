@@ -145,16 +145,21 @@ def test_secretary_cannot_read_or_change_another_community(client, bearer, fixtu
     headers = bearer(fixture_district["sec_b"].username)
     groups = list_groups(fixture_district["admin"], A)
     assert client.get(f"/api/v1/party-groups?community_code={A}", headers=headers).status_code == 403
-    assert client.get(f"/api/v1/party-groups/{groups[0].id}", headers=headers).status_code == 403
+    # an object of another community is not revealed: the same 404 as an absent id (issue 18)
+    assert client.get(f"/api/v1/party-groups/{groups[0].id}", headers=headers).status_code == 404
+    absent = client.get("/api/v1/party-groups/999999999", headers=headers).get_json()["error"]
+    outside = client.get(f"/api/v1/party-groups/{groups[0].id}", headers=headers).get_json()["error"]
+    assert outside["code"] == absent["code"] and outside["message"].replace(str(groups[0].id), "999999999") \
+        == absent["message"]
     assert client.get(f"/api/v1/party-members?community_code={A}", headers=headers).status_code == 403
     assert client.get(f"/api/v1/grid-workers?community_code={A}", headers=headers).status_code == 403
-    assert client.delete(f"/api/v1/party-groups/{groups[0].id}", headers=headers).status_code == 403
+    assert client.delete(f"/api/v1/party-groups/{groups[0].id}", headers=headers).status_code == 404
     resp = client.post("/api/v1/party-groups", headers=headers, json={
         "community_code": A, "name": "越权组", "build_type": "single", "grid_codes": [A2]})
     assert resp.status_code == 403
     members = list_members(fixture_district["admin"], A)
     assert client.patch(f"/api/v1/party-members/{members[0].id}", headers=headers,
-                        json={"group_id": None}).status_code == 403
+                        json={"group_id": None}).status_code == 404
     # the secretary's own list does not include community A's rows
     own = client.get("/api/v1/party-groups", headers=headers).get_json()
     assert {g["community_code"] for g in own} == {B}

@@ -5,11 +5,12 @@ from datetime import timedelta
 
 import pytest
 from caseutil import COMMUNITY, DISTRICT, GRID, OTHER_COMMUNITY, PERSON, T0, TOWNSHIP, grid_point
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from gridapp.disputes import queries as dispute_queries
 from gridapp.disputes import register as dispute_register
 from gridapp.disputes import workflow as dispute_workflow
+from gridapp.models import PiiView
 
 OTHER = "610202002001001"  # a grid of 翠溪社区
 
@@ -112,6 +113,14 @@ def test_api_register_act_and_reveal(client, tx, bearer, make_user):
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_amount"
     township = bearer(make_user("township", TOWNSHIP).username)
     assert client.get(f"{url}?reveal=true", headers=township).status_code == 403
+    # issue 18: the handler at a dispute's current level may reveal its parties, logged (rules.py)
+    district = bearer(make_user("district", DISTRICT).username)
+    complex_ = client.post("/api/v1/disputes", json={**body, "difficulty": "complex"}, headers=h).get_json()
+    views = tx.scalar(select(func.count()).select_from(PiiView))
+    shown = client.get(f"/api/v1/disputes/{complex_['id']}?reveal=true", headers=township)
+    assert shown.status_code == 200 and shown.get_json()["parties"][0]["phone"] == "10012345678"
+    assert tx.scalar(select(func.count()).select_from(PiiView)) == views + 3  # name, phone, ID number
+    assert client.get(f"/api/v1/disputes/{complex_['id']}?reveal=true", headers=district).status_code == 403
 
 
 def test_dispute_types_are_editable(client, tx, bearer, make_user):
@@ -131,8 +140,9 @@ def test_mediators_and_committees(client, tx, bearer, make_user):
     resp = client.post("/api/v1/mediators", json={"name": "调解员李某（虚构）", "area_code": COMMUNITY,
                                                   "committee_name": "红旗社区人民调解委员会"}, headers=h)
     assert resp.status_code == 201
-    assert client.post("/api/v1/mediators", json={"name": "x", "committee_name": "y", "area_code": OTHER_COMMUNITY},
-                       headers=h).status_code == 403
+    outside = client.post("/api/v1/mediators", json={"name": "x", "committee_name": "y", "area_code": OTHER_COMMUNITY},
+                          headers=h)  # issue 18: an area outside the scope answers as an unknown one
+    assert outside.status_code == 404 and outside.get_json()["error"]["field"] == "area_code"
 
 
 def test_demo_set_is_fictitious_loaded_once_and_shows_figures(tx, app):

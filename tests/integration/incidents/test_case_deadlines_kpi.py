@@ -14,7 +14,7 @@ from gridapp.incidents import present as case_present
 from gridapp.incidents import queries as case_queries
 from gridapp.incidents import rules as case_rules
 from gridapp.incidents import workflow
-from gridapp.models import CategoryRule, GridAssignment, User
+from gridapp.models import CategoryRule, DepartmentMember, GridAssignment, User
 
 H = timedelta(hours=1)
 
@@ -33,6 +33,8 @@ def people(tx):
              "handler": _user(tx, "handler", "worker"), "town": _user(tx, "town", "township", TOWNSHIP),
              "district": _user(tx, "district", "district", DISTRICT),
              "other": _user(tx, "other", "worker", grids=[OTHER_GRID])}
+    tx.flush()
+    tx.add(DepartmentMember(department_code="DEMO-SZ", user_id=users["handler"].id))  # a handler of the district
     tx.commit()
     return users
 

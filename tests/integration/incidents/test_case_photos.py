@@ -79,7 +79,8 @@ def test_report_with_photo_and_who_may_see_it(client, tx, bearer, login, make_us
     lon, lat = grid_point()
     bad = client.post("/api/v1/incidents", json={"category_code": "0102", "description": "x", "lon": lon,
                                                  "lat": lat, "photos": ["photo:" + "0" * 64]}, headers=worker)
-    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_attachments"
+    assert bad.status_code == 404 and bad.get_json()["error"]["code"] == "photo_not_found"  # issue 18: as absent
+    assert bad.get_json()["error"]["field"] == "photos"
     ok = client.post("/api/v1/incidents", json={"category_code": "0102", "description": "带照片（虚构）",
                                                 "lon": lon, "lat": lat, "photos": [ref]}, headers=worker)
     assert ok.status_code == 201

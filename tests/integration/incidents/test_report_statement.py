@@ -4,7 +4,10 @@ check must decide exactly as the Python rule of every other write (core.scope.co
 every role; an invalid token is answered first; nothing is written on refusal."""
 from __future__ import annotations
 
+import io
+
 import pytest
+from caseutil import jpeg_bytes
 from shapely.geometry import shape
 
 GRIDS = ("610202002010001", "610202002010002")  # demo: two grids of one community
@@ -79,12 +82,22 @@ def test_photos_are_checked_in_the_statement(client, bearer, tx, points):
     code, pt = points[0]
     headers = bearer("worker")
     before = (tx.query(Incident).count(), tx.query(IncidentEvent).count())
-    resp = client.post("/api/v1/incidents", headers=headers, json={
-        "category_code": "0102", "description": "测试（虚构）", "lon": pt.x, "lat": pt.y,
-        "photos": ["photo:" + "0" * 64]})
-    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "invalid_attachments"
-    assert "photo:" + "0" * 64 in resp.get_json()["error"]["message"]
+    def report(photo_ref):
+        return client.post("/api/v1/incidents", headers=headers, json={
+            "category_code": "0102", "description": "测试（虚构）", "lon": pt.x, "lat": pt.y, "photos": [photo_ref]})
+
+    def upload(who):
+        return client.post("/api/v1/photos", data={"file": (io.BytesIO(jpeg_bytes(color="navy")), "p.jpg")},
+                           headers=bearer(who), content_type="multipart/form-data").get_json()["ref"]
+
+    absent = report("photo:" + "0" * 64)
+    assert absent.status_code == 404 and absent.get_json()["error"]["code"] == "photo_not_found"
+    assert "photo:" + "0" * 64 in absent.get_json()["error"]["message"]
+    foreign = report(upload("hongqi"))  # issue 18: another user's photo answers as an absent one
+    assert foreign.status_code == 404 and foreign.get_json()["error"]["code"] == "photo_not_found"
+    assert foreign.get_json()["error"]["field"] == absent.get_json()["error"]["field"] == "photos"
     assert (tx.query(Incident).count(), tx.query(IncidentEvent).count()) == before
+    assert report(upload("worker")).status_code == 201  # the same bytes, uploaded by the reporter
 
 
 def test_compiled_statements_refuse_expanding_lists_and_missing_values(tx):

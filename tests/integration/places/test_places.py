@@ -93,7 +93,7 @@ def test_scoping_by_role(tx, cast, client, bearer):
         place_figures.compute(cast["othersec"], "community", COMMUNITY)
     with pytest.raises(Forbidden):
         inspections.create_campaign(w, "x", COMMUNITY, "2026-03-01", "2026-03-31")
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # issue 18: another community's area is not found, like an unknown one
         inspections.create_campaign(cast["othersec"], "x", COMMUNITY, "2026-03-01", "2026-03-31")
     headers = bearer_for(tx, cast, bearer)
     layer = client.get("/api/v1/places?status=operating", headers=headers).get_json()
@@ -197,7 +197,7 @@ def test_inspection_photos_are_on_the_timeline(tx, cast):
     insp = inspect(w, [{"place_id": a.id, "findings": "警示标识缺失", "attachments": [f"photo:{photo.sha256}"]}], T0)
     assert insp.visits[0].attachments == [f"photo:{photo.sha256}"]
     assert [e.attachments for e in places.timeline(a) if e.action == "inspected"] == [[f"photo:{photo.sha256}"]]
-    with pytest.raises(BadInput):
+    with pytest.raises(NotFound):  # issue 18: an absent photo, like another scope's, is not found
         inspect(w, [{"place_id": a.id, "attachments": ["photo:" + "0" * 64]}], T0)
 
 

@@ -8,7 +8,7 @@ from placeutil import cast_fixture  # noqa: F401 (the fixture cast)
 from sqlalchemy import func, select
 
 from gridapp.incidents import workflow
-from gridapp.models import Notification
+from gridapp.models import DepartmentMember, Notification
 from gridapp.reminders import service as reminders
 
 
@@ -56,6 +56,8 @@ def test_reminder_job_is_idempotent(app, tx, cast, monkeypatch):
     RecordingChannel.sent = []
     w = cast["worker"]
     handler = pu.place_user(tx, "handler", "worker")
+    tx.flush()
+    tx.add(DepartmentMember(department_code="DEMO-SZ", user_id=handler.id))  # a handler of the district
     tx.commit()
     a = pu.make_place(w, pu.G1, "测试出租屋（虚构）", "chuzuwu")
     pu.inspect(w, [pu.visit(a, "群租", "2026-03-02")], pu.T0)
@@ -86,6 +88,8 @@ def test_incident_rework_and_approval_reminders(tx, cast):
     from caseutil import make_case
     w, sec = cast["worker"], cast["sec"]
     handler = pu.place_user(tx, "handler2", "worker")
+    tx.flush()
+    tx.add(DepartmentMember(department_code="DEMO-SZ", user_id=handler.id))  # a handler of the district
     tx.commit()
     inc = make_case(w, "filed", grid=pu.G1, reported_at=pu.T0, category="0102")
     tx.commit()
