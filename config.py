@@ -19,6 +19,9 @@ Settings (environment variables):
   points outside it are refused; default China's extent ``73.4,3.8,135.1,53.6``.
 * ``GRIDAPP_PROXY_FIX`` — ``1`` when served behind one reverse proxy that sets X-Forwarded-For,
   -Proto and -Host (nginx in front of gunicorn).
+* ``GRIDAPP_RATELIMIT_STORAGE`` — where the login throttles count (Flask-Limiter storage URI):
+  ``memory://`` (default; one host, counters per worker process) or a store shared by every
+  worker and host, e.g. ``redis://redis-host:6379/0`` (needs the ``redis`` package).
 * ``GRIDAPP_DB_PING_AFTER_IDLE_S`` — seconds of idleness after which a pooled connection is pinged
   before use (default 5; 0: never).
 * ``GRIDAPP_DB_PREPARE`` — ``0`` turns off server-side prepared statements (default ``1``).
@@ -60,6 +63,7 @@ class Config:
     TILES_ATTRIBUTION = _env("GRIDAPP_TILES_ATTRIBUTION", "")
     TOKEN_HOURS = int(_env("GRIDAPP_TOKEN_HOURS", "12"))
     PROXY_FIX = _env("GRIDAPP_PROXY_FIX", "0") == "1"
+    RATELIMIT_STORAGE_URI = _env("GRIDAPP_RATELIMIT_STORAGE", "memory://")
     IMPORT_EXTENT = tuple(float(v) for v in _env("GRIDAPP_IMPORT_EXTENT", "73.4,3.8,135.1,53.6").split(","))
     REMINDER_CHANNELS = _env("GRIDAPP_REMINDER_CHANNELS", "log")
     #: From this many grids in a user's scope the map pages draw vector tiles and server-side clusters.

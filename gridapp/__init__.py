@@ -52,7 +52,7 @@ def create_app(config: dict | str | None = None) -> Flask:
     app.json.ensure_ascii = False  # readable Chinese in JSON (UTF-8)
 
     from . import api, assets, auth, cli, errors, i18n, models, security, web  # noqa: F401 (models: metadata)
-    from .extensions import COMPRESS_MIMETYPES, compress, csrf, db, login_manager, migrate, ping_when_idle
+    from .extensions import COMPRESS_MIMETYPES, compress, csrf, db, limiter, login_manager, migrate, ping_when_idle
 
     db.init_app(app)
     if app.config.get("DB_PING_AFTER_IDLE_S"):
@@ -63,6 +63,7 @@ def create_app(config: dict | str | None = None) -> Flask:
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "zstd", "gzip", "deflate"])  # br: the smallest here
     compress.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)

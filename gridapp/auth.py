@@ -7,9 +7,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .accounts.audit import record
+from .accounts.rules import LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMIT_PER_ADDRESS
 from .accounts.service import load_session_user, user_for_token
 from .core.errors import Unauthenticated
-from .extensions import login_manager
+from .extensions import db, limiter, login_manager
 from .models import User
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -64,3 +66,46 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _reset_api_user():
         g.pop("api_user", None)
+
+
+# --- login throttles (issue 18; the numbers: gridapp/accounts/rules.py) -------------------------
+
+def _typed_username() -> str:
+    """The username a login request names (form field or JSON member), normalised."""
+    value = request.form.get("username")
+    if value is None:
+        body = request.get_json(silent=True)
+        value = body.get("username") if isinstance(body, dict) else None
+    return str(value or "").strip().lower()[:64]
+
+
+def _account_key() -> str:
+    return f"{request.remote_addr}|{_typed_username()}"
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+def _breached(limit) -> None:
+    """Audit a throttled login (the answer is the same 429 whatever the username)."""
+    record(None, "login_throttled", "user", None, username=_typed_username(), address=request.remote_addr,
+           limit=str(limit.limit))
+    db.session.commit()
+
+
+#: The decorators of every login endpoint (web form and API token): only failed logins (401) count;
+#: the counters are shared by the endpoints (``scope``).
+throttled_login = [
+    limiter.shared_limit(LOGIN_LIMIT_PER_ADDRESS, "login-address", methods=["POST"], deduct_when=_failed,
+                         on_breach=_breached),
+    limiter.shared_limit(LOGIN_LIMIT_PER_ACCOUNT, "login-account", key_func=_account_key, methods=["POST"],
+                         deduct_when=_failed, on_breach=_breached),
+]
+
+
+def login_throttle(view):
+    """Apply :data:`throttled_login` to a login view."""
+    for decorator in throttled_login:
+        view = decorator(view)
+    return view

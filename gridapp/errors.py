@@ -18,14 +18,14 @@ from .core.errors import (  # noqa: F401 (re-exported: the one hierarchy)
     DomainError,
     Forbidden,
     NotFound,
-    TooManyAttempts,
     Unauthenticated,
     Unprocessable,
 )
 
 # Messages shown for werkzeug's HTTP errors (instead of its English descriptions).
 HTTP_MESSAGES = {400: _l("请求无效"), 401: _l("需要登录"), 403: _l("无权访问"), 404: _l("页面不存在"),
-                 405: _l("不支持该请求方法"), 413: _l("上传内容过大"), 500: _l("服务器内部错误"),
+                 405: _l("不支持该请求方法"), 413: _l("上传内容过大"), 429: _l("尝试过于频繁，请稍后再试"),
+                 500: _l("服务器内部错误"),
                  503: _l("数据库暂时不可用，请稍后重试")}
 #: Seconds a client is asked to wait (Retry-After) when the database is unavailable.
 RETRY_AFTER_S = 5
@@ -61,7 +61,15 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
         code = (err.name or "error").lower().replace(" ", "_")
-        return _render(err.code or 500, code, http_message(err.code or 500))
+        body, status = _render(err.code or 500, code, http_message(err.code or 500))
+        response = app.make_response((body, status))
+        for name, value in err.get_headers():  # Allow of a 405
+            if name.lower() == "allow":
+                response.headers[name] = value
+        throttle = getattr(getattr(err, "limit", None), "limit", None)  # a login throttle's 429 (Flask-Limiter)
+        if err.code == 429 and throttle is not None:
+            response.headers["Retry-After"] = str(throttle.get_expiry())
+        return response
 
     @app.errorhandler(sqlalchemy.exc.OperationalError)
     @app.errorhandler(psycopg.OperationalError)

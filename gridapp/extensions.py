@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and initialised in :func:`gridapp.create_app`."""
 from flask_babel import Babel
 from flask_compress import Compress
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -16,6 +18,9 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+#: Rate limits (only the login throttles of :mod:`gridapp.auth`); storage from the setting
+#: ``RATELIMIT_STORAGE_URI`` (memory for one host; a shared store such as Redis for several).
+limiter = Limiter(key_func=get_remote_address)
 babel = Babel()
 #: Response compression (gzip/brotli/zstd, when the client accepts it) of map data and front-end
 #: assets only — never of HTML pages, which carry CSRF tokens next to reflected input (BREACH).

@@ -115,6 +115,15 @@ class RequestScopedClient(FlaskClient):
             _cv_app.reset(token)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttles(request):
+    """Every test of the app starts with empty login throttles (counters in the process's memory)."""
+    if "app" in request.fixturenames:
+        from gridapp.extensions import limiter
+
+        limiter.reset()
+
+
 @pytest.fixture
 def client(app, tx):
     """A test client whose requests share the rolled-back transaction of ``tx``."""

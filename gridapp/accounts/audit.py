@@ -2,11 +2,13 @@
 
 * :class:`~gridapp.models.AuditEntry` (``audit_entries``): roster changes (gridapp/org) and the
   security events recorded here with :func:`record` — ``login`` (detail: channel web | api),
-  ``login_failed`` (username as typed, reason bad_password | unknown_user | inactive),
-  ``lockout`` (after :data:`gridapp.accounts.service.MAX_FAILED_LOGINS` failures), ``login_locked``
-  (an attempt while locked), ``unlock``, ``logout``, ``token_revoke``, ``user_create`` (role and
+  ``login_failed`` (username as typed, reason bad_password | unknown_user | inactive, client
+  address), ``login_throttled`` (a 429 of the login throttles: username, address, limit),
+  ``lockout`` (the account-wide lock of :mod:`gridapp.accounts.rules`), ``login_locked`` (an
+  attempt while locked), ``unlock``, ``logout``, ``token_revoke``, ``user_create`` (role and
   scope: the only way a role is given), ``export`` (what was exported: entity boundaries | roster,
-  level, code, format, full).
+  level, code, format, full), ``import`` (file, sha256, level, mode, counts, outcome) and
+  ``grid_edit`` (operation, grids retired and issued, rows moved, preview).
 * :class:`~gridapp.models.PiiView` (``pii_views``): every full phone / ID number shown or exported.
 
 Both tables refuse UPDATE, DELETE and TRUNCATE (database triggers, migration 0007_security), so

@@ -1,11 +1,12 @@
-"""Accounts: passwords and their policy, login with lockout, server-side sessions, API tokens.
+"""Accounts: passwords and their policy, login (throttled; locked only when attacked from many
+addresses), server-side sessions, API tokens.
 
 Rules:
 
 * passwords are hashed with scrypt; a new password has at least ``PASSWORD_MIN_LENGTH``
   characters, is not all digits and differs from the username;
-* ``MAX_FAILED_LOGINS`` wrong passwords in a row lock the account for ``LOCKOUT_MINUTES``
-  (web form and API alike); an admin lifts the lock with ``flask --app wsgi gridapp unlock``;
+* failed logins are throttled and an account is locked only as :mod:`gridapp.accounts.rules`
+  says (web form and API alike); an admin lifts a lock with ``flask --app wsgi gridapp unlock``;
 * a login creates a server-side session; logout revokes it, so a copied session or remember-me
   cookie stops working;
 * API tokens expire after ``TOKEN_HOURS`` (a setting) and can be revoked.
@@ -17,16 +18,21 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core.clock import utcnow
-from ..core.errors import BadInput, TooManyAttempts, Unauthenticated
-from ..core.timefmt import local_text
+from ..core.errors import BadInput, Unauthenticated
 from ..extensions import db
-from ..models import ApiToken, User, UserSession
+from ..models import ApiToken, AuditEntry, User, UserSession
 from .audit import record
-from .rules import LOCKOUT_MINUTES, MAX_FAILED_LOGINS, PASSWORD_MIN_LENGTH
+from .rules import (
+    ACCOUNT_LOCK_ADDRESSES,
+    ACCOUNT_LOCK_FAILURES,
+    ACCOUNT_LOCK_WINDOW_MINUTES,
+    LOCKOUT_MINUTES,
+    PASSWORD_MIN_LENGTH,
+)
 
 # A valid hash to compare against when the user does not exist, so that a missing user costs
 # the same time as a wrong password.
@@ -50,40 +56,51 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
 
 
-def authenticate(username, password, channel: str = "web") -> User:
+def authenticate(username, password, channel: str = "web", address: str | None = None) -> User:
     """Return the active user with these credentials.
 
-    Counts failures and locks the account after MAX_FAILED_LOGINS of them (the count is
-    committed even though the call fails). Every outcome is audited (services/audit.py: login,
-    login_failed, lockout, login_locked; ``channel`` web | api). Raises Unauthenticated (401)
-    for wrong credentials and TooManyAttempts (429) while the account is locked.
-    """
+    Every outcome is audited (:mod:`gridapp.accounts.audit`: login, login_failed — with the
+    client ``address`` —, lockout, login_locked; ``channel`` web | api). A wrong password, an
+    unknown or inactive user and a locked account all raise the same Unauthenticated (401
+    ``bad_credentials``), checked in the same time (a dummy hash for an unknown user). The account
+    is locked when its recent failures come from many addresses (:mod:`gridapp.accounts.rules`);
+    the throttles per address and per username are the web layer's (Flask-Limiter, 429)."""
     if not isinstance(username, str) or not isinstance(password, str) or not username.strip():
         raise Unauthenticated(_("请输入用户名和密码"), code="bad_credentials")
     user = db.session.scalar(select(User).where(User.username == username.strip()))
     typed = username.strip()[:64]
-    if user is not None and user.locked_until is not None and user.locked_until > utcnow():
-        record(user, "login_locked", "user", user.id, channel=channel)
-        db.session.commit()
-        raise TooManyAttempts(_("密码错误次数过多，账户已锁定至 %(time)s；请稍后再试或联系管理员解锁。",
-                                time=local_text(user.locked_until)))
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    wrong = Unauthenticated(_("用户名或密码错误"), code="bad_credentials")
+    if user is not None and user.locked_until is not None and user.locked_until > utcnow():
+        record(user, "login_locked", "user", user.id, channel=channel, address=address)
+        db.session.commit()
+        raise wrong
     if not (user and ok and user.active):
         reason = "unknown_user" if user is None else "bad_password" if not ok else "inactive"
         record(user, "login_failed", "user", user.id if user else None, username=typed, reason=reason,
-               channel=channel)
-        if user is not None and not ok:
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.failed_logins = 0
-                user.locked_until = utcnow() + timedelta(minutes=LOCKOUT_MINUTES)
-                record(user, "lockout", "user", user.id, minutes=LOCKOUT_MINUTES, channel=channel)
+               channel=channel, address=address)
+        db.session.flush()
+        if user is not None and not ok and _attacked_from_many_addresses(user):
+            user.locked_until = utcnow() + timedelta(minutes=LOCKOUT_MINUTES)
+            record(user, "lockout", "user", user.id, minutes=LOCKOUT_MINUTES, channel=channel)
         db.session.commit()
-        raise Unauthenticated(_("用户名或密码错误"), code="bad_credentials")
+        raise wrong
     user.failed_logins, user.locked_until = 0, None
-    record(user, "login", "user", user.id, channel=channel)
+    record(user, "login", "user", user.id, channel=channel, address=address)
     db.session.commit()
     return user
+
+
+def _attacked_from_many_addresses(user: User) -> bool:
+    """The account-wide lock's condition (:mod:`gridapp.accounts.rules`): enough failed logins of
+    the account from enough distinct client addresses within the window (read from the audit log)."""
+    since = utcnow() - timedelta(minutes=ACCOUNT_LOCK_WINDOW_MINUTES)
+    address = AuditEntry.detail["address"].astext
+    failures, addresses = db.session.execute(
+        select(func.count(), func.count(func.distinct(address))).where(
+            AuditEntry.action == "login_failed", AuditEntry.entity == "user", AuditEntry.entity_id == user.id,
+            AuditEntry.at >= since)).one()
+    return failures >= ACCOUNT_LOCK_FAILURES and addresses >= ACCOUNT_LOCK_ADDRESSES
 
 
 def unlock(username: str) -> None:

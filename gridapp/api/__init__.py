@@ -11,7 +11,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_babel import gettext as _
 
 from ..accounts import service as accounts
-from ..auth import api_user, bearer_token
+from ..auth import api_user, bearer_token, login_throttle
 from ..boundaries import areas
 from ..boundaries.locate import locate
 from ..core import params
@@ -31,14 +31,17 @@ def json_body() -> dict:
 
 
 @bp.post("/auth/token")
+@login_throttle
 def create_token():
     """Exchange {username, password} (JSON) for a bearer token.
 
     200 {"token": str, "expires_at": ISO 8601 UTC, "token_type": "Bearer"}; 401 on bad credentials;
-    400 when the body is not a JSON object.
+    400 when the body is not a JSON object; 429 too many failed logins (from this address, or
+    for this username from this address: :mod:`gridapp.accounts.rules`).
     """
     body = json_body()
-    user = accounts.authenticate(body.get("username"), body.get("password"), channel="api")
+    user = accounts.authenticate(body.get("username"), body.get("password"), channel="api",
+                                 address=request.remote_addr)
     token, expires = accounts.issue_token(user, current_app.config["TOKEN_HOURS"])
     return jsonify(token=token, token_type="Bearer", expires_at=expires.isoformat())
 

@@ -55,12 +55,6 @@ class Conflict(DomainError):
     status, code = 409, "conflict"
 
 
-class TooManyAttempts(DomainError):
-    """Too many failed attempts: the account is locked for a while (429)."""
-
-    status, code = 429, "account_locked"
-
-
 class Unprocessable(DomainError):
     """Well-formed but refused by a domain rule, e.g. a point outside the district (422)."""
 

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..accounts import service as accounts
 from ..assets import vendor_url
+from ..auth import login_throttle
 from ..boundaries import areas
 from ..coverage import rules as coverage_rules
 from ..coverage import tiles
@@ -61,6 +62,7 @@ ROLE_NAMES = {"admin": _l("系统管理员"), "district": _l("区级"), "townshi
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_throttle
 def login():
     """Log in with username and password (form fields username, password, csrf_token);
     honours ``?next=`` when it is a path of this site. A new server-side session is opened and
@@ -69,7 +71,7 @@ def login():
     status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.username.data, form.password.data)
+            user = accounts.authenticate(form.username.data, form.password.data, address=request.remote_addr)
         except DomainError as err:
             flash(err.message, "error")
             status = err.status

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from gridapp import create_app
 from gridapp.accounts import service as accounts
-from gridapp.accounts.rules import MAX_FAILED_LOGINS
+from gridapp.extensions import limiter
 from gridapp.models import AuditEntry, PiiView
 
 HOSTILE = "<script>x</script>${1}`\\"
@@ -27,19 +27,23 @@ def _log(client, bearer, **query) -> list[dict]:
 
 def test_logins_failures_lockout_and_unlock_are_logged(client, tx, login, make_user, bearer, csrf_of):
     user = make_user("secretary", "610202002010")
-    for _ in range(MAX_FAILED_LOGINS):
+    for _ in range(5):
         assert login(user.username, "wrong-password-9").status_code == 401
-    assert login(user.username).status_code == 429            # locked, even with the right password
+    assert login(user.username).status_code == 429            # throttled here, even with the right password
+    limiter.reset()                                            # (the next minute)
     accounts.unlock(user.username)
     assert login(user.username).status_code == 302
     page = client.get("/")
     assert client.post("/logout", data={"csrf_token": csrf_of(page.text)}).status_code == 302
     actions = [e["action"] for e in reversed(_log(client, bearer, username=user.username))]
-    assert actions == ["login_failed"] * 5 + ["lockout", "login_locked", "login", "logout"], actions
+    assert actions == ["login_failed"] * 5 + ["login", "logout"], actions
+    throttled = _log(client, bearer, action="login_throttled")[0]
+    assert throttled["detail"]["username"] == user.username and throttled["detail"]["address"] == "127.0.0.1"
     unlock = _log(client, bearer, action="unlock")[0]      # by an admin at the command line: no user
     assert unlock["user"] is None and unlock["entity_id"] == user.id
     failed = _log(client, bearer, username=user.username, action="login_failed")[0]
-    assert failed["detail"] == {"username": user.username, "reason": "bad_password", "channel": "web"}
+    assert failed["detail"] == {"username": user.username, "reason": "bad_password", "channel": "web",
+                                "address": "127.0.0.1"}
 
 
 def test_unknown_user_and_api_logins_are_logged(client, tx, bearer):

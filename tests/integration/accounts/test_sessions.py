@@ -1,9 +1,13 @@
 """Sessions and login security: server-side logout, remember-me, rotation, lockout, tokens."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from gridapp.accounts.rules import MAX_FAILED_LOGINS
+from gridapp.accounts.rules import ACCOUNT_LOCK_FAILURES
+
+PASSWORD = "test-password-1"  # make_user's (tests/conftest.py)
 
 
 def _cookie(client, name):
@@ -50,24 +54,68 @@ def test_the_session_is_renewed_at_login(client, login):
         assert "planted" not in sess
 
 
-def test_lockout_after_repeated_failures_and_admin_unlock(app, client, login, make_user):
+@pytest.fixture
+def login_from(client, csrf_of):
+    """``login_from(address, username, password=…, api=False)``: a login (web form, or the API
+    token) from client address ``address``."""
+
+    def _login(address: str, username: str, password: str = PASSWORD, api: bool = False):
+        env = {"REMOTE_ADDR": address}
+        if api:
+            return client.post("/api/v1/auth/token", json={"username": username, "password": password},
+                               environ_base=env)
+        page = client.get("/login", environ_base=env)
+        return client.post("/login", data={"username": username, "password": password,
+                                           "csrf_token": csrf_of(page.text)}, environ_base=env)
+
+    return _login
+
+
+def test_failures_are_throttled_per_username_and_address_alike_for_unknown_names(login_from, make_user):
+    """Issue 18: five wrong passwords throttle that username from that address (429 for the web
+    form and the API alike, whatever the password), the same for an unknown username; the owner
+    logging in from another address is not locked out."""
     user = make_user("secretary", "610202002010")
-    for _ in range(MAX_FAILED_LOGINS):
-        assert login(user.username, "wrong-password").status_code == 401
-    locked = login(user.username)  # even the right password is refused while locked
-    assert locked.status_code == 429 and "账户已锁定" in locked.text
-    api = client.post("/api/v1/auth/token", json={"username": user.username, "password": "test-password-1"})
-    assert api.status_code == 429 and api.get_json()["error"]["code"] == "account_locked"
+    answers = {}
+    for name in (user.username, "no-such-user-x"):
+        failed = [login_from("10.9.0.1", name, "wrong-password") for _ in range(5)]
+        throttled = (login_from("10.9.0.1", name), login_from("10.9.0.1", name, api=True))
+        answers[name] = ([r.status_code for r in failed], [r.status_code for r in throttled],
+                         throttled[1].get_json(), _flashes(failed[0].text), throttled[1].headers.get("Retry-After"))
+    assert answers[user.username] == answers["no-such-user-x"]
+    assert answers[user.username][:2] == ([401] * 5, [429, 429])
+    assert answers[user.username][2]["error"]["code"] == "too_many_requests"
+    assert answers[user.username][4] == "60"  # the first tier: 5 per minute
+    assert login_from("10.9.0.2", user.username).status_code == 302  # a stranger cannot lock it
+
+
+def test_one_address_trying_many_usernames_is_stopped(login_from):
+    statuses = [login_from("10.9.1.1", f"guess-{i}", "wrong-password", api=True).status_code
+                for i in range(30)]
+    assert statuses[:20] == [401] * 20 and statuses[20:] == [429] * 10
+    assert login_from("10.9.1.2", "guess-0", "wrong-password", api=True).status_code == 401
+
+
+def test_an_account_is_locked_only_when_attacked_from_many_addresses(app, login_from, make_user):
+    user = make_user("secretary", "610202002010")
+    for n in range(ACCOUNT_LOCK_FAILURES):  # 5 tries each from enough addresses
+        assert login_from(f"10.9.2.{n // 5}", user.username, "wrong-password").status_code == 401
+    locked = login_from("10.9.3.1", user.username)  # answers as a wrong password does
+    assert locked.status_code == 401 and "用户名或密码错误" in locked.text
     result = app.test_cli_runner().invoke(args=["gridapp", "unlock", user.username])
     assert result.exit_code == 0, result.output
-    assert login(user.username).status_code == 302
+    assert login_from("10.9.3.1", user.username).status_code == 302
 
 
-def test_a_success_resets_the_failure_count(login, make_user, tx):
+def _flashes(html: str) -> list[str]:
+    return re.findall(r'class="flash[^"]*"[^>]*>([^<]*)', html)
+
+
+def test_a_success_resets_the_failure_count(login_from, make_user, tx):
     user = make_user("secretary", "610202002010")
-    for _ in range(MAX_FAILED_LOGINS - 1):
-        login(user.username, "wrong-password")
-    assert login(user.username).status_code == 302
+    for _ in range(4):
+        login_from("10.9.4.1", user.username, "wrong-password")
+    assert login_from("10.9.4.1", user.username).status_code == 302
     tx.refresh(user)
     assert user.failed_logins == 0 and user.locked_until is None
 

@@ -7,7 +7,10 @@ from gridapp.accounts import rules
 
 
 def test_lockout_and_password_policy():
-    assert (rules.PASSWORD_MIN_LENGTH, rules.MAX_FAILED_LOGINS, rules.LOCKOUT_MINUTES) == (10, 5, 15)
+    assert (rules.PASSWORD_MIN_LENGTH, rules.LOCKOUT_MINUTES) == (10, 15)
+    # one stranger (one address) can never lock an account: the lock needs several addresses
+    first_tier = int(rules.LOGIN_LIMIT_PER_ACCOUNT.split()[0])
+    assert rules.ACCOUNT_LOCK_ADDRESSES > 1 and rules.ACCOUNT_LOCK_FAILURES > first_tier
 
 
 def test_id_number_and_phone_forms():
