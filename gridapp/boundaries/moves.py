@@ -18,8 +18,8 @@ from sqlalchemy import text
 from ..extensions import db
 from .rules import LOCATED_TABLES
 
-#: Per located table: its history table, the history's key column, and the columns of a moved
-#: entry after (key, actor_id, at, action, note, data).
+#: Per located table: its history table, the history's key column, the further columns of a moved
+#: entry (after key, actor_id, at, action, note, data) with their values, and the type of ``data``.
 HISTORY = {
     "incidents": ("incident_events", "incident_id",
                   ", from_state, to_state, attachments", ", m.status, m.status, CAST('[]' AS json)", "json"),

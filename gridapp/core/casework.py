@@ -229,13 +229,14 @@ def find_in_scope(model, in_scope, row_id, code: str, message, *, field: str | N
     Raises NotFound ``code`` with ``message(row_id)`` and ``field`` otherwise: a malformed key, an
     absent row and a row outside the scope get the same 404 (nothing is revealed, nothing probed)."""
     key = model.id if key is None else key
-    try:
-        if isinstance(key.type, Integer):
-            row_id = p.integer(row_id, field or "id")
-        elif not isinstance(row_id, str) or not 0 < len(row_id) <= KEY_MAX:
-            raise p.bad(field or "id", "")
-    except BadInput:
-        raise NotFound(message(repr(row_id)[:KEY_MAX]), code=code, field=field) from None
+    absent = NotFound(message(repr(row_id)[:KEY_MAX]), code=code, field=field)
+    if isinstance(key.type, Integer):
+        try:
+            row_id = p.integer(row_id, field or "id")  # int4: an id out of range is simply absent
+        except BadInput:
+            raise absent from None
+    elif not isinstance(row_id, str) or not 0 < len(row_id) <= KEY_MAX:
+        raise absent
     row = db.session.scalar(select(model).where(key == row_id, in_scope))
     if row is None:
         raise NotFound(message(row_id), code=code, field=field)
