@@ -1,12 +1,53 @@
 """HTTP security headers: a Content-Security-Policy that allows only this site (plus the
 configured tile host for images), with a per-request nonce for the few inline scripts (the map),
-and the usual companions (nosniff, frame denial, referrer policy, HSTS over HTTPS)."""
+and the usual companions (nosniff, frame denial, referrer policy, HSTS over HTTPS); and the
+request bodies' JSON parser, which refuses nesting deeper than :data:`MAX_JSON_DEPTH` before
+decoding (deep nesting made Python's decoder raise RecursionError: a 500 on every JSON route)."""
 from __future__ import annotations
 
 import secrets
 from urllib.parse import urlsplit
 
 from flask import Flask, g, request
+from flask.json.provider import DefaultJSONProvider
+
+#: The deepest nesting of arrays and objects a request body may have (ours need 4).
+MAX_JSON_DEPTH = 32
+
+
+def json_depth(text: str | bytes) -> int:
+    """The deepest nesting of ``[`` and ``{`` in a JSON text, brackets inside strings ignored
+    (one pass; the text need not be valid)."""
+    if isinstance(text, bytes | bytearray):
+        text = text.decode("utf-8", "replace")
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON provider, refusing (ValueError: Flask answers 400) text nested deeper than
+    :data:`MAX_JSON_DEPTH` before the recursive decoder sees it."""
+
+    def loads(self, s, **kwargs):
+        if json_depth(s) > MAX_JSON_DEPTH:
+            raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        return super().loads(s, **kwargs)
 
 
 def csp_nonce() -> str:
@@ -34,8 +75,9 @@ def content_security_policy(nonce: str, tiles_url: str = "") -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register the ``csp_nonce`` template global and the header hook."""
+    """Register the ``csp_nonce`` template global, the header hook and the bounded JSON parser."""
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.json = BoundedJSONProvider(app)
 
     @app.after_request
     def _security_headers(response):

@@ -54,7 +54,8 @@ def safe_next(target: str | None) -> str | None:
 
 @bp.app_context_processor
 def _layout_context():
-    return {"logout_form": LogoutForm(), "role_names": ROLE_NAMES}
+    # formdata=None: the layout never reads the request body (an error page must render for any body)
+    return {"logout_form": LogoutForm(formdata=None), "role_names": ROLE_NAMES}
 
 
 ROLE_NAMES = {"admin": _l("系统管理员"), "district": _l("区级"), "township": _l("街道/镇"),

@@ -117,7 +117,8 @@ def dispute_page(dispute_id: int):
                            actions=dispute_workflow.allowed_actions(current_user, dispute),
                            mediators=dispute_queries.mediators(current_user), map=render_parts(m),
                            kind_names=dispute_rules.KIND_NAMES,
-                           may_reveal=dispute_rules.may_reveal_parties(current_user.role, dispute.difficulty), **NAMES)
+                           may_reveal_parties=dispute_rules.may_reveal_parties(current_user.role, dispute.difficulty),
+                           **NAMES)
 
 
 @bp.post("/disputes/<int:dispute_id>/act")

@@ -36,7 +36,7 @@ class ActionForm(FlaskForm):
 
 @bp.app_context_processor
 def _org_context():
-    return {"org_labels": LABELS, "action_form": ActionForm(), "may_reveal": current_user.is_authenticated
+    return {"org_labels": LABELS, "action_form": ActionForm(formdata=None), "may_reveal": current_user.is_authenticated
             and pii.may_see_full(current_user)}
 
 
