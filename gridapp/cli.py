@@ -127,9 +127,10 @@ def restore_command(path):
 @click.option("--tolerance-m", default=None, help="sliver width in metres snapped by --repair (default 2)")
 @click.option("--category-code", default=None, help="incident category when the table has no category column")
 @click.option("--encoding", default=None, help="a Shapefile's text encoding when its .cpg is missing or wrong")
+@click.option("--layer", default=None, help="the layer of a GeoPackage or FlatGeobuf file with several")
 @click.option("--user", "username", default="admin", help="the admin account the import is made as")
 def import_command(path, level, parent_code, mode, repair, crs, gcj02, code_field, name_field, tolerance_m,
-                   category_code, encoding, username):
+                   category_code, encoding, layer, username):
     """Import boundaries (GeoJSON, zipped Shapefile, KML) or incidents (CSV, Excel) from PATH.
 
     Prints the JSON report; exits 1 when anything is refused (nothing written)."""
@@ -144,7 +145,7 @@ def import_command(path, level, parent_code, mode, repair, crs, gcj02, code_fiel
         raise click.BadParameter(f"no user {username!r}", param_hint="--user")
     form = {"level": level, "parent_code": parent_code, "mode": mode, "repair": int(repair), "crs": crs,
             "gcj02": int(gcj02), "code_field": code_field, "name_field": name_field, "tolerance_m": tolerance_m,
-            "category_code": category_code, "encoding": encoding}
+            "category_code": category_code, "encoding": encoding, "layer": layer}
     try:
         options = imports.parse_options(form, current_app.config["IMPORT_EXTENT"])
         report = imports.import_file(user, Path(path).read_bytes(), Path(path).name, options)

@@ -14,8 +14,9 @@ CSV = "text/csv; charset=utf-8"
 
 
 def download(data: bytes, filename: str, mimetype: str) -> Response:
-    """``data`` as an attachment named ``filename`` (may hold Chinese)."""
-    return Response(data, mimetype=mimetype, headers={"Content-Disposition": content_disposition(filename)})
+    """``data`` as an attachment named ``filename`` (may hold Chinese). ``mimetype`` is the whole
+    Content-Type (a ``charset`` given once: Flask would append a second one to a text type)."""
+    return Response(data, content_type=mimetype, headers={"Content-Disposition": content_disposition(filename)})
 
 
 def xlsx_response(data: bytes, filename: str) -> Response:

@@ -262,11 +262,12 @@ def report_xlsx(user: User, level=None, code=None, date_from=None, date_to=None)
     return tabular.workbook_bytes(wb, {ws.title: len(_title(rep)) + 1}), _filename(rep, "xlsx")
 
 
-def report_csv(user: User, level=None, code=None, date_from=None, date_to=None) -> tuple[bytes, str]:
-    """The :func:`report` as CSV (UTF-8 with a byte-order mark, :func:`tabular.csv_bytes`): the
+def report_csv(user: User, level=None, code=None, date_from=None, date_to=None,
+               for_excel: bool = False) -> tuple[bytes, str]:
+    """The :func:`report` as CSV (:func:`tabular.csv_bytes`: for machines, or ``for_excel``): the
     Chinese header, one row per area; rates as fractions 0–1. Returns (bytes, download name)."""
     rep = report(user, level, code, date_from, date_to)
-    return tabular.csv_bytes(rep["header"], rep["rows"]), _filename(rep, "csv")
+    return tabular.csv_bytes(rep["header"], rep["rows"], for_excel), _filename(rep, "csv")
 
 
 def _filename(rep: dict, ext: str) -> str:

@@ -44,12 +44,13 @@ def create_import():
 
 @bp.get("/export")
 def export_boundaries():
-    """``?level=district|township|community|grid&code=<prefix>&format=geojson|shp|csv`` → the file
-    (GeoJSON RFC 7946: CCW outer rings, 6 decimals, no crs member; zipped Shapefile UTF-8 with
-    .cpg; CSV with WKT). Grids: only those the caller may see. 400 unknown level or format."""
+    """``?level=district|township|community|grid&code=<prefix>&format=geojson|shp|csv|gpkg|fgb``
+    → the file (GeoJSON RFC 7946: CCW outer rings, 6 decimals, no crs member; zipped Shapefile
+    UTF-8 with .cpg; CSV with WKT, RFC 4180 for machines or ``&excel=1`` for Excel; GeoPackage;
+    FlatGeobuf). Grids: only those the caller may see. 400 unknown level or format."""
     user = api_user()
     body, mimetype, filename = export.export(user, request.args.get("level", ""), request.args.get("code") or None,
-                                             request.args.get("format", "geojson"))
+                                             request.args.get("format", "geojson"), flag(request.args, "excel"))
     return download(body, filename, mimetype)
 
 

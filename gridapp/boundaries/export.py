@@ -56,16 +56,19 @@ def _round(obj):
     return obj
 
 
-def export(user: User, level: str, code: str | None, fmt: str) -> tuple[bytes, str, str]:
+def export(user: User, level: str, code: str | None, fmt: str, for_excel: bool = False) -> tuple[bytes, str, str]:
     """The areas of ``level`` whose code starts with ``code`` (grids: those the user may see) as
     (bytes, MIME type, file name "<level name>_<code>.<ext>"). GeoJSON properties: code, name,
     level, parent_code (a grid's community); a Shapefile's fields: code, name, level, parent (dBase
     names have at most 10 characters), its files named like the download (<level name>_<code>.shp
     …); CSV: Chinese headers (:data:`~gridapp.boundaries.rules.EXPORT_COLUMNS`) and level names,
-    then the geometry as WKT.
+    then the geometry as WKT (RFC 4180 for machines; ``for_excel``: byte-order mark and digit
+    strings kept as text); GeoPackage (``gpkg``) and FlatGeobuf (``fgb``): one layer named
+    like the file, GeoJSON's fields.
     Audited (one "export" row, committed). Raises BadInput for an unknown level or format."""
     level = area_level(level, EXPORT_LEVELS)
-    choice(fmt, "format", EXPORT_FORMATS, _("format 必须是 geojson、shp 或 csv，收到 %(value)s", value=repr(fmt)))
+    choice(fmt, "format", EXPORT_FORMATS, _("format 必须是 %(formats)s 之一，收到 %(value)s",
+                                            formats="、".join(EXPORT_FORMATS), value=repr(fmt)))
     rows = _rows(user, level, code)
     record(user, "export", "boundaries", None, code if code and len(code) == 12 else None,
            level=level, code=code, format=fmt, count=len(rows))
@@ -82,20 +85,39 @@ def export(user: User, level: str, code: str | None, fmt: str) -> tuple[bytes, s
         header = [str(EXPORT_COLUMNS[f]) for f in FIELDS] + ["WKT"]
         body = tabular.csv_bytes(header, ([p["code"], p["name"], str(LEVEL_NAMES[p["level"]]), p["parent_code"],
                                            shapely.to_wkt(g, rounding_precision=6, trim=True)]
-                                          for (p, _geom), g in zip(rows, geoms, strict=True)))
+                                          for (p, _geom), g in zip(rows, geoms, strict=True)), for_excel)
         return body, "text/csv; charset=utf-8", stem + ".csv"
+    if fmt in OGR_EXPORTS:
+        suffix, driver, mimetype = OGR_EXPORTS[fmt]
+        return _ogr_file(rows, geoms, stem, suffix, driver, list(FIELDS)), mimetype, stem + suffix
     return _shapefile(rows, geoms, stem), "application/zip", stem + ".zip"
 
 
-def _shapefile(rows, geoms, stem: str) -> bytes:
+#: export format → (suffix, GDAL driver, MIME type) of the single-file formats
+OGR_EXPORTS = {"gpkg": (".gpkg", "GPKG", "application/geopackage+sqlite3"),
+               "fgb": (".fgb", "FlatGeobuf", "application/octet-stream")}
+
+
+def _write(path: str, rows, geoms, driver: str, fields: list[str], layer: str | None = None) -> None:
     import pyogrio.raw
 
+    pyogrio.raw.write(path, np.array([shapely.to_wkb(g) for g in geoms], dtype=object),
+                      [np.array([p[f] or "" for p, _g in rows], dtype=object) for f in FIELDS],
+                      fields=fields, geometry_type="MultiPolygon", crs="EPSG:4326", encoding="UTF-8",
+                      driver=driver, layer=layer)
+
+
+def _ogr_file(rows, geoms, stem: str, suffix: str, driver: str, fields: list[str]) -> bytes:
     with tempfile.TemporaryDirectory(prefix="gridapp-export") as tmp:
-        path = os.path.join(tmp, stem + ".shp")
-        pyogrio.raw.write(path, np.array([shapely.to_wkb(g) for g in geoms], dtype=object),
-                          [np.array([p[f] or "" for p, _g in rows], dtype=object) for f in FIELDS],
-                          fields=SHP_FIELDS, geometry_type="MultiPolygon", crs="EPSG:4326", encoding="UTF-8",
-                          driver="ESRI Shapefile")
+        path = os.path.join(tmp, "export" + suffix)
+        _write(path, rows, geoms, driver, fields, layer=stem)
+        with open(path, "rb") as fh:
+            return fh.read()
+
+
+def _shapefile(rows, geoms, stem: str) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="gridapp-export") as tmp:
+        _write(os.path.join(tmp, stem + ".shp"), rows, geoms, "ESRI Shapefile", SHP_FIELDS)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
             for name in sorted(os.listdir(tmp)):

@@ -18,7 +18,7 @@ from ..geo.validate import check_geometry, fit_children
 from ..models import AdminArea, Grid, GridLineage
 from .import_options import ImportOptions, Report, parent_area
 from .moves import relocate
-from .rules import CODE_FIELDS, CODE_LENGTH, MOVE_NOTES, NAME_FIELDS
+from .rules import CODE_FIELDS, CODE_LENGTH, IMPORT_SNAP_DEG, MOVE_NOTES, NAME_FIELDS
 
 
 @dataclass
@@ -56,11 +56,24 @@ def _full_code(raw: str, parent: AdminArea | None, length: int) -> str | None:
 
 def _read(data, filename, options, report) -> list[geoio.RawFeature]:
     result = geoio.read_features(data, filename, crs=options.crs, gcj02=options.gcj02, extent=options.extent,
-                                 encoding=options.encoding)
+                                 encoding=options.encoding, layer=options.layer)
+    for wanted in (options.code_field, options.name_field):
+        _require_field(result.features, wanted)
     report.notes.extend(result.notes)
     if result.declared_crs:
         report.notes.append(f"CRS: {result.declared_crs}")
     return result.features
+
+
+def _require_field(features, wanted: str | None) -> None:
+    """Raise ReadError listing the file's fields when a field the import was told to use is in no
+    feature — naming the dBase truncation (10 characters) when that is the cause."""
+    if not wanted or not features or any(wanted in f.properties for f in features):
+        return
+    fields = sorted({k for f in features for k in f.properties})
+    cut = [k for k in fields if len(wanted) > 10 and k == wanted[:10]]
+    hint = f" — a Shapefile cuts field names to 10 characters: use {cut[0]!r}" if cut else ""
+    raise geoio.ReadError(f"the file has no field {wanted!r}{hint}; its fields: {', '.join(fields)}")
 
 
 def import_boundaries(data, filename, options: ImportOptions, report: Report) -> None:
@@ -188,6 +201,7 @@ def _fit(items, level, parent, options, report) -> None:
                      if a.code not in {i.code for i in group}}
         container_geom = to_shape(container.geom) if container is not None else None
         keyed = {i.index: i for i in group}
+        _snap_to_stored(group, level, key, container_geom, fixed)
         result = fit_children(container_geom, {i.index: i.geom for i in group}, fixed,
                               repair=options.repair, tol_m=options.tolerance_m, cover=container is not None)
         for idx, reason in result.errors.items():
@@ -201,6 +215,28 @@ def _fit(items, level, parent, options, report) -> None:
                                     "fix": _sibling_names(f, keyed)} for f in fixes)
         for idx, geom in result.geoms.items():
             keyed[idx].geom = geom
+
+
+def _snap_to_stored(group, level: str, key, container_geom, fixed: dict) -> None:
+    """Give back the stored geometry's exact vertices to imported ones within
+    :data:`~gridapp.boundaries.rules.IMPORT_SNAP_DEG` of them (the rounding of our own export, 6
+    decimals): the parent's outline, the siblings that stay, and the stored versions of the areas
+    being replaced. So an export → edit → re-import accepts the unchanged features in strict mode and
+    repeated round trips do not drift (issue 21); an edit moved farther than that stays as edited."""
+    stored = [container_geom] if container_geom is not None else []
+    stored += list(fixed.values())
+    codes = [i.code for i in group if i.code]
+    if level == "grid":
+        stored += [to_shape(g) for g in db.session.scalars(select(Grid.geom).where(Grid.code.in_(codes)))]
+    elif codes:
+        stored += [to_shape(a) for a in db.session.scalars(select(AdminArea.geom).where(AdminArea.code.in_(codes)))]
+    if not stored:
+        return
+    reference = shapely.union_all([shapely.boundary(g) for g in stored])
+    for item in group:
+        snapped = shapely.snap(item.geom, reference, IMPORT_SNAP_DEG)
+        if snapped.is_valid and not snapped.is_empty:
+            item.geom = geo.force_2d_multipolygon(snapped)
 
 
 def _sibling_names(text_: str, keyed: dict) -> str:

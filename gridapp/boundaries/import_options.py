@@ -28,6 +28,7 @@ class ImportOptions:
     category_code: str | None = None
     extent: tuple = geoio.CHINA_EXTENT
     encoding: str | None = None
+    layer: str | None = None
 
 
 @dataclass

@@ -74,8 +74,8 @@ def parse_options(form, extent: tuple[float, float, float, float]) -> ImportOpti
     (0 | 1), crs ("EPSG:4547"...), gcj02 (0 | 1), code_field, name_field, tolerance_m (metres,
     sliver width snapped in repair mode, default and limit in :mod:`gridapp.boundaries.rules`),
     category_code (incidents without a category column), encoding (a Shapefile's text encoding,
-    e.g. GB18030, overriding its .cpg). ``extent``: (min_lon, min_lat, max_lon,
-    max_lat) degrees, the setting ``IMPORT_EXTENT``. Raises BadInput naming the option
+    e.g. GB18030, overriding its .cpg), layer (of a GeoPackage or FlatGeobuf file). ``extent``:
+    (min_lon, min_lat, max_lon, max_lat) degrees, the setting ``IMPORT_EXTENT``. Raises BadInput naming the option
     (``invalid_level``; ``invalid_option`` for the others)."""
     level = p.area_level((form.get("level") or "").strip(), IMPORT_LEVELS)
     mode = (form.get("mode") or "dry_run").strip()
@@ -86,7 +86,8 @@ def parse_options(form, extent: tuple[float, float, float, float]) -> ImportOpti
                          gcj02=_flag(form.get("gcj02"), "gcj02"), code_field=form.get("code_field") or None,
                          name_field=form.get("name_field") or None, tolerance_m=_tolerance(form.get("tolerance_m")),
                          category_code=(form.get("category_code") or "").strip() or None, extent=tuple(extent),
-                         encoding=_encoding(form.get("encoding")))
+                         encoding=_encoding(form.get("encoding")),
+                         layer=p.text(form.get("layer"), "layer", 128, required=False))
 
 
 def _encoding(value) -> str | None:

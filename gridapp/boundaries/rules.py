@@ -35,6 +35,9 @@ GRID_SEQUENCE_MAX = 999
 #: The parent level(s) an import at each level goes under.
 PARENT_LEVELS = {"district": (), "township": ("district",), "community": ("township",),
                  "grid": ("community", "township", "district"), "incident": ()}
+#: Degrees within which an imported vertex takes the stored geometry's exact vertex (parent outline,
+#: staying siblings, the replaced area's own): the rounding of the export (6 decimals ≤ 0.7e-6°).
+IMPORT_SNAP_DEG = 1e-6
 #: Default width (metres) of the slivers snapped in repair mode, and the largest allowed.
 IMPORT_TOLERANCE_M = 2.0
 IMPORT_TOLERANCE_MAX_M = 50.0
@@ -45,8 +48,8 @@ NAME_FIELDS = ("name", "NAME", "Name", "名称", "网格名称", "社区名称",
 CATEGORY_HEADERS = ("category_code", "类别代码", "事件类别代码", "category")
 DESCRIPTION_HEADERS = ("description", "描述", "事件描述", "type")
 
-#: Formats of the boundary export: GeoJSON, zipped Shapefile, CSV (WKT).
-EXPORT_FORMATS = ("geojson", "shp", "csv")
+#: Formats of the boundary export: GeoJSON, zipped Shapefile, CSV (WKT), GeoPackage, FlatGeobuf.
+EXPORT_FORMATS = ("geojson", "shp", "csv", "gpkg", "fgb")
 #: The names of the area levels, wherever a level is shown (reports, exports).
 LEVEL_NAMES = {"district": _l("区/县"), "township": _l("街道/镇"), "community": _l("社区/村"), "grid": _l("网格")}
 #: An exported CSV's headers.

@@ -8,8 +8,10 @@ Rules (OWASP "CSV Injection"; Excel's 15-digit precision):
   removed control characters) is prefixed with an apostrophe ``'`` so that no spreadsheet runs it
   as a formula;
 * long digit strings (:data:`LONG_DIGITS` or more digits, or a leading zero: codes, ID numbers,
-  phones) stay text: in Excel a text cell with the ``@`` format; in CSV prefixed with a tab (Excel
-  then keeps the digits; machine readers strip it);
+  phones) stay text: in Excel a text cell with the ``@`` format; in the CSV "for Excel" variant
+  prefixed with a tab (Excel then keeps the digits);
+* CSV is for machines by default (issue 21): RFC 4180, UTF-8 without a byte-order mark, no tab
+  prefixes; the "for Excel" variant adds the byte-order mark (so Excel reads Chinese) and the tabs.
 * numbers and None pass unchanged; dates are date cells (``yyyy-mm-dd``) and instants are
   date-time cells in the local zone (``yyyy-mm-dd hh:mm``, :mod:`gridapp.core.clock`): Excel
   has no time zones, so an instant is written as the local wall-clock time it is shown as.
@@ -60,25 +62,27 @@ def is_long_digits(value: str) -> bool:
     return bool(_DIGITS.fullmatch(value)) and (len(value) >= LONG_DIGITS or (len(value) > 1 and value[0] == "0"))
 
 
-def csv_cell(value):
-    """One CSV cell: cleaned text, long digit strings tab-prefixed, other values unchanged."""
+def csv_cell(value, for_excel: bool = False):
+    """One CSV cell: cleaned text (formula-like text neutralised), other values unchanged; for
+    Excel, long digit strings tab-prefixed."""
     if value is None:
         return ""
     if not isinstance(value, str):
         return value
-    if is_long_digits(value):
+    if for_excel and is_long_digits(value):
         return "\t" + value
     return clean_text(value)
 
 
-def csv_bytes(header: Iterable[str], rows: Iterable[Iterable]) -> bytes:
-    """A CSV file (UTF-8 with a byte-order mark, so that Excel reads Chinese) of cleaned cells."""
+def csv_bytes(header: Iterable[str], rows: Iterable[Iterable], for_excel: bool = False) -> bytes:
+    """A CSV file of cleaned cells (RFC 4180, CRLF line ends): UTF-8 for machines, or with a
+    byte-order mark and tab-protected digit strings ``for_excel``."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([csv_cell(h) for h in header])
+    writer.writerow([csv_cell(h, for_excel) for h in header])
     for row in rows:
-        writer.writerow([csv_cell(v) for v in row])
-    return out.getvalue().encode("utf-8-sig")
+        writer.writerow([csv_cell(v, for_excel) for v in row])
+    return out.getvalue().encode("utf-8-sig" if for_excel else "utf-8")
 
 
 def _excel_value(value):

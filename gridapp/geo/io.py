@@ -16,21 +16,20 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import os
 import tempfile
 import zipfile
 import zlib
-from dataclasses import dataclass, field
 
 import numpy as np
 import pyproj
 import shapely
-from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from .encoding import GDAL_ENCODINGS, EncodingError, shapefile_encoding
+from .features import RawFeature, ReadError, ReadResult, geom_or_error
 from .gcj02 import gcj02_to_wgs84_xy
+from .ogr import OGR_FILES, ogr_features, read_kml, read_ogr_file
 
 #: China's extent (min_lon, min_lat, max_lon, max_lat), degrees: 73.5°E–135.1°E, 3.8°N–53.6°N
 #: (mainland and the South China Sea islands), the bounds used by GB/T 2260 maps.
@@ -47,31 +46,6 @@ XLSX_MAX_UNPACKED = 128 * 1024 * 1024
 #: CRSs taken as WGS84 lon/lat as they are: EPSG:4326, CRS84 and EPSG:4490 (CGCS2000, which agrees
 #: with WGS84 to a few centimetres — 国家测绘地理信息局 2008 announcement on CGCS2000).
 WGS84_ALIASES = {"EPSG:4326", "EPSG:4490", "OGC:CRS84", "CRS84", "EPSG:4979", "EPSG:4480"}
-
-
-class ReadError(ValueError):
-    """The file as a whole cannot be read (not a known format, corrupt, no layer...)."""
-
-
-@dataclass
-class RawFeature:
-    """One feature as read: its 0-based ``index`` in the file, its attributes, and its geometry
-    (2D, lon/lat SRID 4326) or None with ``error`` saying why (null geometry, metres without a CRS,
-    outside the extent...)."""
-
-    index: int
-    properties: dict
-    geometry: BaseGeometry | None
-    error: str | None = None
-
-
-@dataclass
-class ReadResult:
-    """Features of a file with the CRS they were declared in (None when nothing was declared)."""
-
-    features: list[RawFeature]
-    declared_crs: str | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- CRS
@@ -149,13 +123,19 @@ def to_wgs84(features: list[RawFeature], declared_crs: str | None, *, gcj02: boo
 
 # --------------------------------------------------------------------------- formats
 def sniff_format(filename: str, data: bytes) -> str:
-    """"geojson", "shapefile" (a .zip), "kml", "csv" or "xlsx" from the name, then the content.
+    """"geojson", "shapefile" (a .zip), "kml", "geopackage", "flatgeobuf", "csv" or "xlsx" from the
+    name, then the content.
     Raises ReadError when neither tells."""
     name = (filename or "").lower()
     for ext, fmt in ((".geojson", "geojson"), (".json", "geojson"), (".zip", "shapefile"),
-                     (".kml", "kml"), (".csv", "csv"), (".xlsx", "xlsx")):
+                     (".kml", "kml"), (".csv", "csv"), (".xlsx", "xlsx"), (".gpkg", "geopackage"),
+                     (".fgb", "flatgeobuf")):
         if name.endswith(ext):
             return fmt
+    if data[:16] == b"SQLite format 3\x00":
+        return "geopackage"
+    if data[:3] == b"fgb":
+        return "flatgeobuf"
     head = data[:512].lstrip(b"\xef\xbb\xbf").lstrip()
     if data[:2] == b"PK":
         return "xlsx" if b"[Content_Types].xml" in data[:2000] else "shapefile"
@@ -164,7 +144,7 @@ def sniff_format(filename: str, data: bytes) -> str:
     if head.startswith(b"<") and b"kml" in data[:2000].lower():
         return "kml"
     raise ReadError(f"unknown file format {filename!r}: expected .geojson, a zipped Shapefile (.zip), "
-                    ".kml, .csv or .xlsx")
+                    ".kml, .gpkg, .fgb, .csv or .xlsx")
 
 
 def decode_text(data: bytes) -> str:
@@ -176,18 +156,6 @@ def decode_text(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise ReadError("the file is neither UTF-8 nor GBK/GB18030 text")
-
-
-def _geom_or_error(index: int, props: dict, geometry) -> RawFeature:
-    if geometry is None:
-        return RawFeature(index, props, None, "null geometry")
-    try:
-        geom = shape(geometry) if isinstance(geometry, dict) else geometry
-    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as err:
-        return RawFeature(index, props, None, f"malformed geometry: {err}")
-    if geom.is_empty:
-        return RawFeature(index, props, None, "empty geometry")
-    return RawFeature(index, props, shapely.force_2d(geom))
 
 
 def read_geojson(data: bytes) -> ReadResult:
@@ -213,28 +181,8 @@ def read_geojson(data: bytes) -> ReadResult:
         if not isinstance(f, dict):
             features.append(RawFeature(i, {}, None, "not a GeoJSON Feature"))
             continue
-        features.append(_geom_or_error(i, dict(f.get("properties") or {}), f.get("geometry")))
+        features.append(geom_or_error(i, dict(f.get("properties") or {}), f.get("geometry")))
     return ReadResult(features, declared)
-
-
-def _ogr_features(path: str, encoding: str | None, layer=None) -> tuple[list[RawFeature], str | None]:
-    import pyogrio.raw
-
-    meta, _fids, geoms, field_data = pyogrio.raw.read(path, layer=layer, encoding=encoding)
-    names = list(meta["fields"])
-    features = []
-    for i, wkb in enumerate(geoms):
-        props = {n: _plain(field_data[j][i]) for j, n in enumerate(names)}
-        features.append(_geom_or_error(i, props, None if wkb is None else shapely.from_wkb(wkb)))
-    return features, meta.get("crs")
-
-
-def _plain(value):
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
 
 
 def read_shapefile_zip(data: bytes, encoding: str | None = None) -> ReadResult:
@@ -271,7 +219,7 @@ def read_shapefile_zip(data: bytes, encoding: str | None = None) -> ReadResult:
             raise ReadError(str(err)) from None
         if encoding or ".cpg" not in parts:
             notes.append(f"attribute text read as {codec} ({source})")
-        features, crs = _ogr_features(os.path.join(tmp, "layer.shp"), GDAL_ENCODINGS.get(codec, codec.upper()))
+        features, crs = ogr_features(os.path.join(tmp, "layer.shp"), GDAL_ENCODINGS.get(codec, codec.upper()))
     return ReadResult(features, crs_name(crs) if crs else None, notes)
 
 
@@ -328,43 +276,25 @@ def _read_member(archive: zipfile.ZipFile, name: str, budget: list[int]) -> byte
     return content
 
 
-def read_kml(data: bytes) -> ReadResult:
-    """Features of every layer (Folder) of a KML file, numbered in file order; WGS84 by definition.
-    Raises ReadError when GDAL cannot read it."""
-    import pyogrio
-
-    with tempfile.TemporaryDirectory(prefix="gridapp-kml") as tmp:
-        path = os.path.join(tmp, "input.kml")
-        with open(path, "wb") as fh:
-            fh.write(data)
-        try:
-            layers = [row[0] for row in pyogrio.list_layers(path)]
-            features: list[RawFeature] = []
-            for layer in layers:
-                part, _crs = _ogr_features(path, None, layer)
-                for f in part:
-                    f.index = len(features)
-                    features.append(f)
-        except Exception as err:  # pyogrio raises its own DataSourceError and friends
-            raise ReadError(f"cannot read the KML file: {err}") from err
-    return ReadResult(features, "EPSG:4326")
-
-
 def read_features(data: bytes, filename: str, *, crs: str | None = None, gcj02: bool = False,
-                  extent: tuple[float, float, float, float] = CHINA_EXTENT, encoding: str | None = None) -> ReadResult:
+                  extent: tuple[float, float, float, float] = CHINA_EXTENT, encoding: str | None = None,
+                  layer: str | None = None) -> ReadResult:
     """Read a boundary file into 2D lon/lat (SRID 4326) features.
 
     ``crs``: overrides whatever the file declares ("EPSG:4547", WKT...). ``gcj02``: the file is in
     GCJ-02 and is converted to WGS84. ``extent``: features outside it are flagged (see
     :func:`to_wgs84`). ``encoding``: a Shapefile's attribute text encoding, overriding its .cpg.
+    ``layer``: the layer of a GeoPackage or FlatGeobuf file (:func:`gridapp.geo.ogr.read_ogr_file`).
     Per-feature problems are reported on the features (``error``); a file that
     cannot be read at all raises ReadError.
     """
     fmt = sniff_format(filename, data)
-    readers = {"geojson": read_geojson, "shapefile": read_shapefile_zip, "kml": read_kml}
+    readers = {"geojson": read_geojson, "shapefile": lambda d: read_shapefile_zip(d, encoding), "kml": read_kml,
+               **{f: (lambda d, f=f: read_ogr_file(d, f, layer)) for f in OGR_FILES}}
     if fmt not in readers:
-        raise ReadError(f"a {fmt} file holds no boundaries: use GeoJSON, a zipped Shapefile or KML")
-    result = read_shapefile_zip(data, encoding) if fmt == "shapefile" else readers[fmt](data)
+        raise ReadError(f"a {fmt} file holds no boundaries: use GeoJSON, a zipped Shapefile, KML, GeoPackage "
+                        "or FlatGeobuf")
+    result = readers[fmt](data)
     declared = crs_name(crs) if crs else result.declared_crs
     result.declared_crs = declared
     to_wgs84(result.features, declared, gcj02=gcj02, extent=extent)

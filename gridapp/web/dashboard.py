@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from ..analytics import dashboard
 from ..analytics import rules as analytics_rules
 from ..boundaries import areas
+from ..core.params import flag
 from ..downloads import CSV, download, xlsx_response
 from ..maps import DashboardLayers, render_parts
 from . import bp, page_base_map
@@ -102,8 +103,9 @@ def dashboard_xlsx():
 @bp.route("/dashboard/report.csv")
 @login_required
 def dashboard_csv():
-    """The same report as CSV (UTF-8 with a byte-order mark)."""
-    data, name = dashboard.report_csv(current_user, *_args())
+    """The same report as CSV: RFC 4180 UTF-8 for machines; ``?excel=1`` for Excel (byte-order
+    mark, digit strings kept as text)."""
+    data, name = dashboard.report_csv(current_user, *_args(), flag(request.args, "excel"))
     return download(data, name, CSV)
 
 

@@ -42,7 +42,8 @@ class IncidentForm(FlaskForm):
 class ImportForm(FlaskForm):
     """Upload a boundary file or an incident table (admin): the options of POST /api/v1/imports."""
 
-    file = FileField(_l("文件（GeoJSON、Shapefile 压缩包、KML、CSV、Excel）"), validators=[FileRequired()])
+    file = FileField(_l("文件（GeoJSON、Shapefile 压缩包、KML、GeoPackage、FlatGeobuf、CSV、Excel）"),
+                     validators=[FileRequired()])
     level = SelectField(_l("层级"), choices=[
         SelectChoice("district", _l("区/县")), SelectChoice("township", _l("街道/镇")),
         SelectChoice("community", _l("社区/村")), SelectChoice("grid", _l("网格")),
@@ -54,6 +55,7 @@ class ImportForm(FlaskForm):
     tolerance_m = StringField(_l("细缝宽度阈值（米）"), default=f"{IMPORT_TOLERANCE_M:g}")
     crs = StringField(_l("坐标系（文件未声明时，如 EPSG:4547）"), validators=[Length(max=64)])
     encoding = StringField(_l("Shapefile 文字编码（.cpg 缺失或有误时，如 GB18030）"), validators=[Length(max=32)])
+    layer = StringField(_l("图层（GeoPackage 等多图层文件）"), validators=[Length(max=128)])
     gcj02 = BooleanField(_l("文件为 GCJ-02 坐标（转换为 WGS84）"))
     code_field = StringField(_l("代码字段"), validators=[Length(max=64)])
     name_field = StringField(_l("名称字段"), validators=[Length(max=64)])

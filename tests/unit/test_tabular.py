@@ -27,13 +27,18 @@ def test_plain_text_is_kept_and_controls_stripped():
     assert tabular.clean_text("a\x07b\x1bc\x85d\r\ne") == "abcd\ne"
 
 
-def test_csv_cells():
-    body = tabular.csv_bytes(["名称", "编码", "电话", "数"], [["=1+2", "610202002010001", "013800000000", 7],
-                                                            ["<b>x</b>${1}`\\", "610202", None, -1.5]])
+def test_csv_cells_for_excel_and_for_machines():
+    header, data = ["名称", "编码", "电话", "数"], [["=1+2", "610202002010001", "013800000000", 7],
+                                                  ["<b>x</b>${1}`\\", "610202", None, -1.5]]
+    body = tabular.csv_bytes(header, data, for_excel=True)
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[1] == ["'=1+2", "\t610202002010001", "\t013800000000", "7"]
     assert rows[2] == ["<b>x</b>${1}`\\", "610202", "", "-1.5"]
+    machines = tabular.csv_bytes(header, data)  # RFC 4180: no byte-order mark, no tabs, CRLF
+    assert not machines.startswith(b"\xef\xbb\xbf") and b"\t" not in machines and machines.count(b"\r\n") == 3
+    assert list(csv.reader(io.StringIO(machines.decode("utf-8"))))[1] == ["'=1+2", "610202002010001", "013800000000",
+                                                                          "7"]
 
 
 def test_excel_cells_are_text_and_never_formulas():

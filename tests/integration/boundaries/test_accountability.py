@@ -62,7 +62,7 @@ def test_every_import_run_is_audited_and_a_reimport_records_its_moves(client, be
     payload = json.dumps(fc).encode()
 
     def run(mode):
-        form = {"level": "grid", "parent_code": COMMUNITY, "mode": mode, "repair": "1",  # 6-decimal export (issue 21)
+        form = {"level": "grid", "parent_code": COMMUNITY, "mode": mode,
                 "file": (io.BytesIO(payload), "网格.geojson")}
         return client.post("/api/v1/imports", data=form, headers=headers, content_type="multipart/form-data")
 

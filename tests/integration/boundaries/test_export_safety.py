@@ -25,8 +25,8 @@ def _filename(resp) -> str:
 def test_boundary_csv_neutralises_and_keeps_codes(client, tx, bearer):
     tx.execute(update(Grid).where(Grid.code == "610202002010001").values(name=" " + HOSTILE))
     tx.commit()
-    resp = client.get(f"/api/v1/export?level=grid&code={COMMUNITY}&format=csv", headers=bearer("district"))
-    assert resp.status_code == 200
+    resp = client.get(f"/api/v1/export?level=grid&code={COMMUNITY}&format=csv&excel=1", headers=bearer("district"))
+    assert resp.status_code == 200 and resp.data.startswith(b"\xef\xbb\xbf")
     assert _filename(resp) == f"网格_{COMMUNITY}.csv"
     rows = {r["编码"].lstrip("\t"): r for r in csv.DictReader(io.StringIO(resp.data.decode("utf-8-sig")))}
     row = rows["610202002010001"]

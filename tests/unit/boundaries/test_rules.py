@@ -24,6 +24,6 @@ def test_import_modes_tolerances_and_the_grid_sequence():
 
 
 def test_export_formats_and_file_names():
-    assert rules.EXPORT_FORMATS == ("geojson", "shp", "csv")
+    assert rules.EXPORT_FORMATS == ("geojson", "shp", "csv", "gpkg", "fgb")
     assert set(rules.EXPORT_FILE_NAMES) == set(rules.EXPORT_LEVELS)
     assert str(rules.EXPORT_FILE_NAMES["district"]) == "区县"
