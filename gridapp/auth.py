@@ -34,10 +34,16 @@ def api_user() -> User:
 
 def bearer_token() -> str | None:
     """The token of this request's ``Authorization: Bearer <token>`` header (not yet checked),
-    None without the header. Raises Unauthenticated (401) for a header of another form."""
+    None without the header. For reading (safe methods) HTTP Basic carries the token as its
+    password (any user name): what desktop GIS (QGIS, GDAL, ArcGIS) can send — an API key an
+    admin issues with ``flask --app wsgi gridapp issue-key``. Raises Unauthenticated (401) for a
+    header of another form."""
     header = request.headers.get("Authorization", "")
     if not header:
         return None
+    basic = request.authorization
+    if basic is not None and basic.type == "basic" and request.method in SAFE_METHODS and basic.password:
+        return basic.password
     scheme, _sep, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated(_("Authorization 头必须是 Bearer <token>"), code="invalid_token")

@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from . import instance_secret
-from .accounts.service import check_password_policy, hash_password, unlock
+from .accounts.service import check_password_policy, hash_password, issue_token, unlock
 from .errors import DomainError
 from .extensions import db
 from .models import AdminArea, GridAssignment, Role, User
@@ -84,6 +84,20 @@ def unlock_command(username):
     except DomainError as err:
         raise click.ClickException(err.message) from None
     click.echo(f"unlocked {username}")
+
+
+@group.command("issue-key")
+@click.argument("username")
+@click.option("--days", default=365, type=click.IntRange(1, 3650), help="days the key is valid (default 365)")
+def issue_key_command(username, days):
+    """Issue an API key for a client system (desktop GIS, another platform) reading as USERNAME — it
+    sees what that user sees. Send it as a bearer token, or as the password of HTTP Basic (read
+    only). Prints the key once; revoke it with DELETE /api/v1/auth/token."""
+    user = db.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if user is None:
+        raise click.BadParameter(f"no active user {username!r}", param_hint="USERNAME")
+    key, expires = issue_token(user, days * 24)
+    click.echo(f"{key}\t(valid until {expires.isoformat()})")
 
 
 @group.command("backup")

@@ -36,8 +36,12 @@ def http_message(status: int) -> str:
     return str(HTTP_MESSAGES.get(status) or HTTP_MESSAGES[500 if status >= 500 else 400])
 
 
+#: path prefixes whose errors are JSON (the API, the OGC API)
+JSON_PREFIXES = ("/api/", "/ogcapi")
+
+
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(JSON_PREFIXES)
 
 
 def _render(status: int, code: str, message: str, details: dict | None = None, field: str | None = None):

@@ -77,7 +77,9 @@ def content_security_policy(nonce: str, tiles_url: str = "") -> str:
 def init_app(app: Flask) -> None:
     """Register the ``csp_nonce`` template global, the header hook and the bounded JSON parser."""
     app.jinja_env.globals["csp_nonce"] = csp_nonce
-    app.json = BoundedJSONProvider(app)
+    bounded = BoundedJSONProvider(app)
+    bounded.ensure_ascii, bounded.sort_keys = app.json.ensure_ascii, app.json.sort_keys  # keep the app's choices
+    app.json = bounded
 
     @app.after_request
     def _security_headers(response):

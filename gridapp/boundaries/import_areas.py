@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 from geoalchemy2.shape import from_shape, to_shape
 from sqlalchemy import func, select
@@ -232,9 +233,17 @@ def _snap_to_stored(group, level: str, key, container_geom, fixed: dict) -> None
         stored += [to_shape(a) for a in db.session.scalars(select(AdminArea.geom).where(AdminArea.code.in_(codes)))]
     if not stored:
         return
-    reference = shapely.union_all([shapely.boundary(g) for g in stored])
-    for item in group:
-        snapped = shapely.snap(item.geom, reference, IMPORT_SNAP_DEG)
+    vertices = np.unique(shapely.get_coordinates(stored), axis=0)
+    tree = shapely.STRtree(shapely.points(vertices))
+
+    def snap(coords):
+        near = tree.query_nearest(shapely.points(coords), max_distance=IMPORT_SNAP_DEG, all_matches=False)
+        coords = coords.copy()
+        coords[near[0]] = vertices[near[1]]
+        return coords
+
+    for item in group:  # vertex by vertex: no vertex is added, none moves farther than the tolerance
+        snapped = shapely.transform(item.geom, snap)
         if snapped.is_valid and not snapped.is_empty:
             item.geom = geo.force_2d_multipolygon(snapped)
 
