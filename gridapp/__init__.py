@@ -52,7 +52,7 @@ def create_app(config: dict | str | None = None) -> Flask:
     app.json.ensure_ascii = False  # readable Chinese in JSON (UTF-8)
 
     from . import api, assets, auth, cli, errors, i18n, models, security, web  # noqa: F401 (models: metadata)
-    from .api import ogc
+    from .api import ogc, open311
     from .extensions import COMPRESS_MIMETYPES, compress, csrf, db, limiter, login_manager, migrate, ping_when_idle
 
     db.init_app(app)
@@ -74,6 +74,7 @@ def create_app(config: dict | str | None = None) -> Flask:
     web.init_app(app)
     api.init_app(app)
     ogc.init_app(app)
+    open311.init_app(app)
     cli.init_app(app)
     if app.config["ENV_NAME"] == "production":
         _refuse_demo_users(app)

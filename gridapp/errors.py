@@ -36,8 +36,8 @@ def http_message(status: int) -> str:
     return str(HTTP_MESSAGES.get(status) or HTTP_MESSAGES[500 if status >= 500 else 400])
 
 
-#: path prefixes whose errors are JSON (the API, the OGC API)
-JSON_PREFIXES = ("/api/", "/ogcapi")
+#: path prefixes whose errors are JSON (the API, the OGC API, Open311's unmatched paths)
+JSON_PREFIXES = ("/api/", "/ogcapi", "/open311/")
 
 
 def _wants_json() -> bool:
