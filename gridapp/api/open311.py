@@ -14,6 +14,7 @@ from xml.etree import ElementTree
 from flask import Blueprint, Flask, Response, jsonify, request, url_for
 
 from ..accounts.service import user_for_token
+from ..auth import bearer_token
 from ..core.errors import DomainError, Unauthenticated
 from ..extensions import csrf
 from ..incidents import open311
@@ -56,7 +57,9 @@ def _render(fmt: str, kind: str, body, status: int = 200) -> Response:
 
 
 def _key_user():
-    key = request.values.get("api_key")
+    """The user of the request's ``api_key`` (form or query), else of its bearer token or HTTP
+    Basic key (for reading: clients that send GETs without api_key, configured with a .netrc)."""
+    key = request.values.get("api_key") or bearer_token()
     if not key:
         raise Unauthenticated("api_key is required", code="api_key_required", field="api_key")
     return user_for_token(key)
