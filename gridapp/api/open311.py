@@ -118,19 +118,19 @@ def create_request(fmt: str):
     return _render(fmt, "requests", [open311.create_request(_key_user(), request.form)], 201)
 
 
-@bp.get("/requests/<request_id>.<fmt>")
-def get_request(request_id: str, fmt: str):
+@bp.get("/requests/<incident_id>.<fmt>")
+def get_request(incident_id: str, fmt: str):
     """One service request (a list of one, as the specification has it); 404 absent or out of scope."""
     fmt = _fmt(fmt)
-    return _render(fmt, "requests", [open311.request(_key_user(), request_id)])
+    return _render(fmt, "requests", [open311.request(_key_user(), incident_id)])
 
 
-@bp.get("/tokens/<token>.<fmt>")
-def token(token: str, fmt: str):
+@bp.get("/tokens/<incident_id>.<fmt>")
+def token(incident_id: str, fmt: str):
     """Requests are created at once, so a token is the request's id: [{"service_request_id", "token"}]."""
     fmt = _fmt(fmt)
-    found = open311.request(_key_user(), token)
-    return _render(fmt, "requests", [{"service_request_id": found["service_request_id"], "token": token}])
+    found = open311.request(_key_user(), incident_id)
+    return _render(fmt, "requests", [{"service_request_id": found["service_request_id"], "token": incident_id}])
 
 
 @bp.get("/servicerequestupdates.<fmt>")

@@ -23,11 +23,11 @@ To add a route: add one line to ``ACCESS``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import placeutil as pu
 import pytest
+from accessutil import ADMIN, ALL, EDITORS, FULL_VIEW, INTEROP, OFFICE, PLACES, PUBLIC, REACH, USERS, Access
 from caseutil import COMMUNITY, GRID, OTHER_COMMUNITY, OTHER_GRID, TOWNSHIP, grid_point, jpeg_bytes, make_case
 from sqlalchemy import func, select
 
@@ -52,39 +52,6 @@ from gridapp.models import (
 from gridapp.places import service as place_service
 from gridapp.settings import photo_settings
 
-ALL = ("admin", "district", "township", "secretary", "worker")
-OFFICE = ("admin", "district", "township", "secretary")
-EDITORS = ("admin", "district")
-ADMIN = ("admin",)
-FULL_VIEW = ("admin", "secretary")  # full phone / ID numbers (gridapp.accounts.pii)
-PUBLIC = ALL + ("anonymous",)
-USERS = {"admin": "admin", "district": "district", "township": "hongqijie", "secretary": "hongqi",
-         "worker": "worker"}
-REACH = {"admin": {"grid", "community", "township", "district"},
-         "district": {"grid", "community", "township", "district"},
-         "township": {"grid", "community", "township"}, "secretary": {"grid", "community"},
-         "worker": {"grid"}, "anonymous": set()}
-FOUR = ("grid", "community", "township", "district")
-PLACES = {"incident": FOUR, "photo": FOUR, "grid": FOUR, "community": FOUR[1:], "group": FOUR[1:],
-          "member": FOUR[1:], "worker": FOUR[1:], "dispute": FOUR, "place": FOUR, "notice": FOUR,
-          "inspection": FOUR}
-
-
-@dataclass(frozen=True)
-class Access:
-    """Who may use a route: ``roles`` (``"anonymous"`` included for public routes); ``kind`` of
-    the object the route takes (None: none); ``query`` / ``json`` / ``form`` sent, where
-    ``{code}`` / ``{grid}`` / ``{community}`` are filled with the object of the place; ``params``:
-    values of path parameters that are not objects (else :data:`FIXED`)."""
-
-    roles: tuple[str, ...]
-    kind: str | None = None
-    query: str = ""
-    json: dict | None = None
-    form: dict = field(default_factory=dict)
-    params: dict = field(default_factory=dict)
-
-
 A = Access
 ACCESS: dict[tuple[str, str], Access] = {
     # --- public -------------------------------------------------------------------------------
@@ -98,6 +65,7 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("GET", "/static/vendor/<package>/<path:filename>"): A(PUBLIC),
     ("GET", "/api/v1/openapi.json"): A(PUBLIC),
     ("POST", "/api/v1/auth/token"): A(PUBLIC),
+    **INTEROP,
     # --- any logged-in user, results filtered by scope ----------------------------------------
     ("DELETE", "/api/v1/auth/token"): A(ALL),
     ("GET", "/"): A(ALL),
@@ -377,7 +345,7 @@ def test_access(app, client, tx, places, monkeypatch, method, rule, place):
             if principal != "anonymous":
                 sid, token = credentials[principal]
                 sess["_user_id"], sess["_fresh"] = f"{uids[principal]}:{sid}", True
-                if rule.startswith("/api/"):
+                if rule.startswith(("/api/", "/ogcapi", "/open311")):
                     headers["Authorization"] = f"Bearer {token}"
         tx.commit()
         savepoint = conn.begin_nested()

@@ -1,0 +1,60 @@
+"""The roles, places and entry type of the access table (tests/integration/test_access.py), and the
+entries of the interoperability endpoints (OGC API – Features, Open311)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ALL = ("admin", "district", "township", "secretary", "worker")
+OFFICE = ("admin", "district", "township", "secretary")
+EDITORS = ("admin", "district")
+ADMIN = ("admin",)
+FULL_VIEW = ("admin", "secretary")  # full phone / ID numbers (gridapp.accounts.pii)
+PUBLIC = ALL + ("anonymous",)
+USERS = {"admin": "admin", "district": "district", "township": "hongqijie", "secretary": "hongqi",
+         "worker": "worker"}
+REACH = {"admin": {"grid", "community", "township", "district"},
+         "district": {"grid", "community", "township", "district"},
+         "township": {"grid", "community", "township"}, "secretary": {"grid", "community"},
+         "worker": {"grid"}, "anonymous": set()}
+FOUR = ("grid", "community", "township", "district")
+PLACES = {"incident": FOUR, "photo": FOUR, "grid": FOUR, "community": FOUR[1:], "group": FOUR[1:],
+          "member": FOUR[1:], "worker": FOUR[1:], "dispute": FOUR, "place": FOUR, "notice": FOUR,
+          "inspection": FOUR}
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may use a route: ``roles`` (``"anonymous"`` included for public routes); ``kind`` of
+    the object the route takes (None: none); ``query`` / ``json`` / ``form`` sent, where
+    ``{code}`` / ``{grid}`` / ``{community}`` are filled with the object of the place; ``params``:
+    values of path parameters that are not objects (else :data:`FIXED`)."""
+
+    roles: tuple[str, ...]
+    kind: str | None = None
+    query: str = ""
+    json: dict | None = None
+    form: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+
+
+
+A = Access
+OWN_GRID = "610202002010001"  # the demo worker's grid: every role sees it
+JSON = {"fmt": "json"}
+#: /ogcapi and /open311: authenticated like the API (bearer; the key of Open311 alike)
+INTEROP: dict[tuple[str, str], Access] = {
+    ("GET", "/ogcapi/"): A(ALL), ("GET", "/ogcapi/conformance"): A(ALL), ("GET", "/ogcapi/collections"): A(ALL),
+    ("GET", "/ogcapi/collections/<collection_id>"): A(ALL, params={"collection_id": "grids"}),
+    ("GET", "/ogcapi/collections/<collection_id>/items"): A(ALL, params={"collection_id": "grids"}),
+    ("GET", "/ogcapi/collections/<collection_id>/items/<feature_id>"):
+        A(ALL, params={"collection_id": "grids", "feature_id": OWN_GRID}),
+    ("GET", "/open311/v2/discovery.<fmt>"): A(PUBLIC, params=JSON),
+    ("GET", "/open311/v2/services.<fmt>"): A(PUBLIC, params=JSON),
+    ("GET", "/open311/v2/services/<service_code>.<fmt>"):
+        A(PUBLIC, params={**JSON, "service_code": "0101"}),
+    ("GET", "/open311/v2/requests.<fmt>"): A(ALL, params=JSON),
+    ("POST", "/open311/v2/requests.<fmt>"): A(ALL, params=JSON),
+    ("GET", "/open311/v2/requests/<incident_id>.<fmt>"): A(ALL, "incident", params=JSON),
+    ("GET", "/open311/v2/tokens/<incident_id>.<fmt>"): A(ALL, "incident", params=JSON),
+    ("GET", "/open311/v2/servicerequestupdates.<fmt>"): A(ALL, params=JSON),
+}
