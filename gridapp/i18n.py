@@ -15,10 +15,21 @@ from .extensions import babel
 LOCALES = {"zh": "zh_Hans_CN", "en": "en"}
 
 
+#: paths whose clients choose their language per request (the APIs): ``?lang=en`` or
+#: ``Accept-Language: en`` (issue 17); pages keep the session's choice (Chinese first)
+API_PREFIXES = ("/api/", "/ogcapi")
+
+
 def select_locale() -> str:
-    """The session's language, else the default (simplified Chinese; also outside requests)."""
-    lang = session.get("lang", "zh") if has_request_context() else "zh"
-    return LOCALES.get(lang, "zh_Hans_CN")
+    """The request's language: for the APIs ``?lang=`` then ``Accept-Language``; for pages the
+    session's choice (``/lang/<code>``); else simplified Chinese (also outside requests)."""
+    if not has_request_context():
+        return LOCALES["zh"]
+    if request.path.startswith(API_PREFIXES):
+        lang = request.args.get("lang") or request.accept_languages.best_match(list(LOCALES), default="zh")
+    else:
+        lang = session.get("lang", "zh")
+    return LOCALES.get(lang, LOCALES["zh"])
 
 
 def local_datetime_iso(value: str | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:

@@ -20,7 +20,8 @@ def base_map(bounds: tuple[float, float, float, float], assets: dict[str, str],
     ``tiles_url``: a tile URL template, or "" for no base map (the default setting).
     """
     m = folium.Map(location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
-                   zoom_start=12, tiles=None, control_scale=True, prefer_canvas=False)
+                   zoom_start=12, tiles=None, control_scale=False, prefer_canvas=False)
+    MetricScale().add_to(m)
     # Assign new lists: folium's class-level defaults point at public CDNs.
     m.default_js = [("leaflet", assets["leaflet_js"])]
     m.default_css = [("leaflet_css", assets["leaflet_css"])]
@@ -31,6 +32,16 @@ def base_map(bounds: tuple[float, float, float, float], assets: dict[str, str],
                          max_zoom=19).add_to(m)
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     return m
+
+
+class MetricScale(MacroElement):
+    """A scale bar in metres and kilometres only (folium's own also shows feet and miles)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+{% endmacro %}
+""")
 
 
 class JsonConfigElement(MacroElement):

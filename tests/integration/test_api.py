@@ -213,3 +213,16 @@ def test_grid_lists_are_scoped(client, bearer):
 
 def test_healthz(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_api_errors_speak_the_request_language(client, bearer):
+    """Chinese by default; English with Accept-Language: en or ?lang=en (the field named either way)."""
+    headers = bearer("district")
+    zh = client.get("/api/v1/incidents?bbox=1,2,3", headers=headers).get_json()["error"]
+    en = client.get("/api/v1/incidents?bbox=1,2,3", headers={**headers, "Accept-Language": "en-US,en;q=0.9"})
+    by_query = client.get("/api/v1/incidents?bbox=1,2,3&lang=en", headers=headers).get_json()["error"]
+    assert "最小经度" in zh["message"] and zh["field"] == "bbox"
+    assert en.get_json()["error"]["message"] == by_query["message"] and "bbox" in by_query["message"]
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in by_query["message"]), by_query["message"]
+    chinese = client.get("/api/v1/incidents?bbox=1,2,3", headers={**headers, "Accept-Language": "zh-CN,zh;q=0.9"})
+    assert chinese.get_json()["error"]["message"] == zh["message"]
