@@ -16,13 +16,12 @@ the log is append-only for every user of the database; only admins read it (:fun
 """
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask_babel import gettext as _
 from sqlalchemy import String, func, literal, select, union_all
 from sqlalchemy.dialects.postgresql import JSONB
 
-from ..core.errors import BadInput, Forbidden
+from ..core import params as p
+from ..core.errors import Forbidden
 from ..extensions import db
 from ..models import AuditEntry, PiiView, User
 
@@ -65,7 +64,8 @@ def entries(user: User, args) -> dict:
     time, UTC), page (1-based), per_page (≤ :data:`PER_PAGE`). Returns {"items": [{log (audit |
     pii_view), id, at (aware UTC datetime; :func:`as_json` makes it ISO 8601), user (username or
     null), action, entity, entity_id, community_code, detail (object)}], "total", "page",
-    "per_page"}. BadInput (400) for a bad ``since`` or page."""
+    "per_page"}. BadInput (400) naming ``since``, ``page`` or ``per_page`` when malformed or out of
+    range (:mod:`gridapp.core.params`; never clamped)."""
     if user.role != "admin":
         raise Forbidden(_("只有系统管理员可以查看审计日志"), code="admin_only")
     log = _union()
@@ -75,16 +75,9 @@ def entries(user: User, args) -> dict:
     if args.get("username"):
         query = query.where(User.username == args["username"])
     if args.get("since"):
-        try:
-            since = datetime.fromisoformat(args["since"])
-        except ValueError:
-            raise BadInput(_("since 必须是 ISO 8601 日期或时间"), code="invalid_since") from None
-        query = query.where(log.c.at >= since)
-    try:
-        page = max(1, int(args.get("page") or 1))
-        per_page = min(PER_PAGE, max(1, int(args.get("per_page") or PER_PAGE)))
-    except ValueError:
-        raise BadInput(_("page 和 per_page 必须是正整数"), code="invalid_page") from None
+        query = query.where(log.c.at >= p.instant(args["since"], "since"))
+    page = p.integer(args["page"], "page", 1, p.PAGE_MAX) if args.get("page") else 1  # out of range: 400, no clamp
+    per_page = p.integer(args["per_page"], "per_page", 1, PER_PAGE) if args.get("per_page") else PER_PAGE
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.execute(query.order_by(log.c.at.desc(), log.c.id.desc())
                               .limit(per_page).offset((page - 1) * per_page))

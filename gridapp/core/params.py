@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -115,6 +115,18 @@ def day(value, field: str, low: date = date(1900, 1, 1), high: date = date(2999,
     if parsed is None or not low <= parsed <= high:
         raise bad(field, _("%(field)s 必须是日期 YYYY-MM-DD", field=field))
     return parsed
+
+
+def instant(value, field: str) -> datetime:
+    """An ISO 8601 date or date-time (``Z`` or an offset; without one, UTC), years 1900–2100 →
+    an aware datetime. Raises BadInput ``invalid_<field>``."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or not 1900 <= moment.year <= 2100:
+        raise bad(field, _("%(field)s 必须是 ISO 8601 日期或时间（1900–2100 年）", field=field))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def date_range(date_from=None, date_to=None) -> tuple:

@@ -11,8 +11,6 @@ located by the one location rule. Times are ISO 8601 with the UTC offset.
 """
 from __future__ import annotations
 
-from datetime import datetime
-
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
@@ -89,7 +87,7 @@ def requests(user: User, args) -> list[dict]:
             conds.append(Incident.category_code == p.text(args["service_code"], "service_code", 8))
         for name, op in (("start_date", "__ge__"), ("end_date", "__le__")):
             if args.get(name):
-                conds.append(getattr(Incident.reported_at, op)(_instant(args[name], name)))
+                conds.append(getattr(Incident.reported_at, op)(p.instant(args[name], name)))
         if args.get("status"):
             wanted = {p.choice(s.strip(), "status", ("open", "closed")) for s in str(args["status"]).split(",")}
             if wanted == {"open"}:
@@ -101,16 +99,6 @@ def requests(user: User, args) -> list[dict]:
     rows = db.session.scalars(select(Incident).where(*conds).order_by(Incident.reported_at.desc(), Incident.id.desc())
                               .limit(size).offset((page - 1) * size)).all()
     return _as_requests(list(rows))
-
-
-def _instant(value, field: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise p.bad(field, f"{field} must be an ISO 8601 date-time") from None
-    if moment.tzinfo is None or not 1900 <= moment.year <= 2100:
-        raise p.bad(field, f"{field} must be an ISO 8601 date-time with its UTC offset, years 1900–2100")
-    return moment
 
 
 def request(user: User, request_id) -> dict:
@@ -140,7 +128,7 @@ def updates(user: User, args) -> list[dict]:
     conds = [visible_filter(user)]
     for name, op in (("start_date", "__ge__"), ("end_date", "__le__")):
         if args.get(name):
-            conds.append(getattr(IncidentEvent.at, op)(_instant(args[name], name)))
+            conds.append(getattr(IncidentEvent.at, op)(p.instant(args[name], name)))
     rows = db.session.execute(select(IncidentEvent, Incident.status).join(Incident).where(*conds)
                               .order_by(IncidentEvent.at, IncidentEvent.id).limit(PAGE_SIZE_MAX)).all()
     return [{"update_id": str(e.id), "service_request_id": str(e.incident_id),

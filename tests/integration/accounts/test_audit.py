@@ -116,3 +116,13 @@ def test_production_refuses_demo_users(app, database_url, fresh_database):
     finally:
         with psycopg.connect(server, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{make_url(empty).database}" WITH (FORCE)')
+
+
+def test_the_log_refuses_out_of_range_paging_and_times_naming_the_parameter(client, bearer):
+    """Issue 17: no silent clamp — page, per_page and since outside their limits are 400 with the field."""
+    headers = bearer("admin")
+    for query, field in (("per_page=101", "per_page"), ("page=0", "page"), ("since=0001-01-01", "since"),
+                         ("since=yesterday", "since"), ("page=99999999999", "page")):
+        resp = client.get(f"/api/v1/audit-log?{query}", headers=headers)
+        assert resp.status_code == 400 and resp.get_json()["error"]["field"] == field, (query, resp.get_json())
+    assert client.get("/api/v1/audit-log?since=2026-01-01&per_page=100", headers=headers).status_code == 200
