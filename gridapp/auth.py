@@ -7,11 +7,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .accounts.audit import record
 from .accounts.rules import LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMIT_PER_ADDRESS
-from .accounts.service import load_session_user, user_for_token
+from .accounts.service import load_session_user, record_throttled, user_for_token
 from .core.errors import Unauthenticated
-from .extensions import db, limiter, login_manager
+from .extensions import limiter, login_manager
 from .models import User
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -95,9 +94,7 @@ def _failed(response) -> bool:
 
 def _breached(limit) -> None:
     """Audit a throttled login (the answer is the same 429 whatever the username)."""
-    record(None, "login_throttled", "user", None, username=_typed_username(), address=request.remote_addr,
-           limit=str(limit.limit))
-    db.session.commit()
+    record_throttled(_typed_username(), request.remote_addr, str(limit.limit))
 
 
 #: The decorators of every login endpoint (web form and API token): only failed logins (401) count;

@@ -91,6 +91,13 @@ def authenticate(username, password, channel: str = "web", address: str | None =
     return user
 
 
+def record_throttled(username: str, address: str | None, limit: str) -> None:
+    """Audit a login the throttles refused (``login_throttled``: the username as typed, the client
+    address, the limit hit); one transaction."""
+    record(None, "login_throttled", "user", None, username=username, address=address, limit=limit)
+    db.session.commit()
+
+
 def _attacked_from_many_addresses(user: User) -> bool:
     """The account-wide lock's condition (:mod:`gridapp.accounts.rules`): enough failed logins of
     the account from enough distinct client addresses within the window (read from the audit log)."""

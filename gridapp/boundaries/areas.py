@@ -62,31 +62,30 @@ def grids_collection(user: User, community_code: str | None = None) -> dict:
         for r in db.session.execute(query)])
 
 
-def _extent(query) -> tuple[float, float, float, float] | None:
-    box = db.session.execute(query).one()
-    return None if box[0] is None else tuple(float(v) for v in box)
-
-
-def _box(col):
+def bounds_of(col, condition) -> tuple[float, float, float, float] | None:
+    """(min_lon, min_lat, max_lon, max_lat) of the geometries of ``col`` meeting ``condition``
+    (SRID 4326 degrees), None when none does."""
     ext = gf.ST_Extent(col)
-    return select(gf.ST_XMin(ext), gf.ST_YMin(ext), gf.ST_XMax(ext), gf.ST_YMax(ext))
+    box = db.session.execute(select(gf.ST_XMin(ext), gf.ST_YMin(ext), gf.ST_XMax(ext), gf.ST_YMax(ext))
+                             .where(condition)).one()
+    return None if box[0] is None else tuple(float(v) for v in box)
 
 
 def scope_bounds(user: User) -> tuple[float, float, float, float] | None:
     """Bounding box (min_lon, min_lat, max_lon, max_lat) of the user's scope: their area, or
     their grids for a grid worker; all districts for an admin. None when nothing is loaded."""
     if user.role == "worker":
-        return _extent(_box(Grid.geom).where(grid_filter(user)))
+        return bounds_of(Grid.geom, grid_filter(user))
     if user.role == "admin" or not user.scope_code:
-        return _extent(_box(AdminArea.geom).where(AdminArea.level == "district"))
-    return _extent(_box(AdminArea.geom).where(AdminArea.code == user.scope_code))
+        return bounds_of(AdminArea.geom, AdminArea.level == "district")
+    return bounds_of(AdminArea.geom, AdminArea.code == user.scope_code)
 
 
 def units_bounds(user: User) -> tuple[float, float, float, float] | None:
     """Bounding box (min_lon, min_lat, max_lon, max_lat, SRID 4326) of the community-level units
     of the ``communities`` tile layer for the user (:func:`unit_filter`;
     for a grid worker it may reach beyond their grids); None without any."""
-    return _extent(_box(AdminArea.geom).where(unit_filter(user)))
+    return bounds_of(AdminArea.geom, unit_filter(user))
 
 
 def area_name(code: str | None) -> str | None:

@@ -24,6 +24,7 @@ from ..core import tabular
 from ..core.params import area_level, choice
 from ..core.scope import grid_filter
 from ..extensions import db
+from ..geo.ogr import OGR_FILES
 from ..geo.shapes import round_coverage
 from ..models import AdminArea, Grid, User
 from .rules import EXPORT_COLUMNS, EXPORT_FILE_NAMES, EXPORT_FORMATS, EXPORT_LEVELS, LEVEL_NAMES
@@ -88,14 +89,16 @@ def export(user: User, level: str, code: str | None, fmt: str, for_excel: bool =
                                           for (p, _geom), g in zip(rows, geoms, strict=True)), for_excel)
         return body, "text/csv; charset=utf-8", stem + ".csv"
     if fmt in OGR_EXPORTS:
-        suffix, driver, mimetype = OGR_EXPORTS[fmt]
+        kind, mimetype = OGR_EXPORTS[fmt]
+        suffix, driver = OGR_FILES[kind]
         return _ogr_file(rows, geoms, stem, suffix, driver, list(FIELDS)), mimetype, stem + suffix
     return _shapefile(rows, geoms, stem), "application/zip", stem + ".zip"
 
 
-#: export format → (suffix, GDAL driver, MIME type) of the single-file formats
-OGR_EXPORTS = {"gpkg": (".gpkg", "GPKG", "application/geopackage+sqlite3"),
-               "fgb": (".fgb", "FlatGeobuf", "application/octet-stream")}
+#: export format → (file kind of :data:`gridapp.geo.ogr.OGR_FILES`, MIME type) of the single-file
+#: formats (GeoPackage is a file format that happens to be an SQLite container: no database here)
+OGR_EXPORTS = {"gpkg": ("geopackage", "application/geopackage+sqlite3"),
+               "fgb": ("flatgeobuf", "application/octet-stream")}
 
 
 def _write(path: str, rows, geoms, driver: str, fields: list[str], layer: str | None = None) -> None:

@@ -25,7 +25,7 @@ from ..extensions import db
 from ..incidents.visibility import visible_filter
 from ..models import AdminArea, Grid, Incident, Place, User
 from ..places.service import place_filter
-from .areas import geojson_column
+from .areas import bounds_of, geojson_column
 
 PRECISION = 7  # decimal places of degrees (≈ 1 cm)
 LIMIT_DEFAULT, LIMIT_MAX = 10, 10_000
@@ -77,12 +77,8 @@ def get_collection(collection_id) -> Collection:
 
 def extent(user: User, collection: Collection) -> list[float] | None:
     """[min_lon, min_lat, max_lon, max_lat] of the features the user may read, None when none."""
-    box = db.session.execute(select(func.ST_XMin(func.ST_Extent(collection.model.geom)),
-                                    func.ST_YMin(func.ST_Extent(collection.model.geom)),
-                                    func.ST_XMax(func.ST_Extent(collection.model.geom)),
-                                    func.ST_YMax(func.ST_Extent(collection.model.geom)))
-                             .where(collection.readable(user))).one()
-    return None if box[0] is None else [float(v) for v in box]
+    box = bounds_of(collection.model.geom, collection.readable(user))
+    return list(box) if box else None
 
 
 def _feature(collection: Collection, row) -> dict:

@@ -4,7 +4,9 @@ Every request that is not to 127.0.0.1 is aborted and counted; page errors are c
 """
 from __future__ import annotations
 
+import json
 import threading
+import urllib.request
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -23,6 +25,15 @@ def live_server(app):
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+def api_token(base: str, username: str, password: str = "test-password-1") -> str:
+    """A bearer token (an API key) of a demo user from the live server, over HTTP."""
+    request = urllib.request.Request(f"{base}/api/v1/auth/token", method="POST",
+                                     data=json.dumps({"username": username, "password": password}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as resp:
+        return json.load(resp)["token"]
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,8 @@ import json
 import os
 import subprocess
 import sys
-import urllib.request
 
+from conftest import api_token
 from owslib.ogcapi.features import Features
 from owslib.util import Authentication
 from sqlalchemy import func, select
@@ -16,14 +16,6 @@ from sqlalchemy import func, select
 from gridapp.boundaries.ogc_collections import COLLECTIONS
 from gridapp.extensions import db
 from gridapp.models import User
-
-
-def _key(live_server: str) -> str:
-    request = urllib.request.Request(f"{live_server}/api/v1/auth/token", method="POST",
-                                     data=json.dumps({"username": "district", "password": "test-password-1"}).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request) as resp:
-        return json.load(resp)["token"]
 
 
 def _expected(app) -> dict[str, int]:
@@ -38,7 +30,7 @@ def _expected(app) -> dict[str, int]:
 
 
 def test_gdal_and_owslib_read_every_collection(live_server, app):
-    key, expected = _key(live_server), _expected(app)
+    key, expected = api_token(live_server, "district"), _expected(app)
     assert expected["grids"] > 0 and expected["communities"] > 0
     owslib = Features(f"{live_server}/ogcapi", auth=Authentication(username="qgis", password=key))
     assert [c["id"] for c in owslib.collections()["collections"]] == list(COLLECTIONS)

@@ -9,18 +9,11 @@ import urllib.parse
 import urllib.request
 from urllib.parse import urlsplit
 
+from conftest import api_token
 from georeport import GeoReport
 from shapely.geometry import shape
 
 USED_BY_TESTS = {"0101", "0102", "0103", "0115", "0505", "0599"}
-
-
-def _key(live_server: str) -> str:
-    request = urllib.request.Request(f"{live_server}/api/v1/auth/token", method="POST",
-                                     data=json.dumps({"username": "hongqi", "password": "test-password-1"}).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request) as resp:
-        return json.load(resp)["token"]
 
 
 def _inside_hongqi(live_server: str, key: str) -> tuple[float, float]:
@@ -42,7 +35,7 @@ def _post(live_server: str, form: dict) -> list:
 
 
 def test_georeport_lists_services_and_reads_back_a_posted_request(live_server, tmp_path, monkeypatch):
-    key = _key(live_server)
+    key = api_token(live_server, "hongqi")
     netrc = tmp_path / "netrc"
     netrc.write_text(f"machine {urlsplit(live_server).hostname} login gridapp password {key}\n")
     netrc.chmod(0o600)
