@@ -28,12 +28,14 @@ def demo_password() -> str:
 
 
 @group.command("load-demo")
-def load_demo_command():
+@click.option("--incidents/--no-incidents", default=True, show_default=True,
+              help="add the fictitious incident history of the last 90 days (with the demo users)")
+def load_demo_command(incidents):
     """Load the 王益区 demo district (idempotent); create demo users outside production."""
     from .demo import load_demo
 
     password = demo_password() if current_app.config["DEMO_USERS"] else None
-    counts = load_demo(password, log=lambda m: click.echo(m, err=True))
+    counts = load_demo(password, log=lambda m: click.echo(m, err=True), incidents=incidents)
     click.echo(f"demo district: {counts['areas']} areas, {counts['grids']} grids, "
                f"{counts['categories']} incident categories")
     if counts["users"]:

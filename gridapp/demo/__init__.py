@@ -28,6 +28,7 @@ from ..codes import short_name
 from ..extensions import db
 from ..models import AdminArea, Department, DepartmentMember, Grid, GridAssignment, IncidentCategory, User
 from .disputes import load_demo_disputes
+from .incidents import load_demo_incidents
 from .places import load_demo_places
 from .roster import load_demo_roster
 
@@ -180,10 +181,13 @@ def load_demo_users(password: str) -> list[str]:
     return [u[0] for u in DEMO_USERS]
 
 
-def load_demo(password: str | None, log: Callable[[str], None] = print) -> dict:
+def load_demo(password: str | None, log: Callable[[str], None] = print, *, incidents: bool = False) -> dict:
     """Load the demo district once (idempotent) in one transaction; return counts.
 
     ``password``: the demo users' password, or None to create no users (production).
+    ``incidents``: also add the fictitious incident history (:mod:`gridapp.demo.incidents`; needs
+    the demo users; each report and action its own transaction) — ``flask gridapp load-demo``
+    does, the test suite does not.
     """
     existing = db.session.scalar(select(func.count()).select_from(Grid)
                                  .where(Grid.district_code == DISTRICT_CODE))
@@ -215,12 +219,13 @@ def load_demo(password: str | None, log: Callable[[str], None] = print) -> dict:
         db.session.rollback()
         raise
     load_demo_places(log)
+    demo_incidents = load_demo_incidents(DISTRICT_CODE, log) if incidents and password else 0
     return {"areas": db.session.scalar(select(func.count()).select_from(AdminArea)
                                        .where(AdminArea.district_code == DISTRICT_CODE)),
             "grids": db.session.scalar(select(func.count()).select_from(Grid)
                                        .where(Grid.district_code == DISTRICT_CODE)),
             "categories": categories, "users": users, "roster": roster,
-            "disputes": demo_disputes}
+            "disputes": demo_disputes, "incidents": demo_incidents}
 
 
 def load_roster(log: Callable[[str], None] = print) -> dict:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from flask_babel import gettext as _
 from geoalchemy2.shape import to_shape
@@ -81,27 +82,30 @@ def _check_description(text) -> str:
     return p.text(text, "description", DESCRIPTION_MAX)
 
 
-def report_incident(user: User, category_code, description, lon, lat, photos=None) -> Incident:
+def report_incident(user: User, category_code, description, lon, lat, photos=None, *,
+                    now: datetime | None = None) -> Incident:
     """Report an incident at a WGS84 point (lon, lat degrees) and locate it into its grid.
 
     ``photos``: optional list of attachment references (``photo:<sha256>`` of uploaded photos),
     recorded on the first history entry (action ``report``, — → reported).
     One transaction. Raises BadInput (bad category, empty description, malformed point),
     Unprocessable (422) for a point outside every district, Forbidden when the point lies
-    outside the user's scope (a grid worker outside their own grids).
+    outside the user's scope (a grid worker outside their own grids). ``now``: aware UTC time of
+    the report (the demo's history, tests); default the clock.
     """
-    summary = report_incident_summary(user, category_code, description, lon, lat, photos)
+    summary = report_incident_summary(user, category_code, description, lon, lat, photos, now=now)
     return db.session.get(Incident, summary["id"])
 
 
-def report_incident_summary(user: User, category_code, description, lon, lat, photos=None) -> dict:
+def report_incident_summary(user: User, category_code, description, lon, lat, photos=None, *,
+                            now: datetime | None = None) -> dict:
     """Report an incident as :func:`report_incident` does (same checks, errors and single
     transaction) and return what the API answers: {id, grid_code, community_code, status,
     reported_at (ISO 8601 UTC), possible_duplicates [{id, distance_m, status, reported_at}]}.
 
     The possible duplicates (services/duplicates.py, relative to this report) are looked up in the
     statement that inserts the case, so that nothing is reloaded after the commit."""
-    return _report(_checked_fields(category_code, description, lon, lat), photos, uid=user.id)
+    return _report(_checked_fields(category_code, description, lon, lat), photos, uid=user.id, now=now)
 
 
 def report_with_token(token: str, category_code, description, lon, lat, photos=None) -> dict:
@@ -132,7 +136,8 @@ def _checked_fields(category_code, description, lon, lat) -> dict:
     return {"category_code": category_code, "description": description, "lon": lon, "lat": lat}
 
 
-def _report(fields: dict, photos, *, uid: int | None = None, digest: str | None = None) -> dict:
+def _report(fields: dict, photos, *, uid: int | None = None, digest: str | None = None,
+            now: datetime | None = None) -> dict:
     """Report for the user ``uid`` or the holder of the token whose digest is ``digest``: one
     statement (:func:`_report_statement`) checks and inserts; the errors are then raised in the
     order of :func:`report_incident`: token, category, district, scope, attachments."""
@@ -141,7 +146,7 @@ def _report(fields: dict, photos, *, uid: int | None = None, digest: str | None 
         refs_ok = all(ref.startswith("photo:") for ref in photos)
     except BadInput:
         refs_ok = False
-    now = utcnow()
+    now = now or utcnow()
     params = {**fields, "now": now, "refs_ok": refs_ok, "photo_ids": [ref[6:] for ref in photos] if refs_ok else [],
               "attachments": json.dumps(photos if refs_ok else []),
               **dict(zip(BOX, search_box(fields["lon"], fields["lat"]), strict=True))}
