@@ -8,9 +8,21 @@ Settings (environment variables):
   ``postgresql+psycopg://user:pw@host/gridapp``. ``make run`` / ``make test`` set it to a private
   socket-only cluster when it is unset.
 * ``SECRET_KEY`` — required in production; in development a random key is kept in the instance folder.
-* ``GRIDAPP_TILES_URL`` — base-map tile URL template (``https://host/{z}/{x}/{y}.png``); empty
-  (default) means no base map, which is what an offline government intranet needs.
+* ``GRIDAPP_BASEMAP`` — the base map preset (gridapp/maps/basemaps.py): ``none`` (default: no base
+  map, the maps draw area and grid outlines), ``tianditu``, ``amap`` (GCJ-02, shifted for display),
+  ``osm``, ``xyz`` (the template below; chosen too when it is set and no preset is) or ``mbtiles``
+  (an offline package in the instance folder, served by the app).
+* ``GRIDAPP_TILES_URL`` — the ``xyz`` preset's tile URL template (``https://host/{z}/{x}/{y}.png``,
+  ``{s}`` for a subdomain); empty (default): none.
+* ``GRIDAPP_TILES_SUBDOMAINS`` — the values of ``{s}``: characters (default ``abc``) or a
+  comma-separated list.
 * ``GRIDAPP_TILES_ATTRIBUTION`` — attribution shown with those tiles.
+* ``GRIDAPP_TIANDITU_KEY`` — the 天地图 key (tk) of the ``tianditu`` preset.
+* ``GRIDAPP_TIANDITU_LAYER`` — ``vec`` (default: vector map + cva labels) or ``img`` (imagery + cia).
+* ``GRIDAPP_TIANDITU_ROOT`` — the 天地图 service root (default ``https://t{s}.tianditu.gov.cn``,
+  hosts t0–t7; a proxy or intranet mirror otherwise).
+* ``GRIDAPP_MBTILES`` — file name of the ``mbtiles`` preset's package in the instance folder
+  (default ``basemap.mbtiles``).
 * ``GRIDAPP_TIMEZONE`` — the local zone (IANA name, default ``Asia/Shanghai``): times are stored in
   UTC and shown, and local days (deadlines, report periods) counted, in it.
 * ``GRIDAPP_DEMO_PASSWORD`` — password of the demo users (development only).
@@ -59,8 +71,15 @@ class Config:
     LOCAL_TIMEZONE = _env("GRIDAPP_TIMEZONE", "Asia/Shanghai")
     BABEL_DEFAULT_TIMEZONE = LOCAL_TIMEZONE
     LANGUAGES = ("zh_Hans_CN", "en")
+    #: The base map preset (gridapp/maps/basemaps.py); "" → xyz when TILES_URL is set, else none.
+    BASEMAP = _env("GRIDAPP_BASEMAP", "")
     TILES_URL = _env("GRIDAPP_TILES_URL", "")
+    TILES_SUBDOMAINS = _env("GRIDAPP_TILES_SUBDOMAINS", "abc")
     TILES_ATTRIBUTION = _env("GRIDAPP_TILES_ATTRIBUTION", "")
+    TIANDITU_KEY = _env("GRIDAPP_TIANDITU_KEY", "")
+    TIANDITU_LAYER = _env("GRIDAPP_TIANDITU_LAYER", "vec")
+    TIANDITU_ROOT = _env("GRIDAPP_TIANDITU_ROOT", "https://t{s}.tianditu.gov.cn")
+    MBTILES_FILE = _env("GRIDAPP_MBTILES", "basemap.mbtiles")
     TOKEN_HOURS = int(_env("GRIDAPP_TOKEN_HOURS", "12"))
     PROXY_FIX = _env("GRIDAPP_PROXY_FIX", "0") == "1"
     RATELIMIT_STORAGE_URI = _env("GRIDAPP_RATELIMIT_STORAGE", "memory://")

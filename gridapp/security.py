@@ -1,15 +1,18 @@
-"""HTTP security headers: a Content-Security-Policy that allows only this site (plus the
-configured tile host for images), with a per-request nonce for the few inline scripts (the map),
+"""HTTP security headers: a Content-Security-Policy that allows only this site (plus the hosts
+of the chosen base map's tiles, :meth:`gridapp.maps.basemaps.BaseMap.origins`), with a
+per-request nonce for the few inline scripts (the map),
 and the usual companions (nosniff, frame denial, referrer policy, HSTS over HTTPS); and the
 request bodies' JSON parser, which refuses nesting deeper than :data:`MAX_JSON_DEPTH` before
 decoding (deep nesting made Python's decoder raise RecursionError: a 500 on every JSON route)."""
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlsplit
 
 from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider
+
+from .maps.basemaps import preset_name, resolve
+from .settings import basemap_settings
 
 #: The deepest nesting of arrays and objects a request body may have (ours need 4).
 MAX_JSON_DEPTH = 32
@@ -57,25 +60,24 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-def tile_origin(tiles_url: str) -> str:
-    """Origin (scheme://host[:port]) of a tile URL template, or "" for none or a relative URL."""
-    parts = urlsplit(tiles_url or "")
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
-
-
-def content_security_policy(nonce: str, tiles_url: str = "") -> str:
-    """The CSP header value: own origin only; inline scripts need ``nonce``; images may also come
-    from the tile server's origin. Inline styles stay allowed (Leaflet positions with them)."""
-    img = " ".join(filter(None, ["'self'", "data:", tile_origin(tiles_url)]))
+def content_security_policy(nonce: str, tile_origins: list[str] | tuple = ()) -> str:
+    """The CSP header value: own origin only; inline scripts need ``nonce``; images (raster tiles)
+    and fetches (vector tiles) may also come from ``tile_origins`` (scheme://host[:port], each host
+    spelled out: Chromium rejects a ``t{s}`` pattern). Inline styles stay allowed (Leaflet
+    positions with them)."""
+    img = " ".join(["'self'", "data:", *tile_origins])
+    connect = " ".join(["'self'", *tile_origins])
     return "; ".join([
         "default-src 'self'", f"script-src 'self' 'nonce-{nonce}'", "style-src 'self' 'unsafe-inline'",
-        f"img-src {img}", "connect-src 'self'", "font-src 'self'", "object-src 'none'",
+        f"img-src {img}", f"connect-src {connect}", "font-src 'self'", "object-src 'none'",
         "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
     ])
 
 
 def init_app(app: Flask) -> None:
-    """Register the ``csp_nonce`` template global, the header hook and the bounded JSON parser."""
+    """Register the ``csp_nonce`` template global, the header hook and the bounded JSON parser.
+    Raises ValueError for an unknown base map preset (``GRIDAPP_BASEMAP``): the app does not start."""
+    preset_name(basemap_settings(app.config))
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     bounded = BoundedJSONProvider(app)
     bounded.ensure_ascii, bounded.sort_keys = app.json.ensure_ascii, app.json.sort_keys  # keep the app's choices
@@ -85,7 +87,7 @@ def init_app(app: Flask) -> None:
     def _security_headers(response):
         headers = response.headers
         headers.setdefault("Content-Security-Policy",
-                           content_security_policy(csp_nonce(), app.config.get("TILES_URL", "")))
+                           content_security_policy(csp_nonce(), resolve(basemap_settings(app.config)).origins()))
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")

@@ -12,3 +12,13 @@ from .incidents.photos import PhotoSettings
 def photo_settings() -> PhotoSettings:
     """Where photos are kept (``<instance>/photos``) and the upload limit (``PHOTO_MAX_BYTES``)."""
     return PhotoSettings(Path(current_app.instance_path) / "photos", int(current_app.config["PHOTO_MAX_BYTES"]))
+
+
+def basemap_settings(config=None) -> dict:
+    """The base map's settings (:func:`gridapp.maps.basemaps.resolve`) from ``config`` (default:
+    the current app's configuration)."""
+    config = current_app.config if config is None else config
+    return {"BASEMAP": config["BASEMAP"], "TILES_URL": config["TILES_URL"],
+            "TILES_SUBDOMAINS": config["TILES_SUBDOMAINS"], "TILES_ATTRIBUTION": config["TILES_ATTRIBUTION"],
+            "TIANDITU_KEY": config["TIANDITU_KEY"], "TIANDITU_LAYER": config["TIANDITU_LAYER"],
+            "TIANDITU_ROOT": config["TIANDITU_ROOT"]}

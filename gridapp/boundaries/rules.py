@@ -63,3 +63,23 @@ GRID_EDITORS = ("admin", "district")
 LOCATED_TABLES = ("incidents", "disputes", "places")
 #: The note of the "moved" history row of a row a grid edit or an import moved (stored text).
 MOVE_NOTES = {"grid_edit": "网格编辑 #{id}", "import": "边界导入 #{id}"}
+
+#: The outlines drawn under every map's data (the context of a map without a base map), by level:
+#: label (legend), outline colour, weight (pixels), dashes; ``from_zoom``: the outline is drawn from
+#: this zoom on; ``label_zooms``: [from, below) the zooms at which each area's name is written.
+#: Zoom 12 shows a district of ~20 km across, 14 a community, 16 a 600 m grid (Web Mercator, 35°N).
+OUTLINE_LEVELS = {
+    "district": {"label": _l("区界"), "color": "#5d4037", "weight": 3, "dashArray": None,
+                 "from_zoom": 0, "label_zooms": [0, 11]},
+    "township": {"label": _l("街道/镇界"), "color": "#6d4c8a", "weight": 2, "dashArray": "8 4",
+                 "from_zoom": 9, "label_zooms": [11, 14]},
+    "community": {"label": _l("社区/村界"), "color": "#607d8b", "weight": 1.2, "dashArray": "4 3",
+                  "from_zoom": 12, "label_zooms": [14, 16]},
+    "grid": {"label": _l("网格边界"), "color": "#90a4ae", "weight": 0.8, "dashArray": None,
+             "from_zoom": 14, "label_zooms": [16, 20]},
+}
+
+
+def outline_levels() -> dict:
+    """:data:`OUTLINE_LEVELS` as a map's script receives them (labels translated), top level first."""
+    return {level: {**style, "label": str(style["label"])} for level, style in OUTLINE_LEVELS.items()}

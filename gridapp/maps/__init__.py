@@ -13,23 +13,26 @@ from jinja2 import Template
 
 
 def base_map(bounds: tuple[float, float, float, float], assets: dict[str, str],
-             tiles_url: str = "", tiles_attribution: str = "") -> folium.Map:
+             basemap: dict | None = None) -> folium.Map:
     """A folium map fitted to ``bounds`` = (min_lon, min_lat, max_lon, max_lat), SRID 4326.
 
     ``assets``: URLs of ``leaflet_js`` and ``leaflet_css`` served by the app.
-    ``tiles_url``: a tile URL template, or "" for no base map (the default setting).
+    ``basemap``: :meth:`gridapp.maps.basemaps.BaseMap.as_dict` of the chosen preset, or None for
+    no base map (the default setting). A GCJ-02 base map (AMap) gets the map CRS
+    ``L.CRS.GridappGcj02`` (static/js/map_basemap.js): WGS84 data shown shifted, clicks shifted back.
     """
+    gcj = bool(basemap and basemap.get("crs") == "gcj02")
     m = folium.Map(location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
-                   zoom_start=12, tiles=None, control_scale=False, prefer_canvas=False)
+                   zoom_start=12, tiles=None, control_scale=False, prefer_canvas=False,
+                   crs="GridappGcj02" if gcj else "EPSG3857")
+    if basemap and basemap.get("layers"):
+        BaseLayers(basemap).add_to(m)
     MetricScale().add_to(m)
     # Assign new lists: folium's class-level defaults point at public CDNs.
     m.default_js = [("leaflet", assets["leaflet_js"])]
     m.default_css = [("leaflet_css", assets["leaflet_css"])]
     m.options["max_zoom"] = 19
     m.options["zoom_snap"] = 0.25  # fit the district closely
-    if tiles_url:
-        folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or " ", name="base",
-                         max_zoom=19).add_to(m)
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     return m
 
@@ -53,6 +56,37 @@ class JsonConfigElement(MacroElement):
         super().__init__()
         self._name = type(self).__name__
         self.config = config
+
+
+class BaseLayers(JsonConfigElement):
+    """The base map's tile layers (static/js/map_basemap.js): ``config`` =
+    :meth:`gridapp.maps.basemaps.BaseMap.as_dict` ({name, crs, layers: [{url, subdomains,
+    attribution, kind (raster | vector), min_zoom, max_native_zoom, bounds}]}), drawn bottom up
+    in Leaflet's tile pane."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+gridappBaseMap({{ this._parent.get_name() }}, {{ this.config|tojson }});
+{% endmacro %}
+""")
+
+
+class ContextLayers(JsonConfigElement):
+    """Where the map is, without a base map (static/js/map_context.js): district, township,
+    community and grid outlines with their names at the zooms of ``config["levels"]``
+    (:func:`gridapp.boundaries.rules.outline_levels`), in panes under every data layer.
+
+    ``config``: {"urls": {district, township, community, grid} (GeoJSON), "tiles": {communities,
+    grids} (vector-tile URL templates at city scale, else null: the community and grid outlines
+    then come from the tiles, unlabelled), "levels", "outlines" (false: names only — the page
+    draws the outlines itself, as the coverage map does)}. Add it before the data layers.
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+gridappContext({{ this._parent.get_name() }}, {{ this.config|tojson }});
+{% endmacro %}
+""")
 
 
 class CoverageLayers(JsonConfigElement):

@@ -1,6 +1,7 @@
 """HTML pages (thin): parse the form → call a service → render. Simplified Chinese first."""
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
@@ -13,6 +14,7 @@ from ..accounts import service as accounts
 from ..assets import vendor_url
 from ..auth import login_throttle
 from ..boundaries import areas
+from ..boundaries.rules import outline_levels
 from ..coverage import rules as coverage_rules
 from ..coverage import tiles
 from ..errors import DomainError
@@ -21,8 +23,8 @@ from ..incidents import photos
 from ..incidents import reports as incidents
 from ..incidents.duplicates import candidates_of
 from ..incidents.rules import STATE_NAMES
-from ..maps import CoverageLayers, PointPicker, base_map, render_parts
-from ..settings import photo_settings
+from ..maps import ContextLayers, CoverageLayers, PointPicker, base_map, basemaps, mbtiles, render_parts
+from ..settings import basemap_settings, photo_settings
 from .forms import IncidentForm, LoginForm, LogoutForm
 from .labels import coverage_labels
 
@@ -118,12 +120,53 @@ def uploaded_photo_refs(field: str = "photos") -> list[str]:
             for f in request.files.getlist(field) if f and f.filename]
 
 
-def page_base_map(bounds):
+def page_base_map(bounds, *, outlines: bool = True):
     """The base map of a page fitted to ``bounds`` (min_lon, min_lat, max_lon, max_lat; SRID
-    4326): the vendored Leaflet and the configured tiles (TILES_URL; none by default)."""
-    return base_map(bounds, {"leaflet_js": vendor_url("leaflet", "leaflet.js"),
-                             "leaflet_css": vendor_url("leaflet", "leaflet.css")},
-                    current_app.config["TILES_URL"], current_app.config["TILES_ATTRIBUTION"])
+    4326): the vendored Leaflet, the configured tiles (TILES_URL; none by default) and the context
+    outlines with their names (:class:`gridapp.maps.ContextLayers`; ``outlines=False``: the names
+    only, for a page that draws the outlines itself)."""
+    chosen = current_basemap()
+    m = base_map(bounds, {"leaflet_js": vendor_url("leaflet", "leaflet.js"),
+                          "leaflet_css": vendor_url("leaflet", "leaflet.css")}, chosen.as_dict())
+    if any(layer.kind == "vector" for layer in chosen.layers):
+        add_vectorgrid(m)
+    ContextLayers(context_config(m, outlines)).add_to(m)
+    return m
+
+
+def current_basemap() -> basemaps.BaseMap:
+    """The base map of the app's settings (:mod:`gridapp.maps.basemaps`); for the mbtiles preset,
+    the package in the instance folder (``MBTILES_FILE``) served by ``web.basemap_tile``."""
+    package = mbtiles.describe(Path(current_app.instance_path) / current_app.config["MBTILES_FILE"])
+    if package:
+        url = url_for("web.basemap_tile", z=0, x=0, y=0).replace("/0/0/0", "/{z}/{x}/{y}")
+        package = {**package, "url": url}
+    return basemaps.resolve(basemap_settings(), package)
+
+
+def context_config(m, outlines: bool) -> dict:
+    """The config of the context layers of map ``m`` for the current user: GeoJSON of the areas
+    (6 decimals, ≈ 0.1 m) and of the user's grids; at city scale (MAP_TILE_MIN_GRIDS grids in scope)
+    the community and grid outlines from the vector tiles instead (Leaflet.VectorGrid added to
+    ``m``'s scripts)."""
+    urls = {level: url_for("api.list_areas", level=level, precision=6)
+            for level in ("district", "township", "community")}
+    urls["grid"] = url_for("api.list_grids")
+    config = {"urls": urls, "tiles": None, "levels": outline_levels(), "outlines": outlines}
+    city = current_user.is_authenticated and \
+        tiles.scope_grid_count(current_user) >= current_app.config["MAP_TILE_MIN_GRIDS"]
+    if city:
+        template = tile_layer_config(0, (0, 0, 0, 0))
+        config["tiles"] = {"communities": template["communities"], "grids": template["grids"]}
+        add_vectorgrid(m)
+    return config
+
+
+def add_vectorgrid(m) -> None:
+    """Add the vendored Leaflet.VectorGrid to map ``m``'s scripts (once)."""
+    if not any(name == "leaflet.vectorgrid" for name, _url in m.default_js):
+        m.default_js.append(("leaflet.vectorgrid",
+                             vendor_url("leaflet.vectorgrid", "Leaflet.VectorGrid.bundled.min.js")))
 
 
 def tile_layer_config(grid_count: int, bounds: tuple[float, float, float, float],
@@ -149,7 +192,7 @@ def scope_map_parts(user, *, picker: dict | None = None, with_incidents: bool = 
     bounds = areas.scope_bounds(user)
     if bounds is None:
         return None
-    m = page_base_map(bounds)
+    m = page_base_map(bounds, outlines=False)
     urls = {"district": url_for("api.list_areas", level="district"),
             "township": url_for("api.list_areas", level="township"),
             "community": url_for("api.list_areas", level="community"),
@@ -173,8 +216,7 @@ def scope_map_parts(user, *, picker: dict | None = None, with_incidents: bool = 
         config["tiles"] = tile_layer_config(grid_count, bounds, areas.units_bounds(user))
         for level in ("district", "township"):  # outlines only: 6 decimals (≈ 0.1 m) draw the same
             urls[level] = url_for("api.list_areas", level=level, precision=6)
-        m.default_js.append(("leaflet.vectorgrid", vendor_url("leaflet.vectorgrid",
-                                                              "Leaflet.VectorGrid.bundled.min.js")))
+        add_vectorgrid(m)
     CoverageLayers(config).add_to(m)
     if picker:
         PointPicker(picker).add_to(m)
@@ -261,4 +303,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from . import boundaries, cases, dashboard, disputes, org, places, security  # noqa: E402,F401
+from . import basemap, boundaries, cases, dashboard, disputes, org, places, security  # noqa: E402,F401
