@@ -2,7 +2,7 @@
 (:mod:`gridapp.coverage.tiles`)."""
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify, request, url_for
 
 from ..auth import api_user
 from ..coverage import tiles
@@ -27,6 +27,15 @@ def grid_tile(layer: str, z: int, x: int, y: int):
     resp = Response(tiles.grid_tile(user, layer, z, x, y), mimetype=MVT_TYPE)
     resp.headers["Cache-Control"] = "private, max-age=60"
     return resp
+
+
+@bp.get("/tiles/<layer>.json")
+def grid_tilejson(layer: str):
+    """TileJSON 3.0.0 of a layer of the tile endpoint above (tiles URL template, zooms, the
+    caller's scope bounds, vector_layers with their fields); 400 for an unknown layer; 401 without login."""
+    user = api_user()
+    url = url_for("api.grid_tile", layer=layer, z=0, x=0, y=0, _external=True)
+    return jsonify(tiles.tilejson(user, layer, url.replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf")))
 
 
 @bp.get("/incidents/clusters")

@@ -14,9 +14,9 @@ a city of 10,000 grids does not (≈ 12 MB of GeoJSON, seconds of drawing). Abov
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, and_, case, cast, exists, func, literal, select
+from sqlalchemy import BigInteger, Integer, and_, case, cast, exists, func, literal, select
 
-from ..boundaries.areas import unit_filter
+from ..boundaries.areas import scope_bounds, unit_filter
 from ..core.errors import BadInput
 from ..core.params import bad, choice, integer
 from ..core.scope import grid_filter
@@ -39,6 +39,12 @@ LAYERS = {
     "coverage": ("code", "name", "workers", "build_type", "members", "status"),
     "communities": ("code", "name", "gridded", "boundary_source"),
 }
+#: What each property of a layer's features holds (TileJSON ``vector_layers[].fields``).
+FIELDS = {"code": "String", "name": "String", "community_code": "String", "workers": "Number",
+          "build_type": "String", "members": "Number", "status": "String", "gridded": "Boolean",
+          "boundary_source": "String"}
+#: TileJSON version of :func:`tilejson`.
+TILEJSON_VERSION = "3.0.0"
 #: Side of a cluster cell, in screen pixels of 256-pixel tiles.
 CLUSTER_PX = 80
 #: From this zoom on the incident map draws individual points (≤ 500 per view) instead of clusters.
@@ -74,7 +80,8 @@ def grid_tile(user: User, layer: str, z: int, x: int, y: int) -> bytes:
     * ``communities``: the community-level units (社区/村) of the user's scope: code, name,
       gridded (has grids), boundary_source.
 
-    Grid layers are empty below :data:`GRID_MIN_ZOOM`.
+    Every feature's id is its code as an integer (the codes are digits: 统计用区划代码 + sequence),
+    so a client can tell features apart across tiles. Grid layers are empty below :data:`GRID_MIN_ZOOM`.
     Geometry: EPSG:3857 clipped to the tile plus a buffer of :data:`BUFFER` / :data:`EXTENT`,
     quantised to :data:`EXTENT` units per tile side. Raises BadInput for an unknown layer or a
     tile outside the pyramid.
@@ -84,26 +91,48 @@ def grid_tile(user: User, layer: str, z: int, x: int, y: int) -> bytes:
     if layer != "communities" and z < GRID_MIN_ZOOM:
         return b""
     where = and_(grid_filter(user), Grid.geom.op("&&")(env_4326))
+    fid = feature_id(AdminArea.code if layer == "communities" else Grid.code)
     geom = func.ST_AsMVTGeom(func.ST_Transform(Grid.geom, 3857), env, EXTENT, BUFFER, True).label("geom")
     if layer == "communities":
         area_geom = func.ST_AsMVTGeom(func.ST_Transform(AdminArea.geom, 3857), env, EXTENT, BUFFER, True)
-        rows = (select(AdminArea.code, AdminArea.name, exists().where(Grid.community_code == AdminArea.code)
+        rows = (select(fid, AdminArea.code, AdminArea.name, exists().where(Grid.community_code == AdminArea.code)
                        .label("gridded"), AdminArea.boundary_source, area_geom.label("geom"))
                 .where(unit_filter(user), AdminArea.geom.op("&&")(env_4326)))
     elif layer == "grids":
-        rows = select(Grid.code, Grid.name, Grid.community_code, geom).where(where)
+        rows = select(fid, Grid.code, Grid.name, Grid.community_code, geom).where(where)
     else:
         base = grid_rows(where)
         cols = {c.name: c for c in base.selected_columns}
         group = case((cols["build_type"].is_not(None), cols["group_id"]))
         rows = base.with_only_columns(
-            cols["code"], cols["name"], cols["workers"], cols["build_type"],
+            feature_id(cols["code"]), cols["code"], cols["name"], cols["workers"], cols["build_type"],
             cols["members"], status_sql(cols["workers"], group).label("status"), geom)
     sub = rows.subquery("t")
     # rows whose geometry vanishes at this zoom (NULL from ST_AsMVTGeom) are skipped by ST_AsMVT;
     # no WHERE on it: the planner would compute ST_AsMVTGeom twice
-    mvt = select(func.ST_AsMVT(sub.table_valued(), layer, EXTENT, "geom"))
+    mvt = select(func.ST_AsMVT(sub.table_valued(), layer, EXTENT, "geom", "fid"))
     return bytes(db.session.scalar(mvt) or b"")
+
+
+def feature_id(code):
+    """SQL: an MVT feature id (unsigned 64-bit) from a code column — the code as an integer when it
+    is 1–18 digits, else none (the feature then has no id)."""
+    return case((code.op("~")("^[0-9]{1,18}$"), cast(code, BigInteger))).label("fid")
+
+
+def tilejson(user: User, layer: str, tiles_url: str) -> dict:
+    """The TileJSON 3.0.0 document of one layer of :func:`grid_tile` for the user: ``tiles_url``
+    (the absolute URL template, {z}/{x}/{y}), zooms 0–:data:`MAX_ZOOM` (grid layers hold features
+    from :data:`GRID_MIN_ZOOM`), ``bounds`` of the user's scope (SRID 4326 degrees; the world
+    without one) and ``vector_layers`` [{id, fields, minzoom, maxzoom}]. Raises BadInput for an
+    unknown layer."""
+    choice(layer, "layer", LAYERS, _("未知的图层 %(layer)s，可用：%(layers)s", layer=layer, layers=", ".join(LAYERS)))
+    bounds = scope_bounds(user)
+    first = 0 if layer == "communities" else GRID_MIN_ZOOM
+    return {"tilejson": TILEJSON_VERSION, "name": layer, "scheme": "xyz", "tiles": [tiles_url],
+            "minzoom": 0, "maxzoom": MAX_ZOOM, "bounds": list(bounds) if bounds else [-180, -85.0511, 180, 85.0511],
+            "vector_layers": [{"id": layer, "fields": {f: FIELDS[f] for f in LAYERS[layer]},
+                               "minzoom": first, "maxzoom": MAX_ZOOM}]}
 
 
 def cluster_cell(zoom: int) -> float:
