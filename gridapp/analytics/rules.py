@@ -26,3 +26,9 @@ REPORT_COLUMNS = (
     ("disputes", _l("矛盾纠纷登记")), ("resolved", _l("化解")), ("resolution_rate", _l("化解率")),
 )
 RATES = ("closing_rate", "on_time_closing_rate", "resolution_rate")
+#: The dashboard map's colour ramps by metric, lightest (lowest class) first: one colour per class
+#: of the metric's breaks (ColorBrewer sequential schemes Oranges, Reds, Blues, Purples).
+CHOROPLETH_RAMPS = {"density": ("#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"),
+                    "overdue": ("#fff5f0", "#fcbba1", "#fb6a4a", "#cb181d", "#67000d"),
+                    "gap": ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"),
+                    "disputes": ("#fcfbfd", "#dadaeb", "#9e9ac8", "#6a51a3", "#3f007d")}

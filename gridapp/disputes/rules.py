@@ -58,6 +58,9 @@ STATE_NAMES = {"registered": _l("已登记"), "mediating": _l("调解中"), "res
 DIFFICULTY_NAMES = {"simple": _l("简单（社区/村）"), "complex": _l("复杂（街道/镇）"), "hard": _l("疑难（区级）")}
 SOURCE_NAMES = {"screening": _l("排查"), "walk_in": _l("来访"), "worker": _l("网格员上报"), "transferred": _l("转办")}
 RISK_NAMES = {"general": _l("一般"), "major": _l("较大"), "grave": _l("重大")}
+#: A dispute's fill colour on the map by risk level (an open one — :data:`OPEN_STATES` — is drawn
+#: with a dashed outline, one liable to escalate with a thick outline); the map's legend reads them.
+RISK_COLOURS = {"general": "#2b8a3e", "major": "#e67700", "grave": "#c92a2a"}
 CHANNEL_NAMES = {"court": _l("转诉讼（诉调对接）"), "police": _l("转公安（警调）"), "petition": _l("转信访（访调）")}
 PERFORMANCE_NAMES = {"pending": _l("待履行"), "performing": _l("履行中"), "performed": _l("已履行"),
                      "breached": _l("未履行")}
@@ -80,3 +83,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("link", OPEN_STATES + CLOSED_OUT, None, ALL_IN_SCOPE, _l("关联事件"), needs="incident"),
     Transition("approve", OPEN_STATES, None, APPROVERS, _l("审批")),
 )
+
+
+def risk_styles() -> dict:
+    """The map's classes of disputes, as its script receives them: {risk level: {label, fillColor}}
+    in :data:`RISK_LEVELS` order (labels translated)."""
+    return {level: {"label": str(RISK_NAMES[level]), "fillColor": RISK_COLOURS[level]} for level in RISK_LEVELS}

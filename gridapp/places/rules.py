@@ -26,7 +26,15 @@ DEFAULT_TYPES = (
     ("qita", "其他", []),
 )
 STATUS_NAMES = {"operating": _l("正常经营"), "suspended": _l("停业整顿"), "banned": _l("已取缔")}
+#: A place's colour on the places map by status (the map's legend reads them).
+STATUS_COLOURS = {"operating": "#2e7d32", "suspended": "#ef6c00", "banned": "#c62828"}
 RISK_NAMES = {"low": _l("低"), "medium": _l("中"), "high": _l("高")}
 COLUMNS = {"名称": "name", "类型": "type", "经营者": "operator", "许可证号": "licence_no", "经度": "lon",
            "纬度": "lat", "风险等级": "risk_level", "状态": "status"}
 REQUIRED = ("name", "type", "lon", "lat")
+
+
+def status_styles() -> dict:
+    """The places map's classes, as its script receives them: {status: {label, color}} in
+    :data:`PLACE_STATUSES` order (labels translated)."""
+    return {s: {"label": str(STATUS_NAMES[s]), "color": STATUS_COLOURS[s]} for s in PLACE_STATUSES}

@@ -87,7 +87,8 @@ def dashboard_page():
                                   "xlsx": url_for("web.dashboard_xlsx"), "csv": url_for("web.dashboard_csv"),
                                   "print": url_for("web.dashboard_print")},
                          "state": {"level": level, "code": code, "from": period["from"], "to": period["to"]},
-                         "labels": _labels(), "metrics": _metrics(), "columns": _columns()}).add_to(m)
+                         "labels": _labels(), "metrics": _metrics(), "columns": _columns(),
+                         "ramps": analytics_rules.CHOROPLETH_RAMPS}).add_to(m)
         parts = render_parts(m)
     return render_template("analytics/dashboard.html", map=parts, period=period)
 

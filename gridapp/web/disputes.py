@@ -33,8 +33,9 @@ def _board_map(args) -> dict | None:
                                                      "overdue", "escalation_risk", "from", "to") and v}
     DisputeLayer({"url": url_for("api.list_disputes", **query), "page_url": url_for("web.dispute_page", dispute_id=0),
                   "risks": {k: str(v) for k, v in dispute_rules.RISK_NAMES.items()},
-                  "labels": {"overdue": _("已超期"), "escalation": _("可能激化"),
-                             "load_failed": _("地图数据加载失败：")}}).add_to(m)
+                  "styles": dispute_rules.risk_styles(), "open_states": list(dispute_rules.OPEN_STATES),
+                  "labels": {"overdue": _("已超期"), "escalation": _("可能激化"), "legend": _("风险等级"),
+                             "open": _("未办结（虚线）"), "load_failed": _("地图数据加载失败：")}}).add_to(m)
     return render_parts(m)
 
 

@@ -16,7 +16,7 @@ from ..inspections import service as inspections
 from ..inspections.rules import CHECK_ANSWER_NAMES, KIND_NAMES, MEASURE_NAMES, NOTICE_STATE_NAMES
 from ..maps import PlaceLayers, render_parts
 from ..places import service as places
-from ..places.rules import RISK_NAMES, STATUS_NAMES
+from ..places.rules import RISK_NAMES, STATUS_NAMES, status_styles
 from ..reminders import service as reminders
 from . import bp, page_base_map, refuse_page_action
 from .cases import uploaded_photo_refs
@@ -39,7 +39,8 @@ def places_page():
         m = page_base_map(bounds)
         PlaceLayers({"url": url_for("api.list_places", type=type_code, status=status),
                      "place_url": url_for("web.place_page", place_id=0),
-                     "shown": _("显示 {n} 个场所"), "load_failed": _("地图数据加载失败：")}).add_to(m)
+                     "shown": _("显示 {n} 个场所"), "load_failed": _("地图数据加载失败："),
+                     "styles": status_styles(), "legend": _("场所状态")}).add_to(m)
         parts = render_parts(m)
     return render_template("places/places.html", items=items, types=places.types(), map=parts, args=request.args,
                            status_names=STATUS_NAMES, risk_names=RISK_NAMES)

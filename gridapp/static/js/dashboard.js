@@ -9,10 +9,7 @@ function gridappDashboard(map, cfg) {
   var dash = window.gridappDash = {ready: false, error: null, loads: 0, level: state.level, code: state.code,
                                    metric: state.metric, features: 0};
   var METRICS = ["density", "overdue", "gap", "disputes"];
-  var RAMPS = {density: ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"],
-               overdue: ["#fff5f0", "#fcbba1", "#fb6a4a", "#cb181d", "#67000d"],
-               gap: ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"],
-               disputes: ["#fcfbfd", "#dadaeb", "#9e9ac8", "#6a51a3", "#3f007d"]};
+  var RAMPS = cfg.ramps;  // gridapp/analytics/rules.py CHOROPLETH_RAMPS
   var layers = {}, control = null, legend = null, charts = {};
   map.attributionControl.setPrefix("Leaflet");
 

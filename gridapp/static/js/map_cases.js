@@ -130,14 +130,16 @@ function gridappIncidentMap(map, cfg) {
 function gridappDisputeMap(map, cfg) {
   // Disputes of cfg.url (GeoJSON) as circle markers: fill colour by risk level, dashed outline
   // while open (registered/mediating), thick outline when flagged as liable to escalate.
-  var colours = {general: "#2b8a3e", major: "#e67700", grave: "#c92a2a"};
+  // classes and colours from gridapp/disputes/rules.py (RISK_COLOURS, OPEN_STATES) as data
+  var styles = cfg.styles, colours = {};
+  Object.keys(styles).forEach(function (k) { colours[k] = styles[k].fillColor; });
   window.gridappMap = {ready: false, error: null, counts: {}};
   gridappFetch(cfg.url)
     .then(function (fc) {
       var points = [];
       fc.features.forEach(function (f) {
         var c = f.geometry.coordinates, p = f.properties;
-        var open = p.status === "registered" || p.status === "mediating";
+        var open = cfg.open_states.indexOf(p.status) >= 0;
         var box = document.createElement("div");
         var a = document.createElement("a");
         a.href = cfg.page_url.replace(/\/0$/, "/" + p.id);
@@ -153,6 +155,10 @@ function gridappDisputeMap(map, cfg) {
         points.push([c[1], c[0]]);
       });
       if (points.length) { map.fitBounds(L.latLngBounds(points).pad(0.1)); }
+      gridappLegend(map, Object.keys(styles).map(function (k) {
+        return {label: styles[k].label, fill: styles[k].fillColor, stroke: "#222"};
+      }).concat([{label: cfg.labels.open, fill: "#ffffff", stroke: "#222"},
+                 {label: cfg.labels.escalation, fill: "#ffffff", stroke: "#000"}]), cfg.labels.legend);
       window.gridappMap.counts = {shown: fc.features.length, matched: fc.numberMatched};
       window.gridappMap.ready = true;
     })

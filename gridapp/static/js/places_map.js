@@ -1,6 +1,6 @@
 // The places layer (gridapp.maps.PlaceLayers): one overlay per place type, colour by status.
 function gridappPlaceMap(map, cfg) {
-  var colours = {operating: "#2e7d32", suspended: "#ef6c00", banned: "#c62828"};
+  var styles = cfg.styles;  // status → {label, color}: gridapp/places/rules.py STATUS_COLOURS
   window.gridappPlaceMap = {ready: false, error: null, count: 0};
   var control = L.control.layers({}, {}, {collapsed: false}).addTo(map);
   var groups = {};
@@ -20,11 +20,15 @@ function gridappPlaceMap(map, cfg) {
         var line = document.createElement("div");
         line.textContent = p.type_name + " · " + p.status_name;
         box.appendChild(a); box.appendChild(line);
-        L.circleMarker([c[1], c[0]], {radius: 7, color: colours[p.status] || "#555", fillOpacity: 0.8})
+        L.circleMarker([c[1], c[0]], {radius: 7, color: (styles[p.status] || {}).color || "#555", fillOpacity: 0.8,
+                                      className: "place-" + p.status})
           .bindPopup(box).addTo(groups[p.type_name]);
         points.push([c[1], c[0]]);
       });
       if (points.length) { map.fitBounds(L.latLngBounds(points).pad(0.2)); }
+      gridappLegend(map, Object.keys(styles).map(function (s) {
+        return {label: styles[s].label, fill: styles[s].color, stroke: styles[s].color};
+      }), cfg.legend);
       window.gridappPlaceMap.count = fc.features.length;
       window.gridappPlaceMap.ready = true;
       var status = document.getElementById("map-status");
