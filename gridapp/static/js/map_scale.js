@@ -2,74 +2,77 @@
    incidents as server-side clusters below a zoom threshold. User text is inserted with textContent. */
 "use strict";
 
-// Leaflet.VectorGrid 1.3.0 was written for Leaflet 1.0: its canvas tiles handle clicks themselves
-// and call L.DomEvent.fakeStop (gone since Leaflet 1.8), and Leaflet 1.9 keeps the map from seeing
-// DOM events of a canvas. As Leaflet 1.9's own canvas does: fire the click on the feature under
-// the pointer, if any, and on the map (so a click on a grid picks a point, as on the GeoJSON maps).
-if (window.L && L.Canvas && L.Canvas.Tile) {
-  L.Canvas.Tile.prototype._onClick = function (e) {
-    var point = this._map.mouseEventToLayerPoint(e).subtract(this.getOffset()), clicked = null;
-    for (var id in this._layers) {
-      var layer = this._layers[id];
-      if (layer.options.interactive && layer._containsPoint(point) && !this._map._draggableMoved(layer)) {
-        clicked = layer;
-      }
+// The tile renderer of the grid layers: a subclass of Leaflet.VectorGrid's canvas tile, given to
+// VectorGrid through its public rendererFactory option — the library's own objects are not patched
+// (base-map and context vector tiles use them as they are). Why VectorGrid and this renderer, not
+// protomaps-leaflet 5.1 (maintained): its feature picking is "only appropriate for debugging"
+// (queryTileFeaturesDebug, its docs point to MapLibre GL, which needs WebGL) while the grids need
+// tooltips and clicks, and its painter fills and strokes every feature on its own — the cost this
+// renderer removes (bench/map.py). It overrides two hooks of Leaflet's canvas:
+// * click: VectorGrid 1.3.0 was written for Leaflet 1.0: its canvas tiles handle clicks themselves
+//   and call L.DomEvent.fakeStop (gone since Leaflet 1.8), and Leaflet 1.9 keeps the map from seeing
+//   DOM events of a canvas. As Leaflet 1.9's own canvas does: fire the click on the feature under the
+//   pointer, if any, and on the map (so a click on a grid picks a point, as on the GeoJSON maps);
+// * drawing: Leaflet's canvas fills and strokes every feature on its own ("TODO optimization: 1
+//   fill/stroke for all features with equal style", leaflet-src.js), and VectorGrid's tile renderer
+//   draws each feature the moment it is read. A city tile holds thousands of grids: this renderer
+//   draws once, when all features of the tile are read, with one path per style — every fill
+//   first, then every stroke (bench/map.py: the client's drawing was the largest part of the time
+//   to drawn). Hit-testing (tooltips, clicks) still uses each feature's own parts.
+var GridappCanvasTile = (window.L && L.Canvas && L.Canvas.Tile) ? (function (base) {
+  // features per path: a canvas path costs more than its length beyond some dozens of features
+  // (6,000 grids of a tile in Chromium: 80-100 ms drawn one by one, 50-57 ms by 16, 370-530 ms in one)
+  var CHUNK = 16;
+  function trace(ctx, layer, closed) {
+    for (var i = 0; i < layer._parts.length; i++) {
+      var part = layer._parts[i];
+      for (var j = 0; j < part.length; j++) { ctx[j ? "lineTo" : "moveTo"](part[j].x, part[j].y); }
+      if (closed) { ctx.closePath(); }
     }
-    this._fireEvent(clicked ? [clicked] : false, e);
-  };
-}
-
-// Leaflet's canvas fills and strokes every feature on its own ("TODO optimization: 1 fill/stroke
-// for all features with equal style", leaflet-src.js), and Leaflet.VectorGrid's tile renderer draws
-// each feature the moment it is read. A city tile holds thousands of grids: the tile renderer here
-// draws once, when all features of the tile are read, with one path per style — every fill first,
-// then every stroke (bench/map.py: the client's drawing was the largest part of the time to drawn).
-// Hit-testing (tooltips, clicks) still uses each feature's own parts.
-if (window.L && L.Canvas && L.Canvas.Tile) {
-  (function (proto) {
-    var init = proto.initialize;
-    proto.initialize = function () {
-      init.apply(this, arguments);
+  }
+  function paint(ctx, groups, keys, fill) {
+    keys.forEach(function (key) {
+      var g = groups[key], o = g.options;
+      if (fill ? !o.fill : !(o.stroke && o.weight !== 0)) { return; }
+      if (fill) {
+        ctx.globalAlpha = o.fillOpacity;
+        ctx.fillStyle = o.fillColor || o.color;
+      } else {
+        if (ctx.setLineDash) { ctx.setLineDash(o._dashArray || []); }
+        ctx.globalAlpha = o.opacity;
+        ctx.lineWidth = o.weight;
+        ctx.strokeStyle = o.color;
+        ctx.lineCap = o.lineCap;
+        ctx.lineJoin = o.lineJoin;
+      }
+      for (var start = 0; start < g.layers.length; start += CHUNK) {
+        ctx.beginPath();
+        g.layers.slice(start, start + CHUNK).forEach(function (layer) { trace(ctx, layer, g.closed); });
+        if (fill) { ctx.fill(o.fillRule || "evenodd"); } else { ctx.stroke(); }
+      }
+    });
+  }
+  return base.extend({
+    initialize: function () {
+      base.prototype.initialize.apply(this, arguments);
       this._drawing = false;  // features are drawn together by _draw, not one by one as they are read
-    };
-    proto.addTo = function (map) {  // VectorGrid calls it once all features of the tile are read
+    },
+    addTo: function (map) {  // VectorGrid calls it once all features of the tile are read
       this._map = map;
       this._redrawBounds = null;
       this._draw();
-    };
-    // features per path: a canvas path costs more than its length beyond some dozens of features
-    // (6,000 grids of a tile in Chromium: 80-100 ms drawn one by one, 50-57 ms by 16, 370-530 ms in one)
-    var CHUNK = 16;
-    function trace(ctx, layer, closed) {
-      for (var i = 0; i < layer._parts.length; i++) {
-        var part = layer._parts[i];
-        for (var j = 0; j < part.length; j++) { ctx[j ? "lineTo" : "moveTo"](part[j].x, part[j].y); }
-        if (closed) { ctx.closePath(); }
+    },
+    _onClick: function (e) {
+      var point = this._map.mouseEventToLayerPoint(e).subtract(this.getOffset()), clicked = null;
+      for (var id in this._layers) {
+        var layer = this._layers[id];
+        if (layer.options.interactive && layer._containsPoint(point) && !this._map._draggableMoved(layer)) {
+          clicked = layer;
+        }
       }
-    }
-    function paint(ctx, groups, keys, fill) {
-      keys.forEach(function (key) {
-        var g = groups[key], o = g.options;
-        if (fill ? !o.fill : !(o.stroke && o.weight !== 0)) { return; }
-        if (fill) {
-          ctx.globalAlpha = o.fillOpacity;
-          ctx.fillStyle = o.fillColor || o.color;
-        } else {
-          if (ctx.setLineDash) { ctx.setLineDash(o._dashArray || []); }
-          ctx.globalAlpha = o.opacity;
-          ctx.lineWidth = o.weight;
-          ctx.strokeStyle = o.color;
-          ctx.lineCap = o.lineCap;
-          ctx.lineJoin = o.lineJoin;
-        }
-        for (var start = 0; start < g.layers.length; start += CHUNK) {
-          ctx.beginPath();
-          g.layers.slice(start, start + CHUNK).forEach(function (layer) { trace(ctx, layer, g.closed); });
-          if (fill) { ctx.fill(o.fillRule || "evenodd"); } else { ctx.stroke(); }
-        }
-      });
-    }
-    proto._draw = function () {
+      this._fireEvent(clicked ? [clicked] : false, e);
+    },
+    _draw: function () {
       var bounds = this._redrawBounds, ctx = this._ctx, groups = {}, keys = [], others = [];
       ctx.save();
       if (bounds) {
@@ -94,8 +97,13 @@ if (window.L && L.Canvas && L.Canvas.Tile) {
       others.forEach(function (layer) { layer._updatePath(); });
       this._drawing = false;
       ctx.restore();
-    };
-  })(L.Canvas.Tile.prototype);
+    },
+  });
+})(L.Canvas.Tile) : null;
+
+function gridappCanvasTile(coords, tileSize, options) {
+  // VectorGrid's rendererFactory: (tile coords, tile size, layer options) → a renderer
+  return new GridappCanvasTile(coords, tileSize, options);
 }
 
 function gridappTileLayer(map, url, layerName, styleFn, tooltipFn, bounds) {
@@ -108,7 +116,7 @@ function gridappTileLayer(map, url, layerName, styleFn, tooltipFn, bounds) {
   // map's tile zoom in {z} (it ignores zoomOffset), so the URL takes the MVT zoom from {tz}.
   var layer = L.vectorGrid.protobuf(url.replace("{z}", "{tz}"), {
     tz: function (data) { return Math.max(data.z - 1, 0); },
-    rendererFactory: L.canvas.tile, interactive: true, maxNativeZoom: 19, maxZoom: 19, pane: "gridappTiles",
+    rendererFactory: gridappCanvasTile, interactive: true, maxNativeZoom: 19, maxZoom: 19, pane: "gridappTiles",
     tileSize: 512,
     fetchOptions: {credentials: "same-origin"},
     bounds: bounds ? L.latLngBounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]]) : null,

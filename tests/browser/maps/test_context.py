@@ -6,6 +6,12 @@ import pytest
 from conftest import login, report_in_worker_grid  # tests/browser is on sys.path (pyproject: pythonpath)
 
 pytestmark = pytest.mark.browser
+#: JS: the first marker or cluster wholly inside the map's box, or undefined
+ON_SCREEN = """() => {
+  const b = document.querySelector('#map-wrap .folium-map').getBoundingClientRect();
+  return [...document.querySelectorAll('.leaflet-marker-pane > .leaflet-marker-icon')].find(el => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.left >= b.left && r.right <= b.right && r.top >= b.top && r.bottom <= b.bottom; }); }"""
 
 
 def test_incident_map_paints_outlines_under_the_clusters(live_server, offline_page, app):
@@ -16,6 +22,9 @@ def test_incident_map_paints_outlines_under_the_clusters(live_server, offline_pa
     page.wait_for_function("() => window.gridappMap && window.gridappMap.ready && window.gridappContext"
                            " && (window.gridappContext.ready || window.gridappContext.error)")
     assert page.evaluate("window.gridappContext.error") is None
+    page.wait_for_load_state("networkidle")
+    # the view has settled (no zoom animation) and a marker or cluster is on screen
+    page.wait_for_function(f"() => !document.querySelector('.leaflet-zoom-anim') && ({ON_SCREEN})() !== undefined")
     # the outlines of every level were asked for (GeoJSON of the district's scale) and drawn
     for path in ("/api/v1/areas?level=district", "/api/v1/areas?level=township", "/api/v1/areas?level=community",
                  "/api/v1/grids"):
@@ -28,7 +37,7 @@ def test_incident_map_paints_outlines_under_the_clusters(live_server, offline_pa
       const box = document.querySelector('#map-wrap .folium-map').getBoundingClientRect();
       const inView = paths.filter(p => { const r = p.getBoundingClientRect();
         return r.right > box.left && r.left < box.right && r.bottom > box.top && r.top < box.bottom; });
-      const cluster = document.querySelector('.marker-cluster, .leaflet-marker-icon');
+      const cluster = (""" + ON_SCREEN + """)();
       const c = cluster.getBoundingClientRect();
       const top = document.elementFromPoint(c.left + c.width / 2, c.top + c.height / 2);
       return {paths: paths.length, inView: inView.length,
@@ -40,9 +49,9 @@ def test_incident_map_paints_outlines_under_the_clusters(live_server, offline_pa
     }""")
     # every level is painted in the view (paths outside it are culled by Leaflet)
     levels = ("district", "township", "community", "grid")
-    assert set(painted["classes"]) == {f"gridapp-context-{level}" for level in levels}
-    assert painted["inView"] >= 1
-    assert painted["paneZ"] < painted["clusterZ"] and painted["clusterOnTop"]
+    assert set(painted["classes"]) == {f"gridapp-context-{level}" for level in levels}, painted
+    assert painted["inView"] >= 1, painted
+    assert painted["paneZ"] < painted["clusterZ"] and painted["clusterOnTop"], painted
     # the incidents' grid or community, named at this zoom (grids from zoom 16, communities below)
     assert {"红旗社区1号网格", "红旗社区"} & set(painted["labels"]), painted["labels"]
     assert offline_page.errors == [] and offline_page.aborted == []
