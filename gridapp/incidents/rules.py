@@ -49,6 +49,9 @@ DEADLINE_STATES = ("filed", "dispatched", "in_progress", "deferred")
 DESCRIPTION_MAX = 2000
 #: States of an open case (not closed, evaluated, rejected, voided or merged).
 OPEN_STATES = ("reported", "accepted", "filed", "dispatched", "in_progress", "handled", "deferred")
+#: The incident map's heat layer: relative density (0–1) → colour, lowest first (Leaflet.heat's
+#: gradient; the map's legend draws the same ramp).
+HEAT_GRADIENT = {"0.4": "#2c7bb6", "0.6": "#00a6ca", "0.7": "#90eb9d", "0.8": "#f9d057", "1.0": "#d7191c"}
 #: Who decides a side action's request (ranked above the requester, never the requester).
 APPROVERS = OFFICE
 

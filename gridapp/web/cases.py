@@ -205,7 +205,10 @@ def case_map():
                         "cluster_max_zoom": tiles.CLUSTER_MAX_ZOOM,
                         "case_url": url_for("web.case_page", incident_id=0),
                         "states": {k: str(v) for k, v in case_rules.STATE_NAMES.items()},
+                        "heat_gradient": case_rules.HEAT_GRADIENT,
                         "labels": {"clusters": _("聚合标注"), "heat": _("热力图"), "overdue": _("已超期"),
+                                   "legend": _("图例"), "heat_ramp": _("热力图：稀 → 密"),
+                                   "cluster_count": _("聚合：数字为事件数"),
                                    "shown": _("显示 {shown} 件（共 {matched} 件符合条件）"),
                                    "load_failed": _("地图数据加载失败：")}}).add_to(m)
         parts = render_parts(m)

@@ -27,7 +27,8 @@ class Access:
     """Who may use a route: ``roles`` (``"anonymous"`` included for public routes); ``kind`` of
     the object the route takes (None: none); ``query`` / ``json`` / ``form`` sent, where
     ``{code}`` / ``{grid}`` / ``{community}`` are filled with the object of the place; ``params``:
-    values of path parameters that are not objects (else :data:`FIXED`)."""
+    values of path parameters that are not objects (else :data:`FIXED`); ``config``: app settings
+    for the route (e.g. the base-map preset whose route it is)."""
 
     roles: tuple[str, ...]
     kind: str | None = None
@@ -35,6 +36,7 @@ class Access:
     json: dict | None = None
     form: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
+    config: dict = field(default_factory=dict)
 
 
 

@@ -23,7 +23,10 @@ To add a route: add one line to ``ACCESS``.
 """
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import placeutil as pu
 import pytest
@@ -86,6 +89,9 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/coverage/grids"): A(ALL),
     ("GET", "/api/v1/tiles/<layer>/<int:z>/<int:x>/<int:y>.pbf"): A(ALL, params={"layer": "coverage", "z": "12",
                                                                          "x": "3288", "y": "1621"}),
+    ("GET", "/api/v1/tiles/<layer>.json"): A(ALL, params={"layer": "grids"}),
+    ("GET", "/basemap/tiles/<int:z>/<int:x>/<int:y>"): A(
+        ALL, params={"z": "0", "x": "0", "y": "0"}, config={"BASEMAP": "mbtiles", "MBTILES_FILE": "access.mbtiles"}),
     ("GET", "/api/v1/incidents/clusters"): A(ALL, query="bbox=108.8,34.8,109.4,35.4&zoom=12"),
     ("GET", "/api/v1/export"): A(ALL, query="level=grid&format=geojson"),
     ("GET", "/org"): A(OFFICE),
@@ -331,6 +337,13 @@ def test_access(app, client, tx, places, monkeypatch, method, rule, place):
     url = _url(rule, access, obj)
     query = _fill(access.query, obj)
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    for key, value in access.config.items():
+        monkeypatch.setitem(app.config, key, value)
+    if "MBTILES_FILE" in access.config:  # an offline base-map package of one tile, 0/0/0
+        with closing(sqlite3.connect(Path(app.instance_path) / access.config["MBTILES_FILE"])) as package:
+            package.executescript("CREATE TABLE IF NOT EXISTS metadata (name TEXT, value TEXT); CREATE TABLE IF NOT "
+                                  "EXISTS tiles (zoom_level INT, tile_column INT, tile_row INT, tile_data BLOB);"
+                                  "DELETE FROM tiles; INSERT INTO tiles VALUES (0, 0, 0, x'89504e47');")
     users = {u.username: u for u in tx.scalars(select(User).where(User.username.in_(USERS.values())))}
     credentials = {}
     for role, username in USERS.items():

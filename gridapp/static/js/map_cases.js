@@ -96,9 +96,16 @@ function gridappIncidentMap(map, cfg) {
   }
   function clientClusters() {
     var clusters = L.markerClusterGroup({showCoverageOnHover: false});
-    var heat = L.heatLayer([], {radius: 20, blur: 15, maxZoom: 17});
+    var heat = L.heatLayer([], {radius: 20, blur: 15, maxZoom: 17, gradient: cfg.heat_gradient});
+    var stops = Object.keys(cfg.heat_gradient).sort();  // the legend: the same ramp (incidents/rules.py)
+    gridappLegend(map, [{label: L_.heat_ramp, stroke: "#777", fill: "linear-gradient(to right, " +
+      stops.map(function (s) { return cfg.heat_gradient[s] + " " + Math.round(s * 100) + "%"; }).join(", ") + ")"},
+      {label: L_.cluster_count, stroke: "#6ecc39", fill: "#b5e2a0"}], L_.legend);
     clusters.addTo(map);
-    L.control.layers({}, (function () { var o = {}; o[L_.clusters] = clusters; o[L_.heat] = heat; return o; })(),
+    // the heat layer's maxZoom scales its intensity; given to the layer control alone it would also
+    // disable the heat switch above zoom 17 (a grid seen close up): the control gets a group holding it
+    var heatGroup = L.layerGroup([heat]);
+    L.control.layers({}, (function () { var o = {}; o[L_.clusters] = clusters; o[L_.heat] = heatGroup; return o; })(),
                      {collapsed: false}).addTo(map);
     return gridappFetch(cfg.url).then(function (fc) {
       var points = [];

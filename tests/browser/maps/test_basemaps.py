@@ -78,9 +78,10 @@ def test_tianditu_tiles_of_both_layers_from_t0_to_t7_without_csp_violations(live
         chromium.close()
     layers = {p.split("LAYER=")[1].split("&")[0] for _h, p in seen}
     assert layers == {"vec", "cva"} and all("tk=testkey" in p for _h, p in seen)
+    t0_t7 = {f"t{i}.tianditu.gov.cn:{port}" for i in range(8)}
     tile_hosts = {h for h, _p in seen}
-    assert len(tile_hosts) >= 2 and tile_hosts <= {f"t{i}.tianditu.gov.cn:{port}" for i in range(8)}
-    assert hosts <= tile_hosts | {live_server.split("/")[2]}
+    assert len(tile_hosts) >= 2 and tile_hosts <= t0_t7
+    assert hosts <= t0_t7 | {live_server.split("/")[2]}  # (a tile left behind by a zoom may be asked, not sent)
 
 
 def _tile_range(bounds, z):

@@ -6,6 +6,7 @@ import pytest
 from conftest import login  # tests/browser is on sys.path (pyproject: pythonpath)
 
 from gridapp.disputes.rules import RISK_COLOURS, RISK_NAMES
+from gridapp.incidents.rules import HEAT_GRADIENT
 from gridapp.places.rules import STATUS_COLOURS, STATUS_NAMES
 
 pytestmark = pytest.mark.browser
@@ -34,4 +35,10 @@ def test_dispute_and_place_maps_have_legends_from_the_rules(live_server, offline
     rows = {r["label"]: r["fill"] for r in page.evaluate(LEGEND)}
     for status, colour in STATUS_COLOURS.items():
         assert rows[str(STATUS_NAMES[status])] == _rgb(colour)
+    # the incident map: the heat ramp of the legend is the heat layer's gradient (incidents/rules.py)
+    page.goto(f"{live_server}/cases/map")
+    page.wait_for_function("() => window.gridappMap && (window.gridappMap.ready || window.gridappMap.error)")
+    ramp = page.evaluate("""() => [...document.querySelectorAll('.gridapp-legend .swatch')]
+      .map(s => getComputedStyle(s).backgroundImage).find(b => b.includes('gradient'))""")
+    assert ramp and all(_rgb(colour) in ramp for colour in HEAT_GRADIENT.values()), ramp
     assert offline_page.errors == [] and offline_page.aborted == []

@@ -58,6 +58,8 @@ def test_load_demo_with_incidents_on_a_fresh_database(app, database_url, fresh_d
             board = summary(district, date_from=(today - timedelta(days=DAYS)).isoformat(), date_to=today.isoformat())
             # (a duplicate merged into another case is not counted twice)
             assert board["kpi"]["current"]["counts"]["reported"] == COUNT - states["merged"] >= 200
+            # … and its first look (the default period, the last 30 days) too
+            assert summary(district)["kpi"]["current"]["counts"]["reported"] >= 200
             # idempotent: a second load keeps them
             assert load_demo(PASSWORD, log=lambda m: None, incidents=True)["incidents"] == 0
             db.engine.dispose()
