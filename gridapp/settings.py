@@ -12,3 +12,16 @@ from .incidents.photos import PhotoSettings
 def photo_settings() -> PhotoSettings:
     """Where photos are kept (``<instance>/photos``) and the upload limit (``PHOTO_MAX_BYTES``)."""
     return PhotoSettings(Path(current_app.instance_path) / "photos", int(current_app.config["PHOTO_MAX_BYTES"]))
+
+
+def delivery_settings() -> dict:
+    """What the job runner's delivery needs (gridapp.notifications.delivery): the SMTP server and
+    sender, the site's address, and the reminder job's log channels."""
+    c = current_app.config
+    return {"smtp_host": c["SMTP_HOST"], "smtp_port": c["SMTP_PORT"], "smtp_sender": c["SMTP_SENDER"],
+            "base_url": c["BASE_URL"], "reminder_channels": c["REMINDER_CHANNELS"]}
+
+
+def import_dir() -> Path:
+    """Where uploaded files wait for their import job (``IMPORT_DIR``, default ``<instance>/imports``)."""
+    return Path(current_app.config["IMPORT_DIR"] or Path(current_app.instance_path) / "imports")

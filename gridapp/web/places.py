@@ -15,9 +15,9 @@ from ..inspections import notices as rectification
 from ..inspections import service as inspections
 from ..inspections.rules import CHECK_ANSWER_NAMES, KIND_NAMES, MEASURE_NAMES, NOTICE_STATE_NAMES
 from ..maps import PlaceLayers, render_parts
+from ..notifications import inbox
 from ..places import service as places
 from ..places.rules import RISK_NAMES, STATUS_NAMES
-from ..reminders import service as reminders
 from . import bp, page_base_map, refuse_page_action
 from .cases import uploaded_photo_refs
 
@@ -216,6 +216,6 @@ def _default_area() -> tuple[str, str | None]:
 def notifications_page():
     """消息中心: the user's notifications, newest first; POST marks them all read (or one: id)."""
     if request.method == "POST":
-        reminders.mark_read(current_user, request.form.get("id") or None)
+        inbox.mark_read(current_user, request.form.get("id") or None)
         return redirect(url_for("web.notifications_page"))
-    return render_template("reminders/notifications.html", items=reminders.for_user(current_user))
+    return render_template("reminders/notifications.html", items=inbox.for_user(current_user))
