@@ -48,3 +48,5 @@ RETRY_AFTER = timedelta(minutes=1)
 #: Seconds between two polls of the unread count by an open page.
 POLL_SECONDS = 4
 ADDRESS_MAX = 200
+#: The kinds of work on 我的待办.
+WORK_KINDS = {"incident": _l("事件"), "dispute": _l("矛盾纠纷"), "notice": _l("整改通知书")}

@@ -261,4 +261,13 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from . import boundaries, cases, dashboard, disputes, org, places, security  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    boundaries,
+    cases,
+    dashboard,
+    disputes,
+    notifications,  # noqa: E402,F401  (issue 22)
+    org,
+    places,
+    security,
+)

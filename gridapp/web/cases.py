@@ -23,16 +23,6 @@ from .forms import AdminForm, CaseActionForm
 BOARD_PER_PAGE = 20
 
 
-@bp.route("/tasks")
-@login_required
-def my_tasks():
-    """我的待办: the cases on which the table allows the user an action now, with those actions
-    (secretary: accept/file/dispatch; handler: start/handle; grid worker: verify; approvers:
-    approve)."""
-    return render_template("incidents/tasks.html", tasks=case_queries.my_tasks(current_user),
-                           state_names=case_rules.STATE_NAMES, flags=case_present.deadline_flags)
-
-
 @bp.route("/cases")
 @login_required
 def case_board():

@@ -1,4 +1,4 @@
-"""Pages of places, inspections, rectification notices, figures and the notification centre."""
+"""Pages of places, inspections, rectification notices and figures."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -15,7 +15,6 @@ from ..inspections import notices as rectification
 from ..inspections import service as inspections
 from ..inspections.rules import CHECK_ANSWER_NAMES, KIND_NAMES, MEASURE_NAMES, NOTICE_STATE_NAMES
 from ..maps import PlaceLayers, render_parts
-from ..notifications import inbox
 from ..places import service as places
 from ..places.rules import RISK_NAMES, STATUS_NAMES
 from . import bp, page_base_map, refuse_page_action
@@ -209,13 +208,3 @@ def _default_area() -> tuple[str, str | None]:
     if user.role in SCOPE_LEVEL:
         return SCOPE_LEVEL[user.role], user.scope_code
     return "district", None
-
-
-@bp.route("/notifications", methods=["GET", "POST"])
-@login_required
-def notifications_page():
-    """消息中心: the user's notifications, newest first; POST marks them all read (or one: id)."""
-    if request.method == "POST":
-        inbox.mark_read(current_user, request.form.get("id") or None)
-        return redirect(url_for("web.notifications_page"))
-    return render_template("reminders/notifications.html", items=inbox.for_user(current_user))
