@@ -8,8 +8,8 @@ from sqlalchemy import select
 from ..core.clock import local_date, utcnow
 from ..extensions import db
 from ..models import CategoryRule, Incident, IncidentApproval, IncidentEvent, User
-from .rules import DEADLINE_STATES, DUE_SOON, STATE_NAMES
-from .workflow import allowed_actions, pending_approval
+from .rules import ACTION_LABELS, DEADLINE_STATES, DUE_SOON, STATE_NAMES
+from .workflow import INCIDENT, allowed_actions, pending_approval, request_detail
 
 
 def deadline_flags(incident: Incident, now: datetime | None = None) -> dict:
@@ -32,8 +32,10 @@ def history(incident: Incident) -> list[IncidentEvent]:
 
 def event_dict(e: IncidentEvent) -> dict:
     """JSON of one history entry (``at`` ISO 8601 UTC)."""
+    key = "verify_failed" if e.action == "verify" and not (e.data or {}).get("passed") else e.action
     return {"id": e.id, "at": e.at.isoformat(), "actor": e.actor.username, "actor_name": e.actor.display_name,
-            "action": e.action, "from_state": e.from_state, "to_state": e.to_state, "note": e.note,
+            "action": e.action, "action_label": str(ACTION_LABELS.get(key, e.action)),
+            "from_state": e.from_state, "to_state": e.to_state, "note": e.note,
             "data": e.data or {}, "attachments": e.attachments or []}
 
 
@@ -72,6 +74,9 @@ def case_dict(user: User, incident: Incident, now: datetime | None = None) -> di
         "extensions": extension_count(incident),
         "pending_approval": None if pending is None else {
             "id": pending.id, "action": pending.action, "requested_by": pending.requester.username,
+            "label": str(ACTION_LABELS.get(pending.action, pending.action)),
+            "requested_by_name": pending.requester.display_name,
+            "detail": request_detail(incident, INCIDENT.pending(incident)),
             "requested_at": pending.requested_at.isoformat(), "note": pending.note, "data": pending.data},
         "allowed_actions": sorted({t.action for t in allowed_actions(user, incident)}),
         "history": [event_dict(e) for e in history(incident)],

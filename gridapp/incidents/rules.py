@@ -91,4 +91,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("approve", OPEN_STATES, None, APPROVERS, _l("审批")),
 )
 ACTIONS = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
+#: How a history entry's action is named on the timeline (a failed verification: "verify_failed").
+ACTION_LABELS = {"report": _l("上报"), **{
+    t.action if t.variant in (None, "passed") else f"{t.action}_{t.variant}": t.label for t in TRANSITIONS}}
 SIDE_ACTIONS = tuple(t.action for t in TRANSITIONS if t.approval)

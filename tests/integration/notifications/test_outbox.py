@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from gridapp.core.errors import Conflict, NotFound
 from gridapp.disputes import register as dispute_register
+from gridapp.incidents import present as case_present
 from gridapp.incidents import workflow
 from gridapp.inspections import notices as rectification
 from gridapp.models import DepartmentMember, Notification
@@ -59,6 +60,9 @@ def test_dispatch_tells_the_handler_in_its_transaction_and_a_refused_one_tells_n
     new_deadline = (inc.deadline_at + timedelta(hours=24)).astimezone(local).strftime("%Y-%m-%d %H:%M")
     assert "申请“延期”" in ask.message and "24 小时" in ask.message and new_deadline in ask.message
     assert "理由：等待配件" in ask.message
+    shown = case_present.case_dict(sec, inc)  # the case page shows the same words, and action labels
+    assert shown["pending_approval"]["label"] == "延期" and new_deadline in shown["pending_approval"]["detail"]
+    assert [e["action_label"] for e in shown["history"]] == ["派遣", "开始处置", "延期"]
     workflow.perform(sec, inc.id, "approve", {"approved": True}, now=T0 + 4 * pu.H)
     assert [n.kind for n in _of(tx, handler)] == ["assigned", "decided"]
     assert "已批准" in _of(tx, handler, kind="decided")[0].message
