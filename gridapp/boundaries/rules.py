@@ -63,3 +63,7 @@ GRID_EDITORS = ("admin", "district")
 LOCATED_TABLES = ("incidents", "disputes", "places")
 #: The note of the "moved" history row of a row a grid edit or an import moved (stored text).
 MOVE_NOTES = {"grid_edit": "网格编辑 #{id}", "import": "边界导入 #{id}"}
+#: Rows of an incident table checked between two progress reports of an import job (issue 22).
+IMPORT_PROGRESS_EVERY = 2000
+#: Refused rows kept in an import job's stored report (the count is always whole).
+IMPORT_JOB_REFUSED_KEPT = 200

@@ -8,9 +8,12 @@ from sqlalchemy import text
 
 from ..extensions import db
 
-#: The tasks' namespace and queue (procrastinate).
+#: The tasks' namespace and queues (procrastinate): long jobs, and the periodic tick apart (a worker
+#: runs both, two jobs at a time: a long import never delays the reminders).
 NAMESPACE = "gridapp"
 QUEUE = "default"
+PERIODIC_QUEUE = "periodic"
+CONCURRENCY = 2
 
 
 def defer_in_transaction(task: str, **args) -> int:

@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,11 +20,12 @@ from datetime import UTC, datetime
 import procrastinate
 from sqlalchemy.engine import make_url
 
+from ..boundaries import import_jobs
 from ..extensions import db
 from ..notifications import delivery
 from ..reminders import service as reminders
 from ..reminders.rules import SCHEDULE
-from .queue import NAMESPACE, QUEUE
+from .queue import CONCURRENCY, NAMESPACE, PERIODIC_QUEUE, QUEUE
 
 log = logging.getLogger("gridapp.jobs")
 #: The job runner's tasks (procrastinate blueprint, namespace ``gridapp``).
@@ -31,8 +33,8 @@ tasks = procrastinate.Blueprint()
 #: What the tasks need from the application: ``context`` (a callable giving an application
 #: context) and ``settings`` (the delivery settings, a dict); set by :func:`bind`.
 BOUND: dict = {"context": None, "settings": {}}
-#: The long jobs, by name: ``import`` → a callable(job_id) (registered by the importing domain).
-RUNNERS: dict[str, Callable[[int], None]] = {}
+#: The long jobs, by kind: a callable(job_id) that runs the job's row to its end.
+RUNNERS: dict[str, Callable[[int], None]] = {import_jobs.KIND: import_jobs.run}
 
 
 def conninfo(database_url: str) -> str:
@@ -40,8 +42,10 @@ def conninfo(database_url: str) -> str:
     return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+@functools.cache
 def make_app(database_url: str) -> procrastinate.App:
-    """A procrastinate app on ``database_url`` with our tasks (not opened)."""
+    """The procrastinate app on ``database_url`` with our tasks (not opened); one per URL (the
+    blueprint's tasks are namespaced once)."""
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(database_url),
                                                                      min_size=1, max_size=4))
     app.add_tasks_from(tasks, namespace=NAMESPACE)
@@ -54,13 +58,14 @@ def bind(context: Callable, settings: dict) -> None:
 
 
 def run_worker(database_url: str, *, wait: bool = True, signals: bool = True) -> None:
-    """Run a worker until stopped (``wait=False``: until no job is left); call :func:`bind` first."""
-    make_app(database_url).run_worker(queues=[QUEUE], wait=wait, install_signal_handlers=signals,
-                                      listen_notify=True)
+    """Run a worker on both queues, :data:`~gridapp.jobs.queue.CONCURRENCY` jobs at a time, until
+    stopped (``wait=False``: until no job is left); call :func:`bind` first."""
+    make_app(database_url).run_worker(queues=[QUEUE, PERIODIC_QUEUE], wait=wait, install_signal_handlers=signals,
+                                      listen_notify=True, concurrency=CONCURRENCY)
 
 
 @tasks.periodic(cron=SCHEDULE)
-@tasks.task(name="tick", queue=QUEUE, queueing_lock="tick")
+@tasks.task(name="tick", queue=PERIODIC_QUEUE, queueing_lock="tick")
 def tick(timestamp: int) -> dict:
     """The periodic job (every minute): the reminders of deadlines due at ``timestamp`` (written
     once per case, kind and deadline), then deliveries beyond the app (planned once, sent, one

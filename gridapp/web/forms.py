@@ -60,6 +60,7 @@ class ImportForm(FlaskForm):
     code_field = StringField(_l("代码字段"), validators=[Length(max=64)])
     name_field = StringField(_l("名称字段"), validators=[Length(max=64)])
     category_code = StringField(_l("事件类别代码（表中无类别列时）"), validators=[Length(max=8)])
+    as_job = BooleanField(_l("作为后台任务运行（显示进度，可取消；大文件用）"))
 
 
 class CaseActionForm(FlaskForm):

@@ -23,7 +23,7 @@ To add a route: add one line to ``ACCESS``.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import placeutil as pu
 import pytest
@@ -42,6 +42,7 @@ from gridapp.models import (
     Grid,
     GridPartyGroup,
     GridWorker,
+    ImportJob,
     IncidentEvent,
     InspectionPlace,
     PartyMember,
@@ -192,6 +193,9 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("GET", "/notifications/channels"): A(ALL),
     ("POST", "/notifications/channels"): A(ALL, form={"email": "", "webhook": ""}),
     ("GET", "/admin/deliveries"): A(ADMIN),
+    ("GET", "/admin/imports/jobs/<int:job_id>"): A(ADMIN, "import_job"),
+    ("GET", "/admin/imports/jobs/<int:job_id>.json"): A(ADMIN, "import_job"),
+    ("POST", "/admin/imports/jobs/<int:job_id>/cancel"): A(ADMIN, "import_job", form={}),
     ("GET", "/api/v1/notifications"): A(ALL),
     ("POST", "/api/v1/notifications/read"): A(ALL, json={}),
     ("GET", "/places/<int:place_id>"): A(ALL, "place"),
@@ -254,6 +258,12 @@ def places(tx, request):
         out[place]["obj_id"] = out[place]["member_id"]
         if access is not None and access.kind in ("dispute", "place", "notice", "inspection"):
             out[place].update(_located_objects(tx, admin, place, grid, community))
+        if access is not None and access.kind == "import_job":  # an admin's queued import job (no file)
+            job = ImportJob(kind="import", filename="t.csv", options={}, status="queued", done=0,
+                            cancel_requested=False, result={}, created_by=admin.id, created_at=datetime.now(UTC))
+            tx.add(job)
+            tx.flush()
+            out[place]["job_id"] = job.id
         if with_cases:
             incident = make_case(admin, grid=grid)
             sha = photos.store(admin, jpeg_bytes((8 + len(out), 8)), "p.jpg", commit=False,

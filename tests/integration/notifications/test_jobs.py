@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from gridapp.core.clock import utcnow
 from gridapp.extensions import db
 from gridapp.jobs import runner
-from gridapp.jobs.queue import QUEUE
+from gridapp.jobs.queue import PERIODIC_QUEUE
 from gridapp.models import Incident, Notification, User
 from gridapp.reminders.rules import SCHEDULE
 
@@ -35,7 +35,7 @@ def _run_worker_until(url: str, incident_id: int, seconds: float = 20) -> int:
 
     async def main() -> int:
         async with app.open_async():
-            worker = asyncio.create_task(app.run_worker_async(queues=[QUEUE], wait=True,
+            worker = asyncio.create_task(app.run_worker_async(queues=[PERIODIC_QUEUE], wait=True,
                                                               install_signal_handlers=False))
             count = 0
             for _ in range(int(seconds / 0.25)):
