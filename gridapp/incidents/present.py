@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ..core.clock import local_date, utcnow
 from ..extensions import db
-from ..models import CategoryRule, Incident, IncidentApproval, IncidentEvent, User
+from ..models import CategoryRule, Department, Incident, IncidentApproval, IncidentEvent, User
 from .rules import ACTION_LABELS, DEADLINE_STATES, DUE_SOON, STATE_NAMES
 from .workflow import INCIDENT, allowed_actions, pending_approval, request_detail
 
@@ -56,6 +56,7 @@ def case_dict(user: User, incident: Incident, now: datetime | None = None) -> di
     flags, assignee, pending approval, counts, allowed actions and history."""
     pending = pending_approval(incident)
     rule = db.session.get(CategoryRule, incident.category_code)
+    department = db.session.get(Department, incident.department_code) if incident.department_code else None
     lon, lat = db.session.execute(select(Incident.geom.ST_X(), Incident.geom.ST_Y())
                                   .where(Incident.id == incident.id)).one()
     return {
@@ -69,7 +70,9 @@ def case_dict(user: User, incident: Incident, now: datetime | None = None) -> di
         "handled_at": _iso(incident.handled_at), "closed_at": _iso(incident.closed_at),
         **deadline_flags(incident, now),
         "department_code": incident.department_code,
+        "department_name": department.name if department else None,
         "handler": incident.handler.username if incident.handler else None,
+        "handler_name": incident.handler.display_name if incident.handler else None,
         "rating": incident.rating, "reworks": rework_count(incident),
         "extensions": extension_count(incident),
         "pending_approval": None if pending is None else {

@@ -72,7 +72,7 @@ class CaseActionForm(FlaskForm):
     version = HiddenField(validators=[DataRequired()])
     note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
     department_code = SelectField(_l("专业部门"), validate_choice=False, validators=[Optional()])
-    handler = StringField(_l("处置人（用户名，可选）"), validators=[Optional(), Length(max=64)])
+    handler = SelectField(_l("处置人（可选，可搜索）"), validate_choice=False, validators=[Optional()])
     rating = SelectField(_l("评价"), choices=[SelectChoice(str(n), str(n)) for n in (5, 4, 3, 2, 1)],
                          validators=[Optional()])
     hours = IntegerField(_l("延期小时数"), validators=[Optional(), NumberRange(1, 720)])

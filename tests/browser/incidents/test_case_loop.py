@@ -64,8 +64,15 @@ def test_case_is_filed_dispatched_handled_verified_and_closed(live_server, as_us
     handler = hand.page
     handler.wait_for_function("() => document.getElementById('unread-badge').dataset.polled === '1'")
     before = int(handler.get_attribute("#unread-badge", "data-count"))
-    _act(secretary, "dispatch", department_code="DEMO-SZ")
+    dispatch = secretary.locator("form[data-action='dispatch']")  # a department, then one of its members
+    dispatch.locator("select[name=department_code]").select_option("DEMO-SZ")
+    dispatch.locator("input.handler-filter").fill("处置员")
+    visible = dispatch.locator("select[name=handler] option:not([hidden])", has_text="演示处置员张某")
+    assert visible.count() == 1
+    dispatch.locator("select[name=handler]").select_option(label=visible.inner_text().strip())
+    _act(secretary, "dispatch")
     assert secretary.get_attribute("#case-state", "data-state") == "dispatched"
+    assert "演示处置员张某" in secretary.inner_text("#case-assignee")
     # within 5 s, without a reload and without any command run, the handler's badge rises
     handler.wait_for_function("(n) => Number(document.getElementById('unread-badge').dataset.count) > n",
                               arg=before, timeout=5000)
