@@ -85,3 +85,5 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("link", OPEN_STATES + CLOSED_OUT, None, ALL_IN_SCOPE, _l("关联事件"), needs="incident"),
     Transition("approve", OPEN_STATES, None, APPROVERS, _l("审批")),
 )
+#: How a history entry's action is named on the timeline.
+ACTION_LABELS = {"register": _l("登记"), "moved": _l("改属网格"), **{t.action: t.label for t in TRANSITIONS}}

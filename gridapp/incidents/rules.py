@@ -92,6 +92,6 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 ACTIONS = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
 #: How a history entry's action is named on the timeline (a failed verification: "verify_failed").
-ACTION_LABELS = {"report": _l("上报"), **{
+ACTION_LABELS = {"report": _l("上报"), "moved": _l("改属网格"), **{
     t.action if t.variant in (None, "passed") else f"{t.action}_{t.variant}": t.label for t in TRANSITIONS}}
 SIDE_ACTIONS = tuple(t.action for t in TRANSITIONS if t.approval)

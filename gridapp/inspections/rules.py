@@ -45,6 +45,11 @@ TEXT_MAX = 2000
 
 IN_SCOPE = ("worker", "secretary", "township", "district", "admin")
 STATE_NAMES = {**NOTICE_STATE_NAMES, "overdue": _l("已逾期待整改")}
+#: How an entry of a place's timeline is named.
+TIMELINE_LABELS = {"registered": _l("登记"), "inspected": _l("检查"), "notice_issued": _l("下发整改通知书"),
+                   "reinspect": _l("复查"), "escalate": _l("申请升级处理"), "approve": _l("审批"),
+                   "moved": _l("改属网格")}
+
 #: Whom issuing a notice tells: the users answerable for the place (its grid's workers, its
 #: community's secretaries); a failed re-inspection and an approved escalation tell them too.
 ISSUE_NOTIFY = (Notify("assigned", "responsible"),)

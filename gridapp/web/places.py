@@ -13,7 +13,7 @@ from ..extensions import db
 from ..inspections import figures as place_figures
 from ..inspections import notices as rectification
 from ..inspections import service as inspections
-from ..inspections.rules import CHECK_ANSWER_NAMES, KIND_NAMES, MEASURE_NAMES, NOTICE_STATE_NAMES
+from ..inspections.rules import CHECK_ANSWER_NAMES, KIND_NAMES, MEASURE_NAMES, NOTICE_STATE_NAMES, TIMELINE_LABELS
 from ..maps import PlaceLayers, render_parts
 from ..places import service as places
 from ..places.rules import RISK_NAMES, STATUS_NAMES
@@ -89,7 +89,7 @@ def place_page(place_id: int):
     notices = [n for n in rectification.notices(current_user) if n.place_id == place.id]
     return render_template("places/place.html", place=place, timeline=places.timeline(place), notices=notices,
                            status_names=STATUS_NAMES, risk_names=RISK_NAMES,
-                           notice_states=NOTICE_STATE_NAMES)
+                           notice_states=NOTICE_STATE_NAMES, timeline_labels=TIMELINE_LABELS)
 
 
 @bp.route("/inspections/new", methods=["GET", "POST"])

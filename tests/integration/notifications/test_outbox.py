@@ -12,7 +12,9 @@ from placeutil import cast_fixture  # noqa: F401 (the fixture cast)
 from sqlalchemy import select
 
 from gridapp.core.errors import Conflict, NotFound
+from gridapp.disputes import present as dispute_present
 from gridapp.disputes import register as dispute_register
+from gridapp.disputes import workflow as dispute_workflow
 from gridapp.incidents import present as case_present
 from gridapp.incidents import workflow
 from gridapp.inspections import notices as rectification
@@ -95,6 +97,15 @@ def test_secretary_todo_lists_a_new_dispute_and_a_notice_awaiting_approval(tx, c
     page = client.get("/tasks").text
     assert f'data-kind="dispute" data-id="{dispute.id}"' in page and f'data-kind="notice" data-id="{notice.id}"' in page
     assert "待审批" in page and "测试待办煤场（虚构）" in page
+    # a dispute's extension asks the township with the days, the new deadline and the reason
+    dispute_workflow.perform(sec, dispute.id, "accept", {}, now=T0 + pu.H)
+    dispute_workflow.perform(sec, dispute.id, "extend", {"days": 10, "note": "当事人外出"}, now=T0 + 2 * pu.H)
+    [ask] = _of(tx, cast["town"], subject_type="dispute", kind="approval")
+    assert "10 天，新时限" in ask.message and "理由：当事人外出" in ask.message
+    shown = dispute_present.dispute_dict(cast["town"], dispute)
+    assert shown["pending_approval"]["label"] == "延期" and "10 天" in shown["pending_approval"]["detail"]
+    assert [e["action_label"] for e in shown["history"]] == ["登记", "受理调解", "延期"]
+    assert shown["history"][0]["actor_name"] == w.display_name
 
 
 def test_notification_page_marks_read_and_unread(tx, cast, client, login, csrf_of, make_user):
