@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import threading
 import time
 
 import psycopg
@@ -20,6 +21,17 @@ from gridapp.jobs.queue import QUEUE
 from gridapp.models import ImportJob, Incident, User
 
 LABEL = "作业导入测试（虚构）"
+
+
+def run_in_thread(main):
+    """``asyncio.run(main())`` in a thread of its own (the browser tests' Playwright keeps an event
+    loop running in the main thread of the test session)."""
+    out = []
+    thread = threading.Thread(target=lambda: out.append(asyncio.run(main())))
+    thread.start()
+    thread.join()
+    assert out, "the worker's event loop ended with an error"
+    return out[0]
 
 
 def _csv(rows: int, lon: float, lat: float) -> bytes:
@@ -65,7 +77,7 @@ def _worker_until(app, url: str, job_id: int, on_progress=None, seconds: float =
                 await worker
             return state
 
-    return asyncio.run(main()), seen
+    return run_in_thread(main), seen
 
 
 def _start(app, tmp_path, rows: int):

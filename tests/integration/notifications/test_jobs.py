@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from datetime import timedelta
 
 import psycopg
@@ -21,6 +22,17 @@ from gridapp.models import Incident, Notification, User
 from gridapp.reminders.rules import SCHEDULE
 
 GRID = "610202002010002"  # a grid of 红旗社区 whose secretary (hongqi) is told
+
+
+def run_in_thread(main):
+    """``asyncio.run(main())`` in a thread of its own (the browser tests' Playwright keeps an event
+    loop running in the main thread of the test session)."""
+    out = []
+    thread = threading.Thread(target=lambda: out.append(asyncio.run(main())))
+    thread.start()
+    thread.join()
+    assert out, "the worker's event loop ended with an error"
+    return out[0]
 
 
 def _due_soon_count(url: str, incident_id: int) -> int:
@@ -50,7 +62,7 @@ def _run_worker_until(url: str, incident_id: int, seconds: float = 20) -> int:
                 await worker
             return count
 
-    return asyncio.run(main())
+    return run_in_thread(main)
 
 
 def test_periodic_job_writes_a_due_soon_reminder_exactly_once(app):
