@@ -59,7 +59,7 @@ def _layout_context():
 
 
 ROLE_NAMES = {"admin": _l("系统管理员"), "district": _l("区级"), "township": _l("街道/镇"),
-              "secretary": _l("社区书记"), "worker": _l("网格员")}
+              "secretary": _l("社区书记"), "worker": _l("网格员"), "handler": _l("承办人")}
 
 
 @bp.route("/login", methods=["GET", "POST"])

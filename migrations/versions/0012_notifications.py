@@ -26,7 +26,13 @@ def _in(column, values):
     return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
+ROLES = ("admin", "district", "township", "secretary", "worker", "handler")
+
+
 def upgrade():
+    # the handler role (承办人; load-demo makes the demo's handler one)
+    op.drop_constraint("ck_users_role", "users", type_="check")
+    op.create_check_constraint("ck_users_role", "users", _in("role", ROLES))
     op.drop_constraint("ck_notifications_kind", "notifications", type_="check")
     op.create_check_constraint("ck_notifications_kind", "notifications", _in("kind", KINDS))
     op.create_table(
@@ -98,3 +104,6 @@ def downgrade():
     op.execute("DELETE FROM notifications WHERE NOT (" + _in("kind", OLD_KINDS) + ")")
     op.drop_constraint("ck_notifications_kind", "notifications", type_="check")
     op.create_check_constraint("ck_notifications_kind", "notifications", _in("kind", OLD_KINDS))
+    op.execute("UPDATE users SET role = 'worker' WHERE role = 'handler'")
+    op.drop_constraint("ck_users_role", "users", type_="check")
+    op.create_check_constraint("ck_users_role", "users", _in("role", ROLES[:-1]))
