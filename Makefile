@@ -12,7 +12,7 @@ FLASK := $(BIN)/flask --app wsgi
 .PHONY: run test stop install translations db demo clean help vendor bench lock flask
 
 help:
-	@echo "make run   - install, provision PostGIS (unless DATABASE_URL is set), migrate, load the demo, serve on http://$(HOST):$(PORT)"
+	@echo "make run   - install, provision PostGIS (unless DATABASE_URL is set), migrate, load the demo, serve on http://$(HOST):$(PORT) with the job worker beside it"
 	@echo "make test  - install, provision a throwaway PostGIS cluster, run the whole test suite"
 	@echo "make stop  - stop the private PostgreSQL cluster of make run"
 	@echo "make flask ARGS=\"gridapp remind\" - any flask command on the database of make run"
@@ -37,7 +37,8 @@ run: install
 	$(FLASK) db upgrade; \
 	$(FLASK) gridapp load-demo; \
 	echo "gridapp: http://$(HOST):$(PORT)/  (stop the database with: make stop)"; \
-	exec $(FLASK) run --host $(HOST) --port $(PORT)
+	$(FLASK) gridapp worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/ruff check gridapp tests bench

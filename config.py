@@ -44,6 +44,12 @@ Settings (environment variables):
 * ``GRIDAPP_PHOTO_MAX_BYTES`` — the largest photo upload in bytes (default 10 MB).
 * ``GRIDAPP_REMINDER_CHANNELS`` — delivery channels of the reminder job beyond the in-app centre,
   comma-separated names of :data:`gridapp.reminders.service.CHANNELS` (default ``log``).
+* ``GRIDAPP_SMTP_HOST``, ``GRIDAPP_SMTP_PORT``, ``GRIDAPP_SMTP_SENDER`` — the SMTP server (default
+  ``localhost``, ``25``) and sender address of the e-mail channel (issue 22).
+* ``GRIDAPP_BASE_URL`` — the site's address, put before the links in e-mails and robot messages
+  (default empty: paths only).
+* ``GRIDAPP_IMPORT_DIR`` — where uploaded files wait for their import job (default
+  ``<instance>/imports``).
 """
 from __future__ import annotations
 
@@ -85,6 +91,13 @@ class Config:
     RATELIMIT_STORAGE_URI = _env("GRIDAPP_RATELIMIT_STORAGE", "memory://")
     IMPORT_EXTENT = tuple(float(v) for v in _env("GRIDAPP_IMPORT_EXTENT", "73.4,3.8,135.1,53.6").split(","))
     REMINDER_CHANNELS = _env("GRIDAPP_REMINDER_CHANNELS", "log")
+    #: The e-mail channel's SMTP server and sender; links in messages start with BASE_URL.
+    SMTP_HOST = _env("GRIDAPP_SMTP_HOST", "localhost")
+    SMTP_PORT = int(_env("GRIDAPP_SMTP_PORT", "25"))
+    SMTP_SENDER = _env("GRIDAPP_SMTP_SENDER", "gridapp@localhost")
+    BASE_URL = _env("GRIDAPP_BASE_URL", "")
+    #: Where uploaded files wait for their import job (empty: <instance>/imports).
+    IMPORT_DIR = _env("GRIDAPP_IMPORT_DIR", "")
     #: From this many grids in a user's scope the map pages draw vector tiles and server-side clusters.
     MAP_TILE_MIN_GRIDS = int(_env("GRIDAPP_MAP_TILE_MIN_GRIDS", "2000"))
     #: The case map draws incidents one by one (with a heat-map toggle) up to this many in the view.

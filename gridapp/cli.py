@@ -193,8 +193,8 @@ def import_boston_command(csv_path):
 @group.command("remind")
 @click.option("--now", "now_text", default=None, help="ISO 8601 time with offset (tests, catch-up runs); default: now")
 def remind_command(now_text):
-    """Reminder job (cron-friendly, idempotent): write due-soon / overdue / assignment / rework /
-    approval notifications and hand undelivered ones to the delivery channels."""
+    """Reminder job by hand (the worker runs it every minute; idempotent): write due-soon /
+    overdue notifications and hand undelivered ones to the delivery channels."""
     from datetime import datetime
 
     from .reminders import service as reminders
@@ -204,6 +204,20 @@ def remind_command(now_text):
         raise click.BadParameter("--now needs a UTC offset, e.g. 2026-12-01T08:00:00+08:00")
     result = reminders.run(now, current_app.config["REMINDER_CHANNELS"])
     click.echo(f"reminders: {result['written']} written, {result['delivered']} delivered")
+
+
+@group.command("worker")
+@click.option("--once", is_flag=True, help="Stop when no job is left (default: run until stopped).")
+def worker_command(once):
+    """The job runner (procrastinate): periodic reminders and deliveries every minute, long
+    imports. ``make run`` starts one beside the web server; in production run it as a second
+    process (README "Jobs")."""
+    from .jobs import runner
+    from .settings import delivery_settings
+
+    runner.bind(current_app._get_current_object().app_context, delivery_settings())
+    click.echo("gridapp worker: periodic jobs every minute; stop with Ctrl-C", err=True)
+    runner.run_worker(current_app.config["SQLALCHEMY_DATABASE_URI"], wait=not once)
 
 
 def init_app(app: Flask) -> None:

@@ -22,3 +22,16 @@ def basemap_settings(config=None) -> dict:
             "TILES_SUBDOMAINS": config["TILES_SUBDOMAINS"], "TILES_ATTRIBUTION": config["TILES_ATTRIBUTION"],
             "TIANDITU_KEY": config["TIANDITU_KEY"], "TIANDITU_LAYER": config["TIANDITU_LAYER"],
             "TIANDITU_ROOT": config["TIANDITU_ROOT"]}
+
+
+def delivery_settings() -> dict:
+    """What the job runner's delivery needs (gridapp.notifications.delivery): the SMTP server and
+    sender, the site's address, and the reminder job's log channels."""
+    c = current_app.config
+    return {"smtp_host": c["SMTP_HOST"], "smtp_port": c["SMTP_PORT"], "smtp_sender": c["SMTP_SENDER"],
+            "base_url": c["BASE_URL"], "reminder_channels": c["REMINDER_CHANNELS"]}
+
+
+def import_dir() -> Path:
+    """Where uploaded files wait for their import job (``IMPORT_DIR``, default ``<instance>/imports``)."""
+    return Path(current_app.config["IMPORT_DIR"] or Path(current_app.instance_path) / "imports")

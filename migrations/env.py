@@ -5,6 +5,8 @@ from alembic import context
 from flask import current_app
 from geoalchemy2 import alembic_helpers
 
+from gridapp.jobs.schema import include_object
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -57,7 +59,7 @@ def run_migrations_offline():
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
         url=url, target_metadata=get_metadata(), literal_binds=True,
-        include_object=alembic_helpers.include_object, render_item=alembic_helpers.render_item,
+        include_object=include_object, render_item=alembic_helpers.render_item,
     )
 
     with context.begin_transaction():
@@ -87,7 +89,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("process_revision_directives", process_revision_directives)
-    conf_args.setdefault("include_object", alembic_helpers.include_object)
+    conf_args.setdefault("include_object", include_object)
     conf_args.setdefault("render_item", alembic_helpers.render_item)
 
     connectable = get_engine()

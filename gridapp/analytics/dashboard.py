@@ -26,7 +26,7 @@ from ..boundaries.rules import LEVEL_NAMES
 from ..core import tabular
 from ..core.clock import local_zone, utcnow
 from ..core.errors import BadInput, Forbidden
-from ..core.roles import SCOPE_LEVEL
+from ..core.roles import FIELD_ROLES, SCOPE_LEVEL
 from ..coverage import service as coverage
 from ..disputes import queries as dispute_queries
 from ..extensions import db
@@ -37,8 +37,8 @@ from .rules import CHILD, DEFAULT_DAYS, MAX_DAYS, RATES, REPORT_COLUMNS
 
 
 def default_area(user: User) -> tuple[str, str]:
-    """(level, code) of the user's own dashboard; Forbidden (403) for grid workers."""
-    if user.role == "worker":
+    """(level, code) of the user's own dashboard; Forbidden (403) for grid workers and handlers."""
+    if user.role in FIELD_ROLES:
         raise Forbidden(_("网格员无权查看辖区统计看板"), code="forbidden")
     if user.role == "admin" or (user.role == "district" and not user.scope_code):
         return "district", own_area_code(user)
@@ -88,8 +88,8 @@ def _trail(level: str, code: str) -> list[dict]:
 def resolve(user: User, level, code) -> tuple[str, str]:
     """(level, code) of the dashboard asked for — the user's own area when ``level`` is empty —
     checked to exist and lie in the user's scope. Raises BadInput (level), NotFound (area),
-    Forbidden (outside scope; grid workers always)."""
-    if user.role == "worker":
+    Forbidden (outside scope; grid workers and handlers always)."""
+    if user.role in FIELD_ROLES:
         raise Forbidden(_("网格员无权查看辖区统计看板"), code="forbidden")
     level, code = default_area(user) if not level else (level, str(code or ""))
     kpi.area_condition(user, level, code)

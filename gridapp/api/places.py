@@ -10,8 +10,8 @@ from ..errors import BadInput
 from ..inspections import figures as place_figures
 from ..inspections import notices as rectification
 from ..inspections import service as inspections
+from ..notifications import inbox
 from ..places import service as places
-from ..reminders import service as reminders
 from . import bp, json_body
 
 
@@ -138,8 +138,8 @@ def list_notifications():
     """The caller's notifications, newest first (``?unread=1`` only unread): {unread, items: [{id,
     kind, subject_type, subject_id, message, url, created_at (UTC), read_at}]}."""
     user = api_user()
-    items = reminders.for_user(user, request.args.get("unread") in ("1", "true"))
-    return jsonify(unread=reminders.unread_count(user), items=[reminders.notification_dict(n) for n in items])
+    items = inbox.for_user(user, request.args.get("unread") in ("1", "true"))
+    return jsonify(unread=inbox.unread_count(user), items=[inbox.notification_dict(n) for n in items])
 
 
 @bp.post("/notifications/read")
@@ -147,4 +147,4 @@ def read_notifications():
     """Mark notifications read: JSON {id} for one, {} for all → {"marked": n}."""
     user = api_user()
     body = json_body() if request.get_data() else {}
-    return jsonify(marked=reminders.mark_read(user, body.get("id")))
+    return jsonify(marked=inbox.mark_read(user, body.get("id")))

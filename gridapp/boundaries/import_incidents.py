@@ -13,7 +13,7 @@ from ..incidents.rules import DESCRIPTION_MAX
 from ..models import IncidentCategory
 from .import_options import ImportOptions, Report
 from .locate import locate_many
-from .rules import CATEGORY_HEADERS, DESCRIPTION_HEADERS
+from .rules import CATEGORY_HEADERS, DESCRIPTION_HEADERS, IMPORT_PROGRESS_EVERY
 
 
 def _row_point(row, lon_i, lat_i) -> tuple[float, float] | str:
@@ -50,8 +50,10 @@ def import_incidents(user, data, filename, options: ImportOptions, report: Repor
     parents = set(db.session.scalars(select(IncidentCategory.parent_code).where(
         IncidentCategory.parent_code.is_not(None))))
     leaves = set(db.session.scalars(select(IncidentCategory.code))) - parents
-    points = []
+    points, total = [], len(rows)
     for index, row in enumerate(rows):
+        if options.progress and index % IMPORT_PROGRESS_EVERY == 0:
+            options.progress(index, total)
         problem = _row_problem(header, row)
         if problem:
             report.refuse(index, None, None, problem)
@@ -80,6 +82,8 @@ def import_incidents(user, data, filename, options: ImportOptions, report: Repor
     _insert_located(user, [(idx, f.geometry.x, f.geometry.y, c, d) for f, (idx, _p, c, d, _l) in zip(raw, points,
                                                                                                     strict=True)],
                     report)
+    if options.progress:
+        options.progress(total, total)
 
 
 def _insert_located(user, rows, report) -> None:

@@ -1,6 +1,7 @@
 """The options and the report of one import (shared by the boundary and the incident import)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -29,6 +30,9 @@ class ImportOptions:
     extent: tuple = geoio.CHINA_EXTENT
     encoding: str | None = None
     layer: str | None = None
+    #: Called as progress(rows done, rows in all) while an incident table is checked (a job's
+    #: progress; it may raise to cancel: the import's transaction is then rolled back).
+    progress: Callable[[int, int], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass

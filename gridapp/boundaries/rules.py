@@ -83,3 +83,8 @@ OUTLINE_LEVELS = {
 def outline_levels() -> dict:
     """:data:`OUTLINE_LEVELS` as a map's script receives them (labels translated), top level first."""
     return {level: {**style, "label": str(style["label"])} for level, style in OUTLINE_LEVELS.items()}
+
+#: Rows of an incident table checked between two progress reports of an import job (issue 22).
+IMPORT_PROGRESS_EVERY = 2000
+#: Refused rows kept in an import job's stored report (the count is always whole).
+IMPORT_JOB_REFUSED_KEPT = 200

@@ -15,12 +15,19 @@ every kind:
    ``pending_approval`` when a side action is already waiting, ``no_pending_approval``;
 5. the parameters — 400 naming the field (:mod:`gridapp.core.params`);
 6. the effect (the kind's), or, for a side action (``approval=True``), the request;
-7. one history row; 8. commit — a lost race on the version column: 409 ``stale_version``.
+7. one history row, and the notifications the action causes (see below), in the same
+   transaction; 8. commit — a lost race on the version column: 409 ``stale_version``.
 
 Approvals: a side action only records a request with the requester's rank; it takes effect when
 someone of a higher rank (:data:`gridapp.core.scope.RANK`) in scope, other than the requester,
 takes ``approve`` with ``{"approved": true}`` (``false`` refuses it; a note is then required).
 At most one request per case waits at a time.
+
+Notifications (issue 22): each row declares whom its action tells (``notify``: :class:`Notify`
+rows — a kind of notification and an audience the case kind resolves); a side action's request
+also tells its ``approvers``, a decision tells its ``requester`` (and, approved, the requested
+row's own audiences). :func:`perform` hands them to :meth:`CaseKind.announce` once, after the
+history row, so they are written in the action's transaction or not at all.
 """
 from __future__ import annotations
 
@@ -40,6 +47,30 @@ from .roles import OFFICE, office_rank
 
 
 @dataclass(frozen=True)
+class Notify:
+    """Whom an action tells: ``kind`` of notification (assigned, returned, routed, escalated …:
+    :data:`gridapp.notifications.rules.KINDS`) and ``to``, an audience the case kind resolves
+    (:meth:`CaseKind.audience`: e.g. ``assignee``, ``office``, ``handlers``, ``responsible``)."""
+
+    kind: str
+    to: str
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """One notification an action causes: its :class:`Notify` row, the action's label, the
+    history row's id (``event_id``: one notification per action and audience) and the request
+    (``pending``) it answers or made, if any; ``approved`` for a decision."""
+
+    notify: Notify
+    action: str
+    label: str
+    event_id: int | None
+    pending: Pending | None = None
+    approved: bool | None = None
+
+
+@dataclass(frozen=True)
 class Transition:
     """One row of a case kind's table: ``action`` (with ``variant`` for a two-way outcome such as
     verify passed/failed) moves a case from one of ``sources`` to ``target`` (None: the state does
@@ -55,6 +86,7 @@ class Transition:
     approval: bool = False
     variant: str | None = None
     needs: str | None = None
+    notify: tuple = ()
 
 
 @dataclass
@@ -116,9 +148,13 @@ class CaseKind:
         if t.target is not None:
             case.status = t.target
 
-    def record(self, user, case, action: str, from_state: str, outcome: Outcome, now: datetime) -> None:
-        """Append the history row of an action."""
+    def record(self, user, case, action: str, from_state: str, outcome: Outcome, now: datetime) -> int | None:
+        """Append the history row of an action; returns its id (flushed)."""
         raise NotImplementedError
+
+    def announce(self, user, case, announcement: Announcement, now: datetime) -> None:
+        """Write the notifications of one :class:`Announcement` (in the action's transaction; the
+        kinds do it through :mod:`gridapp.notifications`). Default: nothing."""
 
     def pending(self, case) -> Pending | None:
         """The request awaiting approval, if any."""
@@ -209,12 +245,15 @@ class StoredKind(CaseKind):
         row.decision = "approved" if approved else "refused"
         row.decided_by, row.decided_at = user.id, now
 
-    def record(self, user, case, action: str, from_state: str, outcome: Outcome, now: datetime) -> None:
-        """Append one history row (``to_state``: the case's state after the action)."""
+    def record(self, user, case, action: str, from_state: str, outcome: Outcome, now: datetime) -> int:
+        """Append one history row (``to_state``: the case's state after the action); its id."""
         extra = {"attachments": outcome.attachments} if self.event_attachments else {}
-        db.session.add(self.event_model(**{self.case_fk: case.id}, actor_id=user.id, at=now, action=action,
-                                        from_state=from_state, to_state=case.status, note=outcome.note,
-                                        data=outcome.data, **extra))
+        event = self.event_model(**{self.case_fk: case.id}, actor_id=user.id, at=now, action=action,
+                                 from_state=from_state, to_state=case.status, note=outcome.note,
+                                 data=outcome.data, **extra)
+        db.session.add(event)
+        db.session.flush()
+        return event.id
 
 
 #: the longest text key a reference may carry (codes, usernames)
@@ -301,6 +340,10 @@ def perform(kind: CaseKind, user, case_id, action: str, params: dict | None = No
     from_state = case.status
     if action == "approve":
         outcome = _decide(kind, user, case, pending, params, now)       # 5–6. parameters, effect
+        requested = kind.rows(pending.action)[0]
+        approved = outcome.data["approved"]
+        tells = [(Notify("decided", "requester"), requested)] + [(n, requested) for n in requested.notify
+                                                                  if approved]
     else:
         if len(rows) > 1:  # a two-way outcome: the variant is a parameter
             passed = p.boolean(params.get("passed"), "passed", _("核查结果 (passed) 必须是 true 或 false"))
@@ -309,11 +352,21 @@ def perform(kind: CaseKind, user, case_id, action: str, params: dict | None = No
         if t.approval:
             kind.request(user, case, t, outcome, kind.request_rank(kinds, t), now)
             outcome.data = {**outcome.data, "requested": True}
+            pending, approved, tells = kind.pending(case), None, [(Notify("approval", "approvers"), t)]
         else:
             kind.apply(user, case, t, outcome, now)
+            approved, tells = None, [(n, t) for n in t.notify]
     flag_modified(case, "status")  # every action bumps the version once (compare-and-set UPDATE)
-    kind.record(user, case, action, from_state, outcome, now)           # 7. history
-    commit_versioned(lambda: kind.message("race"))                      # 8. commit
+    race = lambda: kind.message("race")  # noqa: E731
+    try:
+        event_id = kind.record(user, case, action, from_state, outcome, now)  # 7. history, notifications
+        for notify, row in tells:
+            kind.announce(user, case, Announcement(notify, row.action, str(row.label), event_id, pending,
+                                                   approved), now)
+    except StaleDataError:  # the history's flush ran the version's UPDATE: a lost race
+        db.session.rollback()
+        raise Conflict(race(), code="stale_version") from None
+    commit_versioned(race)                                              # 8. commit
     return case
 
 

@@ -5,12 +5,15 @@ The scope rule built on :data:`SCOPE_LEVEL` is :mod:`gridapp.core.scope`; approv
 """
 from __future__ import annotations
 
-#: The area level of each role's scope (admin: everywhere). THE scope rule.
+#: The area level of each role's scope (admin: everywhere; a handler 承办人 has none: they act on the
+#: cases dispatched to them or their department). THE scope rule.
 SCOPE_LEVEL = {"district": "district", "township": "township", "secretary": "community", "worker": "grid"}
 #: Ranks of the roles: a request for approval is decided by a higher rank (gridapp.core.casework).
-RANK = {"worker": 1, "secretary": 2, "township": 3, "district": 4, "admin": 5}
+RANK = {"worker": 1, "handler": 1, "secretary": 2, "township": 3, "district": 4, "admin": 5}
 #: The office roles (not grid workers): they accept, file, dispatch and approve.
 OFFICE = ("secretary", "township", "district", "admin")
+#: Roles without an office: no area figures, coverage or party-organisation pages.
+FIELD_ROLES = ("worker", "handler")
 
 
 def office_rank(kinds) -> int:

@@ -148,7 +148,7 @@ DEMO_USERS = (
     ("hongqijie", "演示红旗街街道", "township", "610202002", None),
     ("hongqi", "演示红旗社区书记", "secretary", "610202002010", None),
     ("worker", "演示网格员", "worker", None, "610202002010001"),
-    ("chuzhi", "演示处置员张某", "worker", None, None),  # a department handler, no grid
+    ("chuzhi", "演示处置员张某", "handler", None, None),  # a department handler (承办人), no area
 )
 
 # Invented demo departments (专业部门), clearly labelled: code, name.
@@ -175,6 +175,7 @@ def load_demo_users(password: str) -> list[str]:
             user = User(username=username, display_name=display, role=role, scope_code=scope)
             db.session.add(user)
         user.display_name = display
+        user.role = role  # an older demo's handler was a worker without grids
         user.password_hash = hash_password(password)
         if grid and not any(a.grid_code == grid for a in user.assignments):
             user.assignments.append(GridAssignment(grid_code=grid, is_primary=True))

@@ -11,8 +11,8 @@ from ..accounts import pii
 from ..core.clock import utcnow
 from ..extensions import db
 from ..models import Dispute, DisputeEvent, DisputeIncident, DisputeVisit, MediationSession, User
-from .rules import HANDLING_ROLE, OPEN_STATES, RISK_NAMES, STATE_NAMES
-from .workflow import allowed_actions, pending_approval
+from .rules import ACTION_LABELS, HANDLING_ROLE, OPEN_STATES, RISK_NAMES, STATE_NAMES
+from .workflow import DISPUTE, allowed_actions, pending_approval
 
 
 def overdue(dispute: Dispute, now: datetime | None = None) -> bool:
@@ -91,9 +91,13 @@ def dispute_dict(user: User, dispute: Dispute, parties: list[dict] | None = None
         "incidents": linked_incidents(dispute),
         "pending_approval": None if pending is None else {
             "id": pending.id, "action": pending.action, "requested_by": pending.requester.username,
+            "label": str(ACTION_LABELS.get(pending.action, pending.action)),
+            "requested_by_name": pending.requester.display_name,
+            "detail": DISPUTE.detail(dispute, DISPUTE.pending(dispute)),
             "requested_at": pending.requested_at.isoformat(), "note": pending.note, "data": pending.data},
         "allowed_actions": sorted({t.action for t in allowed_actions(user, dispute)}),
         "history": [{"id": e.id, "at": e.at.isoformat(), "actor": e.actor.username, "action": e.action,
+                     "actor_name": e.actor.display_name, "action_label": str(ACTION_LABELS.get(e.action, e.action)),
                      "from_state": e.from_state, "to_state": e.to_state, "note": e.note, "data": e.data or {}}
                     for e in history(dispute)],
     }

@@ -10,14 +10,24 @@ from sqlalchemy import select
 from ..accounts import pii
 from ..boundaries.locate import locate, point_expr
 from ..core import params as p
+from ..core.casework import Announcement
 from ..core.clock import utcnow
 from ..core.errors import NotFound, Unprocessable
 from ..core.scope import require_location_in_scope
 from ..extensions import db
 from ..models import User
 from ..models.disputes import Dispute, DisputeEvent, DisputeParty, DisputeType
-from .rules import DEADLINE_DAYS, DIFFICULTIES, PARTIES_MAX, PARTY_KINDS, RISK_LEVELS, SOURCES, SUMMARY_MAX
-from .workflow import check_leader, link_incident
+from .rules import (
+    DEADLINE_DAYS,
+    DIFFICULTIES,
+    PARTIES_MAX,
+    PARTY_KINDS,
+    REGISTER_NOTIFY,
+    RISK_LEVELS,
+    SOURCES,
+    SUMMARY_MAX,
+)
+from .workflow import DISPUTE, check_leader, link_incident
 
 
 def _amount(value) -> Decimal | None:
@@ -99,9 +109,12 @@ def register(user: User, data: dict, now: datetime | None = None) -> Dispute:
                       deadline_at=now + timedelta(days=DEADLINE_DAYS), parties=parties)
     db.session.add(dispute)
     db.session.flush()
-    db.session.add(DisputeEvent(dispute_id=dispute.id, actor_id=user.id, at=now, action="register",
-                                from_state=None, to_state=dispute.status,
-                                data={"difficulty": difficulty, "leader": leader}))
+    event = DisputeEvent(dispute_id=dispute.id, actor_id=user.id, at=now, action="register", from_state=None,
+                         to_state=dispute.status, data={"difficulty": difficulty, "leader": leader})
+    db.session.add(event)
+    db.session.flush()
+    for notify in REGISTER_NOTIFY:  # routed to the handling level, in this transaction
+        DISPUTE.announce(user, dispute, Announcement(notify, "register", _("新登记"), event.id), now)
     for incident_id in incidents:
         link = link_incident(user, dispute, {"incident": incident_id})
         db.session.add(DisputeEvent(dispute_id=dispute.id, actor_id=user.id, at=now, action="link",

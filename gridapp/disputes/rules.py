@@ -22,7 +22,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.rules import FULL_VIEW_ROLES
-from ..core.casework import Transition
+from ..core.casework import Notify, Transition
 from ..core.roles import OFFICE
 
 DISPUTE_STATES = ("registered", "mediating", "resolved", "failed", "referred")
@@ -44,6 +44,9 @@ PARTIES_MAX = 20
 OPEN_STATES = ("registered", "mediating")
 CLOSED_OUT = ("resolved", "failed", "referred")
 HANDLING_ROLE = {"simple": "secretary", "complex": "township", "hard": "district"}
+#: Whom a registration tells: the users of the handling level in scope (escalate and de-escalate
+#: tell the new level: ``notify=`` of their rows).
+REGISTER_NOTIFY = (Notify("routed", "handlers"),)
 
 
 def may_reveal_parties(role: str, difficulty: str) -> bool:
@@ -75,8 +78,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("fail", ("mediating",), "failed", ("handler",), _l("调解失败"), needs="note"),
     Transition("refer", ("mediating", "failed"), "referred", ("handler",), _l("移交（诉讼/公安/信访）"),
                needs="channel"),
-    Transition("escalate", OPEN_STATES, None, ("handler",), _l("升级"), needs="difficulty"),
-    Transition("deescalate", OPEN_STATES, None, ("handler",), _l("降级"), needs="difficulty"),
+    Transition("escalate", OPEN_STATES, None, ("handler",), _l("升级"), needs="difficulty",
+               notify=(Notify("routed", "handlers"),)),
+    Transition("deescalate", OPEN_STATES, None, ("handler",), _l("降级"), needs="difficulty",
+               notify=(Notify("routed", "handlers"),)),
     Transition("extend", OPEN_STATES, None, ("handler",), _l("延期"), approval=True, needs="days"),
     Transition("perform", ("resolved",), None, ("handler",), _l("更新履行情况"), needs="performance"),
     Transition("visit", CLOSED_OUT, None, ("worker", "handler"), _l("回访"), needs="satisfaction"),
@@ -89,3 +94,6 @@ def risk_styles() -> dict:
     """The map's classes of disputes, as its script receives them: {risk level: {label, fillColor}}
     in :data:`RISK_LEVELS` order (labels translated)."""
     return {level: {"label": str(RISK_NAMES[level]), "fillColor": RISK_COLOURS[level]} for level in RISK_LEVELS}
+
+#: How a history entry's action is named on the timeline.
+ACTION_LABELS = {"register": _l("登记"), "moved": _l("改属网格"), **{t.action: t.label for t in TRANSITIONS}}

@@ -19,6 +19,7 @@ from ..core.casework import perform as perform_case
 from ..core.errors import BadInput
 from ..core.roles import RANK, office_rank
 from ..core.scope import scope_condition, scope_kinds
+from ..core.timefmt import local_text
 from ..extensions import db
 from ..incidents.workflow import get_case
 from ..models import User
@@ -32,6 +33,8 @@ from ..models.disputes import (
     MediationSession,
     Mediator,
 )
+from ..notifications import recipients
+from ..notifications.outbox import Announcing, request_words
 from .rules import (
     CHANNELS,
     CLOSED_OUT,
@@ -107,7 +110,7 @@ REFUSALS = {"stale": _l("纠纷已被他人更新（您的版本 %(mine)s，当�
             "not_applicable": _l("纠纷已处于“%(state)s”状态，申请的“%(action)s”不再适用，请驳回")}
 
 
-class DisputeKind(StoredKind):
+class DisputeKind(Announcing, StoredKind):
     """The dispute as a case kind: table :data:`~gridapp.disputes.rules.TRANSITIONS`."""
 
     name = "dispute"
@@ -116,6 +119,25 @@ class DisputeKind(StoredKind):
     event_model, approval_model, case_fk = DisputeEvent, DisputeApproval, "dispute_id"
 
     find, actor_kinds = staticmethod(get_dispute), staticmethod(actor_kinds)
+
+    def audience(self, case, to: str, pending) -> set[int]:
+        """handlers (the users of the handling level's role in scope), approvers, requester."""
+        if to == "handlers":
+            return recipients.in_scope_with_roles(case.community_code, case.district_code,
+                                                  (HANDLING_ROLE[case.difficulty],))
+        return recipients.approvers(case, pending) if to == "approvers" else recipients.requester(pending)
+
+    def title(self, case) -> str:
+        return _("纠纷 #%(id)s（%(difficulty)s）", id=case.id, difficulty=DIFFICULTY_NAMES[case.difficulty])
+
+    def link(self, case) -> str:
+        return f"/disputes/{case.id}"
+
+    def detail(self, case, pending) -> str:
+        """A request in words: 延期 — the days and the new deadline (local time); the reason."""
+        days = ((pending.data or {}) if pending else {}).get("days")
+        return request_words(_("%(days)s 天，新时限 %(deadline)s", days=days, deadline=local_text(
+            case.deadline_at + timedelta(days=int(days)))) if days else None, pending)
 
     def request_rank(self, kinds: set[str], t: Transition) -> int:
         """A handler requests with the rank of their office role."""

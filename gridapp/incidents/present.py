@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from ..core.clock import local_date, utcnow
 from ..extensions import db
-from ..models import CategoryRule, Incident, IncidentApproval, IncidentEvent, User
-from .rules import DEADLINE_STATES, DUE_SOON, STATE_NAMES
-from .workflow import allowed_actions, pending_approval
+from ..models import CategoryRule, Department, Incident, IncidentApproval, IncidentEvent, User
+from .rules import ACTION_LABELS, DEADLINE_STATES, DUE_SOON, STATE_NAMES
+from .workflow import INCIDENT, allowed_actions, pending_approval, request_detail
 
 
 def deadline_flags(incident: Incident, now: datetime | None = None) -> dict:
@@ -32,8 +32,10 @@ def history(incident: Incident) -> list[IncidentEvent]:
 
 def event_dict(e: IncidentEvent) -> dict:
     """JSON of one history entry (``at`` ISO 8601 UTC)."""
+    key = "verify_failed" if e.action == "verify" and not (e.data or {}).get("passed") else e.action
     return {"id": e.id, "at": e.at.isoformat(), "actor": e.actor.username, "actor_name": e.actor.display_name,
-            "action": e.action, "from_state": e.from_state, "to_state": e.to_state, "note": e.note,
+            "action": e.action, "action_label": str(ACTION_LABELS.get(key, e.action)),
+            "from_state": e.from_state, "to_state": e.to_state, "note": e.note,
             "data": e.data or {}, "attachments": e.attachments or []}
 
 
@@ -54,6 +56,7 @@ def case_dict(user: User, incident: Incident, now: datetime | None = None) -> di
     flags, assignee, pending approval, counts, allowed actions and history."""
     pending = pending_approval(incident)
     rule = db.session.get(CategoryRule, incident.category_code)
+    department = db.session.get(Department, incident.department_code) if incident.department_code else None
     lon, lat = db.session.execute(select(Incident.geom.ST_X(), Incident.geom.ST_Y())
                                   .where(Incident.id == incident.id)).one()
     return {
@@ -67,11 +70,16 @@ def case_dict(user: User, incident: Incident, now: datetime | None = None) -> di
         "handled_at": _iso(incident.handled_at), "closed_at": _iso(incident.closed_at),
         **deadline_flags(incident, now),
         "department_code": incident.department_code,
+        "department_name": department.name if department else None,
         "handler": incident.handler.username if incident.handler else None,
+        "handler_name": incident.handler.display_name if incident.handler else None,
         "rating": incident.rating, "reworks": rework_count(incident),
         "extensions": extension_count(incident),
         "pending_approval": None if pending is None else {
             "id": pending.id, "action": pending.action, "requested_by": pending.requester.username,
+            "label": str(ACTION_LABELS.get(pending.action, pending.action)),
+            "requested_by_name": pending.requester.display_name,
+            "detail": request_detail(incident, INCIDENT.pending(incident)),
             "requested_at": pending.requested_at.isoformat(), "note": pending.note, "data": pending.data},
         "allowed_actions": sorted({t.action for t in allowed_actions(user, incident)}),
         "history": [event_dict(e) for e in history(incident)],

@@ -9,7 +9,7 @@ from ..core import params as p
 from ..core.casework import Transition
 from ..core.clock import utcnow
 from ..extensions import db
-from ..models import Department, Incident, User
+from ..models import Department, DepartmentMember, Incident, User
 from .rules import DEADLINE_STATES, OPEN_STATES, SIDE_ACTIONS, STATE_NAMES
 from .visibility import assigned_filter, visible_filter
 from .workflow import allowed_actions
@@ -21,6 +21,16 @@ def departments(district_code: str | None = None) -> list[Department]:
     if district_code:
         q = q.where(Department.district_code == district_code)
     return list(db.session.scalars(q))
+
+
+def handlers(district_code: str) -> list[tuple[Department, User]]:
+    """The active members of the departments of a district (the handlers a case there may be
+    dispatched to), by department and name."""
+    return [tuple(row) for row in db.session.execute(
+        select(Department, User).join(DepartmentMember, DepartmentMember.department_code == Department.code)
+        .join(User, User.id == DepartmentMember.user_id)
+        .where(Department.district_code == district_code, User.active.is_(True))
+        .order_by(Department.code, User.display_name, User.id)).all()]
 
 
 def search(user: User, args: dict, now: datetime | None = None) -> tuple[list[Incident], int, int, int]:

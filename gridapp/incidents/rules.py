@@ -13,6 +13,9 @@
   (``/admin/categories``, table ``category_rules``); a category without a rule gets
   :data:`DEFAULT_DEADLINE_HOURS`. An approved 延期 (extend) adds the requested hours (at most
   :data:`EXTEND_MAX_HOURS`).
+* **Who is told** (``notify=``, :mod:`gridapp.notifications`): 派遣 the assignee; 返工 (a failed
+  verification) the assignee; an approved 回退 and 恢复办理 the community's secretaries; a side
+  action's request its approvers and a decision its requester (the core's rule).
 * **Flags** at ``now`` (UTC; days in the local zone): *overdue* — the state is one of
   :data:`DEADLINE_STATES` and ``now`` is after the deadline; *due_soon* — not overdue and the
   deadline within :data:`DUE_SOON`; *due_today* — not overdue and the deadline on today's local date.
@@ -28,7 +31,7 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from ..core.casework import Transition
+from ..core.casework import Notify, Transition
 from ..core.roles import OFFICE
 
 #: Levels of a category (事件等级), in ascending order (domain.md).
@@ -68,26 +71,30 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("accept", ("reported",), "accepted", OFFICE, _l("受理")),
     Transition("reject", ("reported", "accepted"), "rejected", OFFICE, _l("不予立案"), needs="note"),
     Transition("file", ("accepted",), "filed", OFFICE, _l("立案")),
-    Transition("dispatch", ("filed",), "dispatched", OFFICE, _l("派遣"), needs="assignee"),
+    Transition("dispatch", ("filed",), "dispatched", OFFICE, _l("派遣"), needs="assignee",
+               notify=(Notify("assigned", "assignee"),)),
     Transition("start", ("dispatched",), "in_progress", ("assignee",), _l("开始处置")),
     Transition("handle", ("in_progress",), "handled", ("assignee",), _l("处置反馈"), needs="note"),
     Transition("verify", ("handled",), "closed", ("worker", "secretary"), _l("核查通过（结案）"),
                variant="passed"),
     Transition("verify", ("handled",), "dispatched", ("worker", "secretary"), _l("核查不通过（返工）"),
-               variant="failed", needs="note"),
+               variant="failed", needs="note", notify=(Notify("returned", "assignee"),)),
     Transition("evaluate", ("closed",), "evaluated", ("reporter",) + OFFICE, _l("评价"),
                needs="rating"),
     Transition("return", ("dispatched", "in_progress"), "filed", ("assignee", "secretary"),
-               _l("回退"), approval=True, needs="note"),
+               _l("回退"), approval=True, needs="note", notify=(Notify("returned", "office"),)),
     Transition("void", ("reported", "accepted", "filed"), "voided", ("secretary", "township", "district"),
                _l("作废"), approval=True, needs="note"),
     Transition("extend", ("dispatched", "in_progress"), None, ("assignee", "secretary"), _l("延期"),
                approval=True, needs="hours"),
     Transition("defer", ("filed", "dispatched", "in_progress"), "deferred",
                ("assignee", "secretary", "township"), _l("缓办"), approval=True, needs="note"),
-    Transition("resume", ("deferred",), "filed", OFFICE, _l("恢复办理")),
+    Transition("resume", ("deferred",), "filed", OFFICE, _l("恢复办理"), notify=(Notify("returned", "office"),)),
     Transition("merge", ("reported", "accepted"), "merged", OFFICE, _l("合并为重复件"), needs="into"),
     Transition("approve", OPEN_STATES, None, APPROVERS, _l("审批")),
 )
 ACTIONS = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
+#: How a history entry's action is named on the timeline (a failed verification: "verify_failed").
+ACTION_LABELS = {"report": _l("上报"), "moved": _l("改属网格"), **{
+    t.action if t.variant in (None, "passed") else f"{t.action}_{t.variant}": t.label for t in TRANSITIONS}}
 SIDE_ACTIONS = tuple(t.action for t in TRANSITIONS if t.approval)

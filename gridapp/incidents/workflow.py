@@ -18,8 +18,11 @@ from ..core.casework import Outcome, StoredKind, Transition, find_in_scope
 from ..core.casework import perform as perform_case
 from ..core.errors import BadInput
 from ..core.scope import scope_kinds
+from ..core.timefmt import local_text
 from ..extensions import db
 from ..models import CategoryRule, Department, DepartmentMember, Incident, IncidentApproval, IncidentEvent, User
+from ..notifications import recipients
+from ..notifications.outbox import Announcing, request_words
 from .attachments import check_attachments
 from .rules import (
     DEFAULT_DEADLINE_HOURS,
@@ -97,7 +100,7 @@ def _deadline_hours(incident: Incident) -> int:
     return rule.deadline_hours if rule else DEFAULT_DEADLINE_HOURS
 
 
-class IncidentKind(StoredKind):
+class IncidentKind(Announcing, StoredKind):
     """The incident as a case kind: table :data:`~gridapp.incidents.rules.TRANSITIONS`."""
 
     name = "incident"
@@ -111,6 +114,25 @@ class IncidentKind(StoredKind):
     event_model, approval_model, case_fk, event_attachments = IncidentEvent, IncidentApproval, "incident_id", True
 
     find, actor_kinds = staticmethod(get_case), staticmethod(actor_kinds)
+
+    def audience(self, case, to: str, pending) -> set[int]:
+        """assignee (handler, department members), office (the community's secretaries),
+        approvers, requester."""
+        if to == "assignee":
+            return recipients.incident_handlers(case)
+        if to == "office":
+            return recipients.secretaries(case.community_code)
+        return recipients.approvers(case, pending) if to == "approvers" else recipients.requester(pending)
+
+    def title(self, case) -> str:
+        return _("事件 #%(id)s（%(category)s）", id=case.id, category=case.category.name)
+
+    def link(self, case) -> str:
+        return f"/cases/{case.id}"
+
+    def detail(self, case, pending) -> str:
+        """What a request asks: the hours of an extension and the deadline it gives; the reason."""
+        return request_detail(case, pending)
 
     def parameters(self, t: Transition, user, case, params: dict) -> Outcome:
         """note (required by reject, handle, failed verify, return, void, defer); assignee
@@ -157,6 +179,13 @@ class IncidentKind(StoredKind):
             data["deadline_at"] = case.deadline_at.isoformat()
         if t.target is not None:
             case.status = t.target
+
+
+def request_detail(case: Incident, pending) -> str:
+    """A request in words: 延期 — the hours and the new deadline (local time); the reason."""
+    hours = ((pending.data or {}) if pending else {}).get("hours")
+    return request_words(_("%(hours)s 小时，新时限 %(deadline)s", hours=hours, deadline=local_text(
+        case.deadline_at + timedelta(hours=int(hours)))) if hours and case.deadline_at else None, pending)
 
 
 INCIDENT = IncidentKind()

@@ -33,9 +33,10 @@ from ..core.scope import role_in_scope
 from ..extensions import db
 from ..incidents.attachments import check_attachments
 from ..models import Place, PlaceEvent, RectificationNotice, User
+from ..notifications import recipients
+from ..notifications.outbox import Announcing
 from ..places import service as places_service
-from ..reminders import service as reminders
-from .rules import MEASURES, NOTICE_STATE_NAMES, STATE_NAMES, TEXT_MAX, TRANSITIONS
+from .rules import MEASURE_NAMES, MEASURES, NOTICE_STATE_NAMES, STATE_NAMES, TEXT_MAX, TRANSITIONS
 
 
 def overdue(notice: RectificationNotice, now: datetime | None = None) -> bool:
@@ -60,7 +61,7 @@ def notices(user: User) -> list[RectificationNotice]:
                                    .order_by(RectificationNotice.deadline_at, RectificationNotice.id)))
 
 
-class NoticeKind(CaseKind):
+class NoticeKind(Announcing, CaseKind):
     """The rectification notice as a case kind: table :data:`TRANSITIONS`; its pending request is
     the notice itself in ``escalation_pending``; its history is the place's timeline."""
 
@@ -76,6 +77,23 @@ class NoticeKind(CaseKind):
                   "township": _l("街道/镇（本街道）"), "district": _l("区级（本区）"), "admin": _l("系统管理员")}
 
     find = staticmethod(get_notice)
+
+    def audience(self, case, to: str, pending) -> set[int]:
+        """responsible (the place's grid workers and secretaries), approvers, requester."""
+        if to == "responsible":
+            return recipients.responsible_users(case.place)
+        return recipients.approvers(case.place, pending) if to == "approvers" else recipients.requester(pending)
+
+    def title(self, case) -> str:
+        return _("整改通知书 %(number)s（%(place)s）", number=case.number, place=case.place.name)
+
+    def link(self, case) -> str:
+        return f"/notices/{case.id}"
+
+    def detail(self, case, pending) -> str:
+        """A request in words: the measure asked for."""
+        measure = (pending.data or {}).get("measure") if pending else None
+        return _("（措施：%(measure)s）", measure=MEASURE_NAMES[measure]) if measure in MEASURE_NAMES else ""
 
     def actor_kinds(self, user, case) -> set[str]:
         role = role_in_scope(user, case.place)
@@ -129,8 +147,8 @@ class NoticeKind(CaseKind):
         if not approved:
             case.status = case.state_before_escalation or "failed"
 
-    def record(self, user, case, action: str, from_state: str, outcome: Outcome, now: datetime) -> None:
-        """One entry of the place's timeline, and the notifications it causes."""
+    def record(self, user, case, action: str, from_state: str, outcome: Outcome, now: datetime) -> int:
+        """One entry of the place's timeline; its id."""
         data = outcome.data
         if action == "approve":
             data = {"number": case.number, "from_state": from_state, "measure": case.measure,
@@ -142,14 +160,7 @@ class NoticeKind(CaseKind):
                            note=outcome.note, data=data, attachments=outcome.attachments)
         db.session.add(event)
         db.session.flush()
-        if action == "reinspect" and not data["passed"]:
-            reminders.notify(reminders.responsible_users(case.place), "returned", "notice", case.id,
-                             _("整改通知书 %(number)s 复查不合格", number=case.number), f"/notices/{case.id}",
-                             f"notice:{case.id}:returned:{event.id}", now)
-        if action == "escalate":
-            reminders.notify(reminders.approvers(case.place, case.requested_rank), "approval", "notice", case.id,
-                             _("整改通知书 %(number)s 申请升级处理，待审批", number=case.number),
-                             f"/notices/{case.id}", f"notice:{case.id}:approval:{event.id}", now)
+        return event.id
 
 
 NOTICE = NoticeKind()

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from ..core.casework import Transition
+from ..core.casework import Notify, Transition
 from ..core.roles import OFFICE
 
 NOTICE_STATES = ("issued", "passed", "failed", "escalation_pending", "escalated")
@@ -45,10 +45,20 @@ TEXT_MAX = 2000
 
 IN_SCOPE = ("worker", "secretary", "township", "district", "admin")
 STATE_NAMES = {**NOTICE_STATE_NAMES, "overdue": _l("已逾期待整改")}
+#: How an entry of a place's timeline is named.
+TIMELINE_LABELS = {"registered": _l("登记"), "inspected": _l("检查"), "notice_issued": _l("下发整改通知书"),
+                   "reinspect": _l("复查"), "escalate": _l("申请升级处理"), "approve": _l("审批"),
+                   "moved": _l("改属网格")}
+
+#: Whom issuing a notice tells: the users answerable for the place (its grid's workers, its
+#: community's secretaries); a failed re-inspection and an approved escalation tell them too.
+ISSUE_NOTIFY = (Notify("assigned", "responsible"),)
+
 TRANSITIONS: tuple[Transition, ...] = (
     Transition("reinspect", ("issued", "overdue"), "passed", IN_SCOPE, _l("复查合格"), variant="passed"),
-    Transition("reinspect", ("issued", "overdue"), "failed", IN_SCOPE, _l("复查不合格"), variant="failed"),
+    Transition("reinspect", ("issued", "overdue"), "failed", IN_SCOPE, _l("复查不合格"), variant="failed",
+               notify=(Notify("returned", "responsible"),)),
     Transition("escalate", ("failed", "overdue"), "escalated", IN_SCOPE, _l("升级处理"), approval=True,
-               needs="measure"),
+               needs="measure", notify=(Notify("escalated", "responsible"),)),
     Transition("approve", ("escalation_pending",), None, OFFICE, _l("审批")),
 )

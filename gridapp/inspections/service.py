@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..core import params as p
-from ..core.casework import find_in_scope
+from ..core.casework import Announcement, find_in_scope
 from ..core.clock import local_day_end, local_zone, utcnow
 from ..core.errors import BadInput, Conflict, Forbidden, NotFound
 from ..core.roles import OFFICE
@@ -25,8 +25,17 @@ from ..extensions import db
 from ..incidents.attachments import check_attachments
 from ..models import AdminArea, Campaign, Inspection, InspectionPlace, Place, PlaceEvent, RectificationNotice, User
 from ..places import service as places_service
-from ..reminders import service as reminders
-from .rules import CHECK_ANSWERS, KINDS, LEGACY_ANSWERS, MEMBERS_MAX, NUMBER_FORMAT, NUMBER_PREFIX, TEXT_MAX
+from .notices import NOTICE
+from .rules import (
+    CHECK_ANSWERS,
+    ISSUE_NOTIFY,
+    KINDS,
+    LEGACY_ANSWERS,
+    MEMBERS_MAX,
+    NUMBER_FORMAT,
+    NUMBER_PREFIX,
+    TEXT_MAX,
+)
 
 
 def _text(value, field: str, required: bool = False) -> str | None:
@@ -173,10 +182,9 @@ def _record_inspection(user: User, data: dict, now: datetime) -> Inspection:
                                field=f"/visits/{index}/findings")
             issued.append(_issue(user, place, inspection, visit["notice"], now))
     db.session.flush()
-    for notice in issued:
-        reminders.notify(reminders.responsible_users(notice.place), "assigned", "notice", notice.id,
-                         _("新整改通知书 %(number)s：%(place)s", number=notice.number, place=notice.place.name),
-                         f"/notices/{notice.id}", f"notice:{notice.id}:assigned", now)
+    for notice in issued:  # the users answerable for the place are told, in this transaction
+        for notify in ISSUE_NOTIFY:
+            NOTICE.announce(user, notice, Announcement(notify, "issue", _("新下发"), None), now)
     db.session.commit()
     return inspection
 

@@ -15,6 +15,7 @@ from .disputes import (
     Mediator,
 )
 from .grids import Grid
+from .notifications import ChannelChoice, Delivery, ImportJob, Notification
 from .org import (
     AuditEntry,
     CommitteeSeat,
@@ -33,7 +34,6 @@ from .places import (
     Campaign,
     Inspection,
     InspectionPlace,
-    Notification,
     Place,
     PlaceEvent,
     PlaceType,
@@ -52,5 +52,5 @@ __all__ = [
     "Dispute", "DisputeApproval", "DisputeEvent", "DisputeIncident", "DisputeParty", "DisputeType",
     "DisputeVisit", "MediationCommittee", "MediationSession", "Mediator",
     "Campaign", "Inspection", "InspectionPlace", "Notification", "Place", "PlaceEvent", "PlaceType",
-    "RectificationNotice",
+    "RectificationNotice", "ChannelChoice", "Delivery", "ImportJob",
 ]

@@ -1,5 +1,5 @@
 """Places (场所/单位), inspections (检查), campaigns (专项整治行动), rectification notices
-(整改通知书), the places' append-only timeline and the notification centre (消息提醒).
+(整改通知书) and the places' append-only timeline.
 
 Geometry is SRID 4326 (lon/lat); times are UTC. ``version`` columns are optimistic locks
 (SQLAlchemy ``version_id_col``), as on :class:`~gridapp.models.cases.Incident`."""
@@ -13,11 +13,9 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
-    Index,
     Integer,
     String,
     Text,
-    UniqueConstraint,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -183,30 +181,3 @@ class PlaceEvent(db.Model):
     attachments: Mapped[list] = mapped_column(JSONB, default=list)
 
     actor: Mapped[User] = relationship()
-
-
-class Notification(db.Model):
-    """An in-app notification (消息) for one user about one subject (``subject_type``:
-    incident, notice, dispute...; ``kind``: assigned, due_soon, overdue, returned, approval).
-    ``dedupe_key`` makes the reminder job idempotent (unique per user). ``delivered_at``: when
-    the external channels were given it."""
-
-    __tablename__ = "notifications"
-    __table_args__ = (
-        UniqueConstraint("user_id", "dedupe_key", name="uq_notifications_user_dedupe"),
-        CheckConstraint("kind IN ('assigned', 'due_soon', 'overdue', 'returned', 'approval')",
-                        name="ck_notifications_kind"),
-        Index("ix_notifications_unread", "user_id", "read_at"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))
-    subject_type: Mapped[str] = mapped_column(String(16))
-    subject_id: Mapped[int] = mapped_column(Integer)
-    message: Mapped[str] = mapped_column(Text)
-    url: Mapped[str | None] = mapped_column(String(200))
-    dedupe_key: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -14,13 +14,15 @@ from ..extensions import db
 
 class Role(enum.StrEnum):
     """Roles. Scope: admin and district — a district; township — a township;
-    secretary — a community; worker — the grids assigned to them."""
+    secretary — a community; worker — the grids assigned to them; handler (承办人) — no area: the
+    cases dispatched to them or to their department (issue 22)."""
 
     ADMIN = "admin"
     DISTRICT = "district"
     TOWNSHIP = "township"
     SECRETARY = "secretary"
     WORKER = "worker"
+    HANDLER = "handler"
 
 
 class User(UserMixin, db.Model):
@@ -28,7 +30,7 @@ class User(UserMixin, db.Model):
 
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'district', 'township', 'secretary', 'worker')",
+        CheckConstraint("role IN ('admin', 'district', 'township', 'secretary', 'worker', 'handler')",
                         name="ck_users_role"),
     )
 

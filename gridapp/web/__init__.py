@@ -61,7 +61,7 @@ def _layout_context():
 
 
 ROLE_NAMES = {"admin": _l("系统管理员"), "district": _l("区级"), "township": _l("街道/镇"),
-              "secretary": _l("社区书记"), "worker": _l("网格员")}
+              "secretary": _l("社区书记"), "worker": _l("网格员"), "handler": _l("承办人")}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -303,4 +303,14 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from . import basemap, boundaries, cases, dashboard, disputes, org, places, security  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    basemap,
+    boundaries,
+    cases,
+    dashboard,
+    disputes,
+    notifications,
+    org,
+    places,
+    security,
+)

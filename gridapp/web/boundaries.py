@@ -1,18 +1,19 @@
 """Boundary pages: the admin upload (import) page with its report, and the coverage check."""
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts import audit
-from ..boundaries import areas, imports
+from ..boundaries import areas, import_jobs, imports
 from ..coverage import check as coverage_check
 from ..coverage import rules as coverage_rules
 from ..errors import DomainError
 from ..maps import CoverageProblems, render_parts
-from . import bp, page_base_map
-from .forms import ImportForm
+from ..settings import import_dir
+from . import bp, page_base_map, refuse_page_action
+from .forms import AdminForm, ImportForm
 
 
 @bp.route("/admin/imports", methods=["GET", "POST"])
@@ -29,6 +30,9 @@ def import_page():
         try:
             options = imports.parse_options(data, current_app.config["IMPORT_EXTENT"])
             upload = form.file.data
+            if form.as_job.data:
+                job = import_jobs.start(current_user, upload.read(), upload.filename or "", options, import_dir())
+                return redirect(url_for("web.import_job_page", job_id=job.id))
             report = imports.import_file(current_user, upload.read(), upload.filename or "", options)
             status = 422 if report["refused"] else 200
         except DomainError as err:  # import_file has rolled back whatever it began
@@ -37,6 +41,40 @@ def import_page():
         status = 400
     runs = audit.entries(current_user, {"action": "import", "per_page": 10})["items"]
     return render_template("boundaries/imports.html", form=form, report=report, error=error, runs=runs), status
+
+
+@bp.route("/admin/imports/jobs/<int:job_id>")
+@login_required
+def import_job_page(job_id: int):
+    """One import job: a progress bar (rows checked / rows in all) refreshed from the JSON below
+    while it runs — the page survives a reload — its outcome, and a cancel button."""
+    job = import_jobs.get_job(current_user, job_id)
+    return render_template("boundaries/import_job.html", job=import_jobs.job_dict(job))
+
+
+@bp.route("/admin/imports/jobs/<int:job_id>.json")
+@login_required
+def import_job_json(job_id: int):
+    """The job as JSON (:func:`gridapp.boundaries.import_jobs.job_dict`), polled by its page."""
+    response = jsonify(import_jobs.job_dict(import_jobs.get_job(current_user, job_id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/admin/imports/jobs/<int:job_id>/cancel")
+@login_required
+def import_job_cancel(job_id: int):
+    """Cancel a queued or running import job (CSRF form); nothing of it is written."""
+    if not AdminForm().validate_on_submit():
+        flash(_("表单已过期，请重试。"), "error")
+    else:
+        try:
+            import_jobs.cancel(current_user, job_id)
+        except DomainError as err:
+            refuse_page_action(err)
+        else:
+            flash(_("已请求取消；导入不会写入任何数据。"), "info")
+    return redirect(url_for("web.import_job_page", job_id=job_id))
 
 
 @bp.route("/coverage-check")

@@ -23,16 +23,6 @@ from .forms import AdminForm, CaseActionForm
 BOARD_PER_PAGE = 20
 
 
-@bp.route("/tasks")
-@login_required
-def my_tasks():
-    """我的待办: the cases on which the table allows the user an action now, with those actions
-    (secretary: accept/file/dispatch; handler: start/handle; grid worker: verify; approvers:
-    approve)."""
-    return render_template("incidents/tasks.html", tasks=case_queries.my_tasks(current_user),
-                           state_names=case_rules.STATE_NAMES, flags=case_present.deadline_flags)
-
-
 @bp.route("/cases")
 @login_required
 def case_board():
@@ -71,8 +61,12 @@ def case_page(incident_id: int):
     forms = []
     for t in workflow.allowed_actions(current_user, incident):
         form = CaseActionForm(formdata=None, action=t.action, variant=t.variant or "", version=incident.version)
-        form.department_code.choices = [SelectChoice("", _("（按类别默认）"))] + [
-            SelectChoice(d.code, d.name) for d in case_queries.departments(incident.district_code)]
+        if t.needs == "assignee":  # a department, and one of the members of the district's departments
+            form.department_code.choices = [SelectChoice("", _("（按类别默认）"))] + [
+                SelectChoice(d.code, d.name) for d in case_queries.departments(incident.district_code)]
+            form.handler.choices = [SelectChoice("", _("（部门内任一成员）"))] + [
+                SelectChoice(str(u.id), f"{d.name} · {u.display_name}", render_kw={"data-department": d.code})
+                for d, u in case_queries.handlers(incident.district_code)]
         forms.append((t, form))
     return render_template("incidents/case.html", case=case, forms=forms, map=_case_map(case),
                            duplicates=duplicates.candidates_of(current_user, incident)
@@ -106,7 +100,7 @@ def case_act(incident_id: int):
     a case outside the user's scope (404) or an action their role may not take (403) is refused
     with that status, as in the API."""
     form = CaseActionForm()
-    form.department_code.choices = []
+    form.department_code.choices = form.handler.choices = []
     if not form.validate_on_submit():
         flash(_("表单无效或已过期，请重试：%(errors)s", errors="; ".join(
             f"{k}: {', '.join(map(str, v))}" for k, v in form.errors.items())), "error")

@@ -60,6 +60,7 @@ class ImportForm(FlaskForm):
     code_field = StringField(_l("代码字段"), validators=[Length(max=64)])
     name_field = StringField(_l("名称字段"), validators=[Length(max=64)])
     category_code = StringField(_l("事件类别代码（表中无类别列时）"), validators=[Length(max=8)])
+    as_job = BooleanField(_l("作为后台任务运行（显示进度，可取消；大文件用）"))
 
 
 class CaseActionForm(FlaskForm):
@@ -71,7 +72,7 @@ class CaseActionForm(FlaskForm):
     version = HiddenField(validators=[DataRequired()])
     note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
     department_code = SelectField(_l("专业部门"), validate_choice=False, validators=[Optional()])
-    handler = StringField(_l("处置人（用户名，可选）"), validators=[Optional(), Length(max=64)])
+    handler = SelectField(_l("处置人（可选，可搜索）"), validate_choice=False, validators=[Optional()])
     rating = SelectField(_l("评价"), choices=[SelectChoice(str(n), str(n)) for n in (5, 4, 3, 2, 1)],
                          validators=[Optional()])
     hours = IntegerField(_l("延期小时数"), validators=[Optional(), NumberRange(1, 720)])

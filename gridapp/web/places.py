@@ -1,4 +1,4 @@
-"""Pages of places, inspections, rectification notices, figures and the notification centre."""
+"""Pages of places, inspections, rectification notices and figures."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -13,11 +13,10 @@ from ..extensions import db
 from ..inspections import figures as place_figures
 from ..inspections import notices as rectification
 from ..inspections import service as inspections
-from ..inspections.rules import CHECK_ANSWER_NAMES, KIND_NAMES, MEASURE_NAMES, NOTICE_STATE_NAMES
+from ..inspections.rules import CHECK_ANSWER_NAMES, KIND_NAMES, MEASURE_NAMES, NOTICE_STATE_NAMES, TIMELINE_LABELS
 from ..maps import PlaceLayers, render_parts
 from ..places import service as places
 from ..places.rules import RISK_NAMES, STATUS_NAMES, status_styles
-from ..reminders import service as reminders
 from . import bp, page_base_map, refuse_page_action
 from .cases import uploaded_photo_refs
 
@@ -91,7 +90,7 @@ def place_page(place_id: int):
     notices = [n for n in rectification.notices(current_user) if n.place_id == place.id]
     return render_template("places/place.html", place=place, timeline=places.timeline(place), notices=notices,
                            status_names=STATUS_NAMES, risk_names=RISK_NAMES,
-                           notice_states=NOTICE_STATE_NAMES)
+                           notice_states=NOTICE_STATE_NAMES, timeline_labels=TIMELINE_LABELS)
 
 
 @bp.route("/inspections/new", methods=["GET", "POST"])
@@ -210,13 +209,3 @@ def _default_area() -> tuple[str, str | None]:
     if user.role in SCOPE_LEVEL:
         return SCOPE_LEVEL[user.role], user.scope_code
     return "district", None
-
-
-@bp.route("/notifications", methods=["GET", "POST"])
-@login_required
-def notifications_page():
-    """消息中心: the user's notifications, newest first; POST marks them all read (or one: id)."""
-    if request.method == "POST":
-        reminders.mark_read(current_user, request.form.get("id") or None)
-        return redirect(url_for("web.notifications_page"))
-    return render_template("reminders/notifications.html", items=reminders.for_user(current_user))

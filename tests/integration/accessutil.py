@@ -19,7 +19,7 @@ REACH = {"admin": {"grid", "community", "township", "district"},
 FOUR = ("grid", "community", "township", "district")
 PLACES = {"incident": FOUR, "photo": FOUR, "grid": FOUR, "community": FOUR[1:], "group": FOUR[1:],
           "member": FOUR[1:], "worker": FOUR[1:], "dispute": FOUR, "place": FOUR, "notice": FOUR,
-          "inspection": FOUR}
+          "inspection": FOUR, "import_job": ("district",)}
 
 
 @dataclass(frozen=True)

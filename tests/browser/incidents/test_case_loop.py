@@ -1,6 +1,6 @@
 """One case through the UI in Debian chromium, offline: a grid worker reports it, the secretary
 accepts, files and dispatches it, the department's handler starts and handles it, the grid
-worker verifies it and it is closed."""
+worker verifies it and it is closed. The handler's unread badge rises within 5 s of the dispatch."""
 from __future__ import annotations
 
 import re
@@ -60,11 +60,23 @@ def test_case_is_filed_dispatched_handled_verified_and_closed(live_server, as_us
     _act(secretary, "accept")
     _act(secretary, "file")
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", secretary.inner_text("#case-deadline"))
-    _act(secretary, "dispatch", department_code="DEMO-SZ")
-    assert secretary.get_attribute("#case-state", "data-state") == "dispatched"
-
-    hand = as_user("chuzhi")
+    hand = as_user("chuzhi")  # the handler has a page open before the dispatch: its badge counts unread
     handler = hand.page
+    handler.wait_for_function("() => document.getElementById('unread-badge').dataset.polled === '1'")
+    before = int(handler.get_attribute("#unread-badge", "data-count"))
+    dispatch = secretary.locator("form[data-action='dispatch']")  # a department, then one of its members
+    dispatch.locator("select[name=department_code]").select_option("DEMO-SZ")
+    dispatch.locator("input.handler-filter").fill("处置员")
+    visible = dispatch.locator("select[name=handler] option:not([hidden])", has_text="演示处置员张某")
+    assert visible.count() == 1
+    dispatch.locator("select[name=handler]").select_option(label=visible.inner_text().strip())
+    _act(secretary, "dispatch")
+    assert secretary.get_attribute("#case-state", "data-state") == "dispatched"
+    assert "演示处置员张某" in secretary.inner_text("#case-assignee")
+    # within 5 s, without a reload and without any command run, the handler's badge rises
+    handler.wait_for_function("(n) => Number(document.getElementById('unread-badge').dataset.count) > n",
+                              arg=before, timeout=5000)
+    assert handler.is_visible("#unread-badge")
     handler.goto(f"{live_server}/tasks")
     handler.click(f"table#tasks a[href='/cases/{case_id}']")
     handler.wait_for_load_state("networkidle")

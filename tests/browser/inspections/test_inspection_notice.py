@@ -1,6 +1,6 @@
 """In Debian chromium, offline: the secretary sees the places layer, records an inspection of a
 (fictitious demo) coal yard with a finding, issues a rectification notice, opens the printable
-notice and records a failed re-inspection; the notice appears in her notification centre."""
+notice and records a failed re-inspection; the notice appears in her 我的待办 (to escalate)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -64,8 +64,9 @@ def test_record_inspection_with_finding_and_issue_notice(browser, live_server):
         form.locator("button[value=false]").click()
         page.wait_for_load_state("networkidle")
         assert page.get_attribute("#notice-state", "data-state") == "failed"
-        page.goto(f"{live_server}/notifications")
-        assert "新整改通知书" in page.inner_text("#notifications")
+        page.goto(f"{live_server}/tasks")  # her own actions are not notified to her: the notice is her work
+        row = page.locator("#tasks tr[data-kind=notice]", has_text="测试煤场乙（演示）")
+        assert row.count() == 1 and "升级处理" in row.inner_text()
         assert not wrapper.errors and not wrapper.aborted, (wrapper.errors, wrapper.aborted)
     finally:
         context.close()

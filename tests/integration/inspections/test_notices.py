@@ -62,11 +62,14 @@ def test_notice_life_cycle_issue_reinspect_escalate_with_approval(tx, cast):
     with pytest.raises(Exception, match="append-only"):
         with tx.begin_nested():
             tx.execute(text("UPDATE place_events SET note = 'x' WHERE place_id = :p"), {"p": b.id})
-    # approvers were told, and the failed re-inspection went back to the grid worker and secretary
+    # approvers were told, the failed re-inspection went back to the secretary, the requesters
+    # learnt the decisions, the ban was announced; the worker who acted is not told of his own actions
     kinds = {(n.user_id, n.kind) for n in tx.scalars(select(Notification).where(
         Notification.subject_type == "notice", Notification.subject_id == nb.id))}
-    assert {(w.id, "assigned"), (w.id, "returned"), (sec.id, "returned"), (sec.id, "approval"),
-            (district.id, "approval"), (cast["town"].id, "approval")} <= kinds
+    assert {(sec.id, "assigned"), (sec.id, "returned"), (sec.id, "approval"), (w.id, "decided"),
+            (sec.id, "decided"), (w.id, "escalated"), (district.id, "approval"),
+            (cast["town"].id, "approval")} <= kinds
+    assert (w.id, "assigned") not in kinds and (w.id, "returned") not in kinds
 
 
 def test_only_an_overdue_or_failed_notice_escalates(tx, cast):

@@ -15,6 +15,7 @@ COMMUNITY, G1 = "610202002001", "610202002001001"
 
 def test_record_inspection_issue_notice_and_act_through_pages(client, tx, make_user, login, csrf_of):
     sec = make_user("secretary", COMMUNITY)
+    worker = make_user("worker", COMMUNITY, grids=[G1])
     lon, lat = grid_point(G1)
     place = places.create(sec, {"name": "测试网吧（虚构）", "type": "网吧", "lon": lon, "lat": lat})
     login(sec.username)
@@ -46,7 +47,10 @@ def test_record_inspection_issue_notice_and_act_through_pages(client, tx, make_u
     assert tx.get(RectificationNotice, notice.id).status == "failed"
     timeline = client.get(f"/places/{place.id}").text
     assert re.search(r'data-action="reinspect"', timeline) and "notice_issued" in timeline
-    assert "新整改通知书" in client.get("/notifications").text
+    login(worker.username)  # the place's grid worker was told of the notice and of the failed re-inspection
+    told = client.get("/notifications").text
+    assert "新下发，请您办理" in told and "复查不合格，已退回给您" in told and notice.number in told
+    login(sec.username)
     figures = client.get(f"/inspection-figures?level=community&code={COMMUNITY}")
     assert figures.status_code == 200 and 'data-field="notices_issued">1<' in figures.text
     xlsx = client.get(f"/inspection-figures?level=community&code={COMMUNITY}&format=xlsx")

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from gridapp.incidents import workflow
 from gridapp.models import DepartmentMember, Notification
+from gridapp.notifications import inbox
 from gridapp.reminders import service as reminders
 
 
@@ -69,7 +70,7 @@ def test_reminder_job_is_idempotent(app, tx, cast, monkeypatch):
     now = pu.T0 + 100 * pu.H
     first = reminders.run(now, app.config["REMINDER_CHANNELS"])
     assert first["written"] >= 4 and first["delivered"] >= first["written"]
-    assert {n.kind for n in reminders.for_user(handler)} == {"assigned", "overdue"}
+    assert {n.kind for n in inbox.for_user(handler)} == {"assigned", "overdue"}
     assert {k for u, k, _key in RecordingChannel.sent if u == "p-handler"} == {"assigned", "overdue"}
     assert len(RecordingChannel.sent) == first["delivered"]
     count = tx.scalar(select(func.count()).select_from(Notification))
@@ -79,8 +80,8 @@ def test_reminder_job_is_idempotent(app, tx, cast, monkeypatch):
     result = app.test_cli_runner().invoke(args=["gridapp", "remind", "--now", now.isoformat()])
     assert result.exit_code == 0 and "0 written, 0 delivered" in result.output
     # reading
-    assert reminders.unread_count(handler) == 2 and reminders.mark_read(handler) == 2
-    assert reminders.unread_count(handler) == 0
+    assert inbox.unread_count(handler) == 2 and inbox.mark_read(handler) == 2
+    assert inbox.unread_count(handler) == 0
 
 
 def test_incident_rework_and_approval_reminders(tx, cast):
@@ -95,16 +96,16 @@ def test_incident_rework_and_approval_reminders(tx, cast):
     tx.commit()
     workflow.perform(sec, inc.id, "dispatch", {"handler": handler.username}, now=pu.T0 + pu.H)
     reminders.compute(pu.T0 + 1.5 * pu.H)  # the job runs between the steps
-    assert [n.kind for n in reminders.for_user(handler)] == ["assigned"]
+    assert [n.kind for n in inbox.for_user(handler)] == ["assigned"]
     workflow.perform(handler, inc.id, "start", {}, now=pu.T0 + 2 * pu.H)
     workflow.perform(handler, inc.id, "handle", {"note": "已处理"}, now=pu.T0 + 3 * pu.H)
     workflow.perform(w, inc.id, "verify", {"passed": False, "note": "未清理干净"}, now=pu.T0 + 4 * pu.H)
     workflow.perform(handler, inc.id, "extend", {"hours": 24, "note": "需要材料"}, now=pu.T0 + 5 * pu.H)
     reminders.compute(pu.T0 + 6 * pu.H)
-    kinds = {n.kind for n in reminders.for_user(handler) if n.subject_type == "incident"}
+    kinds = {n.kind for n in inbox.for_user(handler) if n.subject_type == "incident"}
     assert {"assigned", "returned"} <= kinds
-    assert [n.kind for n in reminders.for_user(sec)] == ["approval"]  # rank 2 > the handler's 1
-    assert "approval" in {n.kind for n in reminders.for_user(cast["town"])}
+    assert [n.kind for n in inbox.for_user(sec)] == ["approval"]  # rank 2 > the handler's 1
+    assert "approval" in {n.kind for n in inbox.for_user(cast["town"])}
     assert reminders.compute(pu.T0 + 6 * pu.H) == 0
 
 
