@@ -14,6 +14,7 @@ from .disputes import (
     MediationSession,
     Mediator,
 )
+from .facts import KpiCaseFact, KpiDailyFact
 from .grids import Grid
 from .org import (
     AuditEntry,
@@ -53,4 +54,5 @@ __all__ = [
     "DisputeVisit", "MediationCommittee", "MediationSession", "Mediator",
     "Campaign", "Inspection", "InspectionPlace", "Notification", "Place", "PlaceEvent", "PlaceType",
     "RectificationNotice",
+    "KpiCaseFact", "KpiDailyFact",
 ]

@@ -41,15 +41,6 @@ def _count(client, path) -> int:
 
 
 @pytest.fixture
-def client(client):
-    """The test client, reading each streamed body inside its request (as a WSGI server does, the
-    request's context still on top)."""
-    get = client.get
-    client.get = lambda *a, **kw: get(*a, buffered=True, **kw)
-    return client
-
-
-@pytest.fixture
 def cases(tx, make_user):
     reporter = make_user("worker", grids=(GRID,))
     made = [make_case(reporter, "reported", grid=GRID, reported_at=T0 + timedelta(days=i)) for i in range(3)]
@@ -60,7 +51,8 @@ def cases(tx, make_user):
     return made
 
 
-CASE_FILTERS = ("", "state=reported", "category=02", f"grid={OTHER_GRID}", "overdue=true", "from=2026-03-03&to=2026-03-04",
+CASE_FILTERS = ("", "state=reported", "category=02", f"grid={OTHER_GRID}", "overdue=true",
+                "from=2026-03-03&to=2026-03-04",
                 f"community={COMMUNITY}&state=reported,dispatched", "bbox=100,20,120,40", "bbox=1,1,2,2")
 
 
@@ -190,7 +182,8 @@ def test_member_exports_count_scope_and_reveal(client, tx, login):
 
 def test_every_list_page_links_its_export(client, login):
     login("district")
-    for page, link in (("/cases?state=reported", "/cases/export.xlsx?state=reported"), ("/cases/map", "/cases/export.csv"),
+    for page, link in (("/cases?state=reported", "/cases/export.xlsx?state=reported"),
+                       ("/cases/map", "/cases/export.csv"),
                        ("/disputes?risk_level=major", "/disputes/export.geojson?risk_level=major"),
                        ("/places?status=operating", "/places/export.csv?status=operating"),
                        ("/notices", "/notices/export.xlsx"),
