@@ -1,6 +1,7 @@
 """Daily KPI facts (issue 23): kpi_case_facts (each case's current contribution) and
 kpi_daily_facts (their sums per local report day × grid × category × close-time bucket), kept
-by triggers in the same transaction as every write to incidents, their history and approvals.
+by statement-level triggers in the same transaction as every write to incidents, their history
+and approvals.
 
 Revision ID: 0013_daily_facts
 Revises: 0010_scope_accounts
@@ -49,64 +50,66 @@ WHERE i.status <> 'merged'
 """
 
 _cols = ", ".join(KEY + COUNTS + ("close_seconds",))
-_sum = ", ".join(f"{c} = f.{c} + excluded.{c}" for c in COUNTS + ("close_seconds",))
-_neg = ", ".join(f"-r.{c}" for c in COUNTS + ("close_seconds",))
-_pos = ", ".join(f"r.{c}" for c in COUNTS + ("close_seconds",))
-_key = ", ".join(f"r.{c}" for c in KEY)
+
+_all = COUNTS + ("close_seconds",)
+_keys = ", ".join(KEY)
+_upsert = f"ON CONFLICT ({_keys}) DO UPDATE SET " + ", ".join(f"{c} = f.{c} + excluded.{c}" for c in _all)
+_same_key = " AND ".join(f"f.{c} IS NOT DISTINCT FROM c.{c}" if c == "grid_code" else f"f.{c} = c.{c}" for c in KEY)
 
 FUNCTIONS = f"""
 CREATE OR REPLACE FUNCTION kpi_local_zone() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT '{ZONE}'::text $$;
 
--- Bring one case's contribution up to date: subtract the stored one, add the current one.
-CREATE OR REPLACE FUNCTION kpi_facts_refresh(p_id integer) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-  r kpi_case_facts;
-  fresh kpi_case_facts;
+-- Bring the contributions of the cases ``ids`` up to date, set-based: subtract the stored ones
+-- (and drop the daily rows left without a case), store the current ones, add them.
+CREATE OR REPLACE FUNCTION kpi_facts_refresh(ids integer[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  SELECT * INTO fresh FROM ({CONTRIBUTION} AND i.id = p_id) c;
-  SELECT * INTO r FROM kpi_case_facts WHERE incident_id = p_id FOR UPDATE;
-  IF FOUND AND r IS NOT DISTINCT FROM fresh THEN
+  IF ids IS NULL OR cardinality(ids) = 0 THEN
     RETURN;
   END IF;
-  IF FOUND THEN
-    INSERT INTO kpi_daily_facts AS f ({_cols}) VALUES ({_key}, {_neg})
-      ON CONFLICT ({", ".join(KEY)}) DO UPDATE SET {_sum};
-    DELETE FROM kpi_daily_facts f WHERE f.day = r.day AND f.grid_code IS NOT DISTINCT FROM r.grid_code
-      AND f.community_code = r.community_code AND f.district_code = r.district_code
-      AND f.category_code = r.category_code AND f.close_bucket = r.close_bucket AND f.reported = 0;
-    DELETE FROM kpi_case_facts WHERE incident_id = p_id;
-  END IF;
-  IF fresh.incident_id IS NOT NULL THEN
-    r := fresh;
-    INSERT INTO kpi_case_facts VALUES (fresh.*);
-    INSERT INTO kpi_daily_facts AS f ({_cols}) VALUES ({_key}, {_pos})
-      ON CONFLICT ({", ".join(KEY)}) DO UPDATE SET {_sum};
-  END IF;
+  INSERT INTO kpi_daily_facts AS f ({_cols})
+    SELECT {_keys}, {", ".join(f"-sum({c})" for c in _all)} FROM kpi_case_facts
+    WHERE incident_id = ANY(ids) GROUP BY {_keys} {_upsert};
+  DELETE FROM kpi_daily_facts f USING kpi_case_facts c
+    WHERE c.incident_id = ANY(ids) AND {_same_key} AND f.reported = 0;
+  DELETE FROM kpi_case_facts WHERE incident_id = ANY(ids);
+  INSERT INTO kpi_case_facts {CONTRIBUTION} AND i.id = ANY(ids);
+  INSERT INTO kpi_daily_facts AS f ({_cols})
+    SELECT {_keys}, {", ".join(f"sum({c})" for c in _all)} FROM kpi_case_facts
+    WHERE incident_id = ANY(ids) GROUP BY {_keys} {_upsert};
 END $$;
 
 -- Every contribution recomputed (gridapp.analytics.facts.rebuild truncates both tables first).
 CREATE OR REPLACE FUNCTION kpi_facts_rebuild() RETURNS void LANGUAGE sql AS $$
   INSERT INTO kpi_case_facts {CONTRIBUTION};
-  INSERT INTO kpi_daily_facts ({_cols}) SELECT {", ".join(KEY)}, {", ".join(f"sum({c})" for c in COUNTS + ("close_seconds",))}
-    FROM kpi_case_facts GROUP BY {", ".join(KEY)};
+  INSERT INTO kpi_daily_facts ({_cols}) SELECT {_keys}, {", ".join(f"sum({c})" for c in _all)}
+    FROM kpi_case_facts GROUP BY {_keys};
 $$;
 
-CREATE OR REPLACE FUNCTION kpi_facts_on_incident() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Statement-level triggers (one refresh per statement, however many rows: bulk imports stay fast).
+CREATE OR REPLACE FUNCTION kpi_facts_on_incidents() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP = 'DELETE' THEN
-    PERFORM kpi_facts_refresh(OLD.id);
-    RETURN OLD;
-  END IF;
-  PERFORM kpi_facts_refresh(NEW.id);
-  RETURN NEW;
+  PERFORM kpi_facts_refresh(ARRAY(SELECT id FROM changed));
+  RETURN NULL;
 END $$;
 
 CREATE OR REPLACE FUNCTION kpi_facts_on_history() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM kpi_facts_refresh(NEW.incident_id);
-  RETURN NEW;
+  IF TG_TABLE_NAME = 'incident_events' THEN
+    PERFORM kpi_facts_refresh(ARRAY(SELECT DISTINCT incident_id FROM changed WHERE action IN ('handle', 'verify')));
+  ELSE
+    PERFORM kpi_facts_refresh(ARRAY(SELECT DISTINCT incident_id FROM changed WHERE action = 'extend'));
+  END IF;
+  RETURN NULL;
 END $$;
 """
+
+#: (trigger name, table, event, transition table, function)
+TRIGGERS = (("kpi_facts_insert", "incidents", "INSERT", "NEW", "kpi_facts_on_incidents"),
+            ("kpi_facts_update", "incidents", "UPDATE", "NEW", "kpi_facts_on_incidents"),
+            ("kpi_facts_delete", "incidents", "DELETE", "OLD", "kpi_facts_on_incidents"),
+            ("kpi_facts_insert", "incident_events", "INSERT", "NEW", "kpi_facts_on_history"),
+            ("kpi_facts_insert", "incident_approvals", "INSERT", "NEW", "kpi_facts_on_history"),
+            ("kpi_facts_update", "incident_approvals", "UPDATE", "NEW", "kpi_facts_on_history"))
 
 
 def upgrade():
@@ -142,20 +145,17 @@ def upgrade():
     op.execute("CREATE INDEX ix_incidents_open_deadline ON incidents (deadline_at) "
                "WHERE status IN ('filed', 'dispatched', 'in_progress', 'deferred')")
     op.execute(FUNCTIONS)
-    op.execute("CREATE TRIGGER kpi_facts AFTER INSERT OR UPDATE OR DELETE ON incidents "
-               "FOR EACH ROW EXECUTE FUNCTION kpi_facts_on_incident()")
-    op.execute("CREATE TRIGGER kpi_facts AFTER INSERT ON incident_events "
-               "FOR EACH ROW WHEN (NEW.action IN ('handle', 'verify')) EXECUTE FUNCTION kpi_facts_on_history()")
-    op.execute("CREATE TRIGGER kpi_facts AFTER INSERT OR UPDATE OF decision ON incident_approvals "
-               "FOR EACH ROW WHEN (NEW.action = 'extend') EXECUTE FUNCTION kpi_facts_on_history()")
+    for name, table, event, transition, function in TRIGGERS:
+        op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {transition} TABLE AS changed "
+                   f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()")
     op.execute("SELECT kpi_facts_rebuild()")
 
 
 def downgrade():
-    for table in ("incident_approvals", "incident_events", "incidents"):
-        op.execute(f"DROP TRIGGER IF EXISTS kpi_facts ON {table}")
-    for fn in ("kpi_facts_on_history()", "kpi_facts_on_incident()", "kpi_facts_rebuild()", "kpi_facts_refresh(integer)",
-               "kpi_local_zone()"):
+    for name, table, *_rest in TRIGGERS:
+        op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+    for fn in ("kpi_facts_on_history()", "kpi_facts_on_incidents()", "kpi_facts_rebuild()",
+               "kpi_facts_refresh(integer[])", "kpi_local_zone()"):
         op.execute(f"DROP FUNCTION IF EXISTS {fn}")
     op.execute("DROP INDEX IF EXISTS ix_incidents_open_deadline")
     op.drop_table("kpi_daily_facts")
