@@ -143,7 +143,8 @@ def section(results: dict, started: datetime, total_s: float, pg_version: str) -
                      "yes" if fig["ratio"] <= limit else "no"))
     exported = (results.get("export") or {}).get("result")
     for fmt, fig in ((exported or {}).get("formats") or {}).items():
-        rows.append((f"export of all {exported['rows']:,} cases as {fmt}, peak MB (s)", fig["peak_rss_mb"],
+        what = "the last 30 days' cases" if fig.get("filters") else f"all {exported['rows']:,} cases"
+        rows.append((f"export of {what} as {fmt}, peak MB during the export", fig["peak_rss_mb"],
                      f"{fig['rss_before_mb']} before", f"{fig['seconds']} s, {fig['mb']} MB", "< 200 MB",
                      "yes" if fig["peak_rss_mb"] < 200 else "no"))
     province = (results.get("province") or {}).get("result")

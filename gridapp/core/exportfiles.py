@@ -11,9 +11,11 @@ the rows with a server-side cursor (SQLAlchemy ``yield_per``), so only one batch
 * CSV: :func:`csv_chunks`, the cells as :func:`gridapp.core.tabular.csv_cell` (formula-like text
   neutralised; the "for Excel" variant with a byte-order mark and tab-protected digit strings).
 * Excel: :func:`xlsx_chunks`, an openpyxl *write-only* workbook (rows are written to a temporary
-  XML file as they come, the zip to a temporary file, which is then sent in chunks); cells typed
-  as :func:`gridapp.core.tabular.append_row` does (text ``@``, dates and local date-times); the
-  header bold and frozen; column widths from the header and :attr:`ExportTable.widths`. A sheet
+  XML file as they come, the zip to a temporary file, which is then sent in chunks); text cleaned
+  as :func:`gridapp.core.tabular.excel_value` (stored as text cells: digit strings stay text),
+  dates and local date-times as date cells with their formats (only they carry a style: a style
+  per cell would cost more than the rest of the row); the header bold and frozen; column widths
+  from the header and :attr:`ExportTable.widths`. A sheet
   holds at most :data:`XLSX_MAX_ROWS` rows: more continue on a next sheet (``<title> 2`` …).
 * GeoJSON: :func:`geojson_chunks`, one FeatureCollection (RFC 7946, WGS84 lon/lat), properties
   by column key; dates and instants as ISO 8601 (instants in UTC).
@@ -147,7 +149,7 @@ def xlsx_chunks(table: ExportTable) -> Iterator[bytes]:
                 if count == XLSX_MAX_ROWS:
                     number, count = number + 1, 0
                     ws = _sheet(wb, table, number)
-                ws.append([_cell(ws, v) if isinstance(v, str | date) else v for v in row.values])
+                ws.append([_cell(ws, v) if isinstance(v, date) else excel_value(v) for v in row.values])
                 count += 1
             wb.save(tmp)
             tmp.seek(0)
