@@ -112,32 +112,21 @@ TRIGGERS = (("kpi_facts_insert", "incidents", "INSERT", "NEW", "kpi_facts_on_inc
             ("kpi_facts_update", "incident_approvals", "UPDATE", "NEW", "kpi_facts_on_history"))
 
 
+def _fact_columns() -> list:
+    """The columns both tables share: the key and the components."""
+    return [sa.Column("day", sa.Date(), nullable=False), sa.Column("grid_code", sa.String(), nullable=True),
+            sa.Column("community_code", sa.String(), nullable=False),
+            sa.Column("district_code", sa.String(6), nullable=False),
+            sa.Column("category_code", sa.String(8), nullable=False),
+            sa.Column("close_bucket", sa.SmallInteger(), nullable=False),
+            *(sa.Column(c, sa.Integer(), nullable=False) for c in COUNTS),
+            sa.Column("close_seconds", sa.Numeric(), nullable=False)]
+
+
 def upgrade():
-    op.create_table(
-        "kpi_case_facts",
-        # no foreign key: the delete trigger of incidents subtracts the row it finds here
-        sa.Column("incident_id", sa.Integer(), primary_key=True),
-        sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("grid_code", sa.String(), nullable=True),
-        sa.Column("community_code", sa.String(), nullable=False),
-        sa.Column("district_code", sa.String(6), nullable=False),
-        sa.Column("category_code", sa.String(8), nullable=False),
-        sa.Column("close_bucket", sa.SmallInteger(), nullable=False),
-        *(sa.Column(c, sa.Integer(), nullable=False) for c in COUNTS),
-        sa.Column("close_seconds", sa.Numeric(), nullable=False),
-    )
-    op.create_table(
-        "kpi_daily_facts",
-        sa.Column("id", sa.BigInteger(), primary_key=True),
-        sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("grid_code", sa.String(), nullable=True),
-        sa.Column("community_code", sa.String(), nullable=False),
-        sa.Column("district_code", sa.String(6), nullable=False),
-        sa.Column("category_code", sa.String(8), nullable=False),
-        sa.Column("close_bucket", sa.SmallInteger(), nullable=False),
-        *(sa.Column(c, sa.Integer(), nullable=False, server_default="0") for c in COUNTS),
-        sa.Column("close_seconds", sa.Numeric(), nullable=False, server_default="0"),
-    )
+    # no foreign key to incidents: the delete trigger of incidents subtracts the row it finds here
+    op.create_table("kpi_case_facts", sa.Column("incident_id", sa.Integer(), primary_key=True), *_fact_columns())
+    op.create_table("kpi_daily_facts", sa.Column("id", sa.BigInteger(), primary_key=True), *_fact_columns())
     op.execute(f"CREATE UNIQUE INDEX uq_kpi_daily_facts_key ON kpi_daily_facts ({', '.join(KEY)}) NULLS NOT DISTINCT")
     op.create_index("ix_kpi_daily_facts_district_day", "kpi_daily_facts", ["district_code", "day"])
     op.create_index("ix_kpi_daily_facts_community_day", "kpi_daily_facts", ["community_code", "day"])
