@@ -31,6 +31,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, literal, select, text, tuple_
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from ..core import params as p
 from ..core.clock import local_zone, utcnow
@@ -55,10 +56,10 @@ def _fact_key(by: str):
     return group_key(F, by)
 
 
-def _grouped(model, units: list[str], keys_of, columns, conds, also=None) -> tuple[list[dict], list[dict]]:
-    """Rows of ``columns`` over ``model`` for the total and per unit (GROUPING SETS), each set
-    also grouped by the column ``also`` when given: ([total mappings], [{unit, key, name,
-    **labels}])."""
+def _grouping_select(model, units: list[str], keys_of, columns, conds, also=None):
+    """SELECT of ``columns`` over ``model`` for the total and per unit (GROUPING SETS), each set
+    also grouped by the column ``also`` when given; columns ``set<i>`` (0 in unit i's rows),
+    ``key<i>``, ``name<i>``, ``also``, then ``columns``."""
     extra, joins = [], []
     for i, unit in enumerate(units):
         key, name, unit_joins = keys_of(unit)
@@ -71,19 +72,40 @@ def _grouped(model, units: list[str], keys_of, columns, conds, also=None) -> tup
         q = q.outerjoin(target, onclause)
     q = q.where(*conds)
     if units:
-        q = q.group_by(func.grouping_sets(tuple_(*tail), *(tuple_(extra[2 * i], extra[2 * i + 1], *tail)
-                                                            for i in range(len(units)))))
-    elif tail:
-        q = q.group_by(*tail)
-    totals, rows = [], []
-    for row in db.session.execute(q):
+        return q.group_by(func.grouping_sets(tuple_(*tail), *(tuple_(extra[2 * i], extra[2 * i + 1], *tail)
+                                                              for i in range(len(units)))))
+    return q.group_by(*tail) if tail else q
+
+
+def _split(rows, units: list[str]) -> tuple[list[dict], list[dict]]:
+    """([total mappings], [{unit, key, name, **columns}]) of the rows of :func:`_grouping_select`."""
+    totals, groups = [], []
+    for row in rows:
         m = row._mapping
         unit = next((i for i in range(len(units)) if m[f"set{i}"] == 0), None)
         if unit is None:
             totals.append(dict(m))
         else:
-            rows.append({**m, "unit": units[unit], "key": m[f"key{unit}"], "name": m[f"name{unit}"]})
-    return totals, rows
+            groups.append({**m, "unit": units[unit], "key": m[f"key{unit}"], "name": m[f"name{unit}"]})
+    return totals, groups
+
+
+def _grouped(model, units: list[str], keys_of, columns, conds) -> tuple[list[dict], list[dict]]:
+    """The rows of :func:`_grouping_select`, split as :func:`_split`."""
+    return _split(db.session.execute(_grouping_select(model, units, keys_of, columns, conds)), units)
+
+
+def _histograms(units: list[str], conds) -> dict[tuple, dict[int, int]]:
+    """{(unit or None, key or None): {close bucket: closed cases}} of the total and each group:
+    summed per bucket in SQL and handed over as two arrays per group (not a row per bucket)."""
+    inner = _grouping_select(F, units, _fact_key, [func.sum(F.closed).label("n")], conds + [F.close_bucket >= 0],
+                             also=F.close_bucket).subquery("hist")
+    group = [inner.c[f"{part}{i}"] for i in range(len(units)) for part in ("set", "key", "name")]
+    q = select(*group, func.array_agg(aggregate_order_by(inner.c.also, inner.c.also)).label("buckets"),
+               func.array_agg(aggregate_order_by(inner.c.n, inner.c.also)).label("counts")).group_by(*group)
+    totals, groups = _split(db.session.execute(q), units)
+    return {(r.get("unit"), r.get("key")): dict(zip(r["buckets"] or [], map(int, r["counts"] or []), strict=True))
+            for r in totals + groups}
 
 
 def histogram_median(buckets: Iterable[tuple[int, int]]) -> float | None:
@@ -125,11 +147,7 @@ def compute_by(user: User, level, code, date_from=None, date_to=None, by=(),
     sums = [func.coalesce(func.sum(getattr(F, c)), 0).label(c) for c in FACT_COUNTS] + \
         [func.coalesce(func.sum(F.close_seconds), 0).label("close_seconds")]
     totals, rows = _grouped(F, units, _fact_key, sums, conds)
-    histograms: dict[tuple, dict[int, int]] = {}
-    hist_totals, hist_rows = _grouped(F, units, _fact_key, [func.sum(F.closed).label("n")],
-                                      conds + [F.close_bucket >= 0], also=F.close_bucket)
-    for r in hist_totals + hist_rows:
-        histograms.setdefault((r.get("unit"), r.get("key")), {})[r["also"]] = int(r["n"])
+    histograms = _histograms(units, conds)
     live_totals, live_rows = _grouped(
         Incident, units, lambda u: group_key(Incident, u, Incident.reported_at),
         [func.count().label("overdue_now"), func.count().filter(Incident.handled_at.is_(None)).label("due_open")],
