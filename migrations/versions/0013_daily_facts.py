@@ -78,6 +78,16 @@ BEGIN
     WHERE incident_id = ANY(ids) GROUP BY {_keys} {_upsert};
 END $$;
 
+-- New cases (no stored contribution yet): store and add theirs — the create path's share.
+-- (plpgsql: its statements' plans are cached for the session; an SQL function is planned per call)
+CREATE OR REPLACE FUNCTION kpi_facts_add(ids integer[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO kpi_case_facts {CONTRIBUTION} AND i.id = ANY(ids);
+  INSERT INTO kpi_daily_facts AS f ({_cols})
+    SELECT {_keys}, {", ".join(f"sum({c})" for c in _all)} FROM kpi_case_facts
+    WHERE incident_id = ANY(ids) GROUP BY {_keys} {_upsert};
+END $$;
+
 -- Every contribution recomputed (gridapp.analytics.facts.rebuild truncates both tables first).
 CREATE OR REPLACE FUNCTION kpi_facts_rebuild() RETURNS void LANGUAGE sql AS $$
   INSERT INTO kpi_case_facts {CONTRIBUTION};
@@ -88,7 +98,11 @@ $$;
 -- Statement-level triggers (one refresh per statement, however many rows: bulk imports stay fast).
 CREATE OR REPLACE FUNCTION kpi_facts_on_incidents() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM kpi_facts_refresh(ARRAY(SELECT id FROM changed));
+  IF TG_OP = 'INSERT' THEN
+    PERFORM kpi_facts_add(ARRAY(SELECT id FROM changed));
+  ELSE
+    PERFORM kpi_facts_refresh(ARRAY(SELECT id FROM changed));
+  END IF;
   RETURN NULL;
 END $$;
 
@@ -143,7 +157,7 @@ def upgrade():
 def downgrade():
     for name, table, *_rest in TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-    for fn in ("kpi_facts_on_history()", "kpi_facts_on_incidents()", "kpi_facts_rebuild()",
+    for fn in ("kpi_facts_on_history()", "kpi_facts_on_incidents()", "kpi_facts_rebuild()", "kpi_facts_add(integer[])",
                "kpi_facts_refresh(integer[])", "kpi_local_zone()"):
         op.execute(f"DROP FUNCTION IF EXISTS {fn}")
     op.execute("DROP INDEX IF EXISTS ix_incidents_open_deadline")
