@@ -9,7 +9,9 @@
 2. builds the synthetic city (bench/city.py: 10,000 grids, 1,000,000 incidents over a year);
 3. runs bench/locate.py (bulk location vs plain UPDATE), bench/create.py (create-incident under
    gunicorn, product vs bare insert), and — when present — bench/map.py (``run(database_url)``,
-   coverage map) and bench/dashboard.py (``run(database_url, incidents=…, disputes=…, load=False)``);
+   coverage map), bench/dashboard.py (``run(database_url, incidents=…, disputes=…, load=False)``; the
+   dashboard reads the daily facts), bench/export.py (every case exported, streamed, peak memory) and
+   bench/province.py (the Shaanxi hierarchy loaded as areas, the drill-down timed);
    a missing or failing hook is reported, not fatal;
 4. replaces the section "## City scale (make bench)" of BENCHMARKS.md (other sections kept) with
    each figure, its baseline, the ratio and target, machine and date; stops and removes the cluster
@@ -39,6 +41,8 @@ import benchmarks_md  # noqa: E402
 from gridapp import provision  # noqa: E402
 
 HEAD = "## City scale (make bench)"
+#: the dashboard's targets against the plain SQL of the same figures (issue 23)
+DASHBOARD_TARGETS = {"365 days": 0.1, "30 days": 0.25}
 BIN = Path(sys.executable).parent
 
 
@@ -117,11 +121,11 @@ def section(results: dict, started: datetime, total_s: float, pg_version: str) -
                      "≥ 400,000 points/s", "yes" if loc["product_points_per_s"] >= 400_000 else "no"))
     if cre:
         p, b = cre["product"], cre["bare"]
-        met = "yes" if (cre["throughput_ratio"] or 0) >= 0.5 else "no"
+        met = "yes" if (cre["throughput_ratio"] or 0) >= 0.6 else "no"
         rows.append(("create incident, requests/s (50 clients)", p["requests_per_s"], b["requests_per_s"],
-                      f"{cre['throughput_ratio']}×", "≥ 0.5× bare", met))
-        rows.append(("create incident, p95 ms", p["p95_ms"], b["p95_ms"], f"{cre['p95_ratio']}×", "≤ 2× bare",
-                     "yes" if (cre["p95_ratio"] or 99) <= 2 else "no"))
+                      f"{cre['throughput_ratio']}×", "≥ 0.6× bare", met))
+        rows.append(("create incident, p95 ms", p["p95_ms"], b["p95_ms"], f"{cre['p95_ratio']}×", "≤ 1.5× bare",
+                     "yes" if (cre["p95_ratio"] or 99) <= 1.5 else "no"))
         rows.append(("create incident, p50 ms", p["p50_ms"], b["p50_ms"],
                      f"{round(p['p50_ms'] / b['p50_ms'], 2) if b['p50_ms'] else '–'}×", "–", "–"))
     mapped = (results.get("map") or {}).get("result")
@@ -133,8 +137,19 @@ def section(results: dict, started: datetime, total_s: float, pg_version: str) -
                      f"{mapped['ratio_time']}×", "≤ 0.5× folium", "yes" if mapped["ratio_time"] <= 0.5 else "no"))
     dash = (results.get("dashboard") or {}).get("result")
     for period, fig in ((dash or {}).get("periods") or {}).items():
-        rows.append((f"district dashboard ({period}), server ms", fig["dashboard_ms"], fig["plain_sql_ms"],
-                     f"{fig['ratio']}×", "≤ 1.5× plain SQL", "yes" if fig["ratio"] <= 1.5 else "no"))
+        limit = DASHBOARD_TARGETS.get(period, 1.5)
+        rows.append((f"district dashboard ({period}), server ms (daily facts)", fig["dashboard_ms"],
+                     fig["plain_sql_ms"], f"{fig['ratio']}×", f"≤ {limit}× plain SQL",
+                     "yes" if fig["ratio"] <= limit else "no"))
+    exported = (results.get("export") or {}).get("result")
+    for fmt, fig in ((exported or {}).get("formats") or {}).items():
+        what = "the last 30 days' cases" if fig.get("filters") else f"all {exported['rows']:,} cases"
+        rows.append((f"export of {what} as {fmt}, peak MB during the export", fig["peak_rss_mb"],
+                     f"{fig['rss_before_mb']} before", f"{fig['seconds']} s, {fig['mb']} MB", "< 200 MB",
+                     "yes" if fig["peak_rss_mb"] < 200 else "no"))
+    province = (results.get("province") or {}).get("result")
+    for name, ms in ((province or {}).get("ms") or {}).items():
+        rows.append((f"province hierarchy: {name} (365 days), ms", ms, "–", "–", "–", "–"))
     out = [HEAD, "",
            f"Last run {started:%Y-%m-%d %H:%M} UTC by `make bench` (bench/run.py), {total_s / 60:.1f} min in all. "
            f"Machine: {machine()}; {pg_version}. A private durable cluster (fsync on, shared_buffers 1 GB, "
@@ -161,7 +176,7 @@ def section(results: dict, started: datetime, total_s: float, pg_version: str) -
         out += [f"Create incident: {cre['clients']} clients × {cre['seconds']:g} s each side, gunicorn "
                 f"{cre['gunicorn']}; product errors {cre['product']['errors']}, bare errors {cre['bare']['errors']}; "
                 f"{cre['product']['requests']} and {cre['bare']['requests']} requests.", ""]
-    for name in ("map", "dashboard"):
+    for name in ("map", "dashboard", "export", "province"):
         hook = results.get(name)
         if hook is None:
             out += [f"{name}: bench/{name}.py not present in this branch.", ""]
@@ -206,6 +221,10 @@ def main(argv=None) -> int:
         _log("dashboard (if present)")
         results["dashboard"] = _hook("dashboard", lambda m: m.run(
             url, incidents=0, disputes=0, load=False, district=city.DISTRICT, username=city.BENCH_ADMIN))
+        _log("export of every case (streamed, peak memory)")
+        results["export"] = _hook("export", lambda m: m.run(url, log=_log))
+        _log("province hierarchy (shared/data/shaanxi)")
+        results["province"] = _hook("province", lambda m: m.run(url, log=_log))
         import psycopg
 
         with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:

@@ -5,8 +5,10 @@
 """
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, stream_with_context
 
+from .core.clock import local_date, utcnow
+from .core.exportfiles import MIMETYPES, ExportTable, chunks_of, file_name
 from .core.tabular import content_disposition
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -22,3 +24,13 @@ def download(data: bytes, filename: str, mimetype: str) -> Response:
 def xlsx_response(data: bytes, filename: str) -> Response:
     """An Excel workbook (.xlsx bytes) as an attachment named ``filename``."""
     return download(data, filename, XLSX)
+
+
+def table_response(table: ExportTable, fmt: str, for_excel: bool = False) -> Response:
+    """A list export (:mod:`gridapp.core.exportfiles`) streamed as an attachment in ``fmt``
+    (csv | xlsx | geojson; ``for_excel``: CSV with byte-order mark), named
+    ``<title>_<local date>.<fmt>``. Rows are read while the response is sent (the request
+    context is kept for the database session): constant memory whatever the size."""
+    return Response(stream_with_context(chunks_of(table, fmt, for_excel)), content_type=MIMETYPES[fmt],
+                    headers={"Content-Disposition": content_disposition(file_name(table, fmt, local_date(utcnow()))),
+                             "X-Accel-Buffering": "no"})

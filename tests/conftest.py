@@ -109,6 +109,7 @@ class RequestScopedClient(FlaskClient):
             # undone by a later rollback of the test's session.
             db.session.commit()
         token = _cv_app.set(None)
+        kwargs.setdefault("buffered", True)  # a streamed body (list exports) is read inside its request
         try:
             return super().open(*args, **kwargs)
         finally:

@@ -32,7 +32,7 @@ from ..disputes import queries as dispute_queries
 from ..extensions import db
 from ..inspections import figures as place_figures
 from ..models import AdminArea, Grid, User
-from . import kpi
+from . import facts, kpi
 from .rules import CHILD, DEFAULT_DAYS, MAX_DAYS, RATES, REPORT_COLUMNS
 
 
@@ -113,12 +113,13 @@ def summary(user: User, level=None, code=None, date_from=None, date_to=None, now
     cur, prev = (p["from"], p["to"]), (p["previous_from"], p["previous_to"])
     child = CHILD[level]
     unit = "day" if p["days"] <= 62 else "week" if p["days"] <= 366 else "month"
-    # the period's KPIs and every breakdown the page shows in one statement (kpi.compute_by)
+    # the period's KPIs and every breakdown the page shows, from the daily facts (facts.compute_by)
     units = [u for u in (child, unit, "category", "community" if level == "district" else None) if u]
-    current, kpi_by = kpi.compute_by(user, level, code, *cur, by=units, now=now)
+    current, kpi_by = facts.compute_by(user, level, code, *cur, by=units, now=now)
+    previous = facts.compute_by(user, level, code, *prev, now=now)[0]
     result = {"level": level, "code": code, "period": p, "child_level": child,
               "kpi": {"current": {"level": level, "code": code, "from": cur[0], "to": cur[1], **current},
-                      "previous": kpi.compute(user, level, code, *prev, now=now)},
+                      "previous": {"level": level, "code": code, "from": prev[0], "to": prev[1], **previous}},
               "disputes": {"current": dispute_queries.stats(user, level, code, *cur),
                            "previous": dispute_queries.stats(user, level, code, *prev)},
               "inspections": {"current": place_figures.compute(user, level, code, *cur, now=now),
@@ -144,7 +145,7 @@ def children(user: User, level: str, code: str, by: str, date_from=None, date_to
     (:func:`kpi.groups`; ``kpi_groups`` when the caller has them already) or null without cases,
     disputes: its dispute group (:func:`dispute_queries.groups`) or null without disputes}."""
     if kpi_groups is None:
-        kpi_groups = kpi.groups(user, level, code, date_from, date_to, by=by, now=now)
+        kpi_groups = facts.compute_by(user, level, code, date_from, date_to, (by,), now)[1][by]
     kpis = {g["code"]: g for g in kpi_groups}
     dis = {g["code"]: g for g in dispute_queries.groups(user, level, code, date_from, date_to, by=by)}
     rows = []
@@ -222,7 +223,7 @@ def report(user: User, level=None, code=None, date_from=None, date_to=None) -> d
     p = periods(date_from, date_to)
     levels = {"district": ("township", "community"), "township": ("township", "community"),
               "community": ("community", "grid"), "grid": ("grid",)}[level]
-    kpi_by = kpi.compute_by(user, level, code, p["from"], p["to"], by=levels)[1]
+    kpi_by = facts.compute_by(user, level, code, p["from"], p["to"], by=levels)[1]
     rows = []
     for by in levels:
         got = children(user, level, code, by, p["from"], p["to"], kpi_groups=kpi_by[by])

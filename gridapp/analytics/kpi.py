@@ -155,7 +155,9 @@ def _columns(c, now: datetime) -> list:
     ]
 
 
-def _figures(c) -> dict:
+def figures_of(c) -> dict:
+    """The figures dict (counts, rates, time_to_close_hours, overdue) from one row of aggregates
+    labelled as :func:`_columns` labels them (a mapping)."""
     counts = {k: int(c[k]) for k in ("reported", "filed", "due", "handled_on_time", "closed",
                                      "closed_on_time", "handled_ever", "reworked", "extended")}
     return {
@@ -176,7 +178,10 @@ def _figures(c) -> dict:
     }
 
 
-def _cohort(user: User, level, code, date_from, date_to) -> list:
+def cohort_conditions(user: User, level, code, date_from, date_to) -> list:
+    """SQL conditions on Incident for the cohort C (module doc): in the area (checked: exists, in
+    scope), not merged, reported in the local dates. Raises as :func:`area_condition` and
+    BadInput for the dates."""
     return [area_condition(user, level, code), Incident.status != "merged",
             *period_conditions(Incident.reported_at, date_from, date_to)]
 
@@ -199,7 +204,7 @@ def compute_by(user: User, level, code, date_from=None, date_to=None, by=(),
         key, name, unit_joins = group_key(Incident, unit, Incident.reported_at)
         extra += [key.label(f"key{i}"), (name if name is not None else literal(None)).label(f"name{i}")]
         joins += [(target, onclause) for target, onclause, _outer in unit_joins]
-    c = _cases(_cohort(user, level, code, date_from, date_to), extra, joins).c
+    c = _cases(cohort_conditions(user, level, code, date_from, date_to), extra, joins).c
     keys = [c[f"key{i}"] for i in range(len(units))]
     q = select(*(func.grouping(k).label(f"set{i}") for i, k in enumerate(keys)), *keys,
                *(c[f"name{i}"] for i in range(len(units))), *_columns(c, now))
@@ -211,9 +216,9 @@ def compute_by(user: User, level, code, date_from=None, date_to=None, by=(),
         m = row._mapping
         unit = next((i for i in range(len(units)) if m[f"set{i}"] == 0), None)
         if unit is None:
-            total = _figures(m)
+            total = figures_of(m)
         else:
-            groups_by[units[unit]].append({"code": m[f"key{unit}"], "name": m[f"name{unit}"], **_figures(m)})
+            groups_by[units[unit]].append({"code": m[f"key{unit}"], "name": m[f"name{unit}"], **figures_of(m)})
     return total, groups_by
 
 

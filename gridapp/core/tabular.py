@@ -85,7 +85,9 @@ def csv_bytes(header: Iterable[str], rows: Iterable[Iterable], for_excel: bool =
     return out.getvalue().encode("utf-8-sig" if for_excel else "utf-8")
 
 
-def _excel_value(value):
+def excel_value(value):
+    """A value as an Excel cell holds it: text cleaned (:func:`clean_text`), an instant as the
+    naive local wall-clock time (module doc), anything else unchanged."""
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, datetime) and value.tzinfo is not None:
@@ -97,7 +99,7 @@ def append_row(sheet: Worksheet, row: Iterable) -> None:
     """Append a row of typed cells to an openpyxl sheet: text cells get the text format ``@`` (so
     digit strings stay text) with formula-like text neutralised (openpyxl would otherwise store a
     string starting with ``=`` as a formula); dates and instants become date cells (module doc)."""
-    sheet.append([_excel_value(v) for v in row])
+    sheet.append([excel_value(v) for v in row])
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str):
             cell.data_type = "s"

@@ -27,6 +27,16 @@ def search(user: User, args: dict, now: datetime | None = None) -> tuple[list[Di
     ``args`` (strings, optional): state (comma-separated), type, difficulty, risk_level,
     escalation_risk (true), community, overdue (true), from / to (local dates on registered_at),
     page, per_page (1–500). Returns (disputes, total, page, per_page). Raises BadInput."""
+    return p.page_of(Dispute, search_conditions(user, args, now), SEARCH_ORDER, args)
+
+
+#: the register's order: newest first
+SEARCH_ORDER = (Dispute.registered_at.desc(), Dispute.id.desc())
+
+
+def search_conditions(user: User, args: dict, now: datetime | None = None) -> list:
+    """SQL conditions on :class:`Dispute` for the filters of :func:`search` (scope first).
+    Raises BadInput for a malformed filter."""
     now = now or utcnow()
     conds = [dispute_filter(user)]
     if args.get("state"):
@@ -42,8 +52,7 @@ def search(user: User, args: dict, now: datetime | None = None) -> tuple[list[Di
         conds.append(Dispute.escalation_risk.is_(True))
     if p.flag(args, "overdue"):
         conds.append(and_(Dispute.status.in_(OPEN_STATES), Dispute.deadline_at < now))
-    conds += p.period_conditions(Dispute.registered_at, args.get("from"), args.get("to"))
-    return p.page_of(Dispute, conds, (Dispute.registered_at.desc(), Dispute.id.desc()), args)
+    return conds + p.period_conditions(Dispute.registered_at, args.get("from"), args.get("to"))
 
 
 def mediators(user: User) -> list[Mediator]:

@@ -57,11 +57,10 @@ def compute(user: User, level, code, date_from=None, date_to=None, campaign_id=N
         return period_conditions(col, date_from, date_to)
 
     in_campaign = [Inspection.campaign_id == campaign] if campaign else []
-    visited = select(InspectionPlace.inspection_id).join(Place, Place.id == InspectionPlace.place_id).where(area)
     insp = db.session.execute(select(
         func.count(), func.coalesce(func.sum(func.jsonb_array_length(Inspection.members)), 0),
         func.coalesce(func.sum(Inspection.vehicle_trips), 0),
-    ).where(Inspection.id.in_(visited), *period(Inspection.inspected_at), *in_campaign)).one()
+    ).where(*inspection_conditions(area, date_from, date_to, campaign))).one()
     places_inspected = db.session.scalar(
         select(func.count(func.distinct(InspectionPlace.place_id)))
         .join(Inspection, Inspection.id == InspectionPlace.inspection_id)
@@ -82,6 +81,15 @@ def compute(user: User, level, code, date_from=None, date_to=None, campaign_id=N
                                int(notices[0]), int(notices[1]), int(notices[2]), int(banned)), strict=True))
     return {"level": level, "code": code, "from": date_from, "to": date_to, "campaign_id": campaign,
             "counts": counts}
+
+
+def inspection_conditions(area, date_from, date_to, campaign: int | None) -> list:
+    """SQL conditions on :class:`Inspection` for the figure ``inspections``: in the period
+    (local dates on ``inspected_at``), of the campaign (when given), visiting at least one place
+    meeting ``area`` (a condition on Place, :func:`gridapp.analytics.kpi.area_condition`)."""
+    visited = select(InspectionPlace.inspection_id).join(Place, Place.id == InspectionPlace.place_id).where(area)
+    return [Inspection.id.in_(visited), *period_conditions(Inspection.inspected_at, date_from, date_to),
+            *([Inspection.campaign_id == campaign] if campaign else [])]
 
 
 CHILD = {"district": "township", "township": "community", "community": "grid"}

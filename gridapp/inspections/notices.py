@@ -57,8 +57,11 @@ def get_notice(user: User, notice_id) -> RectificationNotice:
 
 def notices(user: User) -> list[RectificationNotice]:
     """The notices in the user's scope, the earliest deadline first."""
-    return list(db.session.scalars(select(RectificationNotice).where(notice_filter(user))
-                                   .order_by(RectificationNotice.deadline_at, RectificationNotice.id)))
+    return list(db.session.scalars(select(RectificationNotice).where(notice_filter(user)).order_by(*NOTICES_ORDER)))
+
+
+#: the notices list's order: the earliest deadline first
+NOTICES_ORDER = (RectificationNotice.deadline_at, RectificationNotice.id)
 
 
 class NoticeKind(Announcing, CaseKind):

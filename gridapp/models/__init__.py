@@ -14,6 +14,7 @@ from .disputes import (
     MediationSession,
     Mediator,
 )
+from .facts import KpiCaseFact, KpiDailyFact
 from .grids import Grid
 from .notifications import ChannelChoice, Delivery, ImportJob, Notification
 from .org import (
@@ -53,4 +54,5 @@ __all__ = [
     "DisputeVisit", "MediationCommittee", "MediationSession", "Mediator",
     "Campaign", "Inspection", "InspectionPlace", "Notification", "Place", "PlaceEvent", "PlaceType",
     "RectificationNotice", "ChannelChoice", "Delivery", "ImportJob",
+    "KpiCaseFact", "KpiDailyFact",
 ]

@@ -102,10 +102,16 @@ def remove_member(user: User, member_id: int) -> None:
 
 def list_members(user: User, community_code: str | None = None, grid_code: str | None = None) -> list[PartyMember]:
     """Members the user may read, optionally of one community or grid."""
+    return list(db.session.scalars(members_query(user, community_code, grid_code)))
+
+
+def members_query(user: User, community_code: str | None = None, grid_code: str | None = None):
+    """SELECT of the members the user may read (optionally of one community or grid), by id.
+    Raises Forbidden (community outside the scope) as :func:`gridapp.org.access.readable`."""
     query = readable(user, PartyMember, community_code)
     if grid_code:
         query = query.where(PartyMember.grid_code == grid_code)
-    return list(db.session.scalars(query.order_by(PartyMember.id)))
+    return query.order_by(PartyMember.id)
 
 
 def person_dict(user: User, entity: str, obj, fields: tuple[str, ...], reveal: tuple[str, ...] = (),

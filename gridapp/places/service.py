@@ -182,7 +182,19 @@ def get_place(user: User, place_id, field: str | None = None) -> Place:
 
 
 def search(user: User, type_code: str | None = None, status: str | None = None) -> list[Place]:
-    """The places in scope, optionally of one type and status, by name."""
+    """The places in scope, optionally of one type and status, by name. Raises BadInput
+    ``invalid_status``."""
+    return list(db.session.scalars(select(Place).where(*search_conditions(user, type_code, status))
+                                   .order_by(*SEARCH_ORDER)))
+
+
+#: the registry's order: by name
+SEARCH_ORDER = (Place.name, Place.id)
+
+
+def search_conditions(user: User, type_code: str | None = None, status: str | None = None) -> list:
+    """SQL conditions on :class:`Place` for the filters of :func:`search` (scope first). Raises
+    BadInput ``invalid_status``."""
     conds = [place_filter(user)]
     if type_code:
         conds.append(Place.type_code == type_code)
@@ -190,7 +202,7 @@ def search(user: User, type_code: str | None = None, status: str | None = None) 
         if status not in PLACE_STATUSES:
             raise BadInput(_("状态须为 operating、suspended 或 banned"), code="invalid_status")
         conds.append(Place.status == status)
-    return list(db.session.scalars(select(Place).where(*conds).order_by(Place.name, Place.id)))
+    return conds
 
 
 def place_dict(place: Place) -> dict:

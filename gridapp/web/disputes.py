@@ -13,6 +13,7 @@ from ..disputes import queries as dispute_queries
 from ..disputes import register as dispute_register
 from ..disputes import rules as dispute_rules
 from ..disputes import workflow as dispute_workflow
+from ..disputes.exports import may_reveal_any
 from ..errors import DomainError
 from ..extensions import db
 from ..maps import CaseMarker, DisputeLayer, render_parts
@@ -63,7 +64,8 @@ def dispute_board():
     return render_template("disputes/disputes.html", items=items, total=total, page=page,
                            pages=max(1, -(-total // per_page)), args=request.args, types=dispute_queries.active_types(),
                            overdue=dispute_present.overdue, map=_board_map(request.args),
-                           counts=dispute_queries.map_counts(current_user), figures=_scope_figures(), **NAMES)
+                           counts=dispute_queries.map_counts(current_user), figures=_scope_figures(),
+                           may_reveal_parties=may_reveal_any(current_user), **NAMES)
 
 
 def _form_parties(form) -> list[dict]:

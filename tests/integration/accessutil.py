@@ -60,3 +60,16 @@ INTEROP: dict[tuple[str, str], Access] = {
     ("GET", "/open311/v2/tokens/<incident_id>.<fmt>"): A(ALL, "incident", params=JSON),
     ("GET", "/open311/v2/servicerequestupdates.<fmt>"): A(ALL, params=JSON),
 }
+
+CSV = {"fmt": "csv"}
+#: list exports (issue 23): the list's own roles; an area asked for outside the scope is refused
+EXPORTS: dict[tuple[str, str], Access] = {
+    ("GET", "/cases/export.<any(csv,xlsx,geojson):fmt>"): A(ALL, params=CSV),
+    ("GET", "/disputes/export.<any(csv,xlsx,geojson):fmt>"): A(ALL, params=CSV),
+    ("GET", "/places/export.<any(csv,xlsx,geojson):fmt>"): A(ALL, params=CSV),
+    ("GET", "/notices/export.<any(csv,xlsx,geojson):fmt>"): A(ALL, params=CSV),
+    ("GET", "/inspections/export.<any(csv,xlsx,geojson):fmt>"): A(ALL, "grid", query="level=grid&code={code}",
+                                                                  params=CSV),
+    ("GET", "/org/party-members/export.<any(csv,xlsx,geojson):fmt>"): A(OFFICE, "community",
+                                                                       query="community={community}", params=CSV),
+}

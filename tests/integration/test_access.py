@@ -30,7 +30,7 @@ from pathlib import Path
 
 import placeutil as pu
 import pytest
-from accessutil import ADMIN, ALL, EDITORS, FULL_VIEW, INTEROP, OFFICE, PLACES, PUBLIC, REACH, USERS, Access
+from accessutil import ADMIN, ALL, EDITORS, EXPORTS, FULL_VIEW, INTEROP, OFFICE, PLACES, PUBLIC, REACH, USERS, Access
 from caseutil import COMMUNITY, GRID, OTHER_COMMUNITY, OTHER_GRID, TOWNSHIP, grid_point, jpeg_bytes, make_case
 from sqlalchemy import func, select
 
@@ -70,6 +70,7 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/openapi.json"): A(PUBLIC),
     ("POST", "/api/v1/auth/token"): A(PUBLIC),
     **INTEROP,
+    **EXPORTS,
     # --- any logged-in user, results filtered by scope ----------------------------------------
     ("DELETE", "/api/v1/auth/token"): A(ALL),
     ("GET", "/"): A(ALL),

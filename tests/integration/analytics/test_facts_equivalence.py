@@ -1,0 +1,158 @@
+"""The daily facts (gridapp.analytics.facts) give every KPI figure of the definitions computed
+from the raw cases (gridapp.analytics.kpi) — for random periods, areas, breakdowns and query
+times (hypothesis, derandomized) over cases driven through the real actions: on time, late,
+reworked, extended, rejected, merged, open past the deadline, reported before and closed after
+midnight Asia/Shanghai. Medians: within one hour (the histogram's bucket, module doc). The facts
+kept by the triggers equal the facts rebuilt from scratch."""
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from caseutil import COMMUNITY, DISTRICT, GRID, OTHER_COMMUNITY, OTHER_GRID, TOWNSHIP, make_case
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from gridapp.analytics import facts, kpi
+from gridapp.core.clock import local_zone
+from gridapp.incidents import workflow
+from gridapp.models import CategoryRule, DepartmentMember, GridAssignment, KpiDailyFact, User
+from gridapp.models.facts import FACT_COUNTS
+
+H = timedelta(hours=1)
+BASE = datetime(2026, 3, 1, 15, 30, tzinfo=UTC)  # 23:30 on 1 March in Shanghai
+OTHER_COMMUNITY_GRID = OTHER_COMMUNITY + "001"
+FIGURES = ("counts", "rates", "overdue")
+ZONE = local_zone()
+
+
+def _user(tx, name, role, scope=None, grids=()):
+    user = User(username=f"f-{name}", display_name=name, role=role, scope_code=scope, password_hash="!")
+    user.assignments = [GridAssignment(grid_code=g) for g in grids]
+    tx.add(user)
+    return user
+
+
+def _handled(at, handled):
+    return [("sec", "accept", {}, at), ("sec", "file", {}, at + 0.5),
+            ("sec", "dispatch", {"handler": "f-handler"}, at + 0.7),
+            ("handler", "start", {}, at + 1), ("handler", "handle", {"note": "完成"}, handled)]
+
+
+SCENARIOS = {
+    "on_time": lambda: _handled(0.2, 2) + [("worker", "verify", {"passed": True}, 3)],
+    "late": lambda: _handled(0.2, 9) + [("worker", "verify", {"passed": True}, 30)],
+    "rework": lambda: _handled(0.2, 1.5) + [("worker", "verify", {"passed": False, "note": "不合格"}, 2),
+                                            ("handler", "start", {}, 2.5), ("handler", "handle", {"note": "返工"}, 6),
+                                            ("worker", "verify", {"passed": True}, 7)],
+    "extended": lambda: [("sec", "accept", {}, 0.2), ("sec", "file", {}, 0.5),
+                         ("sec", "dispatch", {"handler": "f-handler"}, 0.7),
+                         ("handler", "extend", {"hours": 24, "note": "等配件"}, 1),
+                         ("sec", "approve", {"approved": True}, 1.2),
+                         ("handler", "start", {}, 2), ("handler", "handle", {"note": "完成"}, 20)],
+    "rejected": lambda: [("sec", "reject", {"note": "不属实"}, 0.5)],
+    "open": lambda: [("sec", "accept", {}, 0.2), ("sec", "file", {}, 0.5),
+                     ("sec", "dispatch", {"handler": "f-handler"}, 0.7)],
+    "reported": lambda: [],
+}
+
+
+def _drive(tx, people):
+    rng = random.Random(23)
+    cases = []
+    for i in range(36):
+        grid = (GRID, OTHER_GRID, OTHER_COMMUNITY_GRID)[i % 3]
+        reporter = people["worker"] if grid == GRID else people["other"]
+        start = BASE + timedelta(hours=rng.choice((0, 1, 7, 20, 26, 49, 75)))
+        cases.append((make_case(reporter, grid=grid, category=rng.choice(("0102", "0201")), reported_at=start),
+                      rng.choice(list(SCENARIOS)), start))
+    tx.commit()
+    for incident, scenario, start in cases:
+        if incident.grid_code == OTHER_COMMUNITY_GRID and scenario != "reported":
+            scenario = "rejected" if scenario in ("rework", "extended") else scenario
+        for who, action, params, hours in SCENARIOS[scenario]():
+            if who == "sec" and incident.grid_code == OTHER_COMMUNITY_GRID:
+                who = "other_sec"
+            elif who == "worker" and incident.grid_code != GRID:
+                who = "other"
+            actor = people[who]
+            workflow.perform(actor, incident.id, action, params, now=start + hours * H)
+    # two duplicates merged into a case of the same grid: they leave every figure
+    target = next(c for c, s, _t in cases if c.grid_code == GRID and s in ("open", "extended"))
+    for incident, _s, start in [c for c in cases if c[1] == "reported" and c[0].grid_code == GRID][:2]:
+        workflow.perform(people["sec"], incident.id, "merge", {"into": target.id}, now=start + 2 * H)
+    return cases
+
+
+def _daily():
+    cols = [getattr(KpiDailyFact, c) for c in ("day", "grid_code", "category_code", "close_bucket", *FACT_COUNTS,
+                                               "close_seconds")]
+    return sorted(tuple(r) for r in select_all(cols))
+
+
+def select_all(cols):
+    from gridapp.extensions import db
+    return db.session.execute(select(*cols)).all()
+
+
+def _same(fact: dict, raw: dict, where: str):
+    assert {f: fact[f] for f in FIGURES} == {f: raw[f] for f in FIGURES}, where
+    assert fact["time_to_close_hours"]["mean"] == raw["time_to_close_hours"]["mean"], where
+    a, b = fact["time_to_close_hours"]["median"], raw["time_to_close_hours"]["median"]
+    assert (a is None) == (b is None) and (a is None or abs(a - b) <= 1.0), (where, a, b)
+
+
+def test_facts_equal_the_definitions(tx):
+    tx.add(CategoryRule(category_code="0102", level="简易", deadline_hours=4, department_code="DEMO-SZ"))
+    people = {"sec": _user(tx, "sec", "secretary", COMMUNITY), "worker": _user(tx, "worker", "worker", grids=[GRID]),
+              "handler": _user(tx, "handler", "worker"), "district": _user(tx, "district", "district", DISTRICT),
+              "other": _user(tx, "other", "worker", grids=[OTHER_GRID, OTHER_COMMUNITY_GRID]),
+              "other_sec": _user(tx, "other_sec", "secretary", OTHER_COMMUNITY)}
+    tx.flush()
+    tx.add(DepartmentMember(department_code="DEMO-SZ", user_id=people["handler"].id))
+    tx.commit()
+    cases = _drive(tx, people)
+    assert {s for _c, s, _t in cases} >= set(SCENARIOS)
+    for incident, _s, _t in cases:
+        tx.refresh(incident)
+    assert sum(c.status == "merged" for c, _s, _t in cases) == 2
+    # reported before local midnight, closed on a later local day
+    assert any(c.closed_at and c.reported_at.astimezone(ZONE).date() < c.closed_at.astimezone(ZONE).date()
+               for c, _s, _t in cases)
+    kept = _daily()
+    assert kept and facts.rebuild()[0] >= len(cases) - 2
+    assert _daily() == kept  # the triggers' facts are the facts rebuilt from scratch
+    district = people["district"]
+    areas = [("grid", GRID), ("grid", OTHER_GRID), ("community", COMMUNITY), ("community", OTHER_COMMUNITY),
+             ("township", TOWNSHIP), ("district", DISTRICT)]
+    days = [None] + [f"2026-03-{d:02d}" for d in range(1, 7)]
+
+    @settings(derandomize=True, max_examples=40, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(area=st.sampled_from(areas), start=st.sampled_from(days), end=st.sampled_from(days),
+           hours=st.integers(0, 24 * 8), by=st.sets(st.sampled_from(("township", "community", "grid", "category", "day",
+                                                                      "week", "month")), max_size=3))
+    def check(area, start, end, hours, by):
+        if start and end and end < start:
+            start, end = end, start
+        now = BASE + hours * H
+        units = sorted(by)
+        fact_total, fact_by = facts.compute_by(district, *area, start, end, units, now)
+        raw_total, raw_by = kpi.compute_by(district, *area, start, end, units, now)
+        where = (area, start, end, hours, units)
+        _same(fact_total, raw_total, where)
+        for unit in units:
+            assert [g["code"] for g in fact_by[unit]] == [g["code"] for g in raw_by[unit]], (where, unit)
+            for f, r in zip(fact_by[unit], raw_by[unit], strict=True):
+                assert f["name"] == r["name"]
+                _same(f, r, (where, unit, f["code"]))
+
+    check()
+
+
+def test_histogram_median_is_percentile_cont_of_the_spread_values():
+    assert facts.histogram_median([]) is None
+    assert facts.histogram_median([(3, 1)]) == 3.5
+    assert facts.histogram_median([(1, 1), (5, 1)]) == 3.5          # (1.5 + 5.5) / 2
+    assert facts.histogram_median([(2, 2), (9, 1)]) == 2.75        # 2.25, 2.75, 9.5 → the middle one
