@@ -19,6 +19,7 @@ from ..errors import BadInput
 from ..extensions import csrf
 from ..incidents import queries as case_queries
 from ..incidents import reports as incidents
+from .idempotency import idempotent
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -84,6 +85,7 @@ def locate_point():
 
 
 @bp.post("/incidents")
+@idempotent
 def create_incident():
     """Report an incident: JSON {category_code, description, lon, lat, photos?} (photos: list of
     "photo:<sha256>" from POST /photos) → 201 {id, grid_code,

@@ -15,6 +15,7 @@ from .disputes import (
     Mediator,
 )
 from .grids import Grid
+from .idempotency import IdempotencyKey
 from .org import (
     AuditEntry,
     CommitteeSeat,
@@ -52,5 +53,5 @@ __all__ = [
     "Dispute", "DisputeApproval", "DisputeEvent", "DisputeIncident", "DisputeParty", "DisputeType",
     "DisputeVisit", "MediationCommittee", "MediationSession", "Mediator",
     "Campaign", "Inspection", "InspectionPlace", "Notification", "Place", "PlaceEvent", "PlaceType",
-    "RectificationNotice",
+    "RectificationNotice", "IdempotencyKey",
 ]
