@@ -261,4 +261,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from . import boundaries, cases, dashboard, disputes, org, places, security  # noqa: E402,F401
+from . import boundaries, cases, dashboard, disputes, org, phone, places, security  # noqa: E402,F401
