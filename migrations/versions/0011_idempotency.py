@@ -1,4 +1,4 @@
-"""Idempotent creation: idempotency_keys (one row per user and Idempotency-Key)
+"""The phone (issue 19): idempotency_keys (one row per user and Idempotency-Key); incidents.location_accuracy_m
 
 Revision ID: 0011_idempotency
 Revises: 0010_scope_accounts
@@ -28,8 +28,11 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
+    # the reported point's GPS accuracy (metres; null: picked on the map or typed)
+    op.add_column("incidents", sa.Column("location_accuracy_m", sa.Float(), nullable=True))
 
 
 def downgrade():
+    op.drop_column("incidents", "location_accuracy_m")
     op.drop_index("ix_idempotency_keys_created_at", "idempotency_keys")
     op.drop_table("idempotency_keys")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import re
 
-from caseutil import GRID, make_case
+import pytest
+from caseutil import GRID, grid_point, make_case
 from sqlalchemy import select
 
-from gridapp.models import User
+from gridapp.models import Incident, User
 
 
 def test_service_worker_is_served_from_the_root_uncached_with_local_workbox(client):
@@ -73,3 +74,19 @@ def test_worker_home_shows_the_report_action_and_what_is_theirs(client, tx, logi
     assert count(html, "verify") == count(before, "verify") + 1
     assert count(html, "tasks") == count(before, "tasks") + 1
     assert 'id="count-queued"' in html and 'id="count-grids"' not in html
+
+
+@pytest.mark.parametrize("accuracy,status", [(12.5, 201), ("80", 201), (None, 201), (-1, 400), ("far", 400),
+                                             (True, 400), (100_001, 400)])
+def test_the_report_carries_its_gps_accuracy(client, tx, bearer, accuracy, status):
+    lon, lat = grid_point(GRID)
+    body = {"category_code": "0102", "description": "定位精度测试（虚构）", "lon": lon, "lat": lat}
+    if accuracy is not None:
+        body["accuracy_m"] = accuracy
+    resp = client.post("/api/v1/incidents", json=body, headers=bearer("worker"))
+    assert resp.status_code == status, resp.get_json()
+    if status == 400:
+        assert resp.get_json()["error"]["field"] == "accuracy_m"
+        return
+    stored = tx.get(Incident, resp.get_json()["id"]).location_accuracy_m
+    assert stored == (None if accuracy is None else float(accuracy))

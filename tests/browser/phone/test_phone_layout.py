@@ -11,7 +11,8 @@ NARROW = {"width": 360, "height": 740}
 #: list page → the pattern of its detail links (the first one found is visited too)
 DETAILS = {"/cases": r"^/cases/\d+$", "/disputes": r"^/disputes/\d+$", "/places": r"^/places/\d+$",
            "/org": r"^/org/", "/tasks": r"^/cases/\d+$"}
-FIRST = "(els, pattern) => (els.map(e => e.getAttribute('href')).filter(h => new RegExp(pattern).test(h || ''))[0] || null)"
+FIRST = ("(els, pattern) => (els.map(e => e.getAttribute('href'))"
+         ".filter(h => new RegExp(pattern).test(h || ''))[0] || null)")
 
 OVERFLOW = """() => {
   const width = document.documentElement.clientWidth;

@@ -103,17 +103,19 @@ def _queued(page) -> int:
 
 
 def _incidents(app, prefix):
-    """{description: (grid_code, [(width, height) of its photos])} of the cases whose text starts so."""
+    """{description: (grid_code, [(width, height) of its photos], GPS accuracy m)} of the cases whose
+    text starts so."""
     with app.app_context():
-        rows = db.session.execute(select(Incident.description, Incident.grid_code, IncidentEvent.attachments)
+        rows = db.session.execute(select(Incident.description, Incident.grid_code, IncidentEvent.attachments,
+                                         Incident.location_accuracy_m)
                                   .join(IncidentEvent, IncidentEvent.incident_id == Incident.id)
                                   .where(Incident.description.startswith(prefix), IncidentEvent.action == "report")
                                   ).all()
         out = {}
-        for text, grid, refs in rows:
+        for text, grid, refs, accuracy in rows:
             sizes = [db.session.execute(select(Photo.width, Photo.height).where(Photo.sha256 == r[6:])).one()
                      for r in refs or []]
-            out[text] = (grid, [tuple(s) for s in sizes])
+            out[text] = (grid, [tuple(s) for s in sizes], accuracy)
         db.session.remove()
     return out
 
@@ -160,7 +162,8 @@ def test_offline_reports_survive_a_reload_and_arrive_once(app, live_server, phon
                            timeout=20000)
     arrived = _incidents(app, "手机离线上报")
     assert sorted(arrived) == ["手机离线上报一（虚构）", "手机离线上报三（虚构）", "手机离线上报二（虚构）"]
-    assert {grid for grid, _photos in arrived.values()} == {w["grid"]}
+    assert {grid for grid, _photos, _accuracy in arrived.values()} == {w["grid"]}
+    assert [arrived[t][2] for t in sorted(arrived)] == [None, 120, None]  # only the device's fix has one
     big = arrived["手机离线上报一（虚构）"][1]
     assert len(big) == 1 and max(big[0]) <= 2000 and big[0] == (2000, 1500)
     assert arrived["手机离线上报二（虚构）"][1] == [(200, 400)]  # orientation applied, EXIF gone
