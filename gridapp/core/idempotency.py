@@ -18,8 +18,10 @@ import json
 import re
 from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import timedelta
 
 from flask_babel import gettext as _
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -31,6 +33,9 @@ from .errors import BadInput, Unprocessable
 HEADER = "Idempotency-Key"
 #: A key: 1–255 visible ASCII characters (a UUID is the usual choice).
 KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")
+#: How long a key is remembered: a phone retries within minutes of reconnecting; a key older than
+#: this is forgotten (deleted with the user's next keyed request) and would run again.
+KEEP = timedelta(days=30)
 
 
 def check_key(value: str) -> str:
@@ -69,8 +74,10 @@ def run_once(user_id: int, key: str, endpoint: str, body_fingerprint: str,
     stored = _answered(user_id, key, endpoint, body_fingerprint)
     if stored is not None:
         return stored
-    row = IdempotencyKey(user_id=user_id, key=key, endpoint=endpoint, fingerprint=body_fingerprint,
-                         created_at=utcnow())
+    now = utcnow()
+    db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.user_id == user_id,
+                                                    IdempotencyKey.created_at < now - KEEP))
+    row = IdempotencyKey(user_id=user_id, key=key, endpoint=endpoint, fingerprint=body_fingerprint, created_at=now)
     db.session.add(row)
     try:
         db.session.flush()  # waits for a concurrent request holding the same key

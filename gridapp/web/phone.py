@@ -24,11 +24,18 @@ def service_worker():
     """The service worker (Workbox, vendored): served from the site's root so that its scope is
     every page; never cached by the browser's HTTP cache (updates are picked up at once)."""
     body = render_template("phone/sw.js", workbox=vendor_url("workbox", "workbox-sw.js"),
-                           modules=vendor_url("workbox", "workbox-sw.js").rsplit("/", 1)[0] + "/")
+                           modules=vendor_url("workbox", "workbox-sw.js").rsplit("/", 1)[0] + "/",
+                           data_paths=data_paths())
     response = current_app.response_class(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
     return response
+
+
+def data_paths() -> list[str]:
+    """The API paths whose answers (GET, any query) the service worker keeps for offline use:
+    the outlines of the user's grids and of the areas (the report form's check, the maps)."""
+    return [url_for("api.list_grids"), url_for("api.list_areas")]
 
 
 @bp.route("/manifest.webmanifest")
@@ -80,6 +87,7 @@ def phone_config() -> dict:
         url_for("api.list_grids"), *(url_for("api.list_areas", level=level)
                                      for level in ("district", "township", "community"))]
     return {"user_id": current_user.id, "sw": url_for("web.service_worker"), "warm": warm,
+            "data_paths": data_paths(),
             "token_url": url_for("web.phone_token"), "photos_url": url_for("api.upload_photo"),
             "incidents_url": url_for("api.create_incident"), "grids_url": url_for("api.list_grids"),
             "list_url": url_for("web.incident_list"),

@@ -8,20 +8,25 @@ workbox.setConfig({modulePathPrefix: {{ modules|tojson }}, debug: false});
 
 var PAGES = "gridapp-pages", DATA = "gridapp-data", ASSETS = "gridapp-assets";
 var matchOptions = {ignoreVary: true};
+var DATA_PATHS = {{ data_paths|tojson }};  // the outlines the report form and the maps read
 var okOnly = {cacheWillUpdate: async function (args) {
   var r = args.response;
   return r && r.status === 200 && !r.redirected ? r : null;  // never keep the login page for a page
 }};
+var pagesOnly = {cacheWillUpdate: async function (args) {
+  var r = args.response;  // HTML pages only: no download (export, printout) is kept
+  return r && r.status === 200 && !r.redirected && (r.headers.get("Content-Type") || "").indexOf("text/html") === 0
+    && !r.headers.get("Content-Disposition") ? r : null;
+}};
 
 workbox.routing.registerRoute(function (o) { return o.request.mode === "navigate"; },
   new workbox.strategies.NetworkFirst({cacheName: PAGES, networkTimeoutSeconds: 8, matchOptions: matchOptions,
-                                       plugins: [okOnly]}));
+                                       plugins: [pagesOnly]}));
 workbox.routing.registerRoute(function (o) {
   return o.sameOrigin && o.url.pathname.indexOf("/static/") === 0;
 }, new workbox.strategies.StaleWhileRevalidate({cacheName: ASSETS, matchOptions: matchOptions, plugins: [okOnly]}));
 workbox.routing.registerRoute(function (o) {
-  return o.sameOrigin && o.request.method === "GET" && o.url.pathname.indexOf("/api/v1/") === 0
-    && o.url.pathname.indexOf("/api/v1/auth") !== 0;
+  return o.sameOrigin && DATA_PATHS.indexOf(o.url.pathname) >= 0;
 }, new workbox.strategies.NetworkFirst({cacheName: DATA, networkTimeoutSeconds: 8, matchOptions: matchOptions,
                                         plugins: [okOnly]}));
 

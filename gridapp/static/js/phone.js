@@ -51,7 +51,8 @@
       urls.push(location.pathname + location.search);
       performance.getEntriesByType("resource").forEach(function (entry) {
         var u = new URL(entry.name);
-        if (u.origin === location.origin && u.pathname !== cfg.sw) { urls.push(u.pathname + u.search); }
+        var kept = u.pathname.indexOf("/static/") === 0 || (cfg.data_paths || []).indexOf(u.pathname) >= 0;
+        if (u.origin === location.origin && kept) { urls.push(u.pathname + u.search); }
       });
     }
     var last = Number(localStorage.getItem(warmKey())) || 0;

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import threading
 import uuid
+from datetime import timedelta
 
 import placeutil as pu
 import pytest
@@ -195,3 +196,21 @@ def test_concurrent_retries_with_one_key_create_one_case(app):
             db.session.execute(delete(Incident).where(Incident.id.in_(ids)))
             db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.key == headers["Idempotency-Key"]))
             db.session.commit()
+
+
+def test_keys_older_than_the_retention_are_forgotten(tx):
+    worker = tx.scalar(select(User).where(User.username == "worker"))
+    old = IdempotencyKey(user_id=worker.id, key="old-key", endpoint="POST /test", fingerprint="a" * 64,
+                         status=201, response={"id": 1}, created_at=idempotency.utcnow() - idempotency.KEEP
+                         - timedelta(minutes=1))
+    recent = IdempotencyKey(user_id=worker.id, key="recent-key", endpoint="POST /test", fingerprint="a" * 64,
+                            status=201, response={"id": 2}, created_at=idempotency.utcnow() - timedelta(days=1))
+    tx.add_all([old, recent])
+    tx.commit()
+    body, status, replayed = idempotency.run_once(worker.id, "new-key", "POST /test", "b" * 64,
+                                                  lambda: ({"id": 3}, 201))
+    assert (body, status, replayed) == ({"id": 3}, 201, False)
+    keys = set(tx.scalars(select(IdempotencyKey.key).where(IdempotencyKey.user_id == worker.id)))
+    assert {"recent-key", "new-key"} <= keys and "old-key" not in keys
+    again = idempotency.run_once(worker.id, "recent-key", "POST /test", "a" * 64, lambda: ({}, 201))
+    assert again == ({"id": 2}, 201, True)
