@@ -79,15 +79,17 @@ def my_work() -> dict:
 
 def phone_config() -> dict:
     """What the phone scripts of a page need (a JSON island in base.html): the user, the URLs to
-    keep offline, the token URL, the limits (GPS accuracy in metres, photo side in pixels) and
-    the labels (translated)."""
+    keep offline (the outlines only for a grid worker, who alone has the point checked on the
+    device: other roles' scopes may hold thousands of grids), the token URL, the limits (GPS
+    accuracy in metres, photo side in pixels) and the labels (translated)."""
     if not current_user.is_authenticated:
         return {"user_id": None, "sw": url_for("web.service_worker")}
-    warm = [url_for(page) for page in OFFLINE_PAGES] + [
+    worker = current_user.role == "worker"  # a worker's grids are few: kept and checked on the device
+    warm = [url_for(page) for page in OFFLINE_PAGES] + ([
         url_for("api.list_grids"), *(url_for("api.list_areas", level=level)
-                                     for level in ("district", "township", "community"))]
+                                     for level in ("district", "township", "community"))] if worker else [])
     return {"user_id": current_user.id, "sw": url_for("web.service_worker"), "warm": warm,
-            "data_paths": data_paths(),
+            "data_paths": data_paths(), "locate_on_device": worker,
             "token_url": url_for("web.phone_token"), "photos_url": url_for("api.upload_photo"),
             "incidents_url": url_for("api.create_incident"), "grids_url": url_for("api.list_grids"),
             "list_url": url_for("web.incident_list"),

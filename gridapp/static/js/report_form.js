@@ -52,6 +52,7 @@ function gridappReportForm(outbox, util) {
     return hits.length ? hits[0].properties : null;
   }
   function loadGrids() {
+    if (!cfg.locate_on_device) { return Promise.resolve(); }  // offices: the server locates (scopes may be large)
     return fetch(cfg.grids_url, {credentials: "same-origin"}).then(function (r) {
       if (!r.ok) { throw new Error(r.status); }
       return r.json();
@@ -65,6 +66,7 @@ function gridappReportForm(outbox, util) {
     var p = point();
     where.classList.remove("error");
     if (!p) { where.textContent = ""; return undefined; }
+    if (!cfg.locate_on_device) { where.textContent = ""; return undefined; }
     var grid = locate(p[0], p[1]);
     if (grid === undefined) { where.textContent = L_.no_grids; return undefined; }
     if (grid === null) { where.textContent = L_.outside; where.classList.add("error"); return null; }

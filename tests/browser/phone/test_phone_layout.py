@@ -22,7 +22,12 @@ OVERFLOW = """() => {
       && !el.closest('.leaflet-container, .table-wrap');
   }).slice(0, 5).map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + '.' + [...el.classList].join('.')
     + ' ' + Math.round(el.getBoundingClientRect().right));
-  return {scroll: document.documentElement.scrollWidth, width: window.innerWidth, wide};
+  const small = [...document.querySelectorAll('main button, main input, main select, main textarea, main a.primary')]
+    .filter(el => el.offsetParent !== null && el.type !== 'hidden' && el.type !== 'checkbox' && el.type !== 'radio'
+      && !el.closest('.leaflet-container') && el.getBoundingClientRect().height < 44)
+    .slice(0, 5).map(el => el.tagName.toLowerCase() + (el.name ? '[' + el.name + ']' : '') + ' '
+      + Math.round(el.getBoundingClientRect().height));
+  return {scroll: document.documentElement.scrollWidth, width: window.innerWidth, wide, small};
 }"""
 
 
@@ -51,7 +56,7 @@ def test_no_sideways_scrolling_at_360_px(browser, live_server, username):
         for path in paths:
             page.goto(live_server + path)
             seen = page.evaluate(OVERFLOW)
-            if seen["scroll"] > seen["width"]:
+            if seen["scroll"] > seen["width"] or seen["small"]:  # sideways scrolling, or a tap target < 44 px
                 wide[path] = seen
         assert wide == {}
         # lists are cards: the task list's cells stack, each labelled with its column

@@ -156,6 +156,11 @@ def test_offline_reports_survive_a_reload_and_arrive_once(app, live_server, phon
     page.wait_for_selector("#outbox-list li.outbox-item")
     assert page.locator("#outbox-list li.outbox-item").count() == 3
     assert "待同步" in page.inner_text("#outbox")
+    page.goto(f"{live_server}/")  # the worker's home, offline too: what is theirs
+    page.wait_for_function("() => document.getElementById('count-queued').textContent === '3'")
+    assert page.locator("#report-action").is_visible()
+    page.goto(f"{live_server}/incidents/new")
+    page.wait_for_selector("#outbox-list li.outbox-item")
 
     context.set_offline(False)  # the online event sends them
     page.wait_for_function("() => document.querySelectorAll('#outbox-list li.outbox-item').length === 0",
