@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import IdempotencyKey
 from .clock import utcnow
-from .errors import BadInput, Unprocessable
+from .errors import BadInput, Conflict, Unprocessable
 
 #: The header (and the ``field`` of its errors).
 HEADER = "Idempotency-Key"
@@ -68,7 +68,8 @@ def run_once(user_id: int, key: str, endpoint: str, body_fingerprint: str,
     Returns (body, status, replayed): the action's answer, or — for a key already used by this user
     on ``endpoint`` with the same ``body_fingerprint`` — the stored first answer with replayed True.
     Raises BadInput (400) for a malformed key; Unprocessable ``idempotency_key_reused`` (422, field
-    ``Idempotency-Key``) for a key already used with another body or endpoint; whatever ``action``
+    ``Idempotency-Key``) for a key already used with another body or endpoint; Conflict (409)
+    in the rare race with a key being forgotten; whatever ``action``
     raises (then nothing, not even the key, is committed)."""
     key = check_key(key)
     stored = _answered(user_id, key, endpoint, body_fingerprint)
@@ -84,8 +85,9 @@ def run_once(user_id: int, key: str, endpoint: str, body_fingerprint: str,
     except IntegrityError:
         db.session.rollback()
         stored = _answered(user_id, key, endpoint, body_fingerprint)
-        if stored is None:  # pragma: no cover - the other request was refused and left no key: retry
-            return run_once(user_id, key, endpoint, body_fingerprint, action)
+        if stored is None:  # pragma: no cover - the key vanished meanwhile (forgotten after KEEP)
+            raise Conflict(_("此 Idempotency-Key 正被另一个请求使用，请稍后重试"), code="idempotency_key_busy",
+                           field=HEADER) from None
         return stored
     try:
         with _commits_held():

@@ -93,6 +93,23 @@
     });
   }
 
+  function sendDraft(draft, ctx) {
+    // one report: sent (then removed from the device), refused (kept with the server's reason,
+    // final until edited) or not reached (kept queued; a network or login failure stops the round)
+    return sendOne(draft, ctx.tok).catch(function (err) {
+      if (!err || !err.auth) { throw err; }
+      return token(true).then(function (t) { ctx.tok = t; return sendOne(draft, t); });
+    }).then(function (res) {
+      ctx.sent.push({id: draft.id, incident: res});
+      return remove(draft.id).then(function () { return ctx; });
+    }, function (err) {
+      err = err && err.message ? err : {final: false, message: String(err)};
+      draft.state = err.final ? "failed" : "queued";
+      draft.error = {message: err.message, code: err.code || null, field: err.field || null};
+      return save(draft).then(function () { if (err.network || err.auth) { ctx.stop = true; } return ctx; });
+    });
+  }
+
   var running = null;
   function sync(includeFailed) {
     if (running) { return running; }
@@ -100,23 +117,15 @@
     running = drafts().then(function (list) {
       var todo = list.filter(function (d) { return includeFailed || d.state !== "failed"; });
       if (!todo.length) { return sent; }
-      var chain = token(false).then(function (t) { return {tok: t}; });
-      todo.forEach(function (draft) {
+      var chain = token(false).then(function (t) { return {tok: t, sent: sent}; });
+      todo.forEach(function (listed) {
         chain = chain.then(function (ctx) {
           if (ctx.stop) { return ctx; }
-          draft.state = "sending";
-          render();
-          return sendOne(draft, ctx.tok).catch(function (err) {
-            if (!err || !err.auth) { throw err; }
-            return token(true).then(function (t) { ctx.tok = t; return sendOne(draft, t); });
-          }).then(function (res) {
-            sent.push({id: draft.id, incident: res});
-            return remove(draft.id).then(function () { return ctx; });
-          }, function (err) {
-            err = err && err.message ? err : {final: false, message: String(err)};
-            draft.state = err.final ? "failed" : "queued";
-            draft.error = {message: err.message, code: err.code || null, field: err.field || null};
-            return save(draft).then(function () { if (err.network || err.auth) { ctx.stop = true; } return ctx; });
+          // read again: it may have been edited or deleted while the reports before it were sent
+          return dbp.then(function (db) { return db.get("drafts", listed.id); }).then(function (draft) {
+            if (!draft || (!includeFailed && draft.state === "failed")) { return ctx; }
+            draft.state = "sending";
+            return save(draft).then(render).then(function () { return sendDraft(draft, ctx); });
           });
         });
       });
@@ -157,6 +166,7 @@
         ul.appendChild(none);
       }
       list.forEach(function (d) {
+        if (d.state === "sending" && !running) { d.state = "queued"; }  // a send cut off by closing the page
         var li = document.createElement("li");
         li.className = "outbox-item " + d.state;
         li.dataset.id = d.id;

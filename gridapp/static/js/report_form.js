@@ -203,7 +203,7 @@ function gridappReportForm(outbox, util) {
     if (!act || !li) { return; }
     outbox.drafts().then(function (all) {
       var draft = all.filter(function (d) { return d.id === li.dataset.id; })[0];
-      if (!draft || draft.state === "sending") { return null; }
+      if (!draft || li.classList.contains("sending")) { return null; }
       if (act === "delete") {
         if (!window.confirm(L_.delete_confirm)) { return null; }
         return util.remove(draft.id).then(outbox.render);

@@ -222,3 +222,40 @@ def test_a_point_outside_the_workers_grids_is_refused_before_queueing(live_serve
     _fill(page, w["category"], "手机网格外（虚构）", w["inside"])
     assert w["grid"] in page.inner_text("#phone-location")
     assert errors == []
+
+
+@pytest.mark.browser
+def test_a_refusal_stays_on_the_report_with_the_reason_until_edited_or_deleted(app, live_server, phone, phone_worker):
+    context, page, errors = phone
+    w = phone_worker
+    _open_form(page, live_server, w["username"])
+    # a category the server no longer has (withdrawn since the page was kept): the server refuses
+    page.evaluate("""() => { const o = document.createElement('option');
+                             o.value = '9998'; o.textContent = '9998 已撤销';
+                             document.querySelector('select[name=category_code]').appendChild(o); }""")
+    _fill(page, "9998", "手机被拒（虚构）", w["inside"])
+    page.click("form#incident-form button[type=submit]")
+    page.wait_for_selector("#outbox-list li.outbox-item.failed .outbox-error")
+    assert "9998" in page.inner_text("#outbox-list li.failed .outbox-error")  # the server's reason
+    page.click("#outbox-list li.failed button[data-act=edit]")
+    page.wait_for_function("() => document.querySelector('textarea[name=description]').value !== ''")
+    assert page.input_value("textarea[name=description]") == "手机被拒（虚构）"
+    page.select_option("select[name=category_code]", w["category"])
+    page.fill("textarea[name=description]", "手机被拒后改正（虚构）")
+    page.click("form#incident-form button[type=submit]")
+    page.wait_for_url("**/incidents")  # sent: the list of the worker's reports, as the form always did
+    assert set(_incidents(app, "手机被拒")) == {"手机被拒后改正（虚构）"}
+
+    page.goto(f"{live_server}/incidents/new")
+    context.set_offline(True)
+    _fill(page, w["category"], "手机删除（虚构）", w["inside"])
+    page.click("form#incident-form button[type=submit]")
+    page.wait_for_selector("#outbox-list li.outbox-item")
+    page.once("dialog", lambda d: d.accept())
+    page.click("#outbox-list li.outbox-item button[data-act=delete]")
+    page.wait_for_function("() => document.querySelectorAll('#outbox-list li.outbox-item').length === 0")
+    context.set_offline(False)
+    assert page.evaluate("window.gridappOutbox.sync(true).then(() => window.gridappOutbox.drafts())"
+                         ".then(d => d.length)") == 0
+    assert _incidents(app, "手机删除") == {}
+    assert errors == []
