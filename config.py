@@ -42,6 +42,8 @@ Settings (environment variables):
 * ``GRIDAPP_MAP_MAX_POINTS`` — the case map draws incidents one by one up to this many in the view
   (default 500).
 * ``GRIDAPP_PHOTO_MAX_BYTES`` — the largest photo upload in bytes (default 10 MB).
+* ``GRIDAPP_GPS_ACCURACY_WARN_M`` — the phone asks to confirm a GPS fix worse than this (metres, default 50).
+* ``GRIDAPP_PHOTO_MAX_SIDE_PX`` — the phone compresses photos to this longest side (pixels, default 2000).
 * ``GRIDAPP_REMINDER_CHANNELS`` — delivery channels of the reminder job beyond the in-app centre,
   comma-separated names of :data:`gridapp.reminders.service.CHANNELS` (default ``log``).
 * ``GRIDAPP_SMTP_HOST``, ``GRIDAPP_SMTP_PORT``, ``GRIDAPP_SMTP_SENDER`` — the SMTP server (default
@@ -104,6 +106,10 @@ class Config:
     MAP_MAX_POINTS = int(_env("GRIDAPP_MAP_MAX_POINTS", "500"))
     #: The largest photo upload, in bytes (gridapp.incidents.photos).
     PHOTO_MAX_BYTES = int(_env("GRIDAPP_PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
+    #: The phone (issue 19): a GPS fix worse than this many metres asks for confirmation before queueing.
+    GPS_ACCURACY_WARN_M = float(_env("GRIDAPP_GPS_ACCURACY_WARN_M", "50"))
+    #: The phone compresses photos before upload to this longest side, in pixels.
+    PHOTO_MAX_SIDE_PX = int(_env("GRIDAPP_PHOTO_MAX_SIDE_PX", "2000"))
     DEMO_USERS = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -13,6 +13,9 @@ NPM_VENDOR = Path(__file__).resolve().parent / "vendor"
 PACKAGES["leaflet.heat"] = str(NPM_VENDOR / "leaflet.heat")
 PACKAGES["echarts"] = str(NPM_VENDOR / "echarts")
 PACKAGES["leaflet.vectorgrid"] = str(NPM_VENDOR / "leaflet.vectorgrid")
+# the phone (issue 19): the service worker's Workbox modules (one folder), IndexedDB, EXIF
+for _name in ("workbox", "idb", "exifr"):
+    PACKAGES[_name] = str(NPM_VENDOR / _name)
 
 bp = Blueprint("vendor", __name__, url_prefix="/static/vendor")
 

@@ -19,6 +19,7 @@ from ..errors import BadInput
 from ..extensions import csrf
 from ..incidents import queries as case_queries
 from ..incidents import reports as incidents
+from .idempotency import idempotent
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -84,9 +85,11 @@ def locate_point():
 
 
 @bp.post("/incidents")
+@idempotent
 def create_incident():
-    """Report an incident: JSON {category_code, description, lon, lat, photos?} (photos: list of
-    "photo:<sha256>" from POST /photos) → 201 {id, grid_code,
+    """Report an incident: JSON {category_code, description, lon, lat, photos?, accuracy_m?}
+    (photos: list of "photo:<sha256>" from POST /photos; accuracy_m: the point's GPS accuracy in
+    metres, 0–100 000) → 201 {id, grid_code,
     community_code, status, reported_at (UTC), possible_duplicates [{id, distance_m, status}]};
     400 bad input; 403 outside the caller's scope
     (a grid worker outside their grids); 422 outside the district. 401 (before any other error)
@@ -96,7 +99,8 @@ def create_incident():
         api_user()  # 401 without a valid token comes first
     body = json_body()
     return jsonify(incidents.report_with_token(token, body.get("category_code"), body.get("description"),
-                                               body.get("lon"), body.get("lat"), body.get("photos"))), 201
+                                               body.get("lon"), body.get("lat"), body.get("photos"),
+                                               body.get("accuracy_m"))), 201
 
 
 @bp.get("/incidents")

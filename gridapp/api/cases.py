@@ -11,6 +11,7 @@ from ..incidents import duplicates, photos, workflow
 from ..incidents import present as case_present
 from ..settings import photo_settings
 from . import bp, json_body, openapi
+from .idempotency import idempotent
 
 
 @bp.get("/incidents/duplicates")
@@ -73,6 +74,7 @@ def openapi_document():
 
 
 @bp.post("/photos")
+@idempotent
 def upload_photo():
     """Upload one photo (multipart field ``file``): JPEG, PNG or WebP by content, size limit
     ``PHOTO_MAX_BYTES`` (10 MB). 201 {ref ("photo:<sha256>", for ``attachments`` and

@@ -10,9 +10,11 @@ from ..disputes import queries as dispute_queries
 from ..disputes import register as dispute_register
 from ..disputes import workflow as dispute_workflow
 from . import bp, json_body
+from .idempotency import idempotent
 
 
 @bp.post("/disputes")
+@idempotent
 def create_dispute():
     """Register a dispute: JSON {type_code, summary, lon, lat (WGS84), source, parties [{kind,
     name, id_number?, phone?}], amount? (yuan), risk_level, escalation_risk, difficulty,

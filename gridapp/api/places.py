@@ -13,6 +13,7 @@ from ..inspections import service as inspections
 from ..notifications import inbox
 from ..places import service as places
 from . import bp, json_body
+from .idempotency import idempotent
 
 
 @bp.get("/places")
@@ -79,6 +80,7 @@ def save_place_type(code: str):
 
 
 @bp.post("/inspections")
+@idempotent
 def create_inspection():
     """Record an inspection: JSON {kind: planned|ad_hoc, campaign_id?, department, members: [names],
     vehicle_trips, visits: [{place_id, checklist: {item: bool}, findings, attachments:

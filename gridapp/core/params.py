@@ -90,6 +90,18 @@ def integer(value, field: str, low: int = 1, high: int = INT_MAX, message: str |
     return number
 
 
+def real(value, field: str, low: float, high: float, message: str | None = None) -> float:
+    """A finite number in [low, high] from a number or a decimal text (a bool is refused).
+    Raises BadInput ``invalid_<field>``."""
+    try:
+        number = None if isinstance(value, bool) else float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError, OverflowError):
+        number = None
+    if number is None or not low <= number <= high:  # NaN fails both comparisons
+        raise bad(field, message or _("%(field)s 必须是 %(low)s 到 %(high)s 之间的数", field=field, low=low, high=high))
+    return number
+
+
 def boolean(value, field: str, message: str | None = None) -> bool:
     """true/false from a bool or the texts true, false, 1, 0 (any case). Raises BadInput."""
     if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):

@@ -40,7 +40,7 @@ from .attachments import check_attachment_refs, require_uploaded
 from .duplicates import LIMIT as DUPLICATES_LIMIT
 from .duplicates import candidate_conditions, candidate_json, search_box
 from .present import deadline_flags
-from .rules import DESCRIPTION_MAX
+from .rules import ACCURACY_MAX_M, DESCRIPTION_MAX
 
 
 def leaf_categories() -> list[IncidentCategory]:
@@ -82,22 +82,23 @@ def _check_description(text) -> str:
     return p.text(text, "description", DESCRIPTION_MAX)
 
 
-def report_incident(user: User, category_code, description, lon, lat, photos=None, *,
+def report_incident(user: User, category_code, description, lon, lat, photos=None, accuracy_m=None, *,
                     now: datetime | None = None) -> Incident:
     """Report an incident at a WGS84 point (lon, lat degrees) and locate it into its grid.
 
     ``photos``: optional list of attachment references (``photo:<sha256>`` of uploaded photos),
-    recorded on the first history entry (action ``report``, — → reported).
+    recorded on the first history entry (action ``report``, — → reported). ``accuracy_m``: the
+    point's GPS accuracy in metres (0–100 000, optional; BadInput ``accuracy_m`` otherwise).
     One transaction. Raises BadInput (bad category, empty description, malformed point),
     Unprocessable (422) for a point outside every district, Forbidden when the point lies
     outside the user's scope (a grid worker outside their own grids). ``now``: aware UTC time of
     the report (the demo's history, tests); default the clock.
     """
-    summary = report_incident_summary(user, category_code, description, lon, lat, photos, now=now)
+    summary = report_incident_summary(user, category_code, description, lon, lat, photos, accuracy_m, now=now)
     return db.session.get(Incident, summary["id"])
 
 
-def report_incident_summary(user: User, category_code, description, lon, lat, photos=None, *,
+def report_incident_summary(user: User, category_code, description, lon, lat, photos=None, accuracy_m=None, *,
                             now: datetime | None = None) -> dict:
     """Report an incident as :func:`report_incident` does (same checks, errors and single
     transaction) and return what the API answers: {id, grid_code, community_code, status,
@@ -105,35 +106,39 @@ def report_incident_summary(user: User, category_code, description, lon, lat, ph
 
     The possible duplicates (services/duplicates.py, relative to this report) are looked up in the
     statement that inserts the case, so that nothing is reloaded after the commit."""
-    return _report(_checked_fields(category_code, description, lon, lat), photos, uid=user.id, now=now)
+    return _report(_checked_fields(category_code, description, lon, lat, accuracy_m), photos, uid=user.id, now=now)
 
 
-def report_with_token(token: str, category_code, description, lon, lat, photos=None) -> dict:
+def report_with_token(token: str, category_code, description, lon, lat, photos=None, accuracy_m=None) -> dict:
     """:func:`report_incident_summary` for the holder of the bearer ``token`` (the API's create
     path): the token is checked in the statement that inserts the case.
 
     Raises Unauthenticated (401) for an unknown, expired or revoked token — before any error of
     the report itself — then the errors of :func:`report_incident`."""
     try:
-        fields = _checked_fields(category_code, description, lon, lat)
+        fields = _checked_fields(category_code, description, lon, lat, accuracy_m)
     except BadInput:
         accounts.user_for_token(token)  # an invalid token is answered first
         raise
     return _report(fields, photos, digest=accounts.token_digest(token))
 
 
-def _checked_fields(category_code, description, lon, lat) -> dict:
+def _checked_fields(category_code, description, lon, lat, accuracy_m=None) -> dict:
     """The report's fields checked without the database, in the order errors are answered:
-    category given, description, coordinates (an unknown category is still reported before a
-    bad description or point). Returns {category_code, description, lon, lat}."""
+    category given, description, coordinates, GPS accuracy (an unknown category is still reported
+    before a bad description or point). Returns {category_code, description, lon, lat, accuracy_m}."""
     category_code = _check_category_given(category_code)
     try:
         description = _check_description(description)
         lon, lat = parse_lonlat(lon, lat)
+        accuracy_m = None if accuracy_m in (None, "") else p.real(
+            accuracy_m, "accuracy_m", 0, ACCURACY_MAX_M,
+            _("定位精度 (accuracy_m) 必须是 0 到 %(max)s 米之间的数", max=ACCURACY_MAX_M))
     except BadInput:
         _check_category(category_code)
         raise
-    return {"category_code": category_code, "description": description, "lon": lon, "lat": lat}
+    return {"category_code": category_code, "description": description, "lon": lon, "lat": lat,
+            "accuracy_m": accuracy_m}
 
 
 def _report(fields: dict, photos, *, uid: int | None = None, digest: str | None = None,
@@ -214,9 +219,10 @@ def _report_statement(by_token: bool = False):
         PhotoUpload.sha256 == photo.c.sha256, PhotoUpload.user_id == select(checks.c.uid).scalar_subquery())))
     ins = insert(Incident).from_select(
         ["category_code", "description", "geom", "grid_code", "community_code", "district_code", "reporter_id",
-         "status", "reported_at", "version"],
+         "status", "reported_at", "version", "location_accuracy_m"],
         select(b("category_code"), b("description"), point_expr(lon, lat), checks.c.grid, checks.c.code,
-               checks.c.district_code, checks.c.uid, literal(IncidentStatus.REPORTED.value), now, literal(1))
+               checks.c.district_code, checks.c.uid, literal(IncidentStatus.REPORTED.value), now, literal(1),
+               b("accuracy_m", Float))
         .where(checks.c.category_ok, checks.c.code.is_not(None), checks.c.in_scope, photos_ok),
     ).returning(Incident.id, Incident.reporter_id, Incident.reported_at, Incident.status).cte("ins")
     history = insert(IncidentEvent).from_select(

@@ -50,6 +50,9 @@ NOTE_MAX = 2000
 DEADLINE_STATES = ("filed", "dispatched", "in_progress", "deferred")
 #: The longest description of a report, in characters (a report form's text; imports alike).
 DESCRIPTION_MAX = 2000
+#: The largest GPS accuracy (metres) a report may carry (issue 19); the phone asks to confirm a fix
+#: worse than the setting GPS_ACCURACY_WARN_M (default 50 m) before it queues the report.
+ACCURACY_MAX_M = 100_000
 #: States of an open case (not closed, evaluated, rejected, voided or merged).
 OPEN_STATES = ("reported", "accepted", "filed", "dispatched", "in_progress", "handled", "deferred")
 #: The incident map's heat layer: relative density (0–1) → colour, lowest first (Leaflet.heat's

@@ -16,6 +16,7 @@ from .disputes import (
 )
 from .facts import KpiCaseFact, KpiDailyFact
 from .grids import Grid
+from .idempotency import IdempotencyKey
 from .notifications import ChannelChoice, Delivery, ImportJob, Notification
 from .org import (
     AuditEntry,
@@ -54,5 +55,5 @@ __all__ = [
     "DisputeVisit", "MediationCommittee", "MediationSession", "Mediator",
     "Campaign", "Inspection", "InspectionPlace", "Notification", "Place", "PlaceEvent", "PlaceType",
     "RectificationNotice", "ChannelChoice", "Delivery", "ImportJob",
-    "KpiCaseFact", "KpiDailyFact",
+    "KpiCaseFact", "KpiDailyFact", "IdempotencyKey",
 ]

@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 
 from geoalchemy2 import Geometry
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import CheckConstraint, DateTime, Float, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -87,6 +87,9 @@ class Incident(db.Model):
     # Identifier of the case in the system it was imported from (e.g. "boston311:101001367728").
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    # The reported point's GPS accuracy in metres (radius, as the device gives it); null when the
+    # point was picked on the map or typed (issue 19).
+    location_accuracy_m: Mapped[float | None] = mapped_column(Float)
 
     category: Mapped[IncidentCategory] = relationship()
     reporter: Mapped[User] = relationship(foreign_keys=[reporter_id])

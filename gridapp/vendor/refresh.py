@@ -1,7 +1,9 @@
 """Refresh the npm-vendored front-end files listed in manifest.json (``make vendor``):
 ``npm pack NAME@VERSION`` into a temporary folder, copy the listed files, check their SHA-256.
 
-A ``files`` entry maps a file of the package to a name here, or to ``{"to": name, "from": line}``:
+A package may name the ``dir`` it goes to (default its name; the workbox modules share one,
+which the service worker loads them from). A ``files`` entry maps a file of the package to a name
+here, or to ``{"to": name, "from": line}``:
 the file's text from that line on (e.g. only the licence section of a README, without its usage
 examples that point at public CDNs)."""
 from __future__ import annotations
@@ -35,7 +37,7 @@ def main() -> None:
                                  capture_output=True, text=True).stdout.strip().splitlines()[-1]
             with tarfile.open(Path(tmp) / out) as tar:
                 tar.extractall(tmp, filter="data")
-            dest = HERE / pkg["name"]
+            dest = HERE / pkg.get("dir", pkg["name"])  # "dir": several packages in one folder (workbox)
             dest.mkdir(exist_ok=True)
             for src, target in pkg["files"].items():
                 if isinstance(target, str):

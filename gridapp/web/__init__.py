@@ -312,6 +312,7 @@ from . import (  # noqa: E402,F401
     exports,
     notifications,
     org,
+    phone,
     places,
     security,
 )

@@ -97,7 +97,9 @@ def report_in_worker_grid(app, count: int, label: str) -> None:
 
 @pytest.fixture
 def offline_page(browser):
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+    # service workers blocked: page.route (the abort and count of other hosts, a test's own routes)
+    # does not see what a service worker answers; tests/browser/phone/ runs the app's worker
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", service_workers="block")
     page = OfflinePage(context.new_page())
     yield page
     context.close()

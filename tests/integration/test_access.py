@@ -64,6 +64,7 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("POST", "/logout"): A(PUBLIC),
     ("GET", "/about"): A(PUBLIC),
     ("GET", "/healthz"): A(PUBLIC), ("GET", "/favicon.ico"): A(PUBLIC),
+    ("GET", "/sw.js"): A(PUBLIC), ("GET", "/manifest.webmanifest"): A(PUBLIC),  # the phone app (issue 19)
     ("GET", "/lang/<code>"): A(PUBLIC),
     ("GET", "/static/<path:filename>"): A(PUBLIC, params={"filename": "favicon.svg"}),
     ("GET", "/static/vendor/<package>/<path:filename>"): A(PUBLIC),
@@ -82,6 +83,7 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("GET", "/cases"): A(ALL),
     ("GET", "/cases/map"): A(ALL),
     ("POST", "/photos"): A(ALL),
+    ("POST", "/phone/token"): A(ALL),
     ("POST", "/api/v1/photos"): A(ALL),
     ("GET", "/api/v1/areas"): A(ALL),
     ("GET", "/api/v1/grids"): A(ALL),

@@ -35,7 +35,8 @@ def test_worker_picks_a_point_on_the_map_and_reports(live_server, offline_page):
     assert page.input_value("input[name=lon]") != "" and page.input_value("input[name=lat]") != ""
     page.select_option("select[name=category_code]", "0102")
     page.fill("textarea[name=description]", "浏览器测试：垃圾堆积")
-    page.click("form#incident-form button[type=submit]")
+    page.click("form#incident-form button[type=submit]")  # queued on the device, sent, then the list (issue 19)
+    page.wait_for_url("**/incidents")
     page.wait_for_load_state("networkidle")
     assert page.url.endswith("/incidents"), page.inner_text("main")
     assert "610202002010001" in page.inner_text("table#incidents")

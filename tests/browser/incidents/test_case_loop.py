@@ -48,7 +48,8 @@ def test_case_is_filed_dispatched_handled_verified_and_closed(live_server, as_us
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.select_option("select[name=category_code]", "0101")
     page.fill("textarea[name=description]", "浏览器闭环测试：井盖缺失（虚构）")
-    page.click("form#incident-form button[type=submit]")
+    page.click("form#incident-form button[type=submit]")  # queued on the device, sent, then the list (issue 19)
+    page.wait_for_url("**/incidents")
     page.wait_for_load_state("networkidle")
     link = page.locator("table#incidents a").first
     case_id = int(link.inner_text())

@@ -81,4 +81,4 @@ def test_case_outside_scope_is_404(client, tx, login, make_user):
 def test_report_form_has_the_geolocation_button(client, login):
     login("worker")
     page = client.get("/incidents/new")
-    assert 'id="geolocate"' in page.text and "gridappGeolocate(" in page.text
+    assert 'id="geolocate"' in page.text and "js/report_form.js" in page.text  # the phone's form (issue 19)
