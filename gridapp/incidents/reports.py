@@ -5,7 +5,6 @@ import json
 
 from flask_babel import gettext as _
 from geoalchemy2.shape import to_shape
-from shapely.geometry import mapping
 from sqlalchemy import (
     ARRAY,
     JSON,
@@ -34,6 +33,7 @@ from ..core.clock import utcnow
 from ..core.errors import BadInput, Unprocessable
 from ..core.scope import Holder, incident_filter, outside_scope, scope_condition
 from ..extensions import db
+from ..geo.shapes import geojson_geometry
 from ..models import Incident, IncidentCategory, IncidentEvent, IncidentStatus, PhotoUpload, User
 from .attachments import check_attachment_refs, require_uploaded
 from .duplicates import LIMIT as DUPLICATES_LIMIT
@@ -246,7 +246,7 @@ def incident_feature(incident: Incident) -> dict:
     return {
         "type": "Feature",
         "id": incident.id,
-        "geometry": mapping(to_shape(incident.geom)),
+        "geometry": geojson_geometry(to_shape(incident.geom)),
         "properties": {
             "id": incident.id,
             "category_code": incident.category_code,
