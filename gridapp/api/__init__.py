@@ -34,7 +34,7 @@ def json_body() -> dict:
 
 
 @bp.post("/auth/token")
-@operation("auth", inc.Token, body=inc.TokenRequest, public=True, errors=(429,))
+@operation("auth", inc.Token, body=inc.TokenRequest, public=True, errors=(401, 429))
 @login_throttle
 def create_token():
     """Exchange {username, password} (JSON) for a bearer token.

@@ -237,13 +237,11 @@ def operation(tag: str, ok=None, *, status: int = 200, query=None, body=None, fo
     besides 400/401/403/404; ``responses`` more status → model; ``path`` the model of the path
     parameters (choices, ranges); ``domain_order``: see :attr:`Operation.domain_order`.
     Validates before the view runs."""
-    codes = {f"HTTP_{c}": ErrorBody for c in (*BASE_ERRORS, *errors)}
+    base = tuple(c for c in BASE_ERRORS if c not in (401, 403)) if public else BASE_ERRORS
+    codes = {f"HTTP_{c}": ErrorBody for c in (*base, *errors)}
     codes[f"HTTP_{status}"] = ok
     for code, model in (responses or {}).items():
         codes[f"HTTP_{code}"] = model
-    if public:
-        codes.pop("HTTP_401", None)
-        codes.pop("HTTP_403", None)
 
     def decorate(func):
         OPERATIONS[func.__name__] = Operation(public, body, body_required, media, status, path,
@@ -273,7 +271,8 @@ def document() -> dict:
                 ok["content"] = {GEOJSON: ok["content"]["application/json"]}
             elif op.media:
                 ok["content"] = {**ok.get("content", {}), **{
-                    media: {"schema": {"type": "string", "format": "binary"}} for media in op.media.split()}}
+                    media: {"schema": {"$ref": "#/components/schemas/FeatureCollection"} if media == GEOJSON
+                            else {"type": "string", "format": "binary"}} for media in op.media.split()}}
             declared = op.path.model_json_schema()["properties"] if op.path is not None else {}
             for param in item.get("parameters", []):
                 if param["name"] in declared and param["in"] == "path":

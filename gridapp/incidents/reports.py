@@ -53,6 +53,8 @@ def leaf_categories() -> list[IncidentCategory]:
 def _check_category_given(code) -> str:
     if not isinstance(code, str) or not code.strip():
         raise p.bad("category_code", _("请选择事件类别 (category_code)"), "invalid_category")
+    if len(code.strip()) > IncidentCategory.__table__.c.code.type.length:
+        raise _bad_category(code)  # longer than any category code: unknown, before SQL sees it (a 500)
     return p.text(code, "category_code", 32, message=_("事件类别 %(code)s 不存在或不是末级类别", code=repr(code)))
 
 

@@ -171,3 +171,13 @@ def test_405_carries_allow_and_401_comes_before_validation(client):
                               ("post", "/api/v1/places", {"name": "\x00"})]:
         resp = getattr(client, method)(url, json=body)
         assert resp.status_code == 401, (url, resp.get_json())
+
+
+def test_a_category_code_longer_than_the_column_is_unknown_not_a_crash(client, bearer, tx):
+    """schemathesis found it: 'invalid_op' (10 characters) reached varchar(8) in SQL (500)."""
+    lon, lat = grid_point(GRID)
+    before = _count(tx, Incident)
+    resp = client.post("/api/v1/incidents", json={**_report(lon, lat), "category_code": "invalid_op"},
+                       headers=bearer("worker"))
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "invalid_category"
+    assert _count(tx, Incident) == before

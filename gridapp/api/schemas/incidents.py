@@ -80,7 +80,7 @@ class IncidentReport(Model):
 
     ERROR_CODES = {"lon": "invalid_coordinates", "lat": "invalid_coordinates", "category_code": "invalid_category"}
 
-    category_code: RequiredShort
+    category_code: RequiredShort = Field(max_length=8)
     description: Required
     lon: Lon
     lat: Lat
