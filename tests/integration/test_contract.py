@@ -181,3 +181,14 @@ def test_a_category_code_longer_than_the_column_is_unknown_not_a_crash(client, b
                        headers=bearer("worker"))
     assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "invalid_category"
     assert _count(tx, Incident) == before
+
+
+@pytest.mark.parametrize("description", ["路灯\x00坏了", "\u200b\u200b\u3000"])
+def test_web_form_posts_refuse_the_same_classes(client, login, csrf_of, tx, description):
+    login("worker")
+    lon, lat = grid_point(GRID)
+    page = client.get("/incidents/new")
+    before = _count(tx, Incident)
+    resp = client.post("/incidents/new", data={"csrf_token": csrf_of(page.text), "category_code": "0102",
+                                               "description": description, "lon": lon, "lat": lat})
+    assert resp.status_code == 400 and _count(tx, Incident) == before
