@@ -20,6 +20,9 @@ from ..extensions import csrf
 from ..incidents import queries as case_queries
 from ..incidents import reports as incidents
 from .idempotency import idempotent
+from .contract import GEOJSON, operation
+from .schemas import incidents as inc
+from .schemas.common import FeatureCollection, FeaturePage
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -32,6 +35,7 @@ def json_body() -> dict:
 
 
 @bp.post("/auth/token")
+@operation("auth", inc.Token, body=inc.TokenRequest, public=True, errors=(401, 429))
 @login_throttle
 def create_token():
     """Exchange {username, password} (JSON) for a bearer token.
@@ -48,6 +52,7 @@ def create_token():
 
 
 @bp.delete("/auth/token")
+@operation("auth", None, status=204)
 def revoke_token():
     """Revoke the bearer token of this request: 204; it no longer works afterwards."""
     user = api_user()
@@ -56,18 +61,20 @@ def revoke_token():
 
 
 @bp.get("/areas")
+@operation("areas", FeatureCollection, query=inc.AreasQuery, media=GEOJSON)
 def list_areas():
     """GeoJSON FeatureCollection of areas: ``?level=district|township|community`` (default
     district; community includes villages). Properties: code, name, level, parent_code,
     unit_type, boundary_source. ``?precision=`` (0–15) decimal places of the coordinates
-    (degrees, default 15: full). 400 for an unknown level or a bad precision."""
+    (degrees, default 7 ≈ 1 cm, RFC 7946). 400 for an unknown level or a bad precision."""
     api_user()
-    precision = params.integer(request.args.get("precision", areas.PRECISION), "precision", 0, areas.PRECISION,
+    precision = params.integer(request.args.get("precision", areas.GEOJSON_PRECISION), "precision", 0, areas.PRECISION,
                                _("precision 必须是 0 到 15 的整数"))
     return jsonify(areas.areas_collection(request.args.get("level", "district"), precision))
 
 
 @bp.get("/grids")
+@operation("areas", FeatureCollection, query=inc.GridsQuery, media=GEOJSON)
 def list_grids():
     """GeoJSON FeatureCollection of the grids the caller may see (``?community_code=`` to
     narrow). Properties: code, name, community_code."""
@@ -76,6 +83,7 @@ def list_grids():
 
 
 @bp.get("/locate")
+@operation("areas", inc.Location, query=inc.LocateQuery)
 def locate_point():
     """``?lon=..&lat=..`` (WGS84 degrees) → 200 {grid_code (null in a village),
     community_code, township_code, district_code}; 404 outside every district; 400 on
@@ -85,6 +93,7 @@ def locate_point():
 
 
 @bp.post("/incidents")
+@operation("incidents", inc.IncidentCreated, status=201, body=inc.IncidentReport, errors=(422,), domain_order=True)
 @idempotent
 def create_incident():
     """Report an incident: JSON {category_code, description, lon, lat, photos?, accuracy_m?}
@@ -104,6 +113,7 @@ def create_incident():
 
 
 @bp.get("/incidents")
+@operation("incidents", FeaturePage, query=inc.IncidentQuery, media=GEOJSON)
 def list_incidents():
     """GeoJSON FeatureCollection of the incidents the caller may see, newest first. Filters:
     state (comma-separated), category (code prefix), grid, community, overdue=true, mine=true,

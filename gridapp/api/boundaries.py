@@ -20,6 +20,11 @@ from ..coverage import check as coverage_check
 from ..downloads import download
 from ..errors import BadInput
 from . import bp, json_body
+from .contract import operation
+from .schemas import boundaries as bs
+
+#: the media types of the export formats
+EXPORT_MEDIA = "application/geo+json application/zip text/csv application/geopackage+sqlite3 application/octet-stream"
 
 
 def uploaded_file() -> tuple[bytes, str]:
@@ -32,6 +37,7 @@ def uploaded_file() -> tuple[bytes, str]:
 
 
 @bp.post("/imports")
+@operation("boundaries", bs.ImportReport, form=bs.ImportForm, responses={422: bs.ImportReport})
 def create_import():
     """Import boundaries or incidents from an uploaded file (see the module docstring)."""
     user = api_user()
@@ -43,6 +49,7 @@ def create_import():
 
 
 @bp.get("/export")
+@operation("boundaries", None, query=bs.ExportQuery, media=EXPORT_MEDIA)
 def export_boundaries():
     """``?level=district|township|community|grid&code=<prefix>&format=geojson|shp|csv|gpkg|fgb``
     → the file (GeoJSON RFC 7946: CCW outer rings, 6 decimals, no crs member; zipped Shapefile
@@ -55,6 +62,7 @@ def export_boundaries():
 
 
 @bp.post("/grids/<code>/split")
+@operation("boundaries", bs.GridEdit, body=bs.SplitBody, errors=(409, 422))
 def split_grid(code: str):
     """Split a grid: JSON {"line": GeoJSON LineString (lon/lat)} in two along the line, or {} in
     four; ``"dry_run": true`` on any grid edit previews it (the same report, nothing kept). → 200
@@ -70,6 +78,7 @@ def _dry_run(body: dict) -> bool:
 
 
 @bp.post("/grids/merge")
+@operation("boundaries", bs.GridEdit, body=bs.MergeBody, errors=(409, 422))
 def merge_grids():
     """Merge adjacent grids of one community: JSON {"codes": [...]} → 200 (as split)."""
     body = json_body()
@@ -77,6 +86,7 @@ def merge_grids():
 
 
 @bp.post("/grids/move-edge")
+@operation("boundaries", bs.GridEdit, body=bs.MoveEdgeBody, errors=(409, 422))
 def move_grid_edge():
     """Move the shared edge of two adjacent grids: JSON {"codes": [a, b], "line": LineString}
     crossing both from outline to outline → 200 (as split)."""
@@ -85,6 +95,7 @@ def move_grid_edge():
 
 
 @bp.post("/communities/<code>/grids/generate")
+@operation("boundaries", bs.GridEdit, body=bs.GenerateBody, errors=(409, 422))
 def generate_grids(code: str):
     """Replace a community's grids by generated ones: JSON {"n"} or {"target_households"} or
     {"target_area_m2"} → 200 (as split)."""
@@ -94,6 +105,7 @@ def generate_grids(code: str):
 
 
 @bp.get("/coverage-check")
+@operation("coverage", bs.CoverageReport, query=bs.CheckQuery)
 def coverage_check_report():
     """``?code=<district|township|community code>`` (default the caller's scope) → 200 the coverage
     report {"code", "name", "level", "communities", "gridded", "problems": {gap, overlap, outside,
@@ -103,6 +115,7 @@ def coverage_check_report():
 
 
 @bp.post("/communities/<code>/grids/renumber")
+@operation("boundaries", bs.GridEdit, body=bs.EditBody, body_required=False, errors=(409, 422))
 def renumber_grids(code: str):
     """Renumber a community's grids (explicit act; new codes in numbering order, old codes
     retired with lineage) → 200 (as split)."""

@@ -1,7 +1,7 @@
 """API v1 for the closed loop: one case, its actions, KPIs, and the OpenAPI document."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from flask_babel import gettext as _
 
 from ..analytics import kpi
@@ -10,11 +10,15 @@ from ..errors import BadInput
 from ..incidents import duplicates, photos, workflow
 from ..incidents import present as case_present
 from ..settings import photo_settings
-from . import bp, json_body, openapi
 from .idempotency import idempotent
+from . import bp, contract, json_body
+from .contract import operation
+from .schemas import incidents as inc
+from .schemas.common import OpenAPIDocument
 
 
 @bp.get("/incidents/duplicates")
+@operation("incidents", inc.DuplicateCandidates, query=inc.DuplicatesQuery)
 def incident_duplicates():
     """Possible duplicates before reporting: ``?category_code=&lon=&lat=`` (WGS84) → {"candidates":
     [{id, distance_m, status, reported_at}]} — open cases of that category within 50 m reported in
@@ -30,6 +34,7 @@ def incident_duplicates():
 
 
 @bp.get("/incidents/<int:incident_id>")
+@operation("incidents", inc.Case)
 def get_incident(incident_id: int):
     """One case: id, state (= status), version, category, level, lon/lat, grid, community,
     reported/filed/deadline/handled/closed times (ISO 8601 UTC), overdue / due_soon / due_today,
@@ -40,6 +45,8 @@ def get_incident(incident_id: int):
 
 
 @bp.post("/incidents/<int:incident_id>/actions/<action>")
+@operation("incidents", inc.Case, body=inc.CaseActionBody, body_required=False, errors=(409,),
+           path=inc.CaseActionPath)
 def incident_action(incident_id: int, action: str):
     """Take an action of the closed loop (see the README's table): JSON body (may be empty)
     with ``version`` (optional; stale → 409 ``stale_version``), ``note``, ``attachments`` and the
@@ -54,6 +61,7 @@ def incident_action(incident_id: int, action: str):
 
 
 @bp.get("/kpi")
+@operation("analytics", inc.Kpi, query=inc.KpiQuery)
 def get_kpi():
     """KPIs of an area and a date range: ``?level=grid|community|township|district&code=...
     &from=YYYY-MM-DD&to=YYYY-MM-DD`` (local dates, Asia/Shanghai, inclusive, on reported_at).
@@ -65,15 +73,15 @@ def get_kpi():
 
 
 @bp.get("/openapi.json")
+@operation("meta", OpenAPIDocument, public=True)
 def openapi_document():
-    """The OpenAPI 3.0 document of every /api/v1 endpoint (no authentication needed)."""
-    routes = [(rule.rule, method, current_app.view_functions[rule.endpoint].__doc__)
-              for rule in current_app.url_map.iter_rules() if rule.rule.startswith("/api/v1")
-              for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
-    return jsonify(openapi.document(routes))
+    """The OpenAPI 3.1 document of every /api/v1 endpoint, generated from the schemas
+    (:mod:`gridapp.api.contract`; no authentication needed)."""
+    return jsonify(contract.document())
 
 
 @bp.post("/photos")
+@operation("photos", inc.Photo, status=201, form=inc.PhotoForm, errors=(413,))
 @idempotent
 def upload_photo():
     """Upload one photo (multipart field ``file``): JPEG, PNG or WebP by content, size limit

@@ -7,6 +7,9 @@ from flask import jsonify, request
 from ..analytics import dashboard
 from ..auth import api_user
 from . import bp
+from .contract import GEOJSON, operation
+from .schemas import boundaries as bs
+from .schemas.common import FeatureCollection
 
 
 def _args() -> tuple:
@@ -15,6 +18,7 @@ def _args() -> tuple:
 
 
 @bp.get("/dashboard")
+@operation("analytics", bs.Dashboard, query=bs.DashboardQuery)
 def get_dashboard():
     """The dashboard of an area and period: ``?level=district|township|community|grid&code=...
     &from=YYYY-MM-DD&to=YYYY-MM-DD`` (local dates, Asia/Shanghai, inclusive; default: the caller's
@@ -29,6 +33,7 @@ def get_dashboard():
 
 
 @bp.get("/dashboard/areas")
+@operation("analytics", FeatureCollection, query=bs.DashboardAreasQuery, media=GEOJSON)
 def get_dashboard_areas():
     """Choropleth layer: GeoJSON FeatureCollection (SRID 4326) of the sub-areas of an area
     (``?level=&code=&from=&to=`` as /dashboard; ``by=township|community|grid``, default the next

@@ -11,9 +11,13 @@ from ..disputes import register as dispute_register
 from ..disputes import workflow as dispute_workflow
 from . import bp, json_body
 from .idempotency import idempotent
+from .contract import GEOJSON, operation
+from .schemas import disputes as ds
+from .schemas.common import FeaturePage
 
 
 @bp.post("/disputes")
+@operation("disputes", ds.Dispute, status=201, body=ds.DisputeRegistration, errors=(422,))
 @idempotent
 def create_dispute():
     """Register a dispute: JSON {type_code, summary, lon, lat (WGS84), source, parties [{kind,
@@ -26,6 +30,7 @@ def create_dispute():
 
 
 @bp.get("/disputes")
+@operation("disputes", FeaturePage, query=ds.DisputeQuery, media=GEOJSON)
 def list_disputes():
     """GeoJSON FeatureCollection of the disputes in the caller's scope (no party data), newest
     first. Filters: state, type, difficulty, risk_level, escalation_risk=true, community,
@@ -38,6 +43,7 @@ def list_disputes():
 
 
 @bp.get("/disputes/stats")
+@operation("disputes", ds.DisputeStats, query=ds.StatsQuery)
 def dispute_stats():
     """Figures of disputes: ``?level=grid|community|township|district&code=...&from=YYYY-MM-DD
     &to=YYYY-MM-DD`` → {counts {registered, closed_out, resolved, resolved_within_30_days,
@@ -51,6 +57,7 @@ def dispute_stats():
 
 
 @bp.get("/disputes/<int:dispute_id>")
+@operation("disputes", ds.Dispute, query=ds.RevealQuery)
 def get_dispute(dispute_id: int):
     """One dispute with parties masked; ``?reveal=true`` shows them in full to the roles allowed
     by the PIPL rule (admin, secretary of the community) and logs each value shown (pii_views);
@@ -63,6 +70,7 @@ def get_dispute(dispute_id: int):
 
 
 @bp.post("/disputes/<int:dispute_id>/actions/<action>")
+@operation("disputes", ds.Dispute, body=ds.DisputeActionBody, body_required=False, errors=(409,))
 def dispute_action(dispute_id: int, action: str):
     """Take an action on a dispute (the README's table): JSON body with ``version`` (optional;
     stale → 409), ``note`` and the action's parameters. 200 → the dispute as in GET; 400 bad
@@ -75,6 +83,7 @@ def dispute_action(dispute_id: int, action: str):
 
 
 @bp.get("/dispute-types")
+@operation("disputes", list[ds.DisputeType])
 def list_dispute_types():
     """The dispute types offered for registration: [{code, name}] in order."""
     api_user()
@@ -82,6 +91,7 @@ def list_dispute_types():
 
 
 @bp.post("/dispute-types")
+@operation("disputes", ds.DisputeTypeSaved, body=ds.DisputeTypeBody)
 def save_dispute_type():
     """Create or edit a dispute type: JSON {code, name, active?, position?} (admin, district) →
     200 {code, name, active}; 400 bad field; 403 other roles."""
@@ -90,6 +100,7 @@ def save_dispute_type():
 
 
 @bp.get("/mediators")
+@operation("disputes", list[ds.MediatorListed])
 def list_mediators():
     """The mediators (人民调解员) of the caller's district: [{id, name, committee_id, committee}]."""
     return jsonify([{"id": m.id, "name": m.name, "committee_id": m.committee_id, "committee": m.committee.name}
@@ -97,6 +108,7 @@ def list_mediators():
 
 
 @bp.post("/mediators")
+@operation("disputes", ds.Mediator, status=201, body=ds.MediatorBody)
 def create_mediator():
     """Add a mediator: JSON {name, committee_id} or {name, committee_name, area_code} (new
     committee) → 201 {id, name, committee_id}; 400 bad field; 403 committee outside scope."""

@@ -5,7 +5,7 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 
 from ..auth import api_user
-from ..downloads import xlsx_response
+from ..downloads import XLSX, xlsx_response
 from ..errors import BadInput
 from ..inspections import figures as place_figures
 from ..inspections import notices as rectification
@@ -14,9 +14,13 @@ from ..notifications import inbox
 from ..places import service as places
 from . import bp, json_body
 from .idempotency import idempotent
+from .contract import GEOJSON, operation
+from .schemas import places as ps
+from .schemas.common import FeatureCollection
 
 
 @bp.get("/places")
+@operation("places", FeatureCollection, query=ps.PlacesQuery, media=GEOJSON)
 def list_places():
     """GeoJSON FeatureCollection (SRID 4326 points) of the places in the caller's scope — the map
     layer: ``?type=<type code>&status=operating|suspended|banned``. Properties: id, name,
@@ -27,6 +31,7 @@ def list_places():
 
 
 @bp.post("/places")
+@operation("places", ps.Place, status=201, body=ps.PlaceBody)
 def create_place():
     """Register a place: JSON {name, type (code or name), operator, licence_no, lon, lat (WGS84),
     risk_level (low|medium|high), status (operating|suspended|banned)} → 201 the place; 400 bad
@@ -37,6 +42,7 @@ def create_place():
 
 
 @bp.post("/places/import")
+@operation("places", ps.Written, status=201, form=ps.UploadForm)
 def import_places():
     """Import places from an uploaded ``file`` (.xlsx or .csv; multipart): 201 {"written": n};
     400 ``bad_rows`` with details.rows [{row, column, reason}] and nothing written."""
@@ -48,6 +54,7 @@ def import_places():
 
 
 @bp.get("/places/<int:place_id>")
+@operation("places", ps.PlaceWithTimeline)
 def get_place(place_id: int):
     """One place with its timeline (oldest first: registered, inspected, notice_issued,
     reinspect, escalate, approve; ``at`` ISO 8601 UTC). 404 absent or outside scope."""
@@ -60,6 +67,7 @@ def get_place(place_id: int):
 
 
 @bp.get("/place-types")
+@operation("places", ps.PlaceTypes)
 def list_place_types():
     """The place types (editable list) with their checklists: {"types": [{code, name, checklist}]}."""
     api_user()
@@ -67,6 +75,7 @@ def list_place_types():
 
 
 @bp.put("/place-types/<code>")
+@operation("places", ps.PlaceType, body=ps.PlaceTypeBody)
 def save_place_type(code: str):
     """Create or edit a place type and its checklist (admin only): JSON {name, checklist: [items]}
     → 200 {code, name, checklist}; 403 not admin; 400 bad code/name or name taken."""
@@ -80,6 +89,7 @@ def save_place_type(code: str):
 
 
 @bp.post("/inspections")
+@operation("places", ps.InspectionCreated, status=201, body=ps.InspectionBody)
 @idempotent
 def create_inspection():
     """Record an inspection: JSON {kind: planned|ad_hoc, campaign_id?, department, members: [names],
@@ -93,6 +103,7 @@ def create_inspection():
 
 
 @bp.post("/campaigns")
+@operation("places", ps.Created, status=201, body=ps.CampaignBody)
 def create_campaign():
     """Create a campaign (专项整治行动): JSON {name, area_code, starts_on, ends_on (local dates),
     description} → 201 {id}. 403 not an office role or area outside scope; 400 bad input."""
@@ -104,6 +115,7 @@ def create_campaign():
 
 
 @bp.get("/notices/<int:notice_id>")
+@operation("places", ps.Notice)
 def get_notice(notice_id: int):
     """One rectification notice: number, place, requirements, deadline_at (UTC), status, overdue,
     measure, version, allowed_actions. 404 absent or outside scope."""
@@ -112,6 +124,7 @@ def get_notice(notice_id: int):
 
 
 @bp.post("/notices/<int:notice_id>/actions/<action>")
+@operation("places", ps.Notice, body=ps.NoticeActionBody, body_required=False, errors=(409,))
 def notice_action(notice_id: int, action: str):
     """Act on a notice (README table): reinspect {passed}, escalate {measure: fine|suspend|ban,
     note}, approve {approved, note}; ``version`` optional (stale → 409). 200 the notice; 400;
@@ -123,6 +136,7 @@ def notice_action(notice_id: int, action: str):
 
 
 @bp.get("/inspection-figures")
+@operation("places", ps.Figures, query=ps.FiguresQuery, media=XLSX)
 def inspection_figures():
     """Figures of inspections and rectification: ``?level=grid|community|township|district&code=
     &from=&to=`` (local dates, inclusive) ``&campaign_id=``; ``&format=xlsx`` for the Excel
@@ -136,6 +150,7 @@ def inspection_figures():
 
 
 @bp.get("/notifications")
+@operation("notifications", ps.Notifications, query=ps.NotificationsQuery)
 def list_notifications():
     """The caller's notifications, newest first (``?unread=1`` only unread): {unread, items: [{id,
     kind, subject_type, subject_id, message, url, created_at (UTC), read_at}]}."""
@@ -145,6 +160,7 @@ def list_notifications():
 
 
 @bp.post("/notifications/read")
+@operation("notifications", ps.Marked, body=ps.ReadBody, body_required=False)
 def read_notifications():
     """Mark notifications read: JSON {id} for one, {} for all → {"marked": n}."""
     user = api_user()

@@ -6,9 +6,12 @@ from flask import jsonify, request
 from ..accounts import audit
 from ..auth import api_user
 from . import bp
+from .contract import operation
+from .schemas import boundaries as bs
 
 
 @bp.get("/audit-log")
+@operation("security", bs.AuditLog, query=bs.AuditLogQuery)
 def audit_log():
     """The security audit log, newest first (admins only; 403 for everyone else): logins, failures,
     lockouts, unlocks, logouts, token revocations, user creation (role), exports, roster changes

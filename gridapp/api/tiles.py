@@ -7,11 +7,15 @@ from flask import Response, jsonify, request, url_for
 from ..auth import api_user
 from ..coverage import tiles
 from . import bp
+from .contract import GEOJSON, operation
+from .schemas import incidents as inc
+from .schemas.common import FeatureCollection
 
 MVT_TYPE = "application/vnd.mapbox-vector-tile"
 
 
 @bp.get("/tiles/<layer>/<int:z>/<int:x>/<int:y>.pbf")
+@operation("areas", None, media=MVT_TYPE)
 def grid_tile(layer: str, z: int, x: int, y: int):
     """Mapbox Vector Tile of the caller's grids: ``layer`` = grids | coverage | communities; z/x/y of the Web
     Mercator (EPSG:3857) tile pyramid (XYZ, y from the north), 0 ≤ z ≤ 22.
@@ -39,6 +43,7 @@ def grid_tilejson(layer: str):
 
 
 @bp.get("/incidents/clusters")
+@operation("incidents", FeatureCollection, query=inc.ClusterQuery, media=GEOJSON)
 def incident_clusters():
     """Incident clusters for a map view: ``?bbox=min_lon,min_lat,max_lon,max_lat`` (SRID 4326
     degrees) ``&zoom=`` (0–22) and the filters of GET /api/v1/incidents (state, category, grid,

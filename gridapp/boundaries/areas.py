@@ -11,12 +11,19 @@ from ..extensions import db
 from ..models import AdminArea, Grid, Incident, User
 from .rules import AREA_LEVELS
 
-PRECISION = 15  # decimal places of degrees in GeoJSON output: full precision, so shared edges stay shared
+PRECISION = 15  # the most decimal places of degrees a client may ask for (full precision)
+#: decimal places of degrees in GeoJSON output unless asked (RFC 7946 §11.2: 7 ≈ 1 cm; every
+#: vertex is rounded alike, so shared edges stay shared)
+GEOJSON_PRECISION = 7
 
 
-def geojson_column(col, precision: int = PRECISION):
-    """SQL: the geometry column ``col`` as a GeoJSON object (JSONB; ``precision`` decimals)."""
-    return cast(gf.ST_AsGeoJSON(col, precision), JSONB)
+def geojson_column(col, precision: int = GEOJSON_PRECISION):
+    """SQL: the geometry column ``col`` as a GeoJSON object (JSONB; ``precision`` decimals) as
+    RFC 7946 §3.1.6 orders rings: exterior counter-clockwise, holes clockwise. Below full
+    precision the geometry is first snapped to that grid keeping it valid (ST_ReducePrecision:
+    a sliver hole narrower than the grid goes, rather than being printed turned inside out)."""
+    snapped = func.ST_ReducePrecision(col, 10.0 ** -precision) if precision < PRECISION else col
+    return cast(gf.ST_AsGeoJSON(func.ST_ForcePolygonCCW(snapped), precision), JSONB)
 
 
 def feature_collection(features: list[dict]) -> dict:
@@ -24,11 +31,11 @@ def feature_collection(features: list[dict]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def areas_collection(level: str, precision: int = PRECISION) -> dict:
+def areas_collection(level: str, precision: int = GEOJSON_PRECISION) -> dict:
     """FeatureCollection of the areas at ``level`` (district | township | community; the
     community level includes villages). Properties: code, name, level, parent_code, unit_type,
     boundary_source, gridded (community level: whether the unit has grids). ``precision``:
-    decimal places of the coordinates (degrees; 6 ≈ 0.1 m, enough to draw; default full).
+    decimal places of the coordinates (degrees; 6 ≈ 0.1 m, enough to draw; default 7).
 
     Raises BadInput for an unknown level.
     """

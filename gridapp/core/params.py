@@ -23,6 +23,9 @@ PER_PAGE_MAX = 500
 PAGE_MAX = 10**6
 NOTE_MAX = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|[\ud800-\udfff]")
+#: characters that show nothing: white space, zero-width and bidirectional marks, BOM; a required
+#: text made only of these is missing
+INVISIBLE = re.compile(r"[\s\u00ad\u180e\u200b-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]")
 
 
 def has_control(value: str) -> bool:
@@ -38,11 +41,12 @@ def bad(field: str, message: str, code: str | None = None) -> BadInput:
 
 def text(value, field: str, max_len: int, required: bool = True, message: str | None = None) -> str | None:
     """A text: stripped, at most ``max_len`` characters, no control character (NUL …) or lone
-    surrogate; None or "" is None unless ``required``. Raises BadInput ``invalid_<field>``."""
+    surrogate; None or "" is None unless ``required`` (then a text of only invisible characters,
+    :data:`INVISIBLE`, is missing too). Raises BadInput ``invalid_<field>``."""
     if value is not None and not isinstance(value, str):
         raise bad(field, message or _("%(field)s 必须是文字", field=field))
     value = (value or "").strip()
-    if required and not value:
+    if required and not INVISIBLE.sub("", value):
         raise bad(field, message or _("请填写 %(field)s", field=field))
     if len(value) > max_len:
         raise bad(field, message or _("%(field)s 不能超过 %(max)s 个字", field=field, max=max_len))

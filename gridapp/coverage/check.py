@@ -51,7 +51,7 @@ outside_p AS (
   SELECT 'outside', g.community_code, g.code, NULL, ST_CollectionExtract(ST_Difference(g.geom, c.geom), 3)
   FROM grids g JOIN c ON c.code = g.community_code)
 SELECT kind, community_code, grid_a, grid_b, ST_Area(geom) * s.m2_per_deg2 AS area_m2,
-       ST_AsGeoJSON(geom, 7)::jsonb AS geometry
+       ST_AsGeoJSON(ST_ForcePolygonCCW(geom), 7)::jsonb AS geometry
 FROM (SELECT * FROM gap_p UNION ALL SELECT * FROM overlap_p UNION ALL SELECT * FROM outside_p) p
 JOIN scale s ON s.code = p.community_code
 WHERE NOT ST_IsEmpty(geom) AND ST_Area(geom) * s.m2_per_deg2 > :noise
@@ -59,7 +59,8 @@ ORDER BY kind, community_code, grid_a NULLS FIRST, grid_b NULLS FIRST
 """
 
 _UNGRIDDED = """
-SELECT code, name, unit_type, ST_AsGeoJSON(geom, 7)::jsonb AS geometry FROM admin_areas a
+SELECT code, name, unit_type, ST_AsGeoJSON(ST_ForcePolygonCCW(geom), 7)::jsonb AS geometry
+FROM admin_areas a
 WHERE level = 'community' AND code LIKE :prefix
   AND NOT EXISTS (SELECT 1 FROM grids g WHERE g.community_code = a.code)
 ORDER BY code

@@ -4,12 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from geoalchemy2.shape import to_shape
-from shapely.geometry import mapping
 from sqlalchemy import select
 
 from ..accounts import pii
 from ..core.clock import utcnow
 from ..extensions import db
+from ..geo.shapes import geojson_geometry
 from ..models import Dispute, DisputeEvent, DisputeIncident, DisputeVisit, MediationSession, User
 from .rules import ACTION_LABELS, HANDLING_ROLE, OPEN_STATES, RISK_NAMES, STATE_NAMES
 from .workflow import DISPUTE, allowed_actions, pending_approval
@@ -107,7 +107,7 @@ def dispute_dict(user: User, dispute: Dispute, parties: list[dict] | None = None
 def dispute_feature(dispute: Dispute, now: datetime | None = None) -> dict:
     """GeoJSON Feature of a dispute (Point lon/lat) for the map layer (by state and risk); no
     party data."""
-    return {"type": "Feature", "id": dispute.id, "geometry": mapping(to_shape(dispute.geom)),
+    return {"type": "Feature", "id": dispute.id, "geometry": geojson_geometry(to_shape(dispute.geom)),
             "properties": {"id": dispute.id, "type_code": dispute.type_code, "type_name": dispute.type.name,
                            "status": dispute.status, "state_name": str(STATE_NAMES[dispute.status]),
                            "risk_level": dispute.risk_level, "risk_name": str(RISK_NAMES[dispute.risk_level]),

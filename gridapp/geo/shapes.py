@@ -59,3 +59,14 @@ def round_coverage(geoms, decimals: int = 6, snap_deg: float = 1e-9):
         return noded
     rounded = shapely.orient_polygons(shapely.set_precision(noded, 10.0 ** -decimals), exterior_cw=False)
     return np.array([force_2d_multipolygon(g) for g in rounded], dtype=object)
+
+
+#: decimal places of degrees in GeoJSON output (RFC 7946 §11.2: 7 ≈ 1 cm)
+GEOJSON_DECIMALS = 7
+
+
+def geojson_geometry(geom: BaseGeometry, decimals: int = GEOJSON_DECIMALS) -> dict:
+    """``geom`` (SRID 4326, lon/lat) as a GeoJSON geometry object per RFC 7946: coordinates
+    rounded to ``decimals`` places, exterior rings counter-clockwise and holes clockwise."""
+    geom = shapely.orient_polygons(geom) if geom.geom_type in ("Polygon", "MultiPolygon") else geom
+    return shapely.geometry.mapping(shapely.transform(geom, lambda xy: xy.round(decimals)))

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from geoalchemy2.shape import to_shape
-from shapely.geometry import mapping
 from sqlalchemy import (
     ARRAY,
     JSON,
@@ -35,6 +34,7 @@ from ..core.clock import utcnow
 from ..core.errors import BadInput, Unprocessable
 from ..core.scope import Holder, incident_filter, outside_scope, scope_condition
 from ..extensions import db
+from ..geo.shapes import geojson_geometry
 from ..models import Incident, IncidentCategory, IncidentEvent, IncidentStatus, PhotoUpload, User
 from .attachments import check_attachment_refs, require_uploaded
 from .duplicates import LIMIT as DUPLICATES_LIMIT
@@ -54,6 +54,8 @@ def leaf_categories() -> list[IncidentCategory]:
 def _check_category_given(code) -> str:
     if not isinstance(code, str) or not code.strip():
         raise p.bad("category_code", _("请选择事件类别 (category_code)"), "invalid_category")
+    if len(code.strip()) > IncidentCategory.__table__.c.code.type.length:
+        raise _bad_category(code)  # longer than any category code: unknown, before SQL sees it (a 500)
     return p.text(code, "category_code", 32, message=_("事件类别 %(code)s 不存在或不是末级类别", code=repr(code)))
 
 
@@ -257,7 +259,7 @@ def incident_feature(incident: Incident) -> dict:
     return {
         "type": "Feature",
         "id": incident.id,
-        "geometry": mapping(to_shape(incident.geom)),
+        "geometry": geojson_geometry(to_shape(incident.geom)),
         "properties": {
             "id": incident.id,
             "category_code": incident.category_code,

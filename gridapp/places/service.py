@@ -217,7 +217,7 @@ def geojson(user: User, type_code: str | None = None, status: str | None = None)
     """FeatureCollection (SRID 4326 points) of the places in scope — the map layer by type and
     status (properties as :func:`place_dict`)."""
     items = search(user, type_code, status)
-    coords = dict(db.session.execute(select(Place.id, func.ST_AsGeoJSON(Place.geom))
+    coords = dict(db.session.execute(select(Place.id, func.ST_AsGeoJSON(Place.geom, 7))
                                      .where(Place.id.in_([p.id for p in items]))).all()) if items else {}
     return {"type": "FeatureCollection",
             "features": [{"type": "Feature", "id": p.id, "geometry": json.loads(coords[p.id]),
