@@ -19,8 +19,8 @@ from ..errors import BadInput
 from ..extensions import csrf
 from ..incidents import queries as case_queries
 from ..incidents import reports as incidents
-from .idempotency import idempotent
 from .contract import GEOJSON, operation
+from .idempotency import idempotent
 from .schemas import incidents as inc
 from .schemas.common import FeatureCollection, FeaturePage
 

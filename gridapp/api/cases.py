@@ -10,9 +10,9 @@ from ..errors import BadInput
 from ..incidents import duplicates, photos, workflow
 from ..incidents import present as case_present
 from ..settings import photo_settings
-from .idempotency import idempotent
 from . import bp, contract, json_body
 from .contract import operation
+from .idempotency import idempotent
 from .schemas import incidents as inc
 from .schemas.common import OpenAPIDocument
 

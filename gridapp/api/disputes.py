@@ -10,8 +10,8 @@ from ..disputes import queries as dispute_queries
 from ..disputes import register as dispute_register
 from ..disputes import workflow as dispute_workflow
 from . import bp, json_body
-from .idempotency import idempotent
 from .contract import GEOJSON, operation
+from .idempotency import idempotent
 from .schemas import disputes as ds
 from .schemas.common import FeaturePage
 

@@ -13,8 +13,8 @@ from ..inspections import service as inspections
 from ..notifications import inbox
 from ..places import service as places
 from . import bp, json_body
-from .idempotency import idempotent
 from .contract import GEOJSON, operation
+from .idempotency import idempotent
 from .schemas import places as ps
 from .schemas.common import FeatureCollection
 

@@ -3,7 +3,7 @@ channels, deliveries with status and retries, import jobs with progress, and the
 tables (procrastinate's schema, from the pinned package).
 
 Revision ID: 0012_notifications
-Revises: 0010_scope_accounts
+Revises: 0011_idempotency
 Create Date: 2026-12-05 20:30:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012_notifications'
-down_revision = '0010_scope_accounts'
+down_revision = '0011_idempotency'
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ by statement-level triggers in the same transaction as every write to incidents,
 and approvals.
 
 Revision ID: 0013_daily_facts
-Revises: 0010_scope_accounts
+Revises: 0012_notifications
 Create Date: 2026-12-05 20:40:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0013_daily_facts'
-down_revision = '0010_scope_accounts'
+down_revision = '0012_notifications'
 branch_labels = None
 depends_on = None
 
