@@ -17,10 +17,11 @@ What is not stored, because it depends on the time of the query: ``overdue`` and
 past their deadline (partial index ``ix_incidents_open_deadline``), with the same cohort.
 
 Medians: a histogram. ``close_bucket`` is the whole hours from report to close (capped at
-:data:`BUCKET_CAP`); the median is read off the summed histogram as ``percentile_cont(0.5)``
-would be, each bucket's cases taken as evenly spread over its hour. It is therefore within one
-hour of the exact median of the cohort (:func:`histogram_median`); every other figure is exactly
-the definition's (tests/integration/analytics/test_facts_equivalence.py).
+:data:`BUCKET_CAP`), and each bucket keeps its cases' seconds to close; the median is read off the
+summed histogram as ``percentile_cont(0.5)`` would be, each bucket's cases taken at the bucket's
+mean. It is exact when the middle cases are alone in their buckets and otherwise within one hour
+of the exact median of the cohort (:func:`histogram_median`); every other figure is exactly the
+definition's (tests/integration/analytics/test_facts_equivalence.py).
 
 :func:`rebuild` recomputes both tables from the cases (after a bulk load with the triggers off).
 """
@@ -95,34 +96,36 @@ def _grouped(model, units: list[str], keys_of, columns, conds) -> tuple[list[dic
     return _split(db.session.execute(_grouping_select(model, units, keys_of, columns, conds)), units)
 
 
-def _histograms(units: list[str], conds) -> dict[tuple, dict[int, int]]:
-    """{(unit or None, key or None): {close bucket: closed cases}} of the total and each group:
-    summed per bucket in SQL and handed over as two arrays per group (not a row per bucket)."""
-    inner = _grouping_select(F, units, _fact_key, [func.sum(F.closed).label("n")], conds + [F.close_bucket >= 0],
-                             also=F.close_bucket).subquery("hist")
+def _histograms(units: list[str], conds) -> dict[tuple, dict[int, tuple[int, Decimal]]]:
+    """{(unit or None, key or None): {close bucket: (closed cases, their seconds to close)}} of the
+    total and each group: summed per bucket in SQL and handed over as arrays (not a row per bucket)."""
+    sums = [func.sum(F.closed).label("n"), func.sum(F.close_seconds).label("s")]
+    inner = _grouping_select(F, units, _fact_key, sums, conds + [F.close_bucket >= 0], also=F.close_bucket
+                             ).subquery("hist")
     group = [inner.c[f"{part}{i}"] for i in range(len(units)) for part in ("set", "key", "name")]
-    q = select(*group, func.array_agg(aggregate_order_by(inner.c.also, inner.c.also)).label("buckets"),
-               func.array_agg(aggregate_order_by(inner.c.n, inner.c.also)).label("counts")).group_by(*group)
-    totals, groups = _split(db.session.execute(q), units)
-    return {(r.get("unit"), r.get("key")): dict(zip(r["buckets"] or [], map(int, r["counts"] or []), strict=True))
+    arrays = [func.array_agg(aggregate_order_by(inner.c[c], inner.c.also)).label(c) for c in ("also", "n", "s")]
+    totals, groups = _split(db.session.execute(select(*group, *arrays).group_by(*group)), units)
+    return {(r.get("unit"), r.get("key")): {b: (int(n), secs) for b, n, secs in
+                                            zip(r["also"] or [], r["n"] or [], r["s"] or [], strict=True)}
             for r in totals + groups}
 
 
-def histogram_median(buckets: Iterable[tuple[int, int]]) -> float | None:
-    """The median (``percentile_cont(0.5)``) of values given as (whole-hour bucket, count), the
-    values of a bucket taken as evenly spread over it (the k-th of n at ``bucket + (k + ½) / n``).
-    None without values. Within one hour of the exact median."""
-    items = sorted((b, n) for b, n in buckets if n)
-    total = sum(n for _b, n in items)
+def histogram_median(buckets: Iterable[tuple[int, tuple[int, Decimal]]]) -> float | None:
+    """The median (``percentile_cont(0.5)``, hours) of the closing times given per whole-hour
+    bucket as (bucket, (count, sum of seconds)): the values of a bucket taken at the bucket's
+    mean — exact when the middle values are alone in their buckets, else within their bucket:
+    within an hour of the exact median. None without values."""
+    items = sorted((b, n, float(secs) / 3600 / n) for b, (n, secs) in buckets if n)
+    total = sum(n for _b, n, _mean in items)
     if not total:
         return None
     pos = 0.5 * (total - 1)
 
     def value(rank: int) -> float:
         seen = 0
-        for bucket, n in items:
+        for _bucket, n, mean in items:
             if rank < seen + n:
-                return bucket + (rank - seen + 0.5) / n
+                return mean
             seen += n
         raise AssertionError("rank beyond the histogram")
 

@@ -114,8 +114,13 @@ def test_township_user_sees_only_their_township(client, bearer, data):
     grid = _get(client, f"/api/v1/dashboard?level=grid&code={GRID}", headers)
     assert [t["code"] for t in grid["trail"]] == [DISTRICT, TOWNSHIP, COMMUNITY, GRID] and grid["children"] == []
     p = grid["period"]  # no period given: the last 30 days
-    assert p["days"] == 30 and grid["kpi"]["current"] == _get(
+    # the last 30 days also hold the cases other tests committed: the dashboard's median (daily
+    # facts' histogram, gridapp.analytics.facts) is within an hour of the definition's, the rest equal
+    current, endpoint = grid["kpi"]["current"], _get(
         client, f"/api/v1/kpi?level=grid&code={GRID}&from={p['from']}&to={p['to']}", headers)
+    medians = [k["time_to_close_hours"].pop("median") for k in (current, endpoint)]
+    assert p["days"] == 30 and current == endpoint
+    assert medians[0] == medians[1] or abs(medians[0] - medians[1]) <= 1.0
     far_community = data["far_grid"][:12]
     for url in (f"/api/v1/dashboard?level=township&code={OTHER_TOWNSHIP}",
                 f"/api/v1/dashboard?level=community&code={far_community}",

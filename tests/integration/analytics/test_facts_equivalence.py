@@ -151,8 +151,8 @@ def test_facts_equal_the_definitions(tx):
     check()
 
 
-def test_histogram_median_is_percentile_cont_of_the_spread_values():
+def test_histogram_median_is_percentile_cont_at_the_buckets_means():
     assert facts.histogram_median([]) is None
-    assert facts.histogram_median([(3, 1)]) == 3.5
-    assert facts.histogram_median([(1, 1), (5, 1)]) == 3.5          # (1.5 + 5.5) / 2
-    assert facts.histogram_median([(2, 2), (9, 1)]) == 2.75        # 2.25, 2.75, 9.5 → the middle one
+    assert facts.histogram_median([(3, (1, 3 * 3600 + 1800))]) == 3.5          # one case: exact
+    assert facts.histogram_median([(1, (1, 3600)), (5, (1, 5 * 3600))]) == 3.0  # (1 + 5) / 2
+    assert facts.histogram_median([(2, (2, 2 * 3600 * 2 + 3600)), (9, (1, 9 * 3600))]) == 2.5  # 2.5, 2.5, 9
