@@ -29,6 +29,8 @@ from ..errors import BadInput, NotFound
 from .schemas.common import ErrorBody
 
 GEOJSON = "application/geo+json"
+#: the longest operation summary (a longer first docstring paragraph moves to the description)
+SUMMARY_MAX = 100
 #: error statuses every operation may answer, besides those it declares
 BASE_ERRORS = (400, 401, 403, 404)
 #: one tag per domain, in the document's order
@@ -262,6 +264,10 @@ def document() -> dict:
             op = OPERATIONS.get(item.get("operationId"))
             if op is None:
                 continue
+            summary = " ".join(item.get("summary", "").split())
+            if len(summary) > SUMMARY_MAX:  # the docstring's first paragraph: keep it whole in the description
+                item["description"] = "\n\n".join(filter(None, [summary, item.get("description")]))
+                item["summary"] = summary.split(": ")[0].split(". ")[0][:SUMMARY_MAX]
             if op.public:
                 item["security"] = []
             if op.body is not None and not op.body_required and "requestBody" in item:

@@ -22,7 +22,11 @@ def geojson_column(col, precision: int = GEOJSON_PRECISION):
     RFC 7946 §3.1.6 orders rings: exterior counter-clockwise, holes clockwise. Below full
     precision the geometry is first snapped to that grid keeping it valid (ST_ReducePrecision:
     a sliver hole narrower than the grid goes, rather than being printed turned inside out)."""
-    snapped = func.ST_ReducePrecision(col, 10.0 ** -precision) if precision < PRECISION else col
+    kind = getattr(col.type, "geometry_type", "")
+    snapped = col
+    if precision < PRECISION and kind in ("POLYGON", "MULTIPOLYGON"):
+        snapped = func.ST_ReducePrecision(col, 10.0 ** -precision)
+        snapped = func.ST_Multi(snapped) if kind == "MULTIPOLYGON" else snapped  # the type stays
     return cast(gf.ST_AsGeoJSON(func.ST_ForcePolygonCCW(snapped), precision), JSONB)
 
 

@@ -14,6 +14,10 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import select
+
+from gridapp.accounts import service as accounts
+from gridapp.models import User
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
 EXAMPLES = 4
@@ -46,14 +50,20 @@ def _call(case, client, headers):
     case.validate_response(response, checks=CHECKS)
 
 
-@pytest.fixture
-def admin(bearer):
-    return bearer("admin")
+def _token_headers(tx, username: str) -> dict:
+    """A bearer token issued directly (no password hashing per operation), in the test's transaction."""
+    token, _expires = accounts.issue_token(tx.scalar(select(User).where(User.username == username)), 1)
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
-def worker(bearer):
-    return bearer("worker")
+def admin(tx):
+    return _token_headers(tx, "admin")
+
+
+@pytest.fixture
+def worker(tx):
+    return _token_headers(tx, "worker")
 
 
 @schema.parametrize()
