@@ -8,6 +8,7 @@ from ..auth import api_user
 from ..coverage import tiles
 from . import bp
 from .contract import GEOJSON, operation
+from .schemas import boundaries as bnd
 from .schemas import incidents as inc
 from .schemas.common import FeatureCollection
 
@@ -34,6 +35,7 @@ def grid_tile(layer: str, z: int, x: int, y: int):
 
 
 @bp.get("/tiles/<layer>.json")
+@operation("areas", bnd.TileJSON)
 def grid_tilejson(layer: str):
     """TileJSON 3.0.0 of a layer of the tile endpoint above (tiles URL template, zooms, the
     caller's scope bounds, vector_layers with their fields); 400 for an unknown layer; 401 without login."""

@@ -8,6 +8,7 @@ draws it with Leaflet, so user text reaches the page only as JSON data and is in
 from __future__ import annotations
 
 import folium
+from folium.map import FitBounds
 from branca.element import MacroElement
 from jinja2 import Template
 
@@ -33,7 +34,11 @@ def base_map(bounds: tuple[float, float, float, float], assets: dict[str, str],
     m.default_css = [("leaflet_css", assets["leaflet_css"])]
     m.options["max_zoom"] = 19
     m.options["zoom_snap"] = 0.25  # fit the district closely
-    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    # the first view is set at once: an animated fit would still be running when a page's script
+    # fits its data, and Leaflet drops a setView asked for during a zoom animation
+    fit = FitBounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    fit.options["animate"] = False
+    fit.add_to(m)
     return m
 
 

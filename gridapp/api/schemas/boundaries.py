@@ -143,3 +143,26 @@ class AuditLog(Out):
     page: int
     per_page: int
 
+
+
+class TileLayer(Out):
+    """One vector layer of a TileJSON document: its id (the MVT layer name), fields and zooms."""
+
+    id: str
+    fields: dict[str, str]
+    minzoom: int = Field(ge=0, le=22)
+    maxzoom: int = Field(ge=0, le=22)
+
+
+class TileJSON(Out):
+    """TileJSON 3.0.0 of one tile layer (https://github.com/mapbox/tilejson-spec/tree/master/3.0.0):
+    the tiles URL template, zooms, the caller's scope bounds (SRID 4326: west, south, east, north)."""
+
+    tilejson: str
+    name: str
+    scheme: Literal["xyz"]
+    tiles: list[str] = Field(min_length=1)
+    minzoom: int = Field(ge=0, le=22)
+    maxzoom: int = Field(ge=0, le=22)
+    bounds: list[float] = Field(min_length=4, max_length=4)
+    vector_layers: list[TileLayer]
