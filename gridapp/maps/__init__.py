@@ -8,8 +8,8 @@ draws it with Leaflet, so user text reaches the page only as JSON data and is in
 from __future__ import annotations
 
 import folium
-from folium.map import FitBounds
 from branca.element import MacroElement
+from folium.map import FitBounds
 from jinja2 import Template
 
 
