@@ -7,11 +7,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import threading
 import time
 
 import psycopg
 from caseutil import GRID, grid_point
+from jobutil import run_in_thread
 from sqlalchemy import delete, func, select
 
 from gridapp.boundaries import import_jobs, imports
@@ -22,16 +22,6 @@ from gridapp.models import ImportJob, Incident, User
 
 LABEL = "作业导入测试（虚构）"
 
-
-def run_in_thread(main):
-    """``asyncio.run(main())`` in a thread of its own (the browser tests' Playwright keeps an event
-    loop running in the main thread of the test session)."""
-    out = []
-    thread = threading.Thread(target=lambda: out.append(asyncio.run(main())))
-    thread.start()
-    thread.join()
-    assert out, "the worker's event loop ended with an error"
-    return out[0]
 
 
 def _csv(rows: int, lon: float, lat: float) -> bytes:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 from datetime import timedelta
 
 import psycopg
 from caseutil import make_case
+from jobutil import run_in_thread
 from sqlalchemy import delete, func, select
 
 from gridapp.core.clock import utcnow
@@ -23,16 +23,6 @@ from gridapp.reminders.rules import SCHEDULE
 
 GRID = "610202002010002"  # a grid of 红旗社区 whose secretary (hongqi) is told
 
-
-def run_in_thread(main):
-    """``asyncio.run(main())`` in a thread of its own (the browser tests' Playwright keeps an event
-    loop running in the main thread of the test session)."""
-    out = []
-    thread = threading.Thread(target=lambda: out.append(asyncio.run(main())))
-    thread.start()
-    thread.join()
-    assert out, "the worker's event loop ended with an error"
-    return out[0]
 
 
 def _due_soon_count(url: str, incident_id: int) -> int:
