@@ -113,13 +113,19 @@ def create_database(bindir: Path, base: Path, name: str) -> None:
 def start(base: Path, throwaway: bool = False) -> str:
     """Initialise (once) and start (if stopped) the cluster under ``base``; create the
     ``gridapp`` database with PostGIS; return its URL. ``throwaway`` turns durability off
-    (fsync, synchronous_commit, full_page_writes) for test clusters."""
+    (fsync, synchronous_commit, full_page_writes) for test clusters. Raises ProvisionError when the
+    server's user cannot reach ``base`` (a closed folder above it) or its socket path is too long."""
     bindir = ensure_postgis()
     base = base.resolve()
     if len(str(base / "sock" / ".s.PGSQL.5432")) > 100:
         raise ProvisionError(f"{base} is too long for a Unix socket path; choose a shorter GRIDAPP_PGDIR")
     data, sock = base / "data", base / "sock"
     _owned_dir(base)
+    if _as_owner(["test", "-w", str(base), "-a", "-x", str(base)], check=False, cwd="/").returncode != 0:
+        raise ProvisionError(
+            f"the server's user (postgres) cannot reach {base}: a folder above it is closed to other users "
+            "(e.g. one made by mktemp -d, mode 0700). Choose a GRIDAPP_PGDIR it can reach (the default "
+            "/var/tmp/gridapp-pg) or open the folders above it to others (chmod o+x)")
     if not (data / "PG_VERSION").exists():
         _say(f"initialising a private PostgreSQL cluster in {data}")
         _as_owner([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, select
+from sqlalchemy import and_, exists, select
 
 from ..core import params as p
 from ..core.casework import Outcome, StoredKind, Transition, find_in_scope
@@ -58,7 +58,8 @@ def get_case(user: User, incident_id, field: str | None = None) -> Incident:
 def _assignee(incident: Incident, params: dict) -> dict:
     """A dispatch target: ``department_code`` (a department of the case's district) and/or
     ``handler`` (user id or username of an active member of such a department); default: the
-    category rule's department. Raises BadInput (none given), NotFound (404 naming the field: an
+    category rule's department. Raises BadInput (none given; ``department_without_handler``: a
+    department given alone that has no active member, so nobody could act on the case), NotFound (404 naming the field: an
     unknown target and one of another district answer the same)."""
     dept_code = params.get("department_code") or None
     handler_ref = params.get("handler") or params.get("handler_id") or None
@@ -73,6 +74,13 @@ def _assignee(incident: Incident, params: dict) -> dict:
         data["department_code"] = find_in_scope(
             Department, Department.district_code == incident.district_code, dept_code, "department_not_found",
             lambda c: _("专业部门 %(code)s 不存在", code=c), field="department_code", key=Department.code).code
+        if handler_ref is None and not db.session.scalar(select(exists().where(
+                DepartmentMember.department_code == data["department_code"],
+                DepartmentMember.user_id == User.id, User.active.is_(True)))):
+            # nobody could act on the case: it would wait for ever, visible to no handler
+            raise BadInput(_("专业部门 %(code)s 没有处置人，不能派遣：请在处置规则中为其添加处置人，或选择其他部门",
+                             code=data["department_code"]), code="department_without_handler",
+                           field="department_code")
     if handler_ref is not None:
         ref = str(handler_ref)
         in_district = User.id.in_(select(DepartmentMember.user_id).join(Department).where(

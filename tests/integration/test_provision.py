@@ -1,6 +1,7 @@
 """Provisioning of the private cluster: idempotent start, data kept across stop/start."""
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -40,7 +41,18 @@ def test_too_long_a_socket_path_is_refused(tmp_path):
         provision.start(tmp_path / ("x" * 120))
 
 
-def test_production_refuses_a_missing_or_default_secret(database_url, monkeypatch):
+@pytest.mark.skipif(os.geteuid() != 0, reason="the cluster runs as postgres only when provisioned by root")
+def test_a_folder_the_server_cannot_reach_is_refused_with_the_reason():
+    closed = Path(tempfile.mkdtemp(prefix="gridapp-closed", dir="/tmp"))  # mode 0700, root's
+    try:
+        with pytest.raises(provision.ProvisionError, match="cannot reach .*GRIDAPP_PGDIR"):
+            provision.start(closed / "pg")
+        assert not (closed / "pg" / "data").exists()  # refused before initdb
+    finally:
+        shutil.rmtree(closed, ignore_errors=True)
+
+
+def test_production_refuses_a_missing_or_default_secret(app, database_url, monkeypatch):
     from gridapp import create_app
 
     monkeypatch.delenv("SECRET_KEY", raising=False)
@@ -48,7 +60,8 @@ def test_production_refuses_a_missing_or_default_secret(database_url, monkeypatc
         with pytest.raises(RuntimeError, match="SECRET_KEY"):
             create_app({"GRIDAPP_CONFIG": "production", "SQLALCHEMY_DATABASE_URI": database_url,
                         "SECRET_KEY": key})
-    # a good key passes this check; the test database holds the demo users, which production also
+    # a good key passes this check; the test database holds the demo users (the app fixture loads
+    # them, also when this file runs alone), which production also
     # refuses (a start on a database without them: tests/integration/test_audit.py)
     with pytest.raises(RuntimeError, match="demo users present"):
         create_app({"GRIDAPP_CONFIG": "production", "SQLALCHEMY_DATABASE_URI": database_url,

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from gridapp.errors import BadInput, Forbidden
 from gridapp.incidents import catalog, workflow
-from gridapp.models import CategoryRule, Department, DepartmentMember, User
+from gridapp.models import CategoryRule, Department, DepartmentMember, Incident, User
 
 
-def test_admin_page_sets_rule_and_filing_uses_it(client, tx, login, csrf_of):
+def test_admin_page_sets_rule_and_filing_uses_it(client, tx, login, csrf_of, make_user):
     login("admin")
     page = client.get("/admin/categories")
     assert page.status_code == 200 and 'id="rules"' in page.text
@@ -32,6 +32,14 @@ def test_admin_page_sets_rule_and_filing_uses_it(client, tx, login, csrf_of):
     tx.commit()
     workflow.perform(secretary, incident.id, "file", now=T0)
     assert incident.deadline_at == T0 + timedelta(hours=12)
+    # a department nobody works in is refused: the case would wait for ever, seen by no handler
+    with pytest.raises(BadInput) as refused:
+        workflow.perform(secretary, incident.id, "dispatch", {}, now=T0)
+    assert (refused.value.code, refused.value.field) == ("department_without_handler", "department_code")
+    assert tx.get(Incident, incident.id).status == "filed" and incident.department_code is None
+    handler = make_user("handler")  # 承办人: acts on what is dispatched to their department
+    tx.add(DepartmentMember(department_code="DEMO-HW", user_id=handler.id))
+    tx.commit()
     workflow.perform(secretary, incident.id, "dispatch", {}, now=T0)   # the rule's department by default
     assert incident.department_code == "DEMO-HW"
 
