@@ -59,8 +59,8 @@ def _assignee(incident: Incident, params: dict) -> dict:
     """A dispatch target: ``department_code`` (a department of the case's district) and/or
     ``handler`` (user id or username of an active member of such a department); default: the
     category rule's department. Raises BadInput (none given; ``department_without_handler``: a
-    department given alone that has no active member, so nobody could act on the case), NotFound (404 naming the field: an
-    unknown target and one of another district answer the same)."""
+    department given alone that has no active member, so nobody could act on the case), NotFound
+    (404 naming the field: an unknown target and one of another district answer the same)."""
     dept_code = params.get("department_code") or None
     handler_ref = params.get("handler") or params.get("handler_id") or None
     if dept_code is None and handler_ref is None:
