@@ -40,8 +40,6 @@ def load_demo_command(incidents):
                f"{counts['categories']} incident categories")
     if counts["users"]:
         click.echo(f"demo logins (password for all: {password}): {', '.join(counts['users'])}")
-    if counts["incidents"]:
-        click.echo(f"demo incidents: {counts['incidents']} (fictitious) over the last 90 days")
     else:
         click.echo("no demo users in this configuration; create one with: flask --app wsgi gridapp create-user")
 
