@@ -36,6 +36,9 @@ from ..models import AdminArea, Grid, Incident, User
 
 #: How many demo incidents, over how many days before ``now``, from which seed.
 COUNT, DAYS, SEED = 360, 90, 20261205
+#: New reports by the demo grid worker in their own grid, within the last 2 days, left 已上报: the
+#: first thing their community's secretary (hongqi) finds in 我的待办 (README "First steps").
+FRESH = 4
 #: Recent weeks hold more reports than early ones (a district taking the system up): a report's age
 #: is DAYS × u^RECENCY for a uniform u — with 2.15, 60 % of the closed cases fall in the last 30
 #: days, so the dashboard's default period (30 days) shows well over 200 of them.
@@ -132,8 +135,24 @@ def load_demo_incidents(district_code: str, log: Callable[[str], None] = print, 
     open_cases: list[tuple[int, str, float, float, datetime]] = []
     for state, (grid_code, lon, lat) in zip(states, points, strict=True):
         _one(rng, state, grid_code, lon, lat, categories, users, verifiers, open_cases, now)
+    count += _fresh_reports(rng, categories, now)
     log(f"demo incidents: {count} (fictitious) in {len(STATE_NAMES)} states over {DAYS} days")
     return count
+
+
+def _fresh_reports(rng: random.Random, categories: list[str], now: datetime) -> int:
+    """:data:`FRESH` reports by the demo ``worker`` at the inner point of their primary grid (a
+    metre apart, each of another category), in the last 2 days, left 已上报. Returns how many."""
+    worker = db.session.scalar(select(User).where(User.username == "worker"))
+    grid_code = next((a.grid_code for a in worker.assignments if a.is_primary), None) if worker else None
+    if grid_code is None:
+        return 0
+    point = func.ST_PointOnSurface(Grid.geom)
+    lon, lat = db.session.execute(select(func.ST_X(point), func.ST_Y(point)).where(Grid.code == grid_code)).one()
+    for i, category in enumerate(rng.sample(categories, FRESH)):
+        report_incident(worker, category, f"{rng.choice(TEXTS)}{MARK}", lon + i * 1e-5, lat,
+                        now=now - timedelta(hours=rng.uniform(1, 48)))
+    return FRESH
 
 
 def _one(rng: random.Random, state: str, grid_code: str, lon: float, lat: float, categories: list[str],

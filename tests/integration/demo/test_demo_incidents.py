@@ -11,10 +11,11 @@ from sqlalchemy.engine import make_url
 
 from gridapp import create_app
 from gridapp.core.clock import local_zone, utcnow
-from gridapp.demo.incidents import COUNT, DAYS, MARK
+from gridapp.demo.incidents import COUNT, DAYS, FRESH, MARK
 from gridapp.incidents.rules import STATE_NAMES
 
 PASSWORD = "demo-alive-password-1"
+TOTAL = COUNT + FRESH  # the history and the worker's new reports
 
 
 def test_load_demo_with_incidents_on_a_fresh_database(app, database_url, fresh_database):
@@ -35,10 +36,16 @@ def test_load_demo_with_incidents_on_a_fresh_database(app, database_url, fresh_d
             result = alive.test_cli_runner().invoke(args=["gridapp", "load-demo"],
                                                     env={"GRIDAPP_DEMO_PASSWORD": PASSWORD})
             assert result.exit_code == 0, result.output
-            assert f"demo incidents: {COUNT} (fictitious)" in result.output and COUNT >= 200
+            assert f"demo incidents: {TOTAL} (fictitious)" in result.output and COUNT >= 200
             states = dict(db.session.execute(select(Incident.status, func.count()).group_by(Incident.status)).all())
             assert set(states) == set(STATE_NAMES), states  # every state of the closed loop
-            assert sum(states.values()) == COUNT
+            assert sum(states.values()) == TOTAL
+            # the secretary's first step (README): new reports of the demo worker in their grid
+            worker = db.session.scalar(select(User).where(User.username == "worker"))
+            fresh = db.session.scalar(select(func.count()).select_from(Incident).where(
+                Incident.reporter_id == worker.id, Incident.status == "reported",
+                Incident.grid_code == "610202002010001", Incident.reported_at >= start - timedelta(days=2)))
+            assert fresh == FRESH
             # inside the demo grids, over the last 90 days, every one marked fictitious
             outside = db.session.scalar(select(func.count()).select_from(Incident).where(
                 ~select(Grid.code).where(Grid.code == Incident.grid_code,
@@ -60,7 +67,7 @@ def test_load_demo_with_incidents_on_a_fresh_database(app, database_url, fresh_d
             today = start.astimezone(local_zone()).date()
             board = summary(district, date_from=(today - timedelta(days=DAYS)).isoformat(), date_to=today.isoformat())
             # (a duplicate merged into another case is not counted twice)
-            assert board["kpi"]["current"]["counts"]["reported"] == COUNT - states["merged"] >= 200
+            assert board["kpi"]["current"]["counts"]["reported"] == TOTAL - states["merged"] >= 200
             # … and its first look (the default period, the last 30 days) too
             assert summary(district)["kpi"]["current"]["counts"]["reported"] >= 200
             # idempotent: a second load keeps them
