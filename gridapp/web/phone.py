@@ -15,6 +15,8 @@ from ..incidents import present as case_present
 from ..incidents import queries as case_queries
 from . import bp
 
+#: The Workbox modules the service worker uses, each after those it depends on.
+WORKBOX_MODULES = ("core", "routing", "strategies")
 #: Pages the service worker keeps for offline use once a user has opened the app (GET, same origin).
 OFFLINE_PAGES = ("web.home", "web.incident_new", "web.my_tasks", "web.incident_list")
 
@@ -22,10 +24,11 @@ OFFLINE_PAGES = ("web.home", "web.incident_new", "web.my_tasks", "web.incident_l
 @bp.route("/sw.js")
 def service_worker():
     """The service worker (Workbox, vendored): served from the site's root so that its scope is
-    every page; never cached by the browser's HTTP cache (updates are picked up at once)."""
-    body = render_template("phone/sw.js", workbox=vendor_url("workbox", "workbox-sw.js"),
-                           modules=vendor_url("workbox", "workbox-sw.js").rsplit("/", 1)[0] + "/",
-                           data_paths=data_paths())
+    every page; never cached by the browser's HTTP cache (updates are picked up at once). It
+    imports the Workbox modules it uses directly, in dependency order (not through workbox-sw,
+    whose loader falls back to Google's CDN)."""
+    body = render_template("phone/sw.js", modules=[vendor_url("workbox", f"workbox-{name}.prod.js")
+                                                   for name in WORKBOX_MODULES], data_paths=data_paths())
     response = current_app.response_class(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"

@@ -3,8 +3,7 @@
    Pages and data: network first (fresh when online), the last copy when offline; assets: the
    cached copy at once, refreshed in the background. Writes (POST …) are never handled here: the
    page's outbox (static/js/outbox.js) keeps reports until the server has answered. */
-importScripts({{ workbox|tojson }});
-workbox.setConfig({modulePathPrefix: {{ modules|tojson }}, debug: false});
+importScripts.apply(self, {{ modules|tojson }});  // workbox.core, .routing, .strategies (production builds)
 
 var PAGES = "gridapp-pages", DATA = "gridapp-data", ASSETS = "gridapp-assets";
 var matchOptions = {ignoreVary: true};
