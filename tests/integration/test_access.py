@@ -23,8 +23,6 @@ To add a route: add one line to ``ACCESS``.
 """
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,6 +30,7 @@ import placeutil as pu
 import pytest
 from accessutil import ADMIN, ALL, EDITORS, EXPORTS, FULL_VIEW, INTEROP, OFFICE, PLACES, PUBLIC, REACH, USERS, Access
 from caseutil import COMMUNITY, GRID, OTHER_COMMUNITY, OTHER_GRID, TOWNSHIP, grid_point, jpeg_bytes, make_case
+from mbtilesutil import write_mbtiles
 from sqlalchemy import func, select
 
 from gridapp.accounts import service as accounts
@@ -358,10 +357,8 @@ def test_access(app, client, tx, places, monkeypatch, method, rule, place):
     for key, value in access.config.items():
         monkeypatch.setitem(app.config, key, value)
     if "MBTILES_FILE" in access.config:  # an offline base-map package of one tile, 0/0/0
-        with closing(sqlite3.connect(Path(app.instance_path) / access.config["MBTILES_FILE"])) as package:
-            package.executescript("CREATE TABLE IF NOT EXISTS metadata (name TEXT, value TEXT); CREATE TABLE IF NOT "
-                                  "EXISTS tiles (zoom_level INT, tile_column INT, tile_row INT, tile_data BLOB);"
-                                  "DELETE FROM tiles; INSERT INTO tiles VALUES (0, 0, 0, x'89504e47');")
+        write_mbtiles(Path(app.instance_path) / access.config["MBTILES_FILE"], {"format": "png"},
+                      [(0, 0, 0, b"\x89PNG")])
     users = {u.username: u for u in tx.scalars(select(User).where(User.username.in_(USERS.values())))}
     credentials = {}
     for role, username in USERS.items():

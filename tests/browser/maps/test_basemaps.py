@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import sqlite3
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import CHROMIUM_ARGS, login  # tests/browser is on sys.path (pyproject: pythonpath)
+from mbtilesutil import write_mbtiles
 from PIL import Image, ImageDraw
 
 from gridapp import provision
@@ -102,27 +102,23 @@ def build_mbtiles(path: Path, zooms=(11, 12, 13)) -> tuple[list, int]:
     polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
     ring = np.array(polygons[0][0])
     bounds = [float(ring[:, 0].min()), float(ring[:, 1].min()), float(ring[:, 0].max()), float(ring[:, 1].max())]
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE metadata (name TEXT, value TEXT)")
-    conn.execute("CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB)")
-    conn.executemany("INSERT INTO metadata VALUES (?, ?)", [
-        ("name", "王益区 outline (test)"), ("format", "png"), ("minzoom", str(min(zooms))),
-        ("maxzoom", str(max(zooms))), ("bounds", ",".join(map(str, bounds))), ("attribution", "test package")])
-    count = 0
-    for z in zooms:
-        n = 2 ** z
-        px = (ring[:, 0] + 180) / 360 * n * 256
-        py = (1 - np.arcsinh(np.tan(np.radians(ring[:, 1]))) / math.pi) / 2 * n * 256
-        for x, y in _tile_range(bounds, z):
-            image = Image.new("RGBA", (256, 256), (245, 240, 230, 255))
-            ImageDraw.Draw(image).line(list(zip(px - x * 256, py - y * 256, strict=True)), fill=(200, 0, 0, 255),
-                                       width=3)
-            out = io.BytesIO()
-            image.save(out, "PNG")
-            conn.execute("INSERT INTO tiles VALUES (?, ?, ?, ?)", (z, x, n - 1 - y, out.getvalue()))
-            count += 1
-    conn.commit()
-    conn.close()
+    metadata = {"name": "王益区 outline (test)", "format": "png", "minzoom": str(min(zooms)),
+                "maxzoom": str(max(zooms)), "bounds": ",".join(map(str, bounds)), "attribution": "test package"}
+
+    def tiles():
+        for z in zooms:
+            n = 2 ** z
+            px = (ring[:, 0] + 180) / 360 * n * 256
+            py = (1 - np.arcsinh(np.tan(np.radians(ring[:, 1]))) / math.pi) / 2 * n * 256
+            for x, y in _tile_range(bounds, z):
+                image = Image.new("RGBA", (256, 256), (245, 240, 230, 255))
+                ImageDraw.Draw(image).line(list(zip(px - x * 256, py - y * 256, strict=True)),
+                                           fill=(200, 0, 0, 255), width=3)
+                out = io.BytesIO()
+                image.save(out, "PNG")
+                yield z, x, y, out.getvalue()
+
+    count = write_mbtiles(path, metadata, tiles())
     return bounds, count
 
 

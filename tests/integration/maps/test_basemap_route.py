@@ -3,9 +3,9 @@ from the real district outline) served as stored, gzip and all; 404 outside the 
 from __future__ import annotations
 
 import gzip
-import sqlite3
 from pathlib import Path
 
+from mbtilesutil import write_mbtiles
 from sqlalchemy import text
 
 from gridapp.maps import mbtiles
@@ -19,14 +19,8 @@ def _vector_package(tx, path: Path, z: int = 12) -> tuple[int, int, bytes]:
                           floor((20037508.342789244 - ST_Y(pt)) / (40075016.68557849 / 2 ^ :z))::int y, geom FROM p)
         SELECT x, y, (SELECT ST_AsMVT(m, 'district') FROM (SELECT ST_AsMVTGeom(ST_Transform(geom, 3857),
                ST_TileEnvelope(:z, x, y)) geom) m) FROM t"""), {"z": z}).one()
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE metadata (name TEXT, value TEXT)")
-    conn.execute("CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB)")
-    conn.executemany("INSERT INTO metadata VALUES (?, ?)",
-                     [("format", "pbf"), ("minzoom", str(z)), ("maxzoom", str(z))])
-    conn.execute("INSERT INTO tiles VALUES (?, ?, ?, ?)", (z, x, 2 ** z - 1 - y, gzip.compress(bytes(tile))))
-    conn.commit()
-    conn.close()
+    write_mbtiles(path, {"format": "pbf", "minzoom": str(z), "maxzoom": str(z)},
+                  [(z, x, y, gzip.compress(bytes(tile)))])
     return x, y, bytes(tile)
 
 
