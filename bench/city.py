@@ -333,7 +333,7 @@ STEPS = ((1, "report", None, "reported", 0.0), (2, "accept", "reported", "accept
 #: the open tenth spread over the open states (assumed).
 STATE_SHARES = ((1, 0.015), (2, 0.03), (3, 0.045), (4, 0.06), (5, 0.085), (6, 0.10), (7, 0.70), (8, 1.0))
 BENCH_DEPARTMENT = ("BENCH-ZF", "测试单位·综合执法（虚构）")
-#: the triggers keeping the daily KPI facts (migration 0013_daily_facts) that apply_states' statements fire
+#: the triggers keeping the KPI facts (migrations 0013_daily_facts, 0014_kpi_rollups) that apply_states' statements fire
 FACT_TRIGGERS = (("incident_events", "kpi_facts_insert"), ("incidents", "kpi_facts_update"))
 
 
@@ -347,7 +347,7 @@ def apply_states(actor_id: int, end: str | None = None) -> int:
 
     run = db.session.execute
     run(text("SET LOCAL work_mem = '256MB'"))
-    # a bulk load: the daily facts' triggers off, one rebuild at the end (gridapp.analytics.facts)
+    # a bulk load: the KPI facts' triggers off, one rebuild at the end (gridapp.analytics.facts)
     for table, trigger in FACT_TRIGGERS:
         run(text(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}"))
     run(text("INSERT INTO departments (code, name, district_code) VALUES (:c, :n, :d) ON CONFLICT DO NOTHING"),
@@ -389,9 +389,10 @@ def apply_states(actor_id: int, end: str | None = None) -> int:
         FROM bench_plan p WHERE i.id = p.id"""), {"dep": BENCH_DEPARTMENT[0]})
     for table, trigger in FACT_TRIGGERS:
         run(text(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}"))
-    run(text("TRUNCATE kpi_case_facts, kpi_daily_facts"))
-    run(text("SELECT kpi_facts_rebuild()"))
     db.session.commit()
+    from gridapp.analytics import facts
+
+    facts.rebuild()
     return events
 
 

@@ -10,7 +10,7 @@
 3. runs bench/locate.py (bulk location vs plain UPDATE), bench/create.py (create-incident under
    gunicorn, product vs bare insert), and — when present — bench/map.py (``run(database_url)``,
    coverage map), bench/dashboard.py (``run(database_url, incidents=…, disputes=…, load=False)``; the
-   dashboard reads the daily facts), bench/export.py (every case exported, streamed, peak memory) and
+   dashboard reads the KPI roll-ups), bench/export.py (every case exported, streamed, peak memory) and
    bench/province.py (the Shaanxi hierarchy loaded as areas, the drill-down timed);
    a missing or failing hook is reported, not fatal;
 4. replaces the section "## City scale (make bench)" of BENCHMARKS.md (other sections kept) with
@@ -138,7 +138,7 @@ def section(results: dict, started: datetime, total_s: float, pg_version: str) -
     dash = (results.get("dashboard") or {}).get("result")
     for period, fig in ((dash or {}).get("periods") or {}).items():
         limit = DASHBOARD_TARGETS.get(period, 1.5)
-        rows.append((f"district dashboard ({period}), server ms (daily facts)", fig["dashboard_ms"],
+        rows.append((f"district dashboard ({period}), server ms (KPI roll-ups)", fig["dashboard_ms"],
                      fig["plain_sql_ms"], f"{fig['ratio']}×", f"≤ {limit}× plain SQL",
                      "yes" if fig["ratio"] <= limit else "no"))
     exported = (results.get("export") or {}).get("result")

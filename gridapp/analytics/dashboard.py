@@ -101,7 +101,7 @@ def summary(user: User, level=None, code=None, date_from=None, date_to=None, now
 
     Returns {level, code, name, trail: [{level, code, name}], period: (see :func:`periods`),
     child_level (township | community | grid | null), coverage (:func:`coverage.coverage`),
-    kpi: {current, previous} (:func:`kpi.compute`), disputes: {current, previous}
+    kpi: {current, previous} (:func:`facts.compute`), disputes: {current, previous}
     (:func:`dispute_queries.stats`), inspections: {current, previous} (:func:`place_figures.compute`),
     children: :func:`children` rows, charts: {unit (day | week | month), trend: {incidents:
     kpi groups, disputes: dispute groups}, by_category: kpi groups, by_community: kpi groups}}.
@@ -113,7 +113,7 @@ def summary(user: User, level=None, code=None, date_from=None, date_to=None, now
     cur, prev = (p["from"], p["to"]), (p["previous_from"], p["previous_to"])
     child = CHILD[level]
     unit = "day" if p["days"] <= 62 else "week" if p["days"] <= 366 else "month"
-    # the period's KPIs and every breakdown the page shows, from the daily facts (facts.compute_by)
+    # the period's KPIs and every breakdown the page shows, from the facts kept on write
     units = [u for u in (child, unit, "category", "community" if level == "district" else None) if u]
     current, kpi_by = facts.compute_by(user, level, code, *cur, by=units, now=now)
     previous = facts.compute_by(user, level, code, *prev, now=now)[0]
@@ -142,7 +142,7 @@ def children(user: User, level: str, code: str, by: str, date_from=None, date_to
     """One row per sub-area ``by`` township | community | grid of the area, ordered by code:
     {code, name, coverage: figures (:func:`coverage.figures_by`), gap (grids lacking a worker or
     a live party group: grids − grids_covered; for a grid 0 or 1), kpi: the area's KPI group
-    (:func:`kpi.groups`; ``kpi_groups`` when the caller has them already) or null without cases,
+    (:func:`facts.groups`, without a median; ``kpi_groups`` when the caller has them already) or null without cases,
     disputes: its dispute group (:func:`dispute_queries.groups`) or null without disputes}."""
     if kpi_groups is None:
         kpi_groups = facts.compute_by(user, level, code, date_from, date_to, (by,), now)[1][by]

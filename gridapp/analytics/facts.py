@@ -1,192 +1,312 @@
-"""The incident KPIs of :mod:`gridapp.analytics.kpi` read from the daily facts (issue 23): any
-period's dashboard sums pre-aggregated rows instead of reading every case and its history.
+"""The incident KPIs (definitions: :mod:`gridapp.analytics.kpi`) read from facts kept on write
+(issue 23): any period's dashboard sums a few pre-aggregated rows instead of reading every case
+and its history.
 
-Facts (:mod:`gridapp.models.facts`, migration ``0013_daily_facts``): ``kpi_case_facts`` holds each
-case's contribution (report day in the local zone, area, category, close-time bucket and the
-components reported, filed, handled_filed, handled_on_time, closed, closed_on_time, handled_ever,
-reworked, extended, close_seconds) and ``kpi_daily_facts`` their sums per day × grid × category ×
-bucket. Database triggers on ``incidents`` (insert, update, delete), ``incident_events`` (handle,
-verify) and ``incident_approvals`` (extend) call ``kpi_facts_refresh(incident)``, which subtracts
-the case's stored contribution and adds its current one — in the same transaction as the write,
-whatever writes (actions, imports, the demo, tests). Merged cases contribute nothing. A case's
-contribution is keyed by its report day, so a case closed after midnight (or a month later)
-changes its report day's row, as the cohort definition asks.
+Facts (:mod:`gridapp.models.facts`; migrations ``0013_daily_facts`` and ``0014_kpi_rollups``):
+
+* ``kpi_case_facts`` — each case's contribution: local report day, grid, community, township,
+  district, category, whole hours to close (``close_bucket``) and the components reported, filed,
+  handled_filed, handled_on_time, closed, closed_on_time, handled_ever, reworked, extended,
+  close_seconds. Merged cases contribute nothing. A case counts on its report day, so a case
+  closed after midnight (or a month later) changes its report day's figures, as the cohort
+  definition asks.
+* ``kpi_rollups`` — their sums per span (the day ``d``, and the month ``m``) × area (the case's
+  district, township and community) × category (``''`` all, and its own);
+* ``kpi_close_hours`` — the closed cases per span × area × whole hours to close.
+
+Database triggers on ``incidents``, ``incident_events`` (handle, verify) and
+``incident_approvals`` (extend) call ``kpi_facts_refresh(ids)`` in the same transaction as the
+write, whatever writes (actions, imports, the demo, tests). The roll-ups are append-only deltas
+(a change adds the old contribution negated and the new one), so concurrent reports never wait on
+a district's shared row; :func:`compact` (the job runner's tick, every minute) merges each key's
+rows into one without changing any sum.
+
+Reading a period: the months wholly inside it from the month rows, the other days from the day
+rows (:func:`span_condition`): a year is ≈ 12 month rows per area and its edge days. Grids have
+no roll-up: a grid's figures and breakdowns by grid sum the case facts of the area.
 
 What is not stored, because it depends on the time of the query: ``overdue`` and the part of
 ``due`` made of unhandled filed cases past their deadline — counted live from the open cases
 past their deadline (partial index ``ix_incidents_open_deadline``), with the same cohort.
 
-Medians: a histogram. ``close_bucket`` is the whole hours from report to close (capped at
-:data:`BUCKET_CAP`), and each bucket keeps its cases' seconds to close; the median is read off the
-summed histogram as ``percentile_cont(0.5)`` would be, each bucket's cases taken at the bucket's
-mean. It is exact when the middle cases are alone in their buckets and otherwise within one hour
-of the exact median of the cohort (:func:`histogram_median`); every other figure is exactly the
-definition's (tests/integration/analytics/test_facts_equivalence.py).
+Medians: exact. The histogram of whole hours gives the bucket(s) holding the middle rank(s); their
+values are then read from the case facts of that bucket (``percentile_cont(0.5)``, as the
+definition). Only the period's total has a median: breakdowns (per sub-area, category, day …)
+carry counts, rates and the mean, not ``time_to_close_hours.median`` (a median per group would read
+every closed case again); ask the figures of the sub-area itself for its median.
 
-:func:`rebuild` recomputes both tables from the cases (after a bulk load with the triggers off).
+:func:`rebuild` recomputes every fact from the cases (after a bulk load with the triggers off).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, literal, select, text, tuple_
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import and_, func, literal, or_, select, text, tuple_
+from sqlalchemy.orm import aliased
 
 from ..core import params as p
 from ..core.clock import local_zone, utcnow
 from ..extensions import db
 from ..incidents.rules import DEADLINE_STATES
-from ..models import Incident, IncidentCategory, KpiCaseFact, KpiDailyFact, User
+from ..models import AdminArea, Incident, IncidentCategory, KpiCaseFact, KpiCloseHours, KpiRollup, User
 from ..models.facts import FACT_COUNTS
 from .kpi import area_condition, cohort_conditions, figures_of, group_key
 
-F = KpiDailyFact
-#: close-time buckets are whole hours up to this cap (366 days); longer closes share the cap's bucket
-BUCKET_CAP = 8784
+R, H, C = KpiRollup, KpiCloseHours, KpiCaseFact
+#: the columns summed
+SUMMED = FACT_COUNTS + ("close_seconds",)
+#: the area levels with roll-ups (a grid's figures sum its case facts)
+ROLLUP_LEVELS = ("district", "township", "community")
+CALENDAR = ("day", "week", "month")
 
 
-def _fact_key(by: str):
-    """(key, name, joins) of :func:`gridapp.analytics.kpi.group_key` for the fact rows."""
-    if by in ("day", "week", "month"):
-        return func.to_char(func.date_trunc(by, F.day), "YYYY-MM-DD"), None, []
-    if by == "category":
-        return F.category_code, IncidentCategory.name, [(IncidentCategory, IncidentCategory.code == F.category_code,
-                                                         False)]
-    return group_key(F, by)
+def _next_month(d: date) -> date:
+    return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def _grouping_select(model, units: list[str], keys_of, columns, conds, also=None):
-    """SELECT of ``columns`` over ``model`` for the total and per unit (GROUPING SETS), each set
-    also grouped by the column ``also`` when given; columns ``set<i>`` (0 in unit i's rows),
-    ``key<i>``, ``name<i>``, ``also``, then ``columns``."""
-    extra, joins = [], []
-    for i, unit in enumerate(units):
-        key, name, unit_joins = keys_of(unit)
-        extra += [key.label(f"key{i}"), (name if name is not None else literal(None)).label(f"name{i}")]
-        joins += [(t, on) for t, on, _outer in unit_joins]
-    tail = [also.label("also")] if also is not None else []
-    q = select(*(func.grouping(e).label(f"set{i}") for i, e in enumerate(extra[::2])), *extra, *tail, *columns) \
-        .select_from(model)
-    for target, onclause in joins:
-        q = q.outerjoin(target, onclause)
-    q = q.where(*conds)
-    if units:
-        return q.group_by(func.grouping_sets(tuple_(*tail), *(tuple_(extra[2 * i], extra[2 * i + 1], *tail)
-                                                              for i in range(len(units)))))
-    return q.group_by(*tail) if tail else q
+def span_condition(model, date_from: date | None, date_to: date | None):
+    """SQL condition on a roll-up ``model`` (:class:`KpiRollup`, :class:`KpiCloseHours`) taking
+    each local day of [from, to] (inclusive; open ends when None) exactly once: the months wholly
+    inside from their month rows, the other days from their day rows."""
+    lo = date_from if date_from is None or date_from.day == 1 else _next_month(date_from)
+    hi = None if date_to is None else (date_to + timedelta(days=1)).replace(day=1)
+    day = model.span == "d"
+    if lo is not None and hi is not None and lo >= hi:  # no whole month
+        return and_(day, *([model.start >= date_from] if date_from else []),
+                    *([model.start <= date_to] if date_to else []))
+    months = and_(model.span == "m", *([model.start >= lo] if lo else []), *([model.start < hi] if hi else []))
+    parts = [months]
+    if date_from is not None and lo > date_from:
+        parts.append(and_(day, model.start >= date_from, model.start < lo))
+    if date_to is not None and hi <= date_to:
+        parts.append(and_(day, model.start >= hi, model.start <= date_to))
+    return or_(*parts)
 
 
-def _split(rows, units: list[str]) -> tuple[list[dict], list[dict]]:
-    """([total mappings], [{unit, key, name, **columns}]) of the rows of :func:`_grouping_select`."""
-    totals, groups = [], []
+def _sums(model) -> list:
+    return [func.coalesce(func.sum(getattr(model, c)), 0).label(c) for c in SUMMED]
+
+
+def _case_area(level: str, code: str):
+    """Condition on the case facts for the area, keyed as the roll-ups are."""
+    return {"grid": C.grid_code, "community": C.community_code, "township": C.township_code,
+            "district": C.district_code}[level] == code
+
+
+def _rows(q) -> list[dict]:
+    return [dict(r._mapping) for r in db.session.execute(q)]
+
+
+def _calendar_key(column, unit: str):
+    return func.to_char(func.date_trunc(unit, column), "YYYY-MM-DD")
+
+
+def _rollup_query(level: str, code: str, unit: str | None, date_from, date_to):
+    """The SELECT of the total (``unit`` None) or of one breakdown from the roll-ups, rows {key,
+    name, sums}; None when the roll-ups do not hold it (grids; a unit not below the area)."""
+    order = list(ROLLUP_LEVELS)
+    own = [R.level == level, R.area_code == code]
+    if unit is None:
+        return select(*_sums(R)).where(*own, R.category_code == "", span_condition(R, date_from, date_to))
+    if unit == "category":
+        return (select(R.category_code.label("key"), IncidentCategory.name.label("name"), *_sums(R))
+                .join(IncidentCategory, IncidentCategory.code == R.category_code)
+                .where(*own, R.category_code != "", span_condition(R, date_from, date_to))
+                .group_by(R.category_code, IncidentCategory.name))
+    if unit in CALENDAR:
+        key = _calendar_key(R.start, unit)
+        return (select(key.label("key"), literal(None).label("name"), *_sums(R))
+                .where(*own, R.category_code == "", R.span == "d", *([R.start >= date_from] if date_from else []),
+                       *([R.start <= date_to] if date_to else []))
+                .group_by(key))
+    if unit in order and order.index(unit) > order.index(level) and level != "community":
+        district = code if level == "district" else db.session.get(AdminArea, code).district_code
+        parent = [R.township_code == code] if level == "township" else []
+        area = aliased(AdminArea)
+        return (select(R.area_code.label("key"), area.name.label("name"), *_sums(R))
+                .join(area, area.code == R.area_code)
+                .where(R.district_code == district, R.level == unit, R.category_code == "", *parent,
+                       span_condition(R, date_from, date_to))
+                .group_by(R.area_code, area.name))
+    return None
+
+
+def _case_query(level: str, code: str, unit: str | None, date_from, date_to):
+    """The SELECT of the total or one breakdown from the case facts of the area (grids)."""
+    conds = [_case_area(level, code), *([C.day >= date_from] if date_from else []),
+             *([C.day <= date_to] if date_to else [])]
+    if unit is None:
+        return select(*_sums(C)).where(*conds)
+    if unit in CALENDAR:
+        key, name, joins = _calendar_key(C.day, unit), None, []
+    elif unit == "category":
+        key, name, joins = C.category_code, IncidentCategory.name, [(IncidentCategory,
+                                                                     IncidentCategory.code == C.category_code, False)]
+    else:
+        key, name, joins = group_key(C, unit)
+    q = select(key.label("key"), (name if name is not None else literal(None)).label("name"), *_sums(C))
+    for target, onclause, outer in joins:
+        q = q.join(target, onclause, isouter=outer)
+    return q.where(*conds).group_by(key, *([name] if name is not None else []))
+
+
+def _figures(level: str, code: str, unit: str | None, date_from, date_to) -> list[dict]:
+    q = None if level not in ROLLUP_LEVELS else _rollup_query(level, code, unit, date_from, date_to)
+    return _rows(q if q is not None else _case_query(level, code, unit, date_from, date_to))
+
+
+def median_hours(level: str, code: str, date_from: date | None, date_to: date | None) -> float | None:
+    """The exact median time to close (hours, ``percentile_cont(0.5)`` of the closed cases) of the
+    area's cases reported in [from, to]: the whole-hour histogram locates the middle rank(s), the
+    case facts of that hour give their values. None without a closed case."""
+    days = [*([C.day >= date_from] if date_from else []), *([C.day <= date_to] if date_to else [])]
+    if level in ROLLUP_LEVELS:
+        q = select(H.close_bucket, func.sum(H.closed)).where(
+            H.level == level, H.area_code == code, span_condition(H, date_from, date_to))
+        q = q.group_by(H.close_bucket).having(func.sum(H.closed) != 0)
+    else:
+        q = select(C.close_bucket, func.count()).where(_case_area(level, code), *days, C.close_bucket >= 0)
+        q = q.group_by(C.close_bucket)
+    buckets = sorted((int(b), int(n)) for b, n in db.session.execute(q))
+    total = sum(n for _b, n in buckets)
+    if not total:
+        return None
+
+    def locate(rank: int) -> tuple[int, int]:  # (bucket, rank within the bucket)
+        for bucket, n in buckets:
+            if rank < n:
+                return bucket, rank
+            rank -= n
+        raise AssertionError("rank beyond the histogram")
+
+    def values(bucket: int, offset: int, n: int) -> list[float]:
+        return [float(v) / 3600 for v in db.session.scalars(
+            select(C.close_seconds).where(C.close_bucket == bucket, *days, _case_area(level, code))
+            .order_by(C.close_seconds).offset(offset).limit(n))]
+
+    (b1, r1), (b2, r2) = locate((total - 1) // 2), locate(total // 2)
+    if b1 == b2:  # the middle one or two cases in one hour: one read
+        got = values(b1, r1, r2 - r1 + 1)
+        low, high = got[0], got[-1]
+    else:
+        low, high = values(b1, r1, 1)[0], values(b2, r2, 1)[0]
+    return low + 0.5 * (high - low)
+
+
+def _split_live(rows, units: list[str]) -> dict[tuple, dict]:
+    """{(unit or None, key or None): {overdue_now, due_open}} of the live GROUPING SETS rows."""
+    live = {}
     for row in rows:
         m = row._mapping
         unit = next((i for i in range(len(units)) if m[f"set{i}"] == 0), None)
-        if unit is None:
-            totals.append(dict(m))
-        else:
-            groups.append({**m, "unit": units[unit], "key": m[f"key{unit}"], "name": m[f"name{unit}"]})
-    return totals, groups
+        live[(None, None) if unit is None else (units[unit], m[f"key{unit}"])] = dict(m)
+    return live
 
 
-def _grouped(model, units: list[str], keys_of, columns, conds) -> tuple[list[dict], list[dict]]:
-    """The rows of :func:`_grouping_select`, split as :func:`_split`."""
-    return _split(db.session.execute(_grouping_select(model, units, keys_of, columns, conds)), units)
+def _live(user: User, level, code, date_from, date_to, units: list[str], now: datetime) -> dict[tuple, dict]:
+    """The live part (open cases of the cohort past their deadline now): {(unit, key): {overdue_now,
+    due_open}} for the total (None, None) and each group — one statement, GROUPING SETS."""
+    extra, joins = [], []
+    for i, unit in enumerate(units):
+        key, _name, unit_joins = group_key(Incident, unit, Incident.reported_at)
+        extra.append(key.label(f"key{i}"))
+        joins += [(t, on) for t, on, _outer in unit_joins]
+    q = select(*(func.grouping(e).label(f"set{i}") for i, e in enumerate(extra)), *extra,
+               func.count().label("overdue_now"),
+               func.count().filter(Incident.handled_at.is_(None)).label("due_open")).select_from(Incident)
+    for target, onclause in joins:
+        q = q.outerjoin(target, onclause)
+    q = q.where(*cohort_conditions(user, level, code, date_from, date_to), Incident.status.in_(DEADLINE_STATES),
+                Incident.deadline_at < now, Incident.filed_at.is_not(None))
+    if units:
+        q = q.group_by(func.grouping_sets(tuple_(), *extra))
+    return _split_live(db.session.execute(q), units)
 
 
-def _histograms(units: list[str], conds) -> dict[tuple, dict[int, tuple[int, Decimal]]]:
-    """{(unit or None, key or None): {close bucket: (closed cases, their seconds to close)}} of the
-    total and each group: summed per bucket in SQL and handed over as arrays (not a row per bucket)."""
-    sums = [func.sum(F.closed).label("n"), func.sum(F.close_seconds).label("s")]
-    inner = _grouping_select(F, units, _fact_key, sums, conds + [F.close_bucket >= 0], also=F.close_bucket
-                             ).subquery("hist")
-    group = [inner.c[f"{part}{i}"] for i in range(len(units)) for part in ("set", "key", "name")]
-    arrays = [func.array_agg(aggregate_order_by(inner.c[c], inner.c.also)).label(c) for c in ("also", "n", "s")]
-    totals, groups = _split(db.session.execute(select(*group, *arrays).group_by(*group)), units)
-    return {(r.get("unit"), r.get("key")): {b: (int(n), secs) for b, n, secs in
-                                            zip(r["also"] or [], r["n"] or [], r["s"] or [], strict=True)}
-            for r in totals + groups}
-
-
-def histogram_median(buckets: Iterable[tuple[int, tuple[int, Decimal]]]) -> float | None:
-    """The median (``percentile_cont(0.5)``, hours) of the closing times given per whole-hour
-    bucket as (bucket, (count, sum of seconds)): the values of a bucket taken at the bucket's
-    mean — exact when the middle values are alone in their buckets, else within their bucket:
-    within an hour of the exact median. None without values."""
-    items = sorted((b, n, float(secs) / 3600 / n) for b, (n, secs) in buckets if n)
-    total = sum(n for _b, n, _mean in items)
-    if not total:
-        return None
-    pos = 0.5 * (total - 1)
-
-    def value(rank: int) -> float:
-        seen = 0
-        for _bucket, n, mean in items:
-            if rank < seen + n:
-                return mean
-            seen += n
-        raise AssertionError("rank beyond the histogram")
-
-    lo = int(pos)
-    low = value(lo)
-    return low + (pos - lo) * (value(lo + 1) - low) if pos > lo else low
+def _figures_of(row: dict, live: dict, median=None) -> dict:
+    closed = int(row["closed"])
+    return figures_of({**{c: int(row[c]) for c in FACT_COUNTS},
+                       "due": int(row["handled_filed"]) + int(live.get("due_open", 0)),
+                       "overdue_now": int(live.get("overdue_now", 0)),
+                       "mean_hours": None if not closed else Decimal(row["close_seconds"]) / 3600 / closed,
+                       "median_hours": median})
 
 
 def compute_by(user: User, level, code, date_from=None, date_to=None, by=(),
                now: datetime | None = None) -> tuple[dict, dict[str, list[dict]]]:
-    """The figures of :func:`gridapp.analytics.kpi.compute_by` (same arguments, result and
-    errors) from the daily facts: counts and means exact, medians from the histogram (module
-    doc), ``overdue`` and ``due`` counted live from the open cases of the cohort."""
+    """The KPIs (definitions: :mod:`gridapp.analytics.kpi`) of the area's cases reported in the
+    local dates [from, to] (both optional) and of its groups for each unit of ``by`` (township |
+    community | grid | category | day | week | month, see :func:`gridapp.analytics.kpi.group_key`).
+
+    Returns (figures, {unit: groups}): figures {counts, rates, time_to_close_hours: {mean, median},
+    overdue}; groups [{code, name, counts, rates, time_to_close_hours: {mean}, overdue}] ordered by
+    code (groups without a case absent; ``name`` null for calendar units) — no median per group
+    (module doc). Raises BadInput (level, dates, by), NotFound (area), Forbidden (outside scope)."""
     now = now or utcnow()
     units = list(dict.fromkeys(by))
+    area_condition(user, level, code)  # exists, in scope; BadInput for the level
+    start, end = (p.day(date_from, "from") if date_from else None), (p.day(date_to, "to") if date_to else None)
     p.date_range(date_from, date_to)  # the same errors as the cohort's (from after to)
-    conds = [area_condition(user, level, code, F)]
-    if date_from:
-        conds.append(F.day >= p.day(date_from, "from"))
-    if date_to:
-        conds.append(F.day <= p.day(date_to, "to"))
-    sums = [func.coalesce(func.sum(getattr(F, c)), 0).label(c) for c in FACT_COUNTS] + \
-        [func.coalesce(func.sum(F.close_seconds), 0).label("close_seconds")]
-    totals, rows = _grouped(F, units, _fact_key, sums, conds)
-    histograms = _histograms(units, conds)
-    live_totals, live_rows = _grouped(
-        Incident, units, lambda u: group_key(Incident, u, Incident.reported_at),
-        [func.count().label("overdue_now"), func.count().filter(Incident.handled_at.is_(None)).label("due_open")],
-        cohort_conditions(user, level, code, date_from, date_to)
-        + [Incident.status.in_(DEADLINE_STATES), Incident.deadline_at < now, Incident.filed_at.is_not(None)])
-    live = {(r["unit"], r["key"]): r for r in live_rows}
-    live[(None, None)] = live_totals[0] if live_totals else {}
-
-    def figures(row: dict, unit, key) -> dict:
-        extra = live.get((unit, key), {})
-        closed = int(row["closed"])
-        mean = None if not closed else Decimal(row["close_seconds"]) / 3600 / closed
-        return figures_of({**{c: int(row[c]) for c in FACT_COUNTS},
-                           "due": int(row["handled_filed"]) + int(extra.get("due_open", 0)),
-                           "overdue_now": int(extra.get("overdue_now", 0)), "mean_hours": mean,
-                           "median_hours": histogram_median(histograms.get((unit, key), {}).items())})
-
-    empty = {c: 0 for c in FACT_COUNTS} | {"close_seconds": 0, "closed": 0}
-    result = figures(totals[0] if totals and totals[0]["reported"] is not None else empty, None, None)
-    groups_by: dict[str, list[dict]] = {unit: [] for unit in units}
-    for r in sorted(rows, key=lambda r: (r["key"] is None, r["key"] or "")):
-        groups_by[r["unit"]].append({"code": r["key"], "name": r["name"], **figures(r, r["unit"], r["key"])})
+    for unit in units:
+        if unit not in CALENDAR + ("category",):
+            group_key(C, unit)  # BadInput for an unknown unit
+    level, code = str(level), str(code)
+    live = _live(user, level, code, date_from, date_to, units, now)
+    total = _figures(level, code, None, start, end)[0]
+    result = _figures_of(total, live.get((None, None), {}), median_hours(level, code, start, end))
+    groups_by: dict[str, list[dict]] = {}
+    for unit in units:
+        rows = [r for r in _figures(level, code, unit, start, end) if int(r["reported"])]
+        groups = []
+        for r in sorted(rows, key=lambda r: (r["key"] is None, r["key"] or "")):
+            fig = _figures_of(r, live.get((unit, r["key"]), {}))
+            fig["time_to_close_hours"].pop("median")
+            groups.append({"code": r["key"], "name": r["name"], **fig})
+        groups_by[unit] = groups
     return result, groups_by
 
 
+def compute(user: User, level, code, date_from=None, date_to=None, now: datetime | None = None,
+            by: str | None = None) -> dict:
+    """The KPIs of one area and date range: {level, code, from, to, counts: {...}, rates: {...},
+    time_to_close_hours: {mean, median}, overdue} (definitions: :mod:`gridapp.analytics.kpi`;
+    ``overdue`` = filed cases of the cohort still open past their deadline at ``now``, 逾期未办结);
+    with ``by`` also {by, groups} as :func:`groups`. Errors as :func:`compute_by`."""
+    total, groups_by = compute_by(user, level, code, date_from, date_to, () if by is None else (by,), now)
+    result = {"level": level, "code": code, "from": date_from, "to": date_to, **total}
+    if by is not None:
+        result["by"] = by
+        result["groups"] = groups_by[by]
+    return result
+
+
+def groups(user: User, level, code, date_from=None, date_to=None, by: str = "community",
+           now: datetime | None = None) -> list[dict]:
+    """The groups of :func:`compute_by` for one unit ``by``."""
+    return compute_by(user, level, code, date_from, date_to, (by,), now)[1][by]
+
+
+def compact() -> int:
+    """Merge the roll-up rows written since the last compaction, one row per key (sums
+    unchanged; one compaction at a time); commits. Returns the rows written. Run by the job
+    runner's tick (:func:`gridapp.jobs.runner.tick`)."""
+    merged = db.session.scalar(text("SELECT kpi_rollups_compact()"))
+    db.session.commit()
+    return int(merged or 0)
+
+
 def rebuild() -> tuple[int, int]:
-    """Recompute both fact tables from the cases (one transaction; the triggers stay as they
-    are): ``kpi_local_zone()`` re-created from the app's zone, every case's contribution
-    recomputed by the same SQL the trigger runs, the daily sums regrouped. Returns (case facts,
-    daily facts). For bulk loads: disable the triggers, load, rebuild."""
+    """Recompute every fact from the cases (one transaction; the triggers stay as they are):
+    ``kpi_local_zone()`` re-created from the app's zone, every case's contribution recomputed by
+    the same SQL the triggers run, the roll-ups regrouped. Returns (case facts, roll-up rows). For
+    bulk loads: disable the triggers, load, rebuild."""
     session = db.session
     session.execute(text(f"CREATE OR REPLACE FUNCTION kpi_local_zone() RETURNS text LANGUAGE sql IMMUTABLE "
                          f"AS $$ SELECT '{local_zone().key}'::text $$"))
-    session.execute(text("TRUNCATE kpi_case_facts, kpi_daily_facts"))
+    session.execute(text("TRUNCATE kpi_case_facts, kpi_rollups, kpi_close_hours"))
     session.execute(text("SELECT kpi_facts_rebuild()"))
-    cases = session.scalar(select(func.count()).select_from(KpiCaseFact))
-    daily = session.scalar(select(func.count()).select_from(KpiDailyFact))
+    cases = session.scalar(select(func.count()).select_from(C))
+    rollups = session.scalar(select(func.count()).select_from(R))
     session.commit()
-    return cases, daily
+    return cases, rollups

@@ -1,5 +1,10 @@
-"""KPIs of the closed loop, computed by one SQL query from the cases and their history (no
-counters kept anywhere).
+"""KPIs of the closed loop: their definitions (below), the cohort's area and period conditions, the
+breakdowns (:func:`group_key`) and the figures' shape (:func:`figures_of`). They are computed by
+:mod:`gridapp.analytics.facts` from each case's contribution, which the database keeps on every
+write (the SQL of the contribution: migration ``0014_kpi_rollups``, ``CONTRIBUTION``; a change of
+a definition is a new migration that re-creates the trigger functions and calls
+``kpi_facts_rebuild()``). tests/integration/analytics/kpi_reference.py computes the same
+definitions from the raw cases; the equivalence test holds the two together.
 
 Cohort C: the incidents located in the area (grid / community / township / district) whose
 ``reported_at`` falls in the date range (local dates in Asia/Shanghai, both inclusive; open
@@ -24,24 +29,22 @@ Rates (null when the denominator is 0, else a fraction 0–1 rounded to 4 places
 Time to close (hours, reported_at → closed_at, over closed cases): mean and median
 (``percentile_cont(0.5)``), rounded to 2 places. ``overdue`` (逾期未办结): filed cases of C still
 filed/dispatched/in progress/deferred past their deadline at the time of the query.
-:func:`groups` gives the same figures per township, community, grid, category or local day/week/month.
+The same figures per township, community, grid, category or local day/week/month: the groups of
+:func:`gridapp.analytics.facts.compute_by` (without a median per group).
 """
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, exists, func, literal, select, tuple_
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import aliased
 
 from ..boundaries.rules import EXPORT_LEVELS
-from ..core.clock import local_zone, utcnow
+from ..core.clock import local_zone
 from ..core.errors import BadInput, Forbidden, NotFound
 from ..core.params import area_level, period_conditions
 from ..core.scope import Location, contains
 from ..extensions import db
-from ..incidents.rules import DEADLINE_STATES
-from ..models import AdminArea, Grid, Incident, IncidentApproval, IncidentCategory, IncidentEvent, User
+from ..models import AdminArea, Grid, Incident, IncidentCategory, User
 from .rules import GROUPS
 
 
@@ -115,49 +118,9 @@ def grouped(model, columns, conds, by: str, time_col=None):
     return db.session.execute(q.where(*conds).group_by(*group).order_by(key)).all()
 
 
-def _cases(conds, extra=(), joins=()):
-    """The cohort as a subquery, one row per case: the columns the KPIs aggregate, the three
-    facts of its history (handled_ever, reworked, extended) looked up once per case, and
-    ``extra`` columns (group keys) over ``joins`` ((target, onclause), all outer). ``OFFSET 0``
-    keeps PostgreSQL from pulling the subquery up into the aggregate, which would repeat the
-    history look-ups for each aggregate (and each grouping set) that mentions them."""
-    I = Incident  # noqa: E741,N806 - short alias in the query
-    handled_ever = exists().where(IncidentEvent.incident_id == I.id, IncidentEvent.action == "handle")
-    reworked = exists().where(IncidentEvent.incident_id == I.id, IncidentEvent.action == "verify",
-                              IncidentEvent.to_state == "dispatched")
-    extended = exists().where(IncidentApproval.incident_id == I.id, IncidentApproval.action == "extend",
-                              IncidentApproval.decision == "approved")
-    q = select(I.status, I.reported_at, I.filed_at, I.deadline_at, I.handled_at, I.closed_at,
-               handled_ever.label("handled_ever"), reworked.label("reworked"), extended.label("extended"),
-               *extra).select_from(I)
-    for target, onclause in joins:
-        q = q.outerjoin(target, onclause)
-    return q.where(*conds).offset(0).subquery("cohort")
-
-
-def _columns(c, now: datetime) -> list:
-    """The KPI aggregates over the rows ``c`` of :func:`_cases`."""
-    hours = func.extract("epoch", c.closed_at - c.reported_at) / 3600.0
-    overdue_now = and_(c.status.in_(DEADLINE_STATES), c.deadline_at < now)
-    return [
-        func.count().label("reported"),
-        func.count().filter(c.filed_at.is_not(None)).label("filed"),
-        func.count().filter(and_(c.filed_at.is_not(None), (c.handled_at.is_not(None)) | overdue_now)).label("due"),
-        func.count().filter(c.handled_at <= c.deadline_at).label("handled_on_time"),
-        func.count().filter(c.closed_at.is_not(None)).label("closed"),
-        func.count().filter(c.closed_at <= c.deadline_at).label("closed_on_time"),
-        func.count().filter(c.handled_ever).label("handled_ever"),
-        func.count().filter(and_(c.handled_ever, c.reworked)).label("reworked"),
-        func.count().filter(and_(c.filed_at.is_not(None), c.extended)).label("extended"),
-        func.count().filter(and_(c.filed_at.is_not(None), overdue_now)).label("overdue_now"),
-        func.avg(case((c.closed_at.is_not(None), hours))).label("mean_hours"),
-        func.percentile_cont(0.5).within_group(hours).filter(c.closed_at.is_not(None)).label("median_hours"),
-    ]
-
-
 def figures_of(c) -> dict:
-    """The figures dict (counts, rates, time_to_close_hours, overdue) from one row of aggregates
-    labelled as :func:`_columns` labels them (a mapping)."""
+    """The figures dict (counts, rates, time_to_close_hours, overdue) from a mapping of the nine
+    counts, ``due``, ``overdue_now``, ``mean_hours`` and ``median_hours`` (None when undefined)."""
     counts = {k: int(c[k]) for k in ("reported", "filed", "due", "handled_on_time", "closed",
                                      "closed_on_time", "handled_ever", "reworked", "extended")}
     return {
@@ -184,66 +147,3 @@ def cohort_conditions(user: User, level, code, date_from, date_to) -> list:
     BadInput for the dates."""
     return [area_condition(user, level, code), Incident.status != "merged",
             *period_conditions(Incident.reported_at, date_from, date_to)]
-
-
-def compute_by(user: User, level, code, date_from=None, date_to=None, by=(),
-               now: datetime | None = None) -> tuple[dict, dict[str, list[dict]]]:
-    """The KPIs of the cohort and its groups for each unit of ``by`` (township | community |
-    grid | category | day | week | month, see :func:`group_key`) in one SQL statement: every case
-    is read and its history looked up once, then aggregated over ``GROUPING SETS`` (the
-    dashboard needs the total and four breakdowns; with a statement each, every statement read
-    the cases and probed their histories again: the dashboard of a month of the 1,000,000-case
-    city of bench/city.py took 4.9 s, now 1.5–1.9 s).
-
-    Returns (figures, {unit: groups}): figures as :func:`compute` without level/code/from/to,
-    groups as :func:`groups`. Same errors as :func:`compute`."""
-    now = now or utcnow()
-    units = list(dict.fromkeys(by))
-    extra, joins = [], []
-    for i, unit in enumerate(units):
-        key, name, unit_joins = group_key(Incident, unit, Incident.reported_at)
-        extra += [key.label(f"key{i}"), (name if name is not None else literal(None)).label(f"name{i}")]
-        joins += [(target, onclause) for target, onclause, _outer in unit_joins]
-    c = _cases(cohort_conditions(user, level, code, date_from, date_to), extra, joins).c
-    keys = [c[f"key{i}"] for i in range(len(units))]
-    q = select(*(func.grouping(k).label(f"set{i}") for i, k in enumerate(keys)), *keys,
-               *(c[f"name{i}"] for i in range(len(units))), *_columns(c, now))
-    if units:  # the total (empty set) and one set per unit; rows of a set in the order of its key
-        q = q.group_by(func.grouping_sets(tuple_(), *(tuple_(k, c[f"name{i}"]) for i, k in enumerate(keys))))
-        q = q.order_by(*keys)
-    total, groups_by = None, {unit: [] for unit in units}
-    for row in db.session.execute(q):
-        m = row._mapping
-        unit = next((i for i in range(len(units)) if m[f"set{i}"] == 0), None)
-        if unit is None:
-            total = figures_of(m)
-        else:
-            groups_by[units[unit]].append({"code": m[f"key{unit}"], "name": m[f"name{unit}"], **figures_of(m)})
-    return total, groups_by
-
-
-def compute(user: User, level, code, date_from=None, date_to=None, now: datetime | None = None,
-            by: str | None = None) -> dict:
-    """KPIs (definitions in the module docstring) of one area and date range.
-
-    Returns {level, code, from, to, counts: {...}, rates: {...}, time_to_close_hours: {mean,
-    median}, overdue}; ``overdue`` = filed cases of the cohort still filed/dispatched/in
-    progress/deferred past their deadline at the time of the query (逾期未办结). With ``by``
-    also {by, groups} as :func:`groups`. Raises BadInput (level/dates/by), NotFound (area),
-    Forbidden (outside scope).
-    """
-    total, groups_by = compute_by(user, level, code, date_from, date_to, () if by is None else (by,), now)
-    result = {"level": level, "code": code, "from": date_from, "to": date_to, **total}
-    if by is not None:
-        result["by"] = by
-        result["groups"] = groups_by[by]
-    return result
-
-
-def groups(user: User, level, code, date_from=None, date_to=None, by: str = "community",
-           now: datetime | None = None) -> list[dict]:
-    """The KPIs of :func:`compute` per group ``by`` township | community | grid | category | day |
-    week | month (see :func:`group_key`): [{code, name, counts, rates, time_to_close_hours,
-    overdue}] ordered by code; groups without a case are absent, ``name`` is null for calendar
-    units and ``code`` null for cases outside any grid (by grid). Same errors as :func:`compute`."""
-    return compute_by(user, level, code, date_from, date_to, (by,), now)[1][by]

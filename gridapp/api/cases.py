@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_babel import gettext as _
 
-from ..analytics import kpi
+from ..analytics import facts
 from ..auth import api_user
 from ..errors import BadInput
 from ..incidents import duplicates, photos, workflow
@@ -69,7 +69,7 @@ def get_kpi():
     caller's scope; 404 unknown area."""
     user = api_user()
     args = request.args
-    return jsonify(kpi.compute(user, args.get("level"), args.get("code"), args.get("from"), args.get("to")))
+    return jsonify(facts.compute(user, args.get("level"), args.get("code"), args.get("from"), args.get("to")))
 
 
 @bp.get("/openapi.json")

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 import procrastinate
 from sqlalchemy.engine import make_url
 
+from ..analytics import facts
 from ..boundaries import import_jobs
 from ..extensions import db
 from ..notifications import delivery
@@ -69,11 +70,13 @@ def run_worker(database_url: str, *, wait: bool = True, signals: bool = True) ->
 def tick(timestamp: int) -> dict:
     """The periodic job (every minute): the reminders of deadlines due at ``timestamp`` (written
     once per case, kind and deadline), then deliveries beyond the app (planned once, sent, one
-    retry after a failure). Returns the counts."""
+    retry after a failure), then the KPI roll-ups' rows of the last minute merged
+    (:func:`gridapp.analytics.facts.compact`). Returns the counts."""
     now = datetime.fromtimestamp(timestamp, UTC)
     with BOUND["context"]():
         result = reminders.run(now, BOUND["settings"].get("reminder_channels", "log"))
         result.update(delivery.send_due(now, BOUND["settings"]))
+        result["kpi_rows_compacted"] = facts.compact()
         db.session.remove()
     log.info("tick %s: %s", now.isoformat(), result)
     return result

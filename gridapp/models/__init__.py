@@ -14,7 +14,7 @@ from .disputes import (
     MediationSession,
     Mediator,
 )
-from .facts import KpiCaseFact, KpiDailyFact
+from .facts import KpiCaseFact, KpiCloseHours, KpiCompaction, KpiRollup
 from .grids import Grid
 from .idempotency import IdempotencyKey
 from .notifications import ChannelChoice, Delivery, ImportJob, Notification
@@ -55,5 +55,5 @@ __all__ = [
     "DisputeVisit", "MediationCommittee", "MediationSession", "Mediator",
     "Campaign", "Inspection", "InspectionPlace", "Notification", "Place", "PlaceEvent", "PlaceType",
     "RectificationNotice", "ChannelChoice", "Delivery", "ImportJob",
-    "KpiCaseFact", "KpiDailyFact", "IdempotencyKey",
+    "KpiCaseFact", "KpiCloseHours", "KpiCompaction", "KpiRollup", "IdempotencyKey",
 ]

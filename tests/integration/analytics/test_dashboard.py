@@ -68,9 +68,10 @@ def test_dashboard_figures_equal_the_endpoints(client, bearer, data, username, l
     for row in dash["children"]:
         sub = f"level={child}&code={row['code']}"
         k = _get(client, f"/api/v1/kpi?{sub}&{span}", headers)
-        if k["counts"]["reported"]:
+        if k["counts"]["reported"]:  # a breakdown carries no median (gridapp.analytics.facts): the mean
             assert {x: row["kpi"][x] for x in ("counts", "rates", "time_to_close_hours", "overdue")} == \
-                {x: k[x] for x in ("counts", "rates", "time_to_close_hours", "overdue")}
+                {**{x: k[x] for x in ("counts", "rates", "overdue")},
+                 "time_to_close_hours": {"mean": k["time_to_close_hours"]["mean"]}}
         else:
             assert row["kpi"] is None
         s = _get(client, f"/api/v1/disputes/stats?{sub}&{span}", headers)
@@ -114,13 +115,10 @@ def test_township_user_sees_only_their_township(client, bearer, data):
     grid = _get(client, f"/api/v1/dashboard?level=grid&code={GRID}", headers)
     assert [t["code"] for t in grid["trail"]] == [DISTRICT, TOWNSHIP, COMMUNITY, GRID] and grid["children"] == []
     p = grid["period"]  # no period given: the last 30 days
-    # the last 30 days also hold the cases other tests committed: the dashboard's median (daily
-    # facts' histogram, gridapp.analytics.facts) is within an hour of the definition's, the rest equal
+    # the dashboard's figures of the grid are /api/v1/kpi's for the same period, median included
     current, endpoint = grid["kpi"]["current"], _get(
         client, f"/api/v1/kpi?level=grid&code={GRID}&from={p['from']}&to={p['to']}", headers)
-    medians = [k["time_to_close_hours"].pop("median") for k in (current, endpoint)]
     assert p["days"] == 30 and current == endpoint
-    assert medians[0] == medians[1] or abs(medians[0] - medians[1]) <= 1.0
     far_community = data["far_grid"][:12]
     for url in (f"/api/v1/dashboard?level=township&code={OTHER_TOWNSHIP}",
                 f"/api/v1/dashboard?level=community&code={far_community}",

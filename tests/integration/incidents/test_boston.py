@@ -6,7 +6,7 @@ import csv
 
 from sqlalchemy import func, select
 
-from gridapp.analytics import kpi
+from gridapp.analytics import facts
 from gridapp.incidents import boston
 from gridapp.incidents.boston import DATA, DISTRICT
 from gridapp.models import AdminArea, Grid, Incident, IncidentEvent
@@ -29,7 +29,7 @@ def test_boston_import_and_on_time_agreement(tx, make_user):
     ontime_in_file = sum(r["case_status"] == "Closed" and r["ontime_status"] == "ONTIME" and bool(r["target_dt"])
                          for r in rows)
     admin = make_user("admin")
-    k = kpi.compute(admin, "district", DISTRICT)
+    k = facts.compute(admin, "district", DISTRICT)
     assert k["counts"]["closed"] == 929 and k["counts"]["closed_on_time"] == ontime_in_file
     assert k["counts"]["reported"] == 1009 and k["counts"]["filed"] == 1009
     # real times, America/New_York → UTC: case 101001367728 opened 2015-05-01T03:49:33 (EDT, UTC−4)

@@ -7,7 +7,7 @@ import pytest
 from caseutil import GRID, grid_point, make_case
 from sqlalchemy import func, select
 
-from gridapp.analytics import kpi
+from gridapp.analytics import facts
 from gridapp.core import clock
 from gridapp.errors import BadInput, Forbidden
 from gridapp.incidents import duplicates, workflow
@@ -78,6 +78,6 @@ def test_report_offers_duplicates_and_secretary_merges(client, tx, bearer, peopl
     tx.rollback()
     merged = workflow.perform(sec, body["id"], "merge", {"into": first.id})
     assert merged.status == "merged" and merged.duplicate_of_id == first.id
-    counts = kpi.compute(sec, "grid", GRID)["counts"]
+    counts = facts.compute(sec, "grid", GRID)["counts"]
     assert tx.scalar(select(func.count()).select_from(Incident).where(
         Incident.grid_code == GRID, Incident.status != "merged")) == counts["reported"]

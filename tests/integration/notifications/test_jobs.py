@@ -12,13 +12,13 @@ from datetime import timedelta
 import psycopg
 from caseutil import make_case
 from jobutil import run_in_thread
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, distinct, func, select, tuple_
 
 from gridapp.core.clock import utcnow
 from gridapp.extensions import db
 from gridapp.jobs import runner
 from gridapp.jobs.queue import PERIODIC_QUEUE
-from gridapp.models import Incident, Notification, User
+from gridapp.models import Incident, KpiRollup, Notification, User
 from gridapp.reminders.rules import SCHEDULE
 
 GRID = "610202002010002"  # a grid of 红旗社区 whose secretary (hongqi) is told
@@ -70,6 +70,11 @@ def test_periodic_job_writes_a_due_soon_reminder_exactly_once(app):
         runner.bind(app.app_context, {"reminder_channels": "log"})
         assert _run_worker_until(url, incident_id) == 1
         assert _run_worker_until(url, incident_id, seconds=3) == 1  # a new worker: still exactly once
+        with app.app_context():  # the tick also merged the KPI roll-ups' delta rows: one row per key
+            rows, keys = db.session.execute(select(func.count(), func.count(distinct(tuple_(
+                KpiRollup.span, KpiRollup.start, KpiRollup.level, KpiRollup.area_code, KpiRollup.category_code))))
+            ).one()
+            assert rows == keys > 0
         with app.app_context():
             secretary = db.session.scalar(select(User).where(User.username == "hongqi"))
             assert db.session.scalar(select(func.count()).select_from(Notification).where(
