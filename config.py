@@ -48,6 +48,8 @@ Settings (environment variables):
   comma-separated names of :data:`gridapp.reminders.service.CHANNELS` (default ``log``).
 * ``GRIDAPP_SMTP_HOST``, ``GRIDAPP_SMTP_PORT``, ``GRIDAPP_SMTP_SENDER`` — the SMTP server (default
   ``localhost``, ``25``) and sender address of the e-mail channel (issue 22).
+* ``GRIDAPP_WEBHOOK_HOSTS`` — the hosts a user's robot webhook may point at, comma-separated
+  (default: :data:`gridapp.notifications.rules.WEBHOOK_HOSTS`, the WeCom and DingTalk robots).
 * ``GRIDAPP_BASE_URL`` — the site's address, put before the links in e-mails and robot messages
   (default empty: paths only).
 * ``GRIDAPP_IMPORT_DIR`` — where uploaded files wait for their import job (default
@@ -98,6 +100,7 @@ class Config:
     SMTP_PORT = int(_env("GRIDAPP_SMTP_PORT", "25"))
     SMTP_SENDER = _env("GRIDAPP_SMTP_SENDER", "gridapp@localhost")
     BASE_URL = _env("GRIDAPP_BASE_URL", "")
+    WEBHOOK_HOSTS = _env("GRIDAPP_WEBHOOK_HOSTS", "")
     #: Where uploaded files wait for their import job (empty: <instance>/imports).
     IMPORT_DIR = _env("GRIDAPP_IMPORT_DIR", "")
     #: From this many grids in a user's scope the map pages draw vector tiles and server-side clusters.

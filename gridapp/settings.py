@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import current_app
 
 from .incidents.photos import PhotoSettings
+from .notifications.rules import WEBHOOK_HOSTS
 
 
 def photo_settings() -> PhotoSettings:
@@ -26,10 +27,20 @@ def basemap_settings(config=None) -> dict:
 
 def delivery_settings() -> dict:
     """What the job runner's delivery needs (gridapp.notifications.delivery): the SMTP server and
-    sender, the site's address, and the reminder job's log channels."""
+    sender, the site's address, the reminder job's log channels and the hosts a webhook may point
+    at (``WEBHOOK_HOSTS``, comma-separated; empty: the rule's list)."""
     c = current_app.config
     return {"smtp_host": c["SMTP_HOST"], "smtp_port": c["SMTP_PORT"], "smtp_sender": c["SMTP_SENDER"],
-            "base_url": c["BASE_URL"], "reminder_channels": c["REMINDER_CHANNELS"]}
+            "base_url": c["BASE_URL"], "reminder_channels": c["REMINDER_CHANNELS"],
+            "webhook_hosts": webhook_hosts(c)}
+
+
+def webhook_hosts(config=None) -> tuple[str, ...]:
+    """The hosts a webhook may point at: ``WEBHOOK_HOSTS`` (comma-separated, lower case) or the
+    rule's :data:`gridapp.notifications.rules.WEBHOOK_HOSTS`."""
+    config = current_app.config if config is None else config
+    hosts = tuple(h.strip().lower() for h in (config.get("WEBHOOK_HOSTS") or "").split(",") if h.strip())
+    return hosts or WEBHOOK_HOSTS
 
 
 def import_dir() -> Path:

@@ -8,7 +8,8 @@ webhook (WeCom / DingTalk group robot JSON), with a status per destination.
   Each attempt's outcome is committed before the next is made.
 
 ``settings`` (from the app configuration, README "Jobs"): ``smtp_host``, ``smtp_port``,
-``smtp_sender``, ``smtp_timeout`` (s), ``webhook_timeout`` (s), ``base_url`` (links in messages).
+``smtp_sender``, ``smtp_timeout`` (s), ``webhook_timeout`` (s), ``webhook_hosts`` (default
+:data:`~gridapp.notifications.rules.WEBHOOK_HOSTS`), ``base_url`` (links in messages).
 """
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ from sqlalchemy.dialects.postgresql import insert
 from ..core.clock import utcnow
 from ..extensions import db
 from ..models import ChannelChoice, Delivery, Notification, User
-from .rules import MAX_ATTEMPTS, RETRY_AFTER
+from .channels import webhook_host
+from .rules import MAX_ATTEMPTS, RETRY_AFTER, WEBHOOK_HOSTS
 
 ERROR_MAX = 500
 
@@ -59,17 +61,33 @@ class EmailChannel:
             smtp.send_message(msg)
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Redirects are not followed (a 3xx fails the attempt): the allowed host cannot send the
+    request on to another one."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 class WebhookChannel:
     """A group robot's webhook (WeCom 企业微信 / DingTalk 钉钉 text message: ``{"msgtype": "text",
-    "text": {"content": …}}``); an HTTP error or a JSON answer with a non-zero ``errcode`` fails."""
+    "text": {"content": …}}``) on an allowed host (``webhook_hosts``, checked again when sending:
+    the list may have changed since the address was chosen), redirects not followed; an HTTP
+    error, a refused host or a JSON answer with a non-zero ``errcode`` fails."""
 
     name = "webhook"
 
     def send(self, address: str, notification: Notification, settings: dict) -> None:
+        host = webhook_host(address)
+        if host is None or host not in (settings.get("webhook_hosts") or WEBHOOK_HOSTS):
+            raise RuntimeError(f"webhook host {host!r} is not allowed (GRIDAPP_WEBHOOK_HOSTS)")
         body = json.dumps({"msgtype": "text", "text": {"content": _text(notification, settings)}}).encode()
         req = urllib.request.Request(address, data=body, method="POST",
                                      headers={"Content-Type": "application/json; charset=utf-8"})
-        with urllib.request.urlopen(req, timeout=float(settings.get("webhook_timeout") or 10)) as resp:  # noqa: S310
+        with _OPENER.open(req, timeout=float(settings.get("webhook_timeout") or 10)) as resp:
             answer = resp.read()
         try:
             errcode = json.loads(answer or b"{}").get("errcode", 0)

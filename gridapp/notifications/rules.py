@@ -48,5 +48,9 @@ RETRY_AFTER = timedelta(minutes=1)
 #: Seconds between two polls of the unread count by an open page.
 POLL_SECONDS = 4
 ADDRESS_MAX = 200
+#: The hosts a webhook may point at (the group robots of WeCom 企业微信 and DingTalk 钉钉): a user's
+#: URL never makes the server call anything else (an internal address, the cloud's metadata
+#: service). ``GRIDAPP_WEBHOOK_HOSTS`` replaces the list (e.g. an intranet relay).
+WEBHOOK_HOSTS = ("qyapi.weixin.qq.com", "oapi.dingtalk.com")
 #: The kinds of work on 我的待办.
 WORK_KINDS = {"incident": _l("事件"), "dispute": _l("矛盾纠纷"), "notice": _l("整改通知书")}

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from ..errors import DomainError, Forbidden
 from ..notifications import channels, delivery, inbox, todo
 from ..notifications.rules import CHANNEL_NAMES, KIND_NAMES, POLL_SECONDS, WORK_KINDS
+from ..settings import webhook_hosts
 from . import bp, refuse_page_action
 
 
@@ -51,7 +52,7 @@ def notification_channels():
     status = 200
     if request.method == "POST":
         try:
-            channels.choose(current_user, request.form.to_dict())
+            channels.choose(current_user, request.form.to_dict(), webhook_hosts())
         except DomainError as err:
             refuse_page_action(err)
             status = err.status

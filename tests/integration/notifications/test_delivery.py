@@ -17,7 +17,9 @@ from gridapp.core.errors import BadInput
 from gridapp.models import Delivery
 from gridapp.notifications import channels, delivery
 from gridapp.notifications.outbox import write
-from gridapp.notifications.rules import RETRY_AFTER
+from gridapp.notifications.rules import RETRY_AFTER, WEBHOOK_HOSTS
+
+LOCAL = ("127.0.0.1",)  # the test's receiver: allowed only where a test says so
 
 
 class Inbox:
@@ -56,6 +58,8 @@ def receiver():
             status = plan.pop(0) if plan else 200
             body = json.dumps({"errcode": 0 if status == 200 else 500, "errmsg": "ok"}).encode()
             self.send_response(status)
+            if status == 307:  # a redirect to another path of the same receiver (kept POST)
+                self.send_header("Location", "/redirected")
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -78,7 +82,8 @@ def test_email_and_webhook_deliver_once_with_status_and_one_retry(tx, make_user,
     inbox, port = smtp
     got, plan, url = receiver
     settings = {"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_sender": "gridapp@test.invalid",
-                "base_url": "https://grid.example.invalid", "webhook_timeout": 5, "smtp_timeout": 5}
+                "base_url": "https://grid.example.invalid", "webhook_timeout": 5, "smtp_timeout": 5,
+                "webhook_hosts": LOCAL}
     user = make_user("worker")
     with pytest.raises(BadInput) as bad:
         channels.choose(user, {"email": "not-an-address"})
@@ -86,7 +91,7 @@ def test_email_and_webhook_deliver_once_with_status_and_one_retry(tx, make_user,
     with pytest.raises(BadInput) as bad:
         channels.choose(user, {"webhook": "file:///etc/passwd"})
     assert bad.value.field == "webhook"
-    assert channels.choose(user, {"email": "handler@test.invalid", "webhook": url}) == {
+    assert channels.choose(user, {"email": "handler@test.invalid", "webhook": url}, LOCAL) == {
         "email": "handler@test.invalid", "webhook": url}
     write([user.id], "assigned", "incident", 1, "事件 #1（测试）：派遣，请您办理", "/cases/1", "test:delivery:1", T0)
     plan.append(500)  # the robot fails once
@@ -115,12 +120,12 @@ def test_a_destination_failing_twice_is_in_the_failed_list(tx, make_user, receiv
     got, plan, url = receiver
     user = make_user("worker")
     admin = make_user("admin")
-    channels.choose(user, {"webhook": url})
+    channels.choose(user, {"webhook": url}, LOCAL)
     write([user.id], "overdue", "incident", 2, "事件 #2 已逾期（测试）", "/cases/2", "test:delivery:2", T0)
     plan.extend([503, 503])
     delivery.plan(T0)
-    assert delivery.send_due(T0, {})["retry"] == 1
-    assert delivery.send_due(T0 + RETRY_AFTER, {})["failed"] == 1
+    assert delivery.send_due(T0, {"webhook_hosts": LOCAL})["retry"] == 1
+    assert delivery.send_due(T0 + RETRY_AFTER, {"webhook_hosts": LOCAL})["failed"] == 1
     assert len(got) == 2  # one attempt and one retry, no more
     failed = [(d.address, d.attempts, d.status) for d, _n, _u in delivery.failed()]
     assert (url, 2, "failed") in failed
@@ -131,3 +136,35 @@ def test_a_destination_failing_twice_is_in_the_failed_list(tx, make_user, receiv
     login(user.username)
     mine = client.get("/notifications/channels").text
     assert 'data-status="failed"' in mine and url in mine
+
+
+def test_a_webhook_reaches_only_the_allowed_hosts_and_no_redirect(tx, make_user, receiver, client, login):
+    got, plan, url = receiver
+    user = make_user("worker")
+    # by default only the WeCom and DingTalk robots: no internal address, no metadata service
+    assert WEBHOOK_HOSTS == ("qyapi.weixin.qq.com", "oapi.dingtalk.com")
+    for address in (url, "http://169.254.169.254/latest/meta-data/", "http://localhost:5432/",
+                    "https://qyapi.weixin.qq.com.evil.example/cgi-bin/webhook/send"):
+        with pytest.raises(BadInput) as bad:
+            channels.choose(user, {"webhook": address})
+        assert bad.value.field == "webhook" and "qyapi.weixin.qq.com" in bad.value.message, address
+    assert channels.choose(user, {"webhook": "https://QYAPI.weixin.qq.com/cgi-bin/webhook/send?key=k"}) == {
+        "webhook": "https://QYAPI.weixin.qq.com/cgi-bin/webhook/send?key=k"}
+    # the page refuses it too, naming the field, and keeps nothing
+    login(user.username)
+    page = client.get("/notifications/channels").text
+    token = page.split('name="csrf_token" value="')[1].split('"')[0] if 'name="csrf_token"' in page else ""
+    answer = client.post("/notifications/channels", data={"webhook": url, "email": "", "csrf_token": token})
+    assert answer.status_code == 400 and "GRIDAPP_WEBHOOK_HOSTS" in answer.text
+    assert channels.chosen(user) == {"webhook": "https://QYAPI.weixin.qq.com/cgi-bin/webhook/send?key=k"}
+    # an address chosen while allowed is not called once the host is no longer in the list
+    channels.choose(user, {"webhook": url}, LOCAL)
+    write([user.id], "overdue", "incident", 3, "事件 #3 已逾期（测试）", "/cases/3", "test:delivery:3", T0)
+    delivery.plan(T0)
+    assert delivery.send_due(T0, {})["retry"] == 1 and got == []
+    row = tx.scalar(select(Delivery).where(Delivery.address == url, Delivery.status == "pending"))
+    assert "not allowed" in row.last_error
+    # an allowed host's redirect is not followed (a 307 would repeat the POST elsewhere)
+    plan.append(307)
+    assert delivery.send_due(T0 + RETRY_AFTER, {"webhook_hosts": LOCAL})["failed"] == 1
+    assert len(got) == 1
