@@ -15,8 +15,10 @@ from flask_babel import gettext as _
 from ..auth import api_user
 from ..boundaries import ogc_collections as oc
 from ..extensions import csrf
+from . import ogc_openapi
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogcapi")
+#: the classes implemented (OGC 17-069r4): Core, GeoJSON, OpenAPI 3.0 (the document at /ogcapi/api)
 CONFORMANCE = ["http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
                "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
                "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30"]
@@ -44,10 +46,19 @@ def landing():
     return jsonify(title=_("网格化社会治理平台 · 地理数据服务"),
                    description=_("区县、街道、社区、网格及事件、场所（OGC API – Features）"),
                    links=[_link(url_for("ogc.landing", _external=True), "self"),
-                          _link(url_for("api.openapi_document", _external=True), "service-desc",
-                                "application/vnd.oai.openapi+json;version=3.0"),
+                          _link(url_for("ogc.api_definition", _external=True), "service-desc",
+                                ogc_openapi.MEDIA_TYPE),
                           _link(url_for("ogc.conformance", _external=True), "conformance"),
                           _link(url_for("ogc.collections", _external=True), "data")])
+
+
+@bp.get("/api")
+def api_definition():
+    """The API definition of /ogcapi: an OpenAPI 3.0.3 document of its own paths
+    (:mod:`gridapp.api.ogc_openapi`; no authentication needed, it holds no data)."""
+    response = jsonify(ogc_openapi.document(url_for("ogc.landing", _external=True).rstrip("/"), oc.COLLECTIONS))
+    response.mimetype = "application/vnd.oai.openapi+json"
+    return response
 
 
 @bp.get("/conformance")

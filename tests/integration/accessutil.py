@@ -45,6 +45,7 @@ OWN_GRID = "610202002010001"  # the demo worker's grid: every role sees it
 JSON = {"fmt": "json"}
 #: /ogcapi and /open311: authenticated like the API (bearer; the key of Open311 alike)
 INTEROP: dict[tuple[str, str], Access] = {
+    ("GET", "/ogcapi/api"): A(PUBLIC),  # the API definition (no data)
     ("GET", "/ogcapi/"): A(ALL), ("GET", "/ogcapi/conformance"): A(ALL), ("GET", "/ogcapi/collections"): A(ALL),
     ("GET", "/ogcapi/collections/<collection_id>"): A(ALL, params={"collection_id": "grids"}),
     ("GET", "/ogcapi/collections/<collection_id>/items"): A(ALL, params={"collection_id": "grids"}),

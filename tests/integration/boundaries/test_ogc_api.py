@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 
 from caseutil import GRID, grid_point, make_case
+from openapi_spec_validator import validate
 from sqlalchemy import func, select
 
 from gridapp.accounts.service import issue_token
@@ -22,6 +23,20 @@ def test_landing_conformance_and_collections(client, bearer):
     landing = client.get("/ogcapi/", headers=headers).get_json()
     rels = {link["rel"] for link in landing["links"]}
     assert {"self", "service-desc", "conformance", "data"} <= rels
+    # the service-desc is an OpenAPI 3.0 document of /ogcapi's own paths (conformance class oas30)
+    desc = next(link for link in landing["links"] if link["rel"] == "service-desc")
+    assert desc["href"] == "http://localhost/ogcapi/api" and desc["type"].endswith("version=3.0")
+    resp = client.get("/ogcapi/api")
+    document = resp.get_json()
+    validate(document)  # openapi-spec-validator: a valid OpenAPI 3.0 document
+    assert resp.mimetype == "application/vnd.oai.openapi+json" and document["openapi"] == "3.0.3"
+    assert document["servers"] == [{"url": "http://localhost/ogcapi"}]
+    assert set(document["paths"]) == {"/", "/conformance", "/collections", "/collections/{collectionId}",
+                                      "/collections/{collectionId}/items",
+                                      "/collections/{collectionId}/items/{featureId}"}
+    [collection_id] = [q for q in document["paths"]["/collections/{collectionId}/items"]["get"]["parameters"]
+                       if q["name"] == "collectionId"]
+    assert collection_id["schema"]["enum"] == ["districts", "townships", "communities", "grids", "incidents", "places"]
     conf = client.get("/ogcapi/conformance", headers=headers).get_json()["conformsTo"]
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in conf
     ids = [c["id"] for c in client.get("/ogcapi/collections", headers=headers).get_json()["collections"]]
