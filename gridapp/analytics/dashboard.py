@@ -26,7 +26,7 @@ from ..boundaries.rules import LEVEL_NAMES
 from ..core import tabular
 from ..core.clock import local_zone, utcnow
 from ..core.errors import BadInput, Forbidden
-from ..core.roles import FIELD_ROLES, SCOPE_LEVEL
+from ..core.roles import FIELD_ROLES, ROLE_NAMES, SCOPE_LEVEL
 from ..coverage import service as coverage
 from ..disputes import queries as dispute_queries
 from ..extensions import db
@@ -39,7 +39,7 @@ from .rules import CHILD, DEFAULT_DAYS, MAX_DAYS, RATES, REPORT_COLUMNS
 def default_area(user: User) -> tuple[str, str]:
     """(level, code) of the user's own dashboard; Forbidden (403) for grid workers and handlers."""
     if user.role in FIELD_ROLES:
-        raise Forbidden(_("网格员无权查看辖区统计看板"), code="forbidden")
+        raise Forbidden(_("%(role)s无权查看辖区统计看板", role=ROLE_NAMES[user.role]), code="forbidden")
     if user.role == "admin" or (user.role == "district" and not user.scope_code):
         return "district", own_area_code(user)
     return SCOPE_LEVEL[user.role], user.scope_code
@@ -90,7 +90,7 @@ def resolve(user: User, level, code) -> tuple[str, str]:
     checked to exist and lie in the user's scope. Raises BadInput (level), NotFound (area),
     Forbidden (outside scope; grid workers and handlers always)."""
     if user.role in FIELD_ROLES:
-        raise Forbidden(_("网格员无权查看辖区统计看板"), code="forbidden")
+        raise Forbidden(_("%(role)s无权查看辖区统计看板", role=ROLE_NAMES[user.role]), code="forbidden")
     level, code = default_area(user) if not level else (level, str(code or ""))
     kpi.area_condition(user, level, code)
     return level, code

@@ -5,6 +5,12 @@ The scope rule built on :data:`SCOPE_LEVEL` is :mod:`gridapp.core.scope`; approv
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
+#: The roles' names as the pages and refusals show them.
+ROLE_NAMES = {"admin": _l("系统管理员"), "district": _l("区级"), "township": _l("街道/镇"),
+              "secretary": _l("社区书记"), "worker": _l("网格员"), "handler": _l("承办人")}
+
 #: The area level of each role's scope (admin: everywhere; a handler 承办人 has none: they act on the
 #: cases dispatched to them or their department). THE scope rule.
 SCOPE_LEVEL = {"district": "district", "township": "township", "secretary": "community", "worker": "grid"}

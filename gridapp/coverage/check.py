@@ -27,7 +27,7 @@ from sqlalchemy import text
 
 from ..boundaries.areas import own_area_code
 from ..core.errors import Forbidden, NotFound
-from ..core.roles import FIELD_ROLES
+from ..core.roles import FIELD_ROLES, ROLE_NAMES
 from ..core.scope import area_location, contains
 from ..extensions import db
 from ..geo.validate import NOISE_M2
@@ -69,7 +69,7 @@ ORDER BY code
 
 def _area(user: User, code: str | None) -> AdminArea:
     if user.role in FIELD_ROLES:
-        raise Forbidden(_("网格员无权查看覆盖检查"), code="forbidden")
+        raise Forbidden(_("%(role)s无权查看覆盖检查", role=ROLE_NAMES[user.role]), code="forbidden")
     code = code or own_area_code(user)
     area = db.session.get(AdminArea, code) if code else None
     if area is None:

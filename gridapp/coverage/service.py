@@ -26,7 +26,7 @@ from ..boundaries.rules import EXPORT_LEVELS
 from ..core.clock import local_date, utcnow
 from ..core.errors import Forbidden, NotFound
 from ..core.params import area_level, choice
-from ..core.roles import FIELD_ROLES, SCOPE_LEVEL
+from ..core.roles import FIELD_ROLES, ROLE_NAMES, SCOPE_LEVEL
 from ..core.scope import grid_filter
 from ..extensions import db
 from ..models import (
@@ -139,7 +139,7 @@ def coverage(user: User, level: str | None, code: str | None) -> dict:
     Raises BadInput (400) for an unknown level, NotFound (404) for an unknown code, Forbidden
     (403) outside the caller's scope (grid workers: always)."""
     if level is None and user.role in FIELD_ROLES:
-        raise Forbidden(_("网格员无权查看或管理党组织"), code="outside_scope")
+        raise Forbidden(_("%(role)s无权查看或管理党组织", role=ROLE_NAMES[user.role]), code="outside_scope")
     level = area_level(level or SCOPE_LEVEL.get(user.role, "district"), EXPORT_LEVELS)
     if level == "grid":
         return _grid_coverage(user, code)

@@ -25,6 +25,7 @@ from ..accounts import pii
 from ..core import params as p
 from ..core.casework import find_in_scope
 from ..core.errors import BadInput, Forbidden, NotFound
+from ..core.roles import ROLE_NAMES
 from ..core.scope import area_location, community_condition, contains
 from ..extensions import db
 from ..models import AdminArea, Grid, User
@@ -41,7 +42,7 @@ def require_area(user: User, code: str | None, level: str | None = None) -> Admi
     """The area with this code, checked against the user's scope. NotFound (404) when unknown
     (or not at ``level``); Forbidden (403) outside the scope or for a grid worker."""
     if user.role not in ORG_ROLES:
-        raise Forbidden(_("网格员无权查看或管理党组织"), code="outside_scope")
+        raise Forbidden(_("%(role)s无权查看或管理党组织", role=ROLE_NAMES[user.role]), code="outside_scope")
     area = db.session.get(AdminArea, code) if isinstance(code, str) else None
     if area is None or (level and area.level != level):
         raise NotFound(_("没有编码为 %(code)s 的区划", code=code), code="unknown_area")
@@ -76,7 +77,7 @@ def get_in_scope(user: User, model, obj_id, label: str, field: str | None = None
     (:func:`gridapp.core.casework.find_in_scope`): unknown and outside the scope are the same
     404 (issue 18); grid workers read none (403)."""
     if user.role not in ORG_ROLES:
-        raise Forbidden(_("网格员无权查看或管理党组织"), code="outside_scope")
+        raise Forbidden(_("%(role)s无权查看或管理党组织", role=ROLE_NAMES[user.role]), code="outside_scope")
     return find_in_scope(model, community_filter(user, model.community_code), obj_id, "not_found",
                          lambda i: _("没有编号为 %(id)s 的%(what)s", id=i, what=label), field=field)
 

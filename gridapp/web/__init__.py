@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
@@ -15,6 +14,7 @@ from ..assets import vendor_url
 from ..auth import login_throttle
 from ..boundaries import areas
 from ..boundaries.rules import outline_levels
+from ..core.roles import ROLE_NAMES
 from ..coverage import rules as coverage_rules
 from ..coverage import tiles
 from ..errors import DomainError
@@ -58,10 +58,6 @@ def safe_next(target: str | None) -> str | None:
 def _layout_context():
     # formdata=None: the layout never reads the request body (an error page must render for any body)
     return {"logout_form": LogoutForm(formdata=None), "role_names": ROLE_NAMES}
-
-
-ROLE_NAMES = {"admin": _l("系统管理员"), "district": _l("区级"), "township": _l("街道/镇"),
-              "secretary": _l("社区书记"), "worker": _l("网格员"), "handler": _l("承办人")}
 
 
 @bp.route("/login", methods=["GET", "POST"])

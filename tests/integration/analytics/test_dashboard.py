@@ -174,3 +174,14 @@ def test_excel_and_csv_reports_are_safe_and_exact(client, login, tx, data):
     printed = client.get(f"/dashboard/print?from={PERIOD['from']}&to={PERIOD['to']}")
     assert printed.status_code == 200 and "红旗街街道 辖区统计报表" in printed.text
     assert hostile not in printed.text and "=HYPERLINK(&#34;http://evil.example&#34;" in printed.text
+
+
+def test_field_roles_are_refused_by_their_own_role_name(client, bearer):
+    # a handler (承办人) was told "网格员无权…": each refusal of a field role names the role it has
+    for username, role, other in (("chuzhi", "承办人", "网格员"), ("worker", "网格员", "承办人")):
+        headers = bearer(username)
+        for url in ("/api/v1/dashboard", f"/api/v1/coverage-check?code={COMMUNITY}",
+                    f"/api/v1/party-groups?community_code={COMMUNITY}"):
+            resp = client.get(url, headers=headers)
+            message = resp.get_json()["error"]["message"]
+            assert resp.status_code == 403 and role in message and other not in message, (url, message)
