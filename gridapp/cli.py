@@ -204,6 +204,22 @@ def remind_command(now_text):
     click.echo(f"reminders: {result['written']} written, {result['delivered']} delivered")
 
 
+@group.command("kpi-facts")
+@click.argument("action", type=click.Choice(["rebuild", "compact"]))
+def kpi_facts_command(action):
+    """The KPI facts (gridapp.analytics.facts): ``rebuild`` recomputes every case's contribution
+    and the roll-ups from the cases (after a bulk load with the triggers off, or when communities
+    moved to another township); ``compact`` merges the roll-ups' delta rows (the worker does it
+    every minute). Figures are the same before and after either."""
+    from .analytics import facts
+
+    if action == "rebuild":
+        cases, rows = facts.rebuild()
+        click.echo(f"KPI facts rebuilt: {cases} cases, {rows} roll-up rows")
+    else:
+        click.echo(f"KPI roll-ups compacted: {facts.compact()} rows written")
+
+
 @group.command("worker")
 @click.option("--once", is_flag=True, help="Stop when no job is left (default: run until stopped).")
 def worker_command(once):
