@@ -11,7 +11,8 @@ Both are APPEND-ONLY: a change of a case adds its old contribution negated and i
 (statement-level triggers of 0013, same transaction as the write), so concurrent writers never
 wait on a shared row (a district's day row would serialise every report of the district). The
 job runner's tick merges each key's rows into one (``kpi_rollups_compact()``); sums are the same
-before and after, so readers never depend on it. ``kpi_case_facts`` gains ``township_code``.
+before and after, so readers never depend on it. ``kpi_case_facts`` gains ``township_code``; a
+community moved to another township (``admin_areas`` update) refreshes its cases.
 
 Revision ID: 0014_kpi_rollups
 Revises: 0013_daily_facts
@@ -137,6 +138,16 @@ BEGIN
                             last_hours_id = (SELECT coalesce(max(id), 0) FROM kpi_close_hours);
 END $$;
 
+-- A community moved to another township: its cases' contributions follow (the roll-ups key on the
+-- township a case's community has).
+CREATE OR REPLACE FUNCTION kpi_facts_on_areas() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM kpi_facts_refresh(ARRAY(SELECT i.id FROM new_areas n JOIN old_areas o ON o.code = n.code
+                                  JOIN incidents i ON i.community_code = n.code
+                                  WHERE n.parent_code IS DISTINCT FROM o.parent_code));
+  RETURN NULL;
+END $$;
+
 -- Merge the rows of each key written since the last compaction into one (dropping keys that sum
 -- to nothing); one compaction at a time. Returns the rows written. Sums are unchanged.
 CREATE OR REPLACE FUNCTION kpi_rollups_compact() RETURNS integer LANGUAGE plpgsql AS $$
@@ -192,6 +203,8 @@ def upgrade():
     op.execute("INSERT INTO kpi_compaction VALUES (1, 0, 0)")
     op.execute("DROP FUNCTION kpi_facts_rebuild()")  # was LANGUAGE sql
     op.execute(FUNCTIONS)
+    op.execute("CREATE TRIGGER kpi_facts_areas AFTER UPDATE ON admin_areas REFERENCING OLD TABLE AS old_areas "
+               "NEW TABLE AS new_areas FOR EACH STATEMENT EXECUTE FUNCTION kpi_facts_on_areas()")
     op.execute("TRUNCATE kpi_case_facts")
     op.execute("SELECT kpi_facts_rebuild()")
 
@@ -205,6 +218,8 @@ def downgrade():
     spec = importlib.util.spec_from_file_location("m0013", Path(__file__).with_name("0013_daily_facts.py"))
     m0013 = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(m0013)
+    op.execute("DROP TRIGGER kpi_facts_areas ON admin_areas")
+    op.execute("DROP FUNCTION kpi_facts_on_areas()")
     op.execute("DROP FUNCTION kpi_rollups_compact()")
     op.drop_index("ix_incidents_open_deadline", "incidents")
     op.create_index("ix_incidents_open_deadline", "incidents", ["deadline_at"], postgresql_where=OPEN)

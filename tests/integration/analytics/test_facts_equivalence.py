@@ -182,3 +182,22 @@ def test_cli_rebuilds_and_compacts_without_changing_a_figure(app):
     assert result.exit_code == 0 and "KPI roll-ups compacted" in result.output, result.output
     assert figures() == before
     assert runner.invoke(args=["gridapp", "kpi-facts", "drop"]).exit_code == 2  # an unknown action
+
+
+def test_a_community_moved_to_another_township_takes_its_cases_along(tx):
+    from gridapp.models import AdminArea
+    worker = tx.scalar(select(User).where(User.username == "worker"))
+    make_case(worker, "closed", grid=GRID, category="0102", reported_at=BASE - 5 * H, handled_at=BASE,
+              closed_at=BASE + 2 * H)
+    district = tx.scalar(select(User).where(User.username == "district"))
+    other = tx.scalar(select(AdminArea.code).where(AdminArea.level == "township", AdminArea.code != TOWNSHIP)
+                      .order_by(AdminArea.code))
+    period = ("2026-02-20", "2026-03-10")
+    tx.get(AdminArea, COMMUNITY).parent_code = other  # never committed: the test's transaction is rolled back
+    tx.flush()
+    for township in (TOWNSHIP, other):
+        fact = facts.compute_by(district, "township", township, *period, ("community",), BASE)
+        raw = kpi_reference.compute_by(district, "township", township, *period, ("community",), BASE)
+        _same(fact[0], raw[0], township)
+        assert [g["code"] for g in fact[1]["community"]] == [g["code"] for g in raw[1]["community"]]
+    assert COMMUNITY in {g["code"] for g in facts.groups(district, "township", other, *period, "community", BASE)}
