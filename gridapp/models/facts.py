@@ -19,7 +19,22 @@ FACT_COUNTS = ("reported", "filed", "handled_filed", "handled_on_time", "closed"
                "reworked", "extended")
 
 
-class KpiCaseFact(db.Model):
+class _Counts:
+    """The KPI components (:data:`FACT_COUNTS`) and the seconds to close, of a case or summed."""
+
+    reported: Mapped[int] = mapped_column(Integer)
+    filed: Mapped[int] = mapped_column(Integer)
+    handled_filed: Mapped[int] = mapped_column(Integer)
+    handled_on_time: Mapped[int] = mapped_column(Integer)
+    closed: Mapped[int] = mapped_column(Integer)
+    closed_on_time: Mapped[int] = mapped_column(Integer)
+    handled_ever: Mapped[int] = mapped_column(Integer)
+    reworked: Mapped[int] = mapped_column(Integer)
+    extended: Mapped[int] = mapped_column(Integer)
+    close_seconds: Mapped[Decimal] = mapped_column(Numeric)
+
+
+class KpiCaseFact(_Counts, db.Model):
     """One case's current contribution (merged cases have none): written only by the trigger
     functions and :func:`gridapp.analytics.facts.rebuild`. ``day`` is the local date of
     ``reported_at``; ``close_bucket`` the whole hours from report to close (capped at 8784), -1
@@ -36,16 +51,6 @@ class KpiCaseFact(db.Model):
     district_code: Mapped[str] = mapped_column(String(6))
     category_code: Mapped[str] = mapped_column(String(8))
     close_bucket: Mapped[int] = mapped_column(SmallInteger)
-    reported: Mapped[int] = mapped_column(Integer)
-    filed: Mapped[int] = mapped_column(Integer)
-    handled_filed: Mapped[int] = mapped_column(Integer)
-    handled_on_time: Mapped[int] = mapped_column(Integer)
-    closed: Mapped[int] = mapped_column(Integer)
-    closed_on_time: Mapped[int] = mapped_column(Integer)
-    handled_ever: Mapped[int] = mapped_column(Integer)
-    reworked: Mapped[int] = mapped_column(Integer)
-    extended: Mapped[int] = mapped_column(Integer)
-    close_seconds: Mapped[Decimal] = mapped_column(Numeric)
 
 
 class _SpanArea:
@@ -61,7 +66,7 @@ class _SpanArea:
     district_code: Mapped[str] = mapped_column(String(6))
 
 
-class KpiRollup(_SpanArea, db.Model):
+class KpiRollup(_SpanArea, _Counts, db.Model):
     """The case facts summed per span × area × category (``''``: every category). Append-only
     deltas merged by ``kpi_rollups_compact()``: a key may have several rows; read their sums."""
 
@@ -71,16 +76,6 @@ class KpiRollup(_SpanArea, db.Model):
                       CheckConstraint("span IN ('d', 'm')", name="ck_kpi_rollups_span"))
     category_code: Mapped[str] = mapped_column(String(8))
     township_code: Mapped[str | None] = mapped_column(String)
-    reported: Mapped[int] = mapped_column(Integer)
-    filed: Mapped[int] = mapped_column(Integer)
-    handled_filed: Mapped[int] = mapped_column(Integer)
-    handled_on_time: Mapped[int] = mapped_column(Integer)
-    closed: Mapped[int] = mapped_column(Integer)
-    closed_on_time: Mapped[int] = mapped_column(Integer)
-    handled_ever: Mapped[int] = mapped_column(Integer)
-    reworked: Mapped[int] = mapped_column(Integer)
-    extended: Mapped[int] = mapped_column(Integer)
-    close_seconds: Mapped[Decimal] = mapped_column(Numeric)
 
 
 class KpiCloseHours(_SpanArea, db.Model):
