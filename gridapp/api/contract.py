@@ -24,6 +24,7 @@ from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 from spectree.plugins.flask_plugin import FlaskPlugin
 
 from ..auth import api_user
+from ..core import idempotency
 from ..core.params import INT_MAX, INVISIBLE, has_control
 from ..errors import BadInput, NotFound
 from .schemas.common import ErrorBody
@@ -59,6 +60,8 @@ class Operation:
     #: the domain orders the faults of the body (first fault wins): its ordinary faults are left
     #: to the domain, only the hostile classes (:data:`HOSTILE`) are refused before it
     domain_order: bool = False
+    #: the view honours ``Idempotency-Key`` (:func:`gridapp.api.idempotency.idempotent`)
+    idempotent: bool = False
 
     def model_named(self, title: str):
         """The input model whose name is ``title`` (pydantic's ValidationError.title), or None."""
@@ -247,11 +250,30 @@ def operation(tag: str, ok=None, *, status: int = 200, query=None, body=None, fo
 
     def decorate(func):
         OPERATIONS[func.__name__] = Operation(public, body, body_required, media, status, path,
-                                              (query, body, form), domain_order)
+                                              (query, body, form), domain_order,
+                                              getattr(func, "idempotent", False))
         return api.validate(query=query, json=body, form=form, resp=Response(**codes), tags=[tag],
                             operation_id=func.__name__, security={} if public else None)(func)
 
     return decorate
+
+
+def _declare_idempotency(item: dict, status: int) -> None:
+    """The ``Idempotency-Key`` request header, the ``Idempotent-Replayed`` answer header and the
+    409/422 answers of a create route that honours it (:mod:`gridapp.core.idempotency`)."""
+    item.setdefault("parameters", []).append({
+        "name": idempotency.HEADER, "in": "header", "required": False,
+        "description": "A key chosen by the client (a UUID) to retry this request safely: a retry with the same key "
+                       "and body gets the first answer again and creates nothing; the same key with another body is "
+                       "422 idempotency_key_reused. Keys are kept 30 days.",
+        "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$", "minLength": 1, "maxLength": 255}})
+    ok = item["responses"].get(str(status))
+    if ok is not None:
+        ok["headers"] = {"Idempotent-Replayed": {"description": "true when this is the stored first answer of a retry",
+                                                 "schema": {"type": "string", "enum": ["true"]}}}
+    for code, reason in (("409", "Conflict"), ("422", "Unprocessable Entity")):  # key busy, key reused
+        item["responses"].setdefault(code, {"description": reason, "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}})
 
 
 def document() -> dict:
@@ -279,6 +301,8 @@ def document() -> dict:
                 ok["content"] = {**ok.get("content", {}), **{
                     media: {"schema": {"$ref": "#/components/schemas/FeatureCollection"} if media == GEOJSON
                             else {"type": "string", "format": "binary"}} for media in op.media.split()}}
+            if op.idempotent:
+                _declare_idempotency(item, op.status)
             declared = op.path.model_json_schema()["properties"] if op.path is not None else {}
             for param in item.get("parameters", []):
                 if param["name"] in declared and param["in"] == "path":

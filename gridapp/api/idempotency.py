@@ -47,4 +47,5 @@ def idempotent(view):
         if replayed:
             response.headers["Idempotent-Replayed"] = "true"
         return response
+    wrapper.idempotent = True  # the contract declares the header (gridapp.api.contract)
     return wrapper

@@ -55,6 +55,18 @@ def test_every_operation_declares_id_tag_parameters_body_and_responses(doc):
     assert {p["name"] for p in lists["parameters"]} >= {"state", "from", "to", "page", "per_page", "bbox"}
 
 
+def test_idempotent_creates_declare_their_header_and_answers(doc):
+    # exactly the routes that honour Idempotency-Key declare it (and Idempotent-Replayed, 409, 422)
+    keyed = {f"{verb} {path}" for path, methods in doc["paths"].items() for verb, op in methods.items()
+             if any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in op.get("parameters", []))}
+    assert keyed == {"post /api/v1/incidents", "post /api/v1/photos", "post /api/v1/disputes",
+                     "post /api/v1/inspections"}
+    for entry in keyed:
+        verb, path = entry.split()
+        op = doc["paths"][path][verb]
+        assert {"409", "422"} <= set(op["responses"]) and "Idempotent-Replayed" in op["responses"]["201"]["headers"]
+
+
 def test_geojson_operations_are_declared_and_served_as_geojson(doc, client, bearer):
     assert "application/geo+json" in doc["paths"]["/api/v1/areas"]["get"]["responses"]["200"]["content"]
     resp = client.get("/api/v1/areas?level=township", headers=bearer("district"))
