@@ -223,7 +223,7 @@ function gridappDashboard(map, cfg) {
   function renderLayers(fc) {
     if (control) { map.removeControl(control); }
     METRICS.forEach(function (m) { if (layers[m]) { map.removeLayer(layers[m]); } });
-    control = L.control.layers({}, {}, {collapsed: false}).addTo(map);
+    control = L.control.layers({}, {}, {collapsed: gridappFolded(map)}).addTo(map);
     var bks = {};
     METRICS.forEach(function (metric) {
       var b = bks[metric] = breaks(fc.features.map(function (f) { return f.properties[metric]; }));

@@ -19,13 +19,25 @@ function gridappTooltip(lines) {
   return box;
 }
 
+/* A map narrower than this (CSS pixels: a phone) opens with its layer list and legend folded, so
+   that they do not cover half of it; a tap unfolds them. */
+var GRIDAPP_FOLD_BELOW_PX = 480;
+
+function gridappFolded(map) {
+  return map.getSize().x < GRIDAPP_FOLD_BELOW_PX;
+}
+
 function gridappLegend(map, items, title) {
   var legend = L.control({position: "bottomright"});
   legend.onAdd = function () {
     var div = L.DomUtil.create("div", "gridapp-legend");
-    var h = document.createElement("strong");
+    var box = document.createElement("details");
+    box.open = !gridappFolded(map);
+    var h = document.createElement("summary");
     h.textContent = title;
-    div.appendChild(h);
+    box.appendChild(h);
+    div.appendChild(box);
+    L.DomEvent.disableClickPropagation(div);
     items.forEach(function (it) {
       var row = document.createElement("div");
       var sw = document.createElement("span");
@@ -34,7 +46,7 @@ function gridappLegend(map, items, title) {
       sw.style.borderColor = it.stroke;
       row.appendChild(sw);
       row.appendChild(document.createTextNode(it.label));
-      div.appendChild(row);
+      box.appendChild(row);
     });
     return div;
   };
@@ -127,7 +139,7 @@ function gridappCoverage(map, cfg) {
                              containerPoint: e.containerPoint, originalEvent: e.originalEvent});
         });
       });
-      var control = L.control.layers(null, overlays, {collapsed: false}).addTo(map);
+      var control = L.control.layers(null, overlays, {collapsed: gridappFolded(map)}).addTo(map);
       if (cfg.urls.coverage && !tiled) { gridappCoverageStatus(map, cfg, control); }
       gridappLegend(map, [
         {label: L_.district, fill: "#ffffff", stroke: styles.district.color},

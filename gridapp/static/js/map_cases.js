@@ -106,7 +106,7 @@ function gridappIncidentMap(map, cfg) {
     // disable the heat switch above zoom 17 (a grid seen close up): the control gets a group holding it
     var heatGroup = L.layerGroup([heat]);
     L.control.layers({}, (function () { var o = {}; o[L_.clusters] = clusters; o[L_.heat] = heatGroup; return o; })(),
-                     {collapsed: false}).addTo(map);
+                     {collapsed: gridappFolded(map)}).addTo(map);
     return gridappFetch(cfg.url).then(function (fc) {
       var points = [];
       fc.features.forEach(function (f) {

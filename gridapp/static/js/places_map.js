@@ -2,7 +2,7 @@
 function gridappPlaceMap(map, cfg) {
   var styles = cfg.styles;  // status → {label, color}: gridapp/places/rules.py STATUS_COLOURS
   window.gridappPlaceMap = {ready: false, error: null, count: 0};
-  var control = L.control.layers({}, {}, {collapsed: false}).addTo(map);
+  var control = L.control.layers({}, {}, {collapsed: gridappFolded(map)}).addTo(map);
   var groups = {};
   gridappFetch(cfg.url)
     .then(function (fc) {

@@ -66,5 +66,14 @@ def test_no_sideways_scrolling_at_360_px(browser, live_server, username):
             assert page.evaluate("getComputedStyle(document.querySelector('table#tasks tbody tr')).display") == "block"
         submit = page.locator("main button, main input[type=submit]").all()
         assert all(b.bounding_box()["height"] >= 44 for b in submit if b.is_visible())
+        # the report form's small map opens with its layer list and legend folded (they covered half
+        # of it), and a tap unfolds the legend
+        page.goto(live_server + "/incidents/new")
+        page.wait_for_selector(".gridapp-legend details")
+        assert page.locator(".leaflet-control-layers-expanded").count() == 0
+        assert page.locator(".leaflet-control-layers").count() >= 1
+        assert page.eval_on_selector(".gridapp-legend details", "d => d.open") is False
+        page.click(".gridapp-legend summary")
+        assert page.eval_on_selector(".gridapp-legend details", "d => d.open") is True
     finally:
         context.close()
