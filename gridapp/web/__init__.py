@@ -309,6 +309,7 @@ from . import (  # noqa: E402,F401
     cases,
     dashboard,
     disputes,
+    export_jobs,
     exports,
     notifications,
     org,
