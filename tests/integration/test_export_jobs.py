@@ -27,7 +27,7 @@ from gridapp.exports import jobs as export_jobs
 from gridapp.exports import rules
 from gridapp.extensions import db
 from gridapp.jobs import longjob
-from gridapp.models import Incident, LongJob, User
+from gridapp.models import Incident, LongJob, PiiView, User
 
 LABEL = "导出作业测试（虚构）"
 PASSWORD = "test-password-1"  # the demo users' in tests (tests/conftest.py)
@@ -202,3 +202,30 @@ def test_the_threshold_decides_between_streaming_and_a_job(app, labelled, login_
     assert worker.get("/disputes/export.xlsx?reveal=1&job=1").status_code == 403
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LongJob)) == before
+
+
+def test_a_job_reveals_and_logs_as_the_streamed_export(app, login_as):
+    """The demo roster's party members of 红旗社区, phones and ID numbers in full for its secretary
+    who asks: the same file, and as many logged views of personal values (PiiView, channel export),
+    as the streamed export; without ``reveal`` masked and nothing logged."""
+    client = login_as("hongqi")
+    path = f"/org/party-members/export.csv?community={COMMUNITY}&reveal=1"
+
+    def logged() -> int:
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(PiiView).where(
+                PiiView.channel == "export", PiiView.user_id == select(User.id).where(User.username == "hongqi")
+                .scalar_subquery()))
+
+    before = logged()
+    streamed = client.get(path, buffered=True)
+    assert streamed.status_code == 200
+    by_stream = logged() - before
+    job_id = _start(client, path + "&job=1")
+    _run(app, job_id)
+    assert logged() - before == 2 * by_stream > 0
+    assert _content("csv", client.get(f"/exports/{job_id}/file").data) == _content("csv", streamed.data)
+    masked = _start(client, path.replace("reveal=1", "job=1"))
+    _run(app, masked)
+    assert logged() - before == 2 * by_stream  # no reveal asked: nothing shown in full, nothing logged
+    assert _content("csv", client.get(f"/exports/{masked}/file").data) != _content("csv", streamed.data)
