@@ -4,16 +4,15 @@ reload), a cancel button, and once done the download of its file. Every route se
 owner only (404 for anyone else)."""
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, render_template, url_for
+from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..downloads import file_response
-from ..errors import DomainError
 from ..exports import jobs as export_jobs
 from ..exports.rules import EXPORT_KEPT_HOURS
-from . import bp, refuse_page_action
-from .forms import AdminForm
+from . import bp
+from .jobpages import cancel_from_page, job_json
 
 
 @bp.route("/exports")
@@ -36,25 +35,15 @@ def export_job_page(job_id: int):
 @login_required
 def export_job_json(job_id: int):
     """The job as JSON (:func:`gridapp.exports.jobs.job_dict`), polled by its page."""
-    response = jsonify(export_jobs.job_dict(export_jobs.get_job(current_user, job_id)))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return job_json(export_jobs.job_dict(export_jobs.get_job(current_user, job_id)))
 
 
 @bp.post("/exports/<int:job_id>/cancel")
 @login_required
 def export_job_cancel(job_id: int):
     """Cancel a queued or running export job (CSRF form); its partial file is deleted."""
-    if not AdminForm().validate_on_submit():
-        flash(_("表单已过期，请重试。"), "error")
-    else:
-        try:
-            export_jobs.cancel(current_user, job_id)
-        except DomainError as err:
-            refuse_page_action(err)
-        else:
-            flash(_("已请求取消导出。"), "info")
-    return redirect(url_for("web.export_job_page", job_id=job_id))
+    return cancel_from_page(lambda: export_jobs.cancel(current_user, job_id), _("已请求取消导出。"),
+                            url_for("web.export_job_page", job_id=job_id))
 
 
 @bp.route("/exports/<int:job_id>/file")
