@@ -229,3 +229,26 @@ def test_a_job_reveals_and_logs_as_the_streamed_export(app, login_as):
     _run(app, masked)
     assert logged() - before == 2 * by_stream  # no reveal asked: nothing shown in full, nothing logged
     assert _content("csv", client.get(f"/exports/{masked}/file").data) != _content("csv", streamed.data)
+
+
+def test_a_failed_or_abandoned_job_says_why_and_leaves_no_file(app, labelled, login_as):
+    client = login_as("district")
+    failing, abandoned = (_start(client, f"/cases/export.csv?{QUERY}&job=1") for _ in range(2))
+    with app.app_context():  # a filter the list refuses by the time the job runs
+        db.session.execute(update(LongJob).where(LongJob.id == failing).values(options={
+            "list": "cases", "format": "csv", "args": {"state": "nope"}, "reveal": False, "excel": False}))
+        db.session.execute(update(LongJob).where(LongJob.id == abandoned).values(  # queued a day ago, never run
+            created_at=utcnow() - timedelta(hours=rules.EXPORT_KEPT_HOURS + 1)))
+        db.session.commit()
+    path = _path(app, failing)
+    _run(app, failing)
+    shown = client.get(f"/exports/{failing}.json").get_json()
+    assert shown["status"] == "failed" and "nope" in shown["error"] and not shown["available"]
+    assert not Path(path).exists() and not Path(path + ".part").exists()
+    assert "nope" in client.get(f"/exports/{failing}").text
+    with app.app_context():
+        assert export_jobs.clean(utcnow())["export_jobs_ended"] >= 1
+    shown = client.get(f"/exports/{abandoned}.json").get_json()
+    assert shown["status"] == "failed" and str(rules.EXPORT_KEPT_HOURS) in shown["error"]
+    _run(app, abandoned)  # the worker's task, should it come late: nothing to do
+    assert client.get(f"/exports/{abandoned}.json").get_json()["status"] == "failed"
