@@ -5,7 +5,9 @@
 """
 from __future__ import annotations
 
-from flask import Response, stream_with_context
+from pathlib import Path
+
+from flask import Response, send_file, stream_with_context
 
 from .core.clock import local_date, utcnow
 from .core.exportfiles import MIMETYPES, ExportTable, chunks_of, file_name
@@ -34,3 +36,12 @@ def table_response(table: ExportTable, fmt: str, for_excel: bool = False) -> Res
     return Response(stream_with_context(chunks_of(table, fmt, for_excel)), content_type=MIMETYPES[fmt],
                     headers={"Content-Disposition": content_disposition(file_name(table, fmt, local_date(utcnow()))),
                              "X-Accel-Buffering": "no"})
+
+
+def file_response(path: Path, filename: str, mimetype: str) -> Response:
+    """A file kept on disk (an export job's) sent as an attachment named ``filename``, in chunks
+    (never read whole), private to the user who asked."""
+    response = send_file(path, mimetype=mimetype, conditional=True, max_age=0)
+    response.headers["Content-Disposition"] = content_disposition(filename)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

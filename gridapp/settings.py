@@ -46,3 +46,9 @@ def webhook_hosts(config=None) -> tuple[str, ...]:
 def import_dir() -> Path:
     """Where uploaded files wait for their import job (``IMPORT_DIR``, default ``<instance>/imports``)."""
     return Path(current_app.config["IMPORT_DIR"] or Path(current_app.instance_path) / "imports")
+
+
+def export_dir() -> Path:
+    """Where export jobs write their files (``<instance>/exports``; the worker and the web server
+    must see the same folder)."""
+    return Path(current_app.instance_path) / "exports"

@@ -34,6 +34,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from sqlalchemy import Select, func, select
 
 from .tabular import DATE_FORMAT, DATETIME_FORMAT, MAX_WIDTH, MIN_WIDTH, csv_cell, display_width, excel_value
 
@@ -59,7 +60,8 @@ class ExportTable:
     """A list ready to be written: ``title`` (sheet title and file name stem), ``keys`` and
     ``headers`` (same length), ``rows`` (iterated once, lazily), ``widths`` {key: characters}
     for Excel columns whose content is wider than their header, ``on_close`` called once when
-    the writing ends, however it ends (e.g. commit the log of revealed values)."""
+    the writing ends, however it ends (e.g. commit the log of revealed values), ``query`` the
+    SQLAlchemy ``select`` whose rows are the table's (counted by :func:`count_rows`)."""
 
     title: str
     keys: list[str]
@@ -67,6 +69,7 @@ class ExportTable:
     rows: Iterable[ExportRow]
     widths: dict[str, int] = field(default_factory=dict)
     on_close: Callable[[], None] | None = None
+    query: Select | None = None
 
 
 def _closing(table: ExportTable, chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -202,6 +205,15 @@ def streamed(query, convert: Callable[[tuple], ExportRow], session, batch: int =
     ``convert``. ``session``: the SQLAlchemy session to read with."""
     for row in session.execute(query.execution_options(yield_per=batch)):
         yield convert(row)
+
+
+def count_rows(table: ExportTable, session, limit: int | None = None) -> int:
+    """How many rows the table holds (its ``query`` counted in SQL, its order dropped);
+    ``limit``: stop counting there (a cheap "more than ``limit``?" on a large list)."""
+    query = table.query.order_by(None)
+    if limit is not None:
+        query = query.limit(limit)
+    return session.scalar(select(func.count()).select_from(query.subquery()))
 
 
 def file_name(table: ExportTable, fmt: str, day: date) -> str:

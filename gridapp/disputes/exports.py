@@ -84,4 +84,5 @@ def disputes_table(user: User, args: dict, reveal: bool = False, now: datetime |
                 db.session.flush()  # the batch's log of full values, committed by on_close
 
     return ExportTable(_("矛盾纠纷"), [k for k, _h in COLUMNS], [str(h) for _k, h in COLUMNS], rows(),
-                       widths={"summary": 40, "parties": 40}, on_close=db.session.commit if reveal else None)
+                       widths={"summary": 40, "parties": 40}, on_close=db.session.commit if reveal else None,
+                       query=query)

@@ -45,4 +45,5 @@ def cases_table(user: User, args: dict, now: datetime | None = None) -> ExportTa
                           r.handled_at, r.closed_at, r.description), r[-1])
 
     return ExportTable(_("案件"), [k for k, _h in COLUMNS], [str(h) for _k, h in COLUMNS],
-                       streamed(query, convert, db.session), widths={"category_name": 16, "description": 40})
+                       streamed(query, convert, db.session), widths={"category_name": 16, "description": 40},
+                       query=query)

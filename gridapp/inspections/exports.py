@@ -47,7 +47,7 @@ def notices_table(user: User, now: datetime | None = None) -> ExportTable:
                           yes if overdue else no, r.requirements), r[-1])
 
     return ExportTable(_("整改通知书"), [k for k, _h in NOTICE_COLUMNS], [str(h) for _k, h in NOTICE_COLUMNS],
-                       streamed(query, convert, db.session), widths={"place": 24, "requirements": 40})
+                       streamed(query, convert, db.session), widths={"place": 24, "requirements": 40}, query=query)
 
 
 def inspections_table(user: User, level, code, date_from=None, date_to=None, campaign_id=None) -> ExportTable:
@@ -70,4 +70,4 @@ def inspections_table(user: User, level, code, date_from=None, date_to=None, cam
                           "、".join(r.members or []), r.vehicle_trips, r.places))
 
     return ExportTable(_("检查记录"), [k for k, _h in INSPECTION_COLUMNS], [str(h) for _k, h in INSPECTION_COLUMNS],
-                       streamed(query, convert, db.session), widths={"places": 40, "members": 20})
+                       streamed(query, convert, db.session), widths={"places": 40, "members": 20}, query=query)

@@ -1,2 +1,2 @@
-"""The job runner (procrastinate on PostgreSQL): periodic jobs (reminders, deliveries) and long
-imports, run by a worker beside the web server (``flask gridapp worker``)."""
+"""The job runner (procrastinate on PostgreSQL): periodic jobs (reminders, deliveries) and long jobs
+(imports, exports: :mod:`.longjob`), run by a worker beside the web server (``flask gridapp worker``)."""

@@ -4,7 +4,7 @@
   server; production: a second process, README "Jobs"). It runs the periodic job :func:`tick`
   every minute (cron :data:`gridapp.reminders.rules.SCHEDULE`, no cron daemon: procrastinate's
   periodic deferrer; the database keeps one job per scheduled minute however many workers run)
-  and the long jobs (imports) deferred by the pages.
+  and the long jobs (imports, exports) deferred by the pages.
 * **Deferring in the caller's transaction** (:func:`gridapp.jobs.queue.defer_in_transaction`): a job row is written
   with the row that asks for it (an import job), so either both exist or neither.
 * **Tasks** run synchronously in a thread of the worker, each inside an application context
@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from ..analytics import facts
 from ..boundaries import import_jobs
+from ..exports import jobs as export_jobs
 from ..extensions import db
 from ..notifications import delivery
 from ..reminders import service as reminders
@@ -35,7 +36,7 @@ tasks = procrastinate.Blueprint()
 #: context) and ``settings`` (the delivery settings, a dict); set by :func:`bind`.
 BOUND: dict = {"context": None, "settings": {}}
 #: The long jobs, by kind: a callable(job_id) that runs the job's row to its end.
-RUNNERS: dict[str, Callable[[int], None]] = {import_jobs.KIND: import_jobs.run}
+RUNNERS: dict[str, Callable[[int], None]] = {import_jobs.KIND: import_jobs.run, export_jobs.KIND: export_jobs.run}
 
 
 def conninfo(database_url: str) -> str:
@@ -71,12 +72,14 @@ def tick(timestamp: int) -> dict:
     """The periodic job (every minute): the reminders of deadlines due at ``timestamp`` (written
     once per case, kind and deadline), then deliveries beyond the app (planned once, sent, one
     retry after a failure), then the KPI roll-ups' rows of the last minute merged
-    (:func:`gridapp.analytics.facts.compact`). Returns the counts."""
+    (:func:`gridapp.analytics.facts.compact`), then the clean-up of expired export files.
+    Returns the counts."""
     now = datetime.fromtimestamp(timestamp, UTC)
     with BOUND["context"]():
         result = reminders.run(now, BOUND["settings"].get("reminder_channels", "log"))
         result.update(delivery.send_due(now, BOUND["settings"]))
         result["kpi_rows_compacted"] = facts.compact()
+        result.update(export_jobs.clean(now))
         db.session.remove()
     log.info("tick %s: %s", now.isoformat(), result)
     return result
@@ -84,7 +87,7 @@ def tick(timestamp: int) -> dict:
 
 @tasks.task(name="long_job", queue=QUEUE)
 def long_job(kind: str, job_id: int) -> None:
-    """A long job (an import) of the registered ``kind`` (:data:`RUNNERS`) on its row ``job_id``."""
+    """A long job (an import, an export) of the registered ``kind`` (:data:`RUNNERS`) on its row ``job_id``."""
     with BOUND["context"]():
         try:
             RUNNERS[kind](job_id)

@@ -17,7 +17,8 @@ from .disputes import (
 from .facts import KpiCaseFact, KpiCloseHours, KpiCompaction, KpiRollup
 from .grids import Grid
 from .idempotency import IdempotencyKey
-from .notifications import ChannelChoice, Delivery, ImportJob, Notification
+from .jobs import LongJob
+from .notifications import ChannelChoice, Delivery, Notification
 from .org import (
     AuditEntry,
     CommitteeSeat,
@@ -54,6 +55,6 @@ __all__ = [
     "Dispute", "DisputeApproval", "DisputeEvent", "DisputeIncident", "DisputeParty", "DisputeType",
     "DisputeVisit", "MediationCommittee", "MediationSession", "Mediator",
     "Campaign", "Inspection", "InspectionPlace", "Notification", "Place", "PlaceEvent", "PlaceType",
-    "RectificationNotice", "ChannelChoice", "Delivery", "ImportJob",
+    "RectificationNotice", "ChannelChoice", "Delivery", "LongJob",
     "KpiCaseFact", "KpiCloseHours", "KpiCompaction", "KpiRollup", "IdempotencyKey",
 ]

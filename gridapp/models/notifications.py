@@ -1,12 +1,10 @@
-"""Notifications (消息), their deliveries beyond the app, each user's chosen channels, and long
-jobs (imports) with their progress. Times are UTC."""
+"""Notifications (消息), their deliveries beyond the app and each user's chosen channels. Times
+are UTC (the long jobs: :mod:`gridapp.models.jobs`)."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import (
-    JSON,
-    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -91,30 +89,3 @@ class Delivery(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     notification: Mapped[Notification] = relationship()
-
-
-class ImportJob(db.Model):
-    """A long import run as a job: ``status`` queued → running → done | failed | cancelled,
-    ``done`` of ``total`` rows, cancellation asked (``cancel_requested``); the file waits in
-    ``path`` until the job has run. Atomic: the rows are written in one transaction at the end."""
-
-    __tablename__ = "import_jobs"
-    __table_args__ = (
-        CheckConstraint(_in("status", ("queued", "running", "done", "failed", "cancelled")),
-                        name="ck_import_jobs_status"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    filename: Mapped[str] = mapped_column(String(200))
-    path: Mapped[str | None] = mapped_column(String(400))
-    options: Mapped[dict] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(12), default="queued")
-    total: Mapped[int | None] = mapped_column(Integer)
-    done: Mapped[int] = mapped_column(Integer, default=0)
-    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
-    error: Mapped[str | None] = mapped_column(Text)
-    result: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -40,4 +40,4 @@ def members_table(user: User, community_code: str | None = None, grid_code: str 
 
     return ExportTable(_("党员"), [k for k, _h in COLUMNS], [str(h) for _k, h in COLUMNS],
                        streamed(query, convert, db.session), widths={"id_number": 20, "home_unit": 20},
-                       on_close=db.session.commit if reveal else None)
+                       on_close=db.session.commit if reveal else None, query=query)

@@ -32,4 +32,4 @@ def places_table(user: User, type_code: str | None = None, status: str | None = 
                           str(RISK_NAMES[r.risk_level]), str(STATUS_NAMES[r.status])), r[-1])
 
     return ExportTable(_("场所台账"), [k for k, _h in COLUMNS], [str(h) for _k, h in COLUMNS],
-                       streamed(query, convert, db.session), widths={"name": 24})
+                       streamed(query, convert, db.session), widths={"name": 24}, query=query)

@@ -305,6 +305,7 @@ from . import (  # noqa: E402,F401
     cases,
     dashboard,
     disputes,
+    export_jobs,
     exports,
     notifications,
     org,

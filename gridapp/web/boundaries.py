@@ -1,7 +1,7 @@
 """Boundary pages: the admin upload (import) page with its report, and the coverage check."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,8 +12,9 @@ from ..coverage import rules as coverage_rules
 from ..errors import DomainError
 from ..maps import CoverageProblems, render_parts
 from ..settings import import_dir
-from . import bp, page_base_map, refuse_page_action
-from .forms import AdminForm, ImportForm
+from . import bp, page_base_map
+from .forms import ImportForm
+from .jobpages import cancel_from_page, job_json
 
 
 @bp.route("/admin/imports", methods=["GET", "POST"])
@@ -56,25 +57,15 @@ def import_job_page(job_id: int):
 @login_required
 def import_job_json(job_id: int):
     """The job as JSON (:func:`gridapp.boundaries.import_jobs.job_dict`), polled by its page."""
-    response = jsonify(import_jobs.job_dict(import_jobs.get_job(current_user, job_id)))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return job_json(import_jobs.job_dict(import_jobs.get_job(current_user, job_id)))
 
 
 @bp.post("/admin/imports/jobs/<int:job_id>/cancel")
 @login_required
 def import_job_cancel(job_id: int):
     """Cancel a queued or running import job (CSRF form); nothing of it is written."""
-    if not AdminForm().validate_on_submit():
-        flash(_("表单已过期，请重试。"), "error")
-    else:
-        try:
-            import_jobs.cancel(current_user, job_id)
-        except DomainError as err:
-            refuse_page_action(err)
-        else:
-            flash(_("已请求取消；导入不会写入任何数据。"), "info")
-    return redirect(url_for("web.import_job_page", job_id=job_id))
+    return cancel_from_page(lambda: import_jobs.cancel(current_user, job_id),
+                            _("已请求取消；导入不会写入任何数据。"), url_for("web.import_job_page", job_id=job_id))
 
 
 @bp.route("/coverage-check")

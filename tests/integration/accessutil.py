@@ -3,6 +3,10 @@ entries of the interoperability endpoints (OGC API – Features, Open311)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from gridapp.models import LongJob
 
 ALL = ("admin", "district", "township", "secretary", "worker")
 OFFICE = ("admin", "district", "township", "secretary")
@@ -19,7 +23,8 @@ REACH = {"admin": {"grid", "community", "township", "district"},
 FOUR = ("grid", "community", "township", "district")
 PLACES = {"incident": FOUR, "photo": FOUR, "grid": FOUR, "community": FOUR[1:], "group": FOUR[1:],
           "member": FOUR[1:], "worker": FOUR[1:], "dispute": FOUR, "place": FOUR, "notice": FOUR,
-          "inspection": FOUR, "import_job": ("district",)}
+          "inspection": FOUR, "import_job": ("district",),
+          "export_job": ("district",)}
 
 
 @dataclass(frozen=True)
@@ -73,4 +78,24 @@ EXPORTS: dict[tuple[str, str], Access] = {
                                                                   params=CSV),
     ("GET", "/org/party-members/export.<any(csv,xlsx,geojson):fmt>"): A(OFFICE, "community",
                                                                        query="community={community}", params=CSV),
+    # export jobs (issue 23): every user has their own list; a job (an admin's) is its owner's alone
+    ("GET", "/exports"): A(ALL),
+    ("GET", "/exports/<int:job_id>"): A(ADMIN, "export_job"),
+    ("GET", "/exports/<int:job_id>.json"): A(ADMIN, "export_job"),
+    ("POST", "/exports/<int:job_id>/cancel"): A(ADMIN, "export_job", form={}),
+    ("GET", "/exports/<int:job_id>/file"): A(ADMIN, "export_job"),
 }
+
+
+def admin_job(tx, admin, kind: str, folder: Path) -> int:
+    """An admin's job: an import queued (no file), an export done (its file kept)."""
+    now = datetime.now(UTC)
+    job = LongJob(kind="import", filename="t.csv", options={}, status="queued", done=0, cancel_requested=False,
+                  result={}, created_by=admin.id, created_at=now)
+    if kind == "export_job":
+        (folder / "t.csv").write_text("编号\n1\n", encoding="utf-8")
+        job.kind, job.status, job.done, job.total, job.finished_at = "export", "done", 1, 1, now
+        job.path, job.options = str(folder / "t.csv"), {"list": "cases", "format": "csv", "args": {}}
+    tx.add(job)
+    tx.flush()
+    return job.id

@@ -23,9 +23,10 @@ To add a route: add one line to ``ACCESS``.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import accessutil
 import placeutil as pu
 import pytest
 from accessutil import ADMIN, ALL, EDITORS, EXPORTS, FULL_VIEW, INTEROP, OFFICE, PLACES, PUBLIC, REACH, USERS, Access
@@ -44,7 +45,6 @@ from gridapp.models import (
     Grid,
     GridPartyGroup,
     GridWorker,
-    ImportJob,
     IncidentEvent,
     InspectionPlace,
     PartyMember,
@@ -240,7 +240,7 @@ def _cases():
 
 
 @pytest.fixture
-def places(tx, request):
+def places(tx, request, tmp_path):
     """The objects of each place: grid and community codes, a point, a party group, a party member
     and a grid worker; for incident and photo routes also an incident (reported, by the admin) with
     a photo."""
@@ -267,12 +267,8 @@ def places(tx, request):
         out[place]["obj_id"] = out[place]["member_id"]
         if access is not None and access.kind in ("dispute", "place", "notice", "inspection"):
             out[place].update(_located_objects(tx, admin, place, grid, community))
-        if access is not None and access.kind == "import_job":  # an admin's queued import job (no file)
-            job = ImportJob(kind="import", filename="t.csv", options={}, status="queued", done=0,
-                            cancel_requested=False, result={}, created_by=admin.id, created_at=datetime.now(UTC))
-            tx.add(job)
-            tx.flush()
-            out[place]["job_id"] = job.id
+        if access is not None and access.kind in ("import_job", "export_job"):
+            out[place]["job_id"] = accessutil.admin_job(tx, admin, access.kind, tmp_path)
         if with_cases:
             incident = make_case(admin, grid=grid)
             sha = photos.store(admin, jpeg_bytes((8 + len(out), 8)), "p.jpg", commit=False,

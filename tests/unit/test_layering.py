@@ -20,7 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "gridapp"
 DOMAINS = ("core", "incidents", "disputes", "inspections", "places", "org", "accounts", "boundaries", "coverage",
-           "reminders", "analytics", "demo", "notifications", "jobs")
+           "reminders", "analytics", "demo", "notifications", "jobs", "exports")
 ADAPTERS = ("gridapp.web", "gridapp.api", "gridapp.settings", "gridapp.auth", "gridapp.security", "gridapp.errors",
             "gridapp.assets", "gridapp.cli")
 FRAMEWORK = ("flask", "flask_login", "flask_wtf", "werkzeug")

@@ -18,7 +18,7 @@ from gridapp.boundaries import import_jobs, imports
 from gridapp.extensions import db
 from gridapp.jobs import runner
 from gridapp.jobs.queue import QUEUE
-from gridapp.models import ImportJob, Incident, User
+from gridapp.models import Incident, LongJob, User
 
 LABEL = "作业导入测试（虚构）"
 
@@ -31,7 +31,7 @@ def _csv(rows: int, lon: float, lat: float) -> bytes:
 
 def _job(url: str, job_id: int) -> tuple:
     with psycopg.connect(runner.conninfo(url)) as conn:
-        return conn.execute("SELECT status, done, total FROM import_jobs WHERE id = %s", (job_id,)).fetchone()
+        return conn.execute("SELECT status, done, total FROM long_jobs WHERE id = %s", (job_id,)).fetchone()
 
 
 def _written(url: str) -> int:
@@ -96,7 +96,7 @@ def test_a_200000_row_import_shows_progress_and_its_cancellation_writes_nothing(
     assert _written(url) == 0  # nothing written
     assert not list(tmp_path.iterdir())  # the waiting file is gone
     with app.app_context():
-        shown = import_jobs.job_dict(db.session.get(ImportJob, job_id))
+        shown = import_jobs.job_dict(db.session.get(LongJob, job_id))
         assert shown["status"] == "cancelled" and 0 <= shown["percent"] < 100
 
 
@@ -108,7 +108,7 @@ def test_an_import_job_runs_to_the_end_in_one_transaction(app, tmp_path):
         assert (status, done, total) == ("done", 3000, 3000)
         assert _written(url) == 3000
         with app.app_context():
-            shown = import_jobs.job_dict(db.session.get(ImportJob, job_id))
+            shown = import_jobs.job_dict(db.session.get(LongJob, job_id))
             assert shown["percent"] == 100 and shown["result"]["created"] == 3000 and shown["result"]["committed"]
             assert db.session.scalar(select(func.count()).select_from(Incident).where(
                 Incident.description.like(LABEL + "%"), Incident.grid_code == GRID)) == 3000

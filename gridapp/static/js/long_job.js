@@ -1,8 +1,9 @@
-// An import job's page (issue 22): refresh the progress bar from the job's JSON every second while
-// it is queued or running; reload once it has finished (to show its report).
+// A long job's page (imports, exports: templates/jobs/_progress.html): refresh the progress bar
+// from the job's JSON every second while it is queued or running; reload once it has finished (to
+// show its outcome: an import's report, an export's download link).
 (function () {
   "use strict";
-  var box = document.getElementById("import-job");
+  var box = document.getElementById("long-job");
   if (!box) { return; }
   var names = JSON.parse(box.getAttribute("data-names"));
   function show(job) {
