@@ -160,22 +160,20 @@ def test_facts_equal_the_definitions(tx):
     check()
 
 
-def test_cli_rebuilds_and_compacts_without_changing_a_figure(app):
-    runner = app.test_cli_runner()
-
-    with app.app_context():  # a case of its own (in March 2026, where this file's cases are)
-        worker = db.session.scalar(select(User).where(User.username == "worker"))
-        make_case(worker, "closed", grid=GRID, category="0102", reported_at=BASE - 3 * H, handled_at=BASE,
-                  closed_at=BASE + H)
-        db.session.commit()
+def test_cli_rebuilds_and_compacts_without_changing_a_figure(app, tx):
+    # inside the test's transaction (rolled back): the commands run on the same connection
+    worker = tx.scalar(select(User).where(User.username == "worker"))
+    make_case(worker, "closed", grid=GRID, category="0102", reported_at=BASE - 3 * H, handled_at=BASE,
+              closed_at=BASE + H)
+    tx.commit()
+    admin = tx.scalar(select(User).where(User.username == "admin"))
 
     def figures():
-        with app.app_context():
-            admin = db.session.scalar(select(User).where(User.username == "admin"))
-            return facts.compute(admin, "district", DISTRICT, "2026-03-01", "2026-03-31", now=BASE)
+        return facts.compute(admin, "district", DISTRICT, "2026-03-01", "2026-03-31", now=BASE)
 
     before = figures()
     assert before["counts"]["closed"] >= 1 and before["time_to_close_hours"]["median"] is not None
+    runner = app.test_cli_runner()
     result = runner.invoke(args=["gridapp", "kpi-facts", "rebuild"])
     assert result.exit_code == 0 and "KPI facts rebuilt" in result.output, result.output
     result = runner.invoke(args=["gridapp", "kpi-facts", "compact"])
