@@ -235,10 +235,10 @@ def _report_statement(by_token: bool = False):
     # its own sub-selects, where a correlated column would not be correlated but joined
     inserted_by = Holder(select(ins.c.reporter_id).scalar_subquery(), select(checks.c.role).scalar_subquery(),
                          select(checks.c.scope_code).scalar_subquery())
-    conditions, distance = candidate_conditions(inserted_by, b("category_code"), lon, lat,
-                                                [b(n, Float) for n in BOX], now)
-    dup = (select(Incident.id, distance.label("distance"), Incident.status, Incident.reported_at)
-           .where(*conditions).order_by(distance, Incident.id).limit(DUPLICATES_LIMIT).subquery("dup"))
+    near, conditions, distance = candidate_conditions(inserted_by, b("category_code"), lon, lat,
+                                                      [b(n, Float) for n in BOX], now)
+    dup = (select(near.id, distance.label("distance"), near.status, near.reported_at)
+           .where(*conditions).order_by(distance, near.id).limit(DUPLICATES_LIMIT).subquery("dup"))
     return (select(checks.c.code, checks.c.parent_code, checks.c.district_code, checks.c.grid, checks.c.uid,
                    checks.c.role, checks.c.scope_code, checks.c.category_ok, checks.c.in_scope, ins.c.id,
                    ins.c.reported_at, ins.c.status, dup.c.id.label("dup_id"), dup.c.distance.label("dup_distance"),
