@@ -56,7 +56,9 @@ def _check_category_given(code) -> str:
         raise p.bad("category_code", _("请选择事件类别 (category_code)"), "invalid_category")
     if len(code.strip()) > IncidentCategory.__table__.c.code.type.length:
         raise _bad_category(code)  # longer than any category code: unknown, before SQL sees it (a 500)
-    return p.text(code, "category_code", 32, message=_("事件类别 %(code)s 不存在或不是末级类别", code=repr(code)))
+    if not p.INVISIBLE.sub("", code):  # only invisible characters: unknown (the message built only when needed)
+        raise p.bad("category_code", _("事件类别 %(code)s 不存在或不是末级类别", code=repr(code)))
+    return p.text(code, "category_code", 32)
 
 
 def _leaf_category_exists(code: str):
@@ -179,7 +181,8 @@ def _report(fields: dict, photos, *, uid: int | None = None, digest: str | None 
                "status": first.status, "reported_at": first.reported_at.isoformat(),
                "possible_duplicates": [candidate_json(r.dup_id, r.dup_distance, r.dup_status, r.dup_reported_at)
                                        for r in rows if r.dup_id is not None]}
-    db.session.commit()
+    if db.session().in_transaction():  # the statement ran in the session's transaction (else it committed alone)
+        db.session.commit()
     return summary
 
 
