@@ -1,7 +1,7 @@
 """Session login wiring (flask-login) and the API's bearer-token authentication."""
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -107,8 +107,22 @@ throttled_login = [
 ]
 
 
+#: The views that carry limits (``module.qualname``): the login views (:func:`login_throttle`).
+THROTTLED_VIEWS: set[str] = set()
+
+
 def login_throttle(view):
     """Apply :data:`throttled_login` to a login view."""
     for decorator in throttled_login:
         view = decorator(view)
+    THROTTLED_VIEWS.add(f"{view.__module__}.{view.__qualname__}")
     return view
+
+
+@limiter.request_filter
+def _without_limits() -> bool:
+    """Exempt (True) a request whose view carries no limit: the app sets no default or
+    application-wide limits, only the login throttles, so elsewhere Flask-Limiter's per-request
+    evaluation finds nothing to count — and costs ≈ 0.05 ms of every API call (bench/create.py)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return view is None or f"{view.__module__}.{view.__qualname__}" not in THROTTLED_VIEWS

@@ -30,33 +30,36 @@ def candidates(user: User, category_code: str, lon: float, lat: float, *, exclud
     (lon, lat) WGS84, nearest first: same category, state open (reported … handled, deferred),
     reported within :data:`WINDOW` before ``now``, within :data:`RADIUS_M` metres."""
     lon, lat = float(lon), float(lat)
-    conditions, distance = candidate_conditions(user, category_code, lon, lat, search_box(lon, lat),
-                                                now or utcnow())
-    q = select(Incident, distance).where(*conditions).order_by(distance, Incident.id).limit(limit)
+    near, conditions, distance = candidate_conditions(user, category_code, lon, lat, search_box(lon, lat),
+                                                      now or utcnow())
+    q = select(near, distance).where(*conditions).order_by(distance, near.id).limit(limit)
     if exclude_id is not None:
-        q = q.where(Incident.id != exclude_id)
+        q = q.where(near.id != exclude_id)
     return [(i, round(float(d), 1)) for i, d in db.session.execute(q)]
 
 
-def candidate_conditions(user: User, category_code, lon, lat, box, now) -> tuple[list, object]:
-    """(WHERE conditions on Incident, geodesic distance in metres) of the rule of
-    :func:`candidates`. ``category_code``, ``lon``/``lat`` (WGS84 degrees), ``box`` (the four
-    numbers of :func:`search_box`) and ``now`` (aware UTC) are values or bind parameters; ``user``
-    anything with ``id``, ``role`` and ``scope_code`` (:func:`gridapp.incidents.visibility.visible_filter`)."""
-    here = cast(point_expr(lon, lat), Geography)
-    distance = func.ST_Distance(cast(Incident.geom, Geography), here)
-    # the cases in the box first, alone (OFFSET 0 is a planning fence): the planner would otherwise
-    # AND the box with the index of reported_at — a week of a city's cases, ~20,000 rows. The box
-    # is a sub-select, opaque to the planner, so every execution gets the same plan and a prepared
-    # statement keeps its generic plan instead of being planned anew each time (bench/create.py).
-    near = aliased(Incident)
+def candidate_conditions(user: User, category_code, lon, lat, box, now) -> tuple[type[Incident], list, object]:
+    """(near, WHERE conditions on near, geodesic distance in metres) of the rule of
+    :func:`candidates`: ``near`` is the incidents in the search ``box`` (the four numbers of
+    :func:`search_box`), an alias of :class:`Incident` to select from. ``category_code``,
+    ``lon``/``lat`` (WGS84 degrees) and ``now`` (aware UTC) are values or bind parameters;
+    ``user`` anything with ``id``, ``role`` and ``scope_code``
+    (:func:`gridapp.incidents.visibility.visible_filter`)."""
+    # the cases in the box are read first, alone, and each once (OFFSET 0 is a planning fence): the
+    # planner would otherwise AND the box with the index of reported_at — a week of a city's cases,
+    # ~20,000 rows. The box is a sub-select, opaque to the planner, so every execution gets the same
+    # plan and a prepared statement keeps its generic plan instead of being planned anew each time
+    # (bench/create.py). The rows themselves come out of the fence (not only their ids, to be read
+    # again by primary key: twice the page reads for every case in the box).
     envelope = select(func.ST_MakeEnvelope(*box, 4326)).scalar_subquery()
-    in_box = select(near.id).where(near.geom.op("&&")(envelope)).offset(0)
+    near = aliased(Incident, select(Incident).where(Incident.geom.op("&&")(envelope)).offset(0).subquery("near"))
+    here = cast(point_expr(lon, lat), Geography)
+    distance = func.ST_Distance(cast(near.geom, Geography), here)
     # the states as literals, not one expanding list: the statement can be compiled once (services/compiled.py)
-    return [Incident.id.in_(in_box), visible_filter(user), Incident.category_code == category_code,
-            Incident.status.in_([literal(state) for state in OPEN_STATES]),
-            Incident.reported_at >= now - WINDOW, Incident.reported_at <= now,
-            func.ST_DWithin(cast(Incident.geom, Geography), here, RADIUS_M)], distance
+    return near, [visible_filter(user, near), near.category_code == category_code,
+                  near.status.in_([literal(state) for state in OPEN_STATES]),
+                  near.reported_at >= now - WINDOW, near.reported_at <= now,
+                  func.ST_DWithin(cast(near.geom, Geography), here, RADIUS_M)], distance
 
 
 def search_box(lon: float, lat: float) -> tuple[float, float, float, float]:

@@ -56,7 +56,9 @@ def _check_category_given(code) -> str:
         raise p.bad("category_code", _("请选择事件类别 (category_code)"), "invalid_category")
     if len(code.strip()) > IncidentCategory.__table__.c.code.type.length:
         raise _bad_category(code)  # longer than any category code: unknown, before SQL sees it (a 500)
-    return p.text(code, "category_code", 32, message=_("事件类别 %(code)s 不存在或不是末级类别", code=repr(code)))
+    if not p.INVISIBLE.sub("", code):  # only invisible characters: unknown (the message built only when needed)
+        raise p.bad("category_code", _("事件类别 %(code)s 不存在或不是末级类别", code=repr(code)))
+    return p.text(code, "category_code", 32)
 
 
 def _leaf_category_exists(code: str):
@@ -179,7 +181,8 @@ def _report(fields: dict, photos, *, uid: int | None = None, digest: str | None 
                "status": first.status, "reported_at": first.reported_at.isoformat(),
                "possible_duplicates": [candidate_json(r.dup_id, r.dup_distance, r.dup_status, r.dup_reported_at)
                                        for r in rows if r.dup_id is not None]}
-    db.session.commit()
+    if db.session().in_transaction():  # the statement ran in the session's transaction (else it committed alone)
+        db.session.commit()
     return summary
 
 
@@ -235,10 +238,10 @@ def _report_statement(by_token: bool = False):
     # its own sub-selects, where a correlated column would not be correlated but joined
     inserted_by = Holder(select(ins.c.reporter_id).scalar_subquery(), select(checks.c.role).scalar_subquery(),
                          select(checks.c.scope_code).scalar_subquery())
-    conditions, distance = candidate_conditions(inserted_by, b("category_code"), lon, lat,
-                                                [b(n, Float) for n in BOX], now)
-    dup = (select(Incident.id, distance.label("distance"), Incident.status, Incident.reported_at)
-           .where(*conditions).order_by(distance, Incident.id).limit(DUPLICATES_LIMIT).subquery("dup"))
+    near, conditions, distance = candidate_conditions(inserted_by, b("category_code"), lon, lat,
+                                                      [b(n, Float) for n in BOX], now)
+    dup = (select(near.id, distance.label("distance"), near.status, near.reported_at)
+           .where(*conditions).order_by(distance, near.id).limit(DUPLICATES_LIMIT).subquery("dup"))
     return (select(checks.c.code, checks.c.parent_code, checks.c.district_code, checks.c.grid, checks.c.uid,
                    checks.c.role, checks.c.scope_code, checks.c.category_ok, checks.c.in_scope, ins.c.id,
                    ins.c.reported_at, ins.c.status, dup.c.id.label("dup_id"), dup.c.distance.label("dup_distance"),

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
-from ..core.scope import incident_filter
+from ..core.scope import scope_condition
 from ..models import DepartmentMember, Incident, User
 
 
-def assigned_filter(user: User):
-    """SQL condition on Incident: dispatched to the user or to one of their departments."""
+def assigned_filter(user: User, incident=Incident):
+    """SQL condition on Incident (or ``incident``, an alias of it): dispatched to the user or to
+    one of their departments."""
     departments = select(DepartmentMember.department_code).where(DepartmentMember.user_id == user.id)
-    return or_(Incident.handler_id == user.id, Incident.department_code.in_(departments))
+    return or_(incident.handler_id == user.id, incident.department_code.in_(departments))
 
 
-def visible_filter(user: User):
-    """SQL condition on Incident: in the user's scope, assigned to them, or reported by them."""
-    return or_(incident_filter(user), assigned_filter(user), Incident.reporter_id == user.id)
+def visible_filter(user: User, incident=Incident):
+    """SQL condition on Incident (or ``incident``, an alias of it, e.g. a subquery of incidents):
+    in the user's scope, assigned to them, or reported by them."""
+    return or_(scope_condition(user, incident.district_code, incident.community_code, incident.grid_code),
+               assigned_filter(user, incident), incident.reporter_id == user.id)
