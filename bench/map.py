@@ -105,7 +105,10 @@ def _baseline_route(app) -> None:
 
 def _measure(browser, base: str, password: str, path: str, drawn_js: str) -> dict:
     """Open ``path`` once in a fresh context (logged in first, not counted): bytes, drawn ms, errors."""
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+    # service workers blocked: the app's worker (/sw.js, the phone's offline cache) would answer from
+    # its cache, and what crosses the network on a first view is what is measured
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  service_workers="block")
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

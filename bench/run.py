@@ -218,6 +218,9 @@ def main(argv=None) -> int:
         results["create"] = create.run(url, seconds=args.seconds, log=_log)
         _log("map (if present)")
         results["map"] = _hook("map", lambda m: m.run(url))
+        # what the worker's tick does every minute: merge the roll-up rows the create benchmark's cases wrote
+        _log("KPI roll-ups compacted (the worker's tick)")
+        _psql(url, "SELECT kpi_rollups_compact()")
         _log("dashboard (if present)")
         results["dashboard"] = _hook("dashboard", lambda m: m.run(
             url, incidents=0, disputes=0, load=False, district=city.DISTRICT, username=city.BENCH_ADMIN))

@@ -203,6 +203,10 @@ def upgrade():
     op.execute("INSERT INTO kpi_compaction VALUES (1, 0, 0)")
     op.execute("DROP FUNCTION kpi_facts_rebuild()")  # was LANGUAGE sql
     op.execute(FUNCTIONS)
+    # plpgsql plans its statements per call while it judges a custom plan better, and planning the
+    # roll-up rows cost more than running them (2–6 ms per new case, 0.4–0.6 ms with a generic plan)
+    for function in ("kpi_facts_add(integer[])", "kpi_facts_refresh(integer[])"):
+        op.execute(f"ALTER FUNCTION {function} SET plan_cache_mode = force_generic_plan")
     op.execute("CREATE TRIGGER kpi_facts_areas AFTER UPDATE ON admin_areas REFERENCING OLD TABLE AS old_areas "
                "NEW TABLE AS new_areas FOR EACH STATEMENT EXECUTE FUNCTION kpi_facts_on_areas()")
     op.execute("TRUNCATE kpi_case_facts")
