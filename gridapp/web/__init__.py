@@ -140,14 +140,20 @@ def current_basemap() -> basemaps.BaseMap:
     return basemaps.resolve(basemap_settings(), package)
 
 
+def area_urls() -> dict[str, str]:
+    """The GeoJSON URLs of the district, township and community areas at 6 decimals (≈ 0.1 m: they
+    draw the same as full precision): the same URLs for the context layers and the coverage map,
+    so a page asks for each once (map.js ``gridappFetchAreas``)."""
+    return {level: url_for("api.list_areas", level=level, precision=6)
+            for level in ("district", "township", "community")}
+
+
 def context_config(m, outlines: bool) -> dict:
     """The config of the context layers of map ``m`` for the current user: GeoJSON of the areas
     (6 decimals, ≈ 0.1 m) and of the user's grids; at city scale (MAP_TILE_MIN_GRIDS grids in scope)
     the community and grid outlines from the vector tiles instead (Leaflet.VectorGrid added to
     ``m``'s scripts)."""
-    urls = {level: url_for("api.list_areas", level=level, precision=6)
-            for level in ("district", "township", "community")}
-    urls["grid"] = url_for("api.list_grids")
+    urls = {**area_urls(), "grid": url_for("api.list_grids")}
     config = {"urls": urls, "tiles": None, "levels": outline_levels(), "outlines": outlines}
     city = current_user.is_authenticated and \
         tiles.scope_grid_count(current_user) >= current_app.config["MAP_TILE_MIN_GRIDS"]
@@ -189,10 +195,7 @@ def scope_map_parts(user, *, picker: dict | None = None, with_incidents: bool = 
     if bounds is None:
         return None
     m = page_base_map(bounds, outlines=False)
-    urls = {"district": url_for("api.list_areas", level="district"),
-            "township": url_for("api.list_areas", level="township"),
-            "community": url_for("api.list_areas", level="community"),
-            "grids": url_for("api.list_grids")}
+    urls = {**area_urls(), "grids": url_for("api.list_grids")}
     if with_incidents:
         urls["incidents"] = url_for("api.list_incidents")
         urls["coverage"] = url_for("api.get_coverage_grids")
@@ -210,8 +213,6 @@ def scope_map_parts(user, *, picker: dict | None = None, with_incidents: bool = 
     if grid_count >= current_app.config["MAP_TILE_MIN_GRIDS"]:
         # city scale: vector tiles + server clusters
         config["tiles"] = tile_layer_config(grid_count, bounds, areas.units_bounds(user))
-        for level in ("district", "township"):  # outlines only: 6 decimals (≈ 0.1 m) draw the same
-            urls[level] = url_for("api.list_areas", level=level, precision=6)
         add_vectorgrid(m)
     CoverageLayers(config).add_to(m)
     if picker:

@@ -9,6 +9,14 @@ function gridappFetch(url) {
     });
 }
 
+/* The areas' GeoJSON a page uses twice (the coverage map's layers and the context's names) is asked
+   for once: one promise per URL for the page's life (the areas do not change while it is open). */
+var gridappAreaRequests = {};
+function gridappFetchAreas(url) {
+  if (!gridappAreaRequests[url]) { gridappAreaRequests[url] = gridappFetch(url); }
+  return gridappAreaRequests[url];
+}
+
 function gridappTooltip(lines) {
   var box = document.createElement("div");
   lines.forEach(function (line, i) {
@@ -79,7 +87,7 @@ function gridappCoverage(map, cfg) {
   window.gridappMap = {ready: false, counts: {}};
   // city scale: the view is already the scope's (base_map); the tiles load while the outlines do
   var cityTiles = tiled ? gridappCityTiles(map, cfg, styles) : null;
-  Promise.all(names.map(function (n) { return gridappFetch(cfg.urls[n]); }))
+  Promise.all(names.map(function (n) { return n === "incidents" ? gridappFetch(cfg.urls[n]) : gridappFetchAreas(cfg.urls[n]); }))
     .then(function (data) {
       var byName = {};
       names.forEach(function (n, i) { byName[n] = data[i]; });

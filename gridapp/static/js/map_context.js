@@ -83,7 +83,7 @@ function gridappContext(map, cfg) {
 
   var fetched = levels.filter(function (level) { return !tiled[level]; }).map(function (level) {
     state.requested.push(cfg.urls[level]);
-    return gridappFetch(cfg.urls[level]).then(function (fc) {
+    return gridappFetchAreas(cfg.urls[level]).then(function (fc) {
       names[level] = fc.features.map(function (f) {
         return {name: f.properties.name, at: gridappLabelPoint(f.geometry)};
       }).filter(function (n) { return n.at && n.name; });
