@@ -22,7 +22,8 @@ a district's shared row; :func:`compact` (the job runner's tick, every minute) m
 rows into one without changing any sum.
 
 Reading a period: the months wholly inside it from the month rows, the other days from the day
-rows (:func:`span_condition`): a year is ≈ 12 month rows per area and its edge days. Grids have
+rows — or, where fewer, the month row less its other days (:func:`span_condition`): a year is ≈ 12
+month rows per area and its edge days, 30 days ≈ 13 rows per area. Grids have
 no roll-up: a grid's figures and breakdowns by grid sum the case facts of the area.
 
 What is not stored, because it depends on the time of the query: ``overdue`` and the part of
@@ -42,7 +43,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, func, literal, or_, select, text, tuple_
+from sqlalchemy import and_, case, func, literal, or_, select, text, tuple_
 from sqlalchemy.orm import aliased
 
 from ..core import params as p
@@ -65,27 +66,51 @@ def _next_month(d: date) -> date:
     return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def span_condition(model, date_from: date | None, date_to: date | None):
-    """SQL condition on a roll-up ``model`` (:class:`KpiRollup`, :class:`KpiCloseHours`) taking
-    each local day of [from, to] (inclusive; open ends when None) exactly once: the months wholly
-    inside from their month rows, the other days from their day rows."""
+def _partial(first: date, last: date) -> list[tuple]:
+    """The pieces of some days [first, last] of one month (not all of it): the days themselves, or
+    the month row less the month's other days — whichever reads fewer rows."""
+    start, end = first.replace(day=1), _next_month(first) - timedelta(days=1)
+    if 1 + (first - start).days + (end - last).days < (last - first).days + 1:
+        return [("m", start, start, 1)] + ([("d", start, first - timedelta(days=1), -1)] if first > start else []) \
+            + ([("d", last + timedelta(days=1), end, -1)] if last < end else [])
+    return [("d", first, last, 1)]
+
+
+def _pieces(date_from: date | None, date_to: date | None) -> list[tuple]:
+    """[(span, first start, last start, sign)] summing each local day of [from, to] exactly once
+    (open ends when None): the whole months from their month rows, each partial month as
+    :func:`_partial` (a 30-day period reads ≈ 13 rows per area instead of 30)."""
     lo = date_from if date_from is None or date_from.day == 1 else _next_month(date_from)
     hi = None if date_to is None else (date_to + timedelta(days=1)).replace(day=1)
-    day = model.span == "d"
-    if lo is not None and hi is not None and lo >= hi:  # no whole month
-        return and_(day, *([model.start >= date_from] if date_from else []),
-                    *([model.start <= date_to] if date_to else []))
-    months = and_(model.span == "m", *([model.start >= lo] if lo else []), *([model.start < hi] if hi else []))
-    parts = [months]
+    whole = lo is None or hi is None or lo < hi
+    if not whole and date_from.replace(day=1) == date_to.replace(day=1):
+        return _partial(date_from, date_to)
+    pieces = [("m", lo, hi - timedelta(days=1) if hi else None, 1)] if whole else []
     if date_from is not None and lo > date_from:
-        parts.append(and_(day, model.start >= date_from, model.start < lo))
+        pieces += _partial(date_from, lo - timedelta(days=1))
     if date_to is not None and hi <= date_to:
-        parts.append(and_(day, model.start >= hi, model.start <= date_to))
-    return or_(*parts)
+        pieces += _partial(hi, date_to)
+    return pieces
 
 
-def _sums(model) -> list:
-    return [func.coalesce(func.sum(getattr(model, c)), 0).label(c) for c in SUMMED]
+def span_condition(model, date_from: date | None, date_to: date | None):
+    """(condition, sign) on a roll-up ``model`` (:class:`KpiRollup`, :class:`KpiCloseHours`): the
+    rows whose sums, each times its ``sign`` (None: all +1), count each local day of [from, to]
+    (inclusive; open ends when None) exactly once (:func:`_pieces`)."""
+    terms, negative = [], []
+    for span, first, last, sign in _pieces(date_from, date_to):
+        term = and_(model.span == span, *([model.start >= first] if first else []),
+                    *([model.start <= last] if last else []))
+        terms.append(term)
+        if sign < 0:
+            negative.append(term)
+    return or_(*terms), (case((or_(*negative), -1), else_=1) if negative else None)
+
+
+def _sums(model, sign=None) -> list:
+    """The summed columns, each row's values times ``sign`` (a SQL expression; None: +1)."""
+    return [func.coalesce(func.sum(getattr(model, c) if sign is None else sign * getattr(model, c)), 0).label(c)
+            for c in SUMMED]
 
 
 def _case_area(level: str, code: str):
@@ -107,12 +132,13 @@ def _rollup_query(level: str, code: str, unit: str | None, date_from, date_to):
     name, sums}; None when the roll-ups do not hold it (grids; a unit not below the area)."""
     order = list(ROLLUP_LEVELS)
     own = [R.level == level, R.area_code == code]
+    period, sign = span_condition(R, date_from, date_to)
     if unit is None:
-        return select(*_sums(R)).where(*own, R.category_code == "", span_condition(R, date_from, date_to))
+        return select(*_sums(R, sign)).where(*own, R.category_code == "", period)
     if unit == "category":
-        return (select(R.category_code.label("key"), IncidentCategory.name.label("name"), *_sums(R))
+        return (select(R.category_code.label("key"), IncidentCategory.name.label("name"), *_sums(R, sign))
                 .join(IncidentCategory, IncidentCategory.code == R.category_code)
-                .where(*own, R.category_code != "", span_condition(R, date_from, date_to))
+                .where(*own, R.category_code != "", period)
                 .group_by(R.category_code, IncidentCategory.name))
     if unit in CALENDAR:
         key = _calendar_key(R.start, unit)
@@ -124,10 +150,9 @@ def _rollup_query(level: str, code: str, unit: str | None, date_from, date_to):
         district = code if level == "district" else db.session.get(AdminArea, code).district_code
         parent = [R.township_code == code] if level == "township" else []
         area = aliased(AdminArea)
-        return (select(R.area_code.label("key"), area.name.label("name"), *_sums(R))
+        return (select(R.area_code.label("key"), area.name.label("name"), *_sums(R, sign))
                 .join(area, area.code == R.area_code)
-                .where(R.district_code == district, R.level == unit, R.category_code == "", *parent,
-                       span_condition(R, date_from, date_to))
+                .where(R.district_code == district, R.level == unit, R.category_code == "", *parent, period)
                 .group_by(R.area_code, area.name))
     return None
 
@@ -162,9 +187,10 @@ def median_hours(level: str, code: str, date_from: date | None, date_to: date | 
     case facts of that hour give their values. None without a closed case."""
     days = [*([C.day >= date_from] if date_from else []), *([C.day <= date_to] if date_to else [])]
     if level in ROLLUP_LEVELS:
-        q = select(H.close_bucket, func.sum(H.closed)).where(
-            H.level == level, H.area_code == code, span_condition(H, date_from, date_to))
-        q = q.group_by(H.close_bucket).having(func.sum(H.closed) != 0)
+        period, sign = span_condition(H, date_from, date_to)
+        closed = func.sum(H.closed if sign is None else sign * H.closed)
+        q = select(H.close_bucket, closed).where(H.level == level, H.area_code == code, period)
+        q = q.group_by(H.close_bucket).having(closed != 0)
     else:
         q = select(C.close_bucket, func.count()).where(_case_area(level, code), *days, C.close_bucket >= 0)
         q = q.group_by(C.close_bucket)

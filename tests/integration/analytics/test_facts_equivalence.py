@@ -199,3 +199,22 @@ def test_a_community_moved_to_another_township_takes_its_cases_along(tx):
         _same(fact[0], raw[0], township)
         assert [g["code"] for g in fact[1]["community"]] == [g["code"] for g in raw[1]["community"]]
     assert COMMUNITY in {g["code"] for g in facts.groups(district, "township", other, *period, "community", BASE)}
+
+
+def test_a_period_reads_whole_months_and_the_cheaper_side_of_each_partial_month():
+    from datetime import date
+
+    d = date
+    # the default 30 days ending 6 December: November's row less its first six days, and six days of December
+    assert facts._pieces(d(2026, 11, 7), d(2026, 12, 6)) == [
+        ("m", d(2026, 11, 1), d(2026, 11, 1), 1), ("d", d(2026, 11, 1), d(2026, 11, 6), -1),
+        ("d", d(2026, 12, 1), d(2026, 12, 6), 1)]
+    # a year: eleven whole months, December 2025 less its first six days, six days of December 2026
+    assert facts._pieces(d(2025, 12, 7), d(2026, 12, 6)) == [
+        ("m", d(2026, 1, 1), d(2026, 11, 30), 1), ("m", d(2025, 12, 1), d(2025, 12, 1), 1),
+        ("d", d(2025, 12, 1), d(2025, 12, 6), -1), ("d", d(2026, 12, 1), d(2026, 12, 6), 1)]
+    assert facts._pieces(d(2026, 2, 1), d(2026, 2, 28)) == [("m", d(2026, 2, 1), d(2026, 2, 28), 1)]
+    assert facts._pieces(d(2026, 2, 3), d(2026, 2, 5)) == [("d", d(2026, 2, 3), d(2026, 2, 5), 1)]
+    assert facts._pieces(None, d(2026, 3, 4)) == [("m", None, d(2026, 2, 28), 1),
+                                                  ("d", d(2026, 3, 1), d(2026, 3, 4), 1)]
+    assert facts._pieces(d(2026, 3, 4), None)[0] == ("m", d(2026, 4, 1), None, 1)
