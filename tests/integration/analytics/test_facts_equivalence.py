@@ -14,7 +14,7 @@ import kpi_reference
 from caseutil import COMMUNITY, DISTRICT, GRID, OTHER_COMMUNITY, OTHER_GRID, TOWNSHIP, make_case
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from gridapp.analytics import facts
 from gridapp.core.clock import local_zone
@@ -130,6 +130,9 @@ def test_facts_equal_the_definitions(tx):
     facts.compact()
     assert _rollups() == kept and db.session.scalar(select(func.count()).select_from(KpiRollup)) == len(kept)
     assert facts.rebuild()[0] >= len(cases) - 2
+    analysed = tx.execute(text("SELECT count(*) FROM pg_stat_user_tables WHERE relname IN "
+                               "('kpi_case_facts', 'kpi_rollups', 'kpi_close_hours') AND last_analyze IS NOT NULL"))
+    assert analysed.scalar() == 3  # a rebuild leaves the planner fresh statistics
     assert _rollups() == kept and _case_facts() == case_facts  # the triggers' facts = the facts rebuilt
     district = people["district"]
     areas = [("grid", GRID), ("grid", OTHER_GRID), ("community", COMMUNITY), ("community", OTHER_COMMUNITY),
