@@ -37,6 +37,8 @@ Settings (environment variables):
 * ``GRIDAPP_DB_PING_AFTER_IDLE_S`` — seconds of idleness after which a pooled connection is pinged
   before use (default 5; 0: never).
 * ``GRIDAPP_DB_PREPARE`` — ``0`` turns off server-side prepared statements (default ``1``).
+* ``GRIDAPP_DB_PARALLEL_WORKERS`` — PostgreSQL's ``max_parallel_workers_per_gather`` for the app's sessions
+  (default 0: requests read pre-aggregated rows; raise it on a large server with long raw reports).
 * ``GRIDAPP_MAP_TILE_MIN_GRIDS`` — from this many grids in scope the map pages use vector tiles and
   server-side clusters (default 2000).
 * ``GRIDAPP_MAP_MAX_POINTS`` — the case map draws incidents one by one up to this many in the view
@@ -76,6 +78,11 @@ class Config:
     DB_PING_AFTER_IDLE_S = float(_env("GRIDAPP_DB_PING_AFTER_IDLE_S", "5"))
     #: Server-side prepared statements (psycopg's prepare_threshold); off for old transaction poolers.
     DB_PREPARE = _env("GRIDAPP_DB_PREPARE", "1") == "1"
+    #: PostgreSQL's max_parallel_workers_per_gather for the app's sessions. 0: requests read
+    #: pre-aggregated rows (issue 23), and starting a parallel worker (5–8 ms measured on the city
+    #: bench) costs more than those reads and takes a core from concurrent requests; raise it on a
+    #: large server whose long reports scan raw cases.
+    DB_PARALLEL_WORKERS = int(_env("GRIDAPP_DB_PARALLEL_WORKERS", "0"))
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     #: The local zone: times are stored in UTC and shown, and local days counted, in this zone.
     LOCAL_TIMEZONE = _env("GRIDAPP_TIMEZONE", "Asia/Shanghai")

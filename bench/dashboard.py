@@ -283,8 +283,11 @@ def run(database_url: str | None = None, incidents: int = 100_000, disputes: int
                 upgrade()
                 load_demo("bench-" + str(time.time_ns()), log=lambda m: None)
         plain_url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-        # the plain SQL runs with the app's session settings (time zone, jit) for a fair comparison
-        session_options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
+        # the plain SQL runs with the app's session settings (time zone, jit) for a fair comparison,
+        # but with the server's parallel workers (the app turns them off: config.DB_PARALLEL_WORKERS),
+        # which the plain SQL's scans of every case of the period use
+        session_options = " -c ".join(o for o in app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
+                                   .split(" -c ") if not o.startswith("max_parallel_workers_per_gather"))
         result: dict = {"incidents_loaded": incidents if load else 0, "disputes_loaded": disputes if load else 0}
         if load:
             result.update(_load(plain_url, incidents, disputes, district, username))

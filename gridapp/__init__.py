@@ -116,7 +116,10 @@ def _check_config(app: Flask) -> None:
     opts = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     # jit=off: for the app's aggregate queries (KPIs per area) PostgreSQL's JIT compilation took
     # longer than the query itself (≈ 1 s of JIT for 0.9 s of execution, bench/dashboard.py).
-    opts["connect_args"] = {"options": "-c timezone=UTC -c jit=off", **opts.get("connect_args", {})}
+    # max_parallel_workers_per_gather: see config.DB_PARALLEL_WORKERS
+    parallel = int(app.config.get("DB_PARALLEL_WORKERS", 0))
+    opts["connect_args"] = {"options": f"-c timezone=UTC -c jit=off -c max_parallel_workers_per_gather={parallel}",
+                            **opts.get("connect_args", {})}
     if not app.config.get("DB_PREPARE", True):  # e.g. behind a transaction pooler without prepared statements
         opts["connect_args"]["prepare_threshold"] = None
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = opts

@@ -127,8 +127,11 @@ def summary(user: User, level=None, code=None, date_from=None, date_to=None, now
               "coverage": coverage.coverage(user, level, code)}
     result["name"] = result["coverage"]["name"]
     result["trail"] = _trail(level, code)
-    result["children"] = (children(user, level, code, child, *cur, now=now, kpi_groups=kpi_by[child])
-                          if child else [])
+    # the coverage of the sub-areas: the children of the area's coverage, computed once
+    under = result["coverage"].get("children", [])
+    areas = under if child != "grid" else [{"code": g["code"], "name": g["name"], "figures": g} for g in under]
+    result["children"] = (children(user, level, code, child, *cur, now=now, kpi_groups=kpi_by[child],
+                                   coverage_rows=areas) if child else [])
     result["charts"] = {"unit": unit,
                         "trend": {"incidents": kpi_by[unit],
                                   "disputes": dispute_queries.groups(user, level, code, *cur, by=unit)},
@@ -138,10 +141,12 @@ def summary(user: User, level=None, code=None, date_from=None, date_to=None, now
 
 
 def children(user: User, level: str, code: str, by: str, date_from=None, date_to=None,
-             now: datetime | None = None, kpi_groups: list[dict] | None = None) -> list[dict]:
+             now: datetime | None = None, kpi_groups: list[dict] | None = None,
+             coverage_rows: list[dict] | None = None) -> list[dict]:
     """One row per sub-area ``by`` township | community | grid of the area, ordered by code:
-    {code, name, coverage: figures (:func:`coverage.figures_by`), gap (grids lacking a worker or
-    a live party group: grids − grids_covered; for a grid 0 or 1), kpi: the area's KPI group
+    {code, name, coverage: figures (:func:`coverage.figures_by`; ``coverage_rows`` [{code, name,
+    figures}] when the caller has them already), gap (grids lacking a worker or a live party
+    group: grids − grids_covered; for a grid 0 or 1), kpi: the area's KPI group
     (:func:`facts.groups`, without a median; ``kpi_groups`` when the caller has them already) or null without cases,
     disputes: its dispute group (:func:`dispute_queries.groups`) or null without disputes}."""
     if kpi_groups is None:
@@ -149,7 +154,9 @@ def children(user: User, level: str, code: str, by: str, date_from=None, date_to
     kpis = {g["code"]: g for g in kpi_groups}
     dis = {g["code"]: g for g in dispute_queries.groups(user, level, code, date_from, date_to, by=by)}
     rows = []
-    for area in coverage.figures_by(user, level, code, by):
+    if coverage_rows is None:
+        coverage_rows = coverage.figures_by(user, level, code, by)
+    for area in coverage_rows:
         fig = area["figures"]
         gap = int(fig["status"] != "covered") if by == "grid" else fig["grids"] - fig["grids_covered"]
         rows.append({"code": area["code"], "name": area["name"], "coverage": fig, "gap": gap,

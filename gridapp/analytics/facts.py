@@ -22,13 +22,14 @@ a district's shared row; :func:`compact` (the job runner's tick, every minute) m
 rows into one without changing any sum.
 
 Reading a period: the months wholly inside it from the month rows, the other days from the day
-rows — or, where fewer, the month row less its other days (:func:`span_condition`): a year is ≈ 12
+rows — or, where fewer, the month row less its other days (:func:`period_rows`): a year is ≈ 12
 month rows per area and its edge days, 30 days ≈ 13 rows per area. Grids have
 no roll-up: a grid's figures and breakdowns by grid sum the case facts of the area.
 
 What is not stored, because it depends on the time of the query: ``overdue`` and the part of
 ``due`` made of unhandled filed cases past their deadline — counted live from the open cases
-past their deadline (partial index ``ix_incidents_open_deadline``), with the same cohort.
+past their deadline (partial index ``ix_incidents_open_cohort``: district, report time), with the
+same cohort.
 
 Medians: exact. The histogram of whole hours gives the bucket(s) holding the middle rank(s); their
 values are then read from the case facts of that bucket (``percentile_cont(0.5)``, as the
@@ -43,14 +44,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, literal, or_, select, text, tuple_
+from sqlalchemy import func, literal, select, text, tuple_, union_all
 from sqlalchemy.orm import aliased
 
 from ..core import params as p
 from ..core.clock import local_zone, utcnow
 from ..extensions import db
 from ..incidents.rules import DEADLINE_STATES
-from ..models import AdminArea, Incident, IncidentCategory, KpiCaseFact, KpiCloseHours, KpiRollup, User
+from ..models import AdminArea, Grid, Incident, IncidentCategory, KpiCaseFact, KpiCloseHours, KpiRollup, User
 from ..models.facts import FACT_COUNTS
 from .kpi import area_condition, cohort_conditions, figures_of, group_key
 
@@ -93,24 +94,25 @@ def _pieces(date_from: date | None, date_to: date | None) -> list[tuple]:
     return pieces
 
 
-def span_condition(model, date_from: date | None, date_to: date | None):
-    """(condition, sign) on a roll-up ``model`` (:class:`KpiRollup`, :class:`KpiCloseHours`): the
-    rows whose sums, each times its ``sign`` (None: all +1), count each local day of [from, to]
-    (inclusive; open ends when None) exactly once (:func:`_pieces`)."""
-    terms, negative = [], []
+def period_rows(model, date_from: date | None, date_to: date | None, keys: list, summed: tuple[str, ...],
+                *conds):
+    """Subquery of the rows of a roll-up ``model`` (:class:`KpiRollup`, :class:`KpiCloseHours`)
+    meeting ``conds`` whose columns ``summed``, summed, count each local day of [from, to]
+    (inclusive; open ends when None) exactly once (:func:`_pieces`): one UNION ALL branch per
+    piece, the columns ``keys`` as they are and ``summed`` negated in the pieces subtracted (a
+    constant sign per branch: summing costs no per-row CASE)."""
+    branches = []
     for span, first, last, sign in _pieces(date_from, date_to):
-        term = and_(model.span == span, *([model.start >= first] if first else []),
-                    *([model.start <= last] if last else []))
-        terms.append(term)
-        if sign < 0:
-            negative.append(term)
-    return or_(*terms), (case((or_(*negative), -1), else_=1) if negative else None)
+        values = [getattr(model, c) if sign > 0 else (-getattr(model, c)).label(c) for c in summed]
+        branches.append(select(*keys, *values).where(
+            model.span == span, *([model.start >= first] if first else []),
+            *([model.start <= last] if last else []), *conds))
+    return (branches[0] if len(branches) == 1 else union_all(*branches)).subquery("period")
 
 
-def _sums(model, sign=None) -> list:
-    """The summed columns, each row's values times ``sign`` (a SQL expression; None: +1)."""
-    return [func.coalesce(func.sum(getattr(model, c) if sign is None else sign * getattr(model, c)), 0).label(c)
-            for c in SUMMED]
+def _sums(columns) -> list:
+    """The summed columns of a row source (``.c`` of a subquery, or a model), zero when empty."""
+    return [func.coalesce(func.sum(getattr(columns, c)), 0).label(c) for c in SUMMED]
 
 
 def _case_area(level: str, code: str):
@@ -132,14 +134,13 @@ def _rollup_query(level: str, code: str, unit: str | None, date_from, date_to):
     name, sums}; None when the roll-ups do not hold it (grids; a unit not below the area)."""
     order = list(ROLLUP_LEVELS)
     own = [R.level == level, R.area_code == code]
-    period, sign = span_condition(R, date_from, date_to)
     if unit is None:
-        return select(*_sums(R, sign)).where(*own, R.category_code == "", period)
+        return select(*_sums(period_rows(R, date_from, date_to, [], SUMMED, *own, R.category_code == "").c))
     if unit == "category":
-        return (select(R.category_code.label("key"), IncidentCategory.name.label("name"), *_sums(R, sign))
-                .join(IncidentCategory, IncidentCategory.code == R.category_code)
-                .where(*own, R.category_code != "", period)
-                .group_by(R.category_code, IncidentCategory.name))
+        rows = period_rows(R, date_from, date_to, [R.category_code], SUMMED, *own, R.category_code != "")
+        sums = select(rows.c.category_code.label("key"), *_sums(rows.c)).group_by(rows.c.category_code).subquery()
+        return (select(sums.c.key, IncidentCategory.name.label("name"), *(sums.c[c] for c in SUMMED))
+                .join(IncidentCategory, IncidentCategory.code == sums.c.key))
     if unit in CALENDAR:
         key = _calendar_key(R.start, unit)
         return (select(key.label("key"), literal(None).label("name"), *_sums(R))
@@ -149,11 +150,12 @@ def _rollup_query(level: str, code: str, unit: str | None, date_from, date_to):
     if unit in order and order.index(unit) > order.index(level) and level != "community":
         district = code if level == "district" else db.session.get(AdminArea, code).district_code
         parent = [R.township_code == code] if level == "township" else []
+        rows = period_rows(R, date_from, date_to, [R.area_code], SUMMED, R.district_code == district,
+                           R.level == unit, R.category_code == "", *parent)
+        sums = select(rows.c.area_code.label("key"), *_sums(rows.c)).group_by(rows.c.area_code).subquery()
         area = aliased(AdminArea)
-        return (select(R.area_code.label("key"), area.name.label("name"), *_sums(R, sign))
-                .join(area, area.code == R.area_code)
-                .where(R.district_code == district, R.level == unit, R.category_code == "", *parent, period)
-                .group_by(R.area_code, area.name))
+        return (select(sums.c.key, area.name.label("name"), *(sums.c[c] for c in SUMMED))
+                .join(area, area.code == sums.c.key))
     return None
 
 
@@ -187,10 +189,10 @@ def median_hours(level: str, code: str, date_from: date | None, date_to: date | 
     case facts of that hour give their values. None without a closed case."""
     days = [*([C.day >= date_from] if date_from else []), *([C.day <= date_to] if date_to else [])]
     if level in ROLLUP_LEVELS:
-        period, sign = span_condition(H, date_from, date_to)
-        closed = func.sum(H.closed if sign is None else sign * H.closed)
-        q = select(H.close_bucket, closed).where(H.level == level, H.area_code == code, period)
-        q = q.group_by(H.close_bucket).having(closed != 0)
+        rows = period_rows(H, date_from, date_to, [H.close_bucket], ("closed",), H.level == level,
+                           H.area_code == code)
+        closed = func.sum(rows.c.closed)
+        q = select(rows.c.close_bucket, closed).group_by(rows.c.close_bucket).having(closed != 0)
     else:
         q = select(C.close_bucket, func.count()).where(_case_area(level, code), *days, C.close_bucket >= 0)
         q = q.group_by(C.close_bucket)
@@ -243,7 +245,9 @@ def _live(user: User, level, code, date_from, date_to, units: list[str], now: da
                func.count().filter(Incident.handled_at.is_(None)).label("due_open")).select_from(Incident)
     for target, onclause in joins:
         q = q.outerjoin(target, onclause)
-    q = q.where(*cohort_conditions(user, level, code, date_from, date_to), Incident.status.in_(DEADLINE_STATES),
+    conds = cohort_conditions(user, level, code, date_from, date_to)  # checks the area: get() below reads no row
+    district = db.session.get(Grid if level == "grid" else AdminArea, code).district_code  # the index's first key
+    q = q.where(*conds, Incident.district_code == district, Incident.status.in_(DEADLINE_STATES),
                 Incident.deadline_at < now, Incident.filed_at.is_not(None))
     if units:
         q = q.group_by(func.grouping_sets(tuple_(), *extra))

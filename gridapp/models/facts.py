@@ -99,9 +99,9 @@ class KpiCompaction(db.Model):
     last_hours_id: Mapped[int] = mapped_column(BigInteger)
 
 
-#: the live part of the KPIs (overdue now): open cases past their deadline, with the columns the live
-#: counts read (migrations 0013, 0014)
-OPEN_DEADLINE_INDEX = Index("ix_incidents_open_deadline", Incident.deadline_at,
-                            postgresql_where=text("status IN ('filed', 'dispatched', 'in_progress', 'deferred')"),
-                            postgresql_include=["district_code", "community_code", "grid_code", "category_code",
-                                                "reported_at", "filed_at", "handled_at"])
+#: the live part of the KPIs (overdue now): the open cases of a cohort (district, report time) with
+#: the columns the live counts read (migrations 0013, 0014, 0016)
+OPEN_COHORT_INDEX = Index("ix_incidents_open_cohort", Incident.district_code, Incident.reported_at,
+                          postgresql_where=text("status IN ('filed', 'dispatched', 'in_progress', 'deferred')"),
+                          postgresql_include=["deadline_at", "community_code", "grid_code", "category_code",
+                                              "filed_at", "handled_at"])

@@ -81,3 +81,25 @@ def test_an_unreachable_database_answers_503_with_retry_after(tmp_path):
     assert resp.status_code == 503 and resp.get_json()["error"]["code"] == "database_unavailable"
     resp = client.post("/login", data={"username": "worker", "password": "x"})
     assert resp.status_code == 503 and "数据库暂时不可用" in resp.text
+
+
+def test_app_sessions_have_the_configured_session_settings(app, database_url):
+    """Every pooled session runs in UTC, without JIT, and with GRIDAPP_DB_PARALLEL_WORKERS parallel
+    workers per gather (default 0: config.DB_PARALLEL_WORKERS); an app configured with 2 gets 2."""
+    from gridapp import create_app
+    from gridapp.extensions import db
+
+    def settings() -> tuple:  # on a connection of the current app's pool (tx binds the session elsewhere)
+        with db.engine.connect() as conn:
+            return tuple(conn.execute(text(f"SHOW {name}")).scalar_one()
+                         for name in ("TimeZone", "jit", "max_parallel_workers_per_gather"))
+
+    assert app.config["DB_PARALLEL_WORKERS"] == 0
+    with app.app_context():
+        assert settings() == ("UTC", "off", "0")
+    other = create_app({"GRIDAPP_CONFIG": "test", "SQLALCHEMY_DATABASE_URI": database_url, "DB_PARALLEL_WORKERS": 2})
+    with other.app_context():
+        try:
+            assert settings() == ("UTC", "off", "2")
+        finally:
+            db.engine.dispose()
