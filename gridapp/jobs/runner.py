@@ -85,6 +85,28 @@ def tick(timestamp: int) -> dict:
     return result
 
 
+#: A worker silent for this many seconds is taken for dead (procrastinate's workers beat every 10 s
+#: and prune the workers silent for 30 s when they start).
+STALLED_AFTER_S = 30
+
+
+@tasks.periodic(cron=SCHEDULE)
+@tasks.task(name="retry_stalled", queue=PERIODIC_QUEUE, queueing_lock="retry_stalled", pass_context=True)
+async def retry_stalled(context, timestamp: int) -> list[int]:
+    """The long jobs whose worker stopped while running them (its process killed, the machine
+    restarted: no heartbeat for :data:`STALLED_AFTER_S` s, or the worker's row pruned) queued again
+    — procrastinate's recipe for stalled jobs (``get_stalled_jobs``, ``retry_job``) — so that an
+    import or export is never left "running" with nobody running it. A runner starts afresh
+    (:func:`gridapp.jobs.longjob.begin`): an import is one transaction, rolled back when its worker
+    died; an export writes its file anew. Returns the procrastinate ids of the jobs retried."""
+    manager = context.app.job_manager
+    stalled = await manager.get_stalled_jobs(task_name=f"{NAMESPACE}:long_job", seconds_since_heartbeat=STALLED_AFTER_S)
+    for job in stalled:
+        await manager.retry_job(job)
+        log.warning("long job %s (%s) retried: its worker stopped", job.task_kwargs.get("job_id"), job.id)
+    return [job.id for job in stalled]
+
+
 @tasks.task(name="long_job", queue=QUEUE)
 def long_job(kind: str, job_id: int) -> None:
     """A long job (an import, an export) of the registered ``kind`` (:data:`RUNNERS`) on its row ``job_id``."""

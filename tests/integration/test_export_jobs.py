@@ -12,11 +12,13 @@ import json
 import threading
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
+import psycopg
 import pytest
 from caseutil import COMMUNITY, GRID, OTHER_COMMUNITY, grid_point
 from flask.testing import FlaskClient
-from jobutil import finish_jobs
+from jobutil import finish_jobs, run_in_thread
 from openpyxl import load_workbook
 from sqlalchemy import delete, func, select, update
 
@@ -26,7 +28,7 @@ from gridapp.core.exportfiles import FORMATS
 from gridapp.exports import jobs as export_jobs
 from gridapp.exports import rules
 from gridapp.extensions import db
-from gridapp.jobs import longjob
+from gridapp.jobs import longjob, runner
 from gridapp.models import Incident, LongJob, PiiView, User
 
 LABEL = "导出作业测试（虚构）"
@@ -252,3 +254,41 @@ def test_a_failed_or_abandoned_job_says_why_and_leaves_no_file(app, labelled, lo
     assert shown["status"] == "failed" and str(rules.EXPORT_KEPT_HOURS) in shown["error"]
     _run(app, abandoned)  # the worker's task, should it come late: nothing to do
     assert client.get(f"/exports/{abandoned}.json").get_json()["status"] == "failed"
+
+
+def test_a_job_whose_worker_died_is_run_again_and_finishes(app, labelled, login_as):
+    """A long job left "doing" by a worker that stopped (its heartbeat an hour old) is queued again
+    by the periodic ``retry_stalled`` task and then runs to its end; a job whose worker still beats
+    is left alone (gridapp.jobs.runner)."""
+    client = login_as("district")
+    orphan, busy = (_start(client, f"/cases/export.csv?{QUERY}&job=1") for _ in range(2))
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    with psycopg.connect(runner.conninfo(url), autocommit=True) as conn:
+        def hold(job_id: int, heartbeat: str) -> tuple[int, int]:
+            worker = conn.execute("INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - %s::interval) "
+                                  "RETURNING id", (heartbeat,)).fetchone()[0]
+            queued = conn.execute("UPDATE procrastinate_jobs SET status = 'doing', worker_id = %s, attempts = 1 "
+                                  "WHERE task_name = 'gridapp:long_job' AND (args->>'job_id')::int = %s RETURNING id",
+                                  (worker, job_id)).fetchone()[0]
+            conn.execute("UPDATE long_jobs SET status = 'running', done = 600 WHERE id = %s", (job_id,))
+            return worker, queued
+
+        (dead, orphan_task), (alive, busy_task) = hold(orphan, "1 hour"), hold(busy, "1 second")
+        proc = runner.make_app(url)
+
+        async def retry():
+            async with proc.open_async():
+                return await runner.retry_stalled.func(SimpleNamespace(app=proc), 0)
+
+        assert run_in_thread(retry) == [orphan_task]
+        status = dict(conn.execute("SELECT id, status::text FROM procrastinate_jobs WHERE id = ANY(%s)",
+                                   ([orphan_task, busy_task],)).fetchall())
+        assert status == {orphan_task: "todo", busy_task: "doing"}
+        assert finish_jobs(app, [orphan]) == {orphan: "done"}  # the real worker runs it again, from the start
+        shown = client.get(f"/exports/{orphan}.json").get_json()
+        assert shown["available"] and shown["done"] == shown["total"] == shown["result"]["rows"] >= 1200
+        assert len(client.get(f"/exports/{orphan}/file").text.splitlines()) == shown["total"] + 1
+        # the live worker's job: handed back (that worker "stops" without running it), then run
+        conn.execute("UPDATE procrastinate_jobs SET status = 'todo', worker_id = NULL WHERE id = %s", (busy_task,))
+        conn.execute("DELETE FROM procrastinate_workers WHERE id = ANY(%s)", ([dead, alive],))
+    assert finish_jobs(app, [busy]) == {busy: "done"}
