@@ -10,7 +10,7 @@ function gridappDashboard(map, cfg) {
                                    metric: state.metric, features: 0};
   var METRICS = ["density", "overdue", "gap", "disputes"];
   var RAMPS = cfg.ramps;  // gridapp/analytics/rules.py CHOROPLETH_RAMPS
-  var layers = {}, control = null, legend = null, charts = {};
+  var layers = {}, control = null, legend = null, legendOpen = null, charts = {};
   map.attributionControl.setPrefix("Leaflet");
 
   function q(params) {
@@ -200,14 +200,21 @@ function gridappDashboard(map, cfg) {
     legend = L.control({position: "bottomright"});
     legend.onAdd = function () {
       var div = L.DomUtil.create("div", "gridapp-legend choropleth-legend");
-      div.appendChild(el("strong", L_[metric]));
+      // folded on a phone (as the other maps' legends, map.js), a tap unfolds it; the user's choice
+      // holds when another layer redraws it
+      var box = el("details");
+      box.open = legendOpen === null ? !gridappFolded(map) : legendOpen;
+      box.addEventListener("toggle", function () { legendOpen = box.open; });
+      box.appendChild(el("summary", L_[metric]));
+      div.appendChild(box);
+      L.DomEvent.disableClickPropagation(div);
       var lows = [0].concat(b);
       RAMPS[metric].forEach(function (colour, i) {
         var row = el("div");
         var sw = el("span", null, "swatch"); sw.style.background = colour; sw.style.borderColor = "#777";
         row.appendChild(sw);
         row.appendChild(document.createTextNode(i === 0 ? "0 – " + b[0] : (i === 4 ? "> " + lows[4] : lows[i] + " – " + b[i])));
-        div.appendChild(row);
+        box.appendChild(row);
       });
       return div;
     };

@@ -20,10 +20,17 @@ def test_dashboard_switches_a_layer_and_drills_down(live_server, offline_page):
     assert page.locator("#chart-trend canvas").count() == 1       # ECharts served by the app
     legend = page.locator(".choropleth-legend")
     assert "事件密度" in legend.inner_text()
+    assert page.eval_on_selector(".choropleth-legend details", "d => d.open") is True  # a wide map: unfolded
     # switch the layer: overdue cases
     page.locator(".leaflet-control-layers label", has_text="逾期未办结案件").locator("input").check()
     page.wait_for_function("() => window.gridappDash.metric === 'overdue'")
     assert "逾期未办结案件" in page.locator(".choropleth-legend").inner_text()
+    # folded by a click, the legend stays folded when another layer redraws it
+    page.click(".choropleth-legend summary")
+    page.locator(".leaflet-control-layers label", has_text="事件密度").locator("input").check()
+    page.wait_for_function("() => window.gridappDash.metric === 'density'")
+    assert page.eval_on_selector(".choropleth-legend details", "d => d.open") is False
+    assert "事件密度" in page.locator(".choropleth-legend summary").inner_text()
     # drill down one level: click the township 红旗街街道 in the table
     page.locator("#dash-children a", has_text="红旗街街道").click()
     page.wait_for_function("() => window.gridappDash.ready && window.gridappDash.level === 'township'")
@@ -37,3 +44,22 @@ def test_dashboard_switches_a_layer_and_drills_down(live_server, offline_page):
     assert page.evaluate("window.gridappDash.code").startswith("610202002")
     assert page.locator("path.dash-grid").count() >= 1
     assert offline_page.errors == [] and offline_page.aborted == []
+
+
+def test_on_a_phone_the_legend_opens_folded(browser, live_server):
+    """At 360 px the dashboard's map opens with its layer list and choropleth legend folded (they
+    covered half of the map); a tap unfolds the legend."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai", service_workers="block")
+    page = context.new_page()
+    try:
+        login(page, live_server, "district", "/dashboard")
+        page.wait_for_function("() => window.gridappDash && window.gridappDash.ready")
+        assert page.locator(".leaflet-control-layers").count() == 1
+        assert page.locator(".leaflet-control-layers-expanded").count() == 0
+        assert page.eval_on_selector(".choropleth-legend details", "d => d.open") is False
+        page.click(".choropleth-legend summary")
+        assert page.eval_on_selector(".choropleth-legend details", "d => d.open") is True
+        assert "0 –" in page.locator(".choropleth-legend").inner_text()
+    finally:
+        context.close()
