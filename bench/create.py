@@ -97,7 +97,7 @@ async def _one_client(port: int, bodies: list[bytes], headers: bytes, start: flo
         await reader.readexactly(length)
         t1 = time.perf_counter()
         if t0 >= warm:
-            out.append((t1 - t0, status))
+            out.append((t1 - t0, status, (os.getpid(), id(writer))))  # the client's connection
     writer.close()
 
 
@@ -113,7 +113,8 @@ def _client_proc(port: int, clients: list[tuple[list[bytes], bytes]], warm: floa
 
 def load(port: int, clients: list[tuple[list[bytes], bytes]], seconds: float, procs: int = 2,
          warmup: float = 2.0) -> dict:
-    """Run the closed-loop load; return {requests, requests_per_s, p50_ms, p95_ms, errors}."""
+    """Run the closed-loop load; return {requests, requests_per_s, p50_ms, p95_ms, errors,
+    connection_mean_ms: {min, median, max} of the clients' mean latencies}."""
     warm = time.perf_counter() + warmup + 0.5
     end = warm + seconds
     queue = multiprocessing.get_context("fork").Queue()
@@ -126,12 +127,20 @@ def load(port: int, clients: list[tuple[list[bytes], bytes]], seconds: float, pr
         w.join()
     lat = sorted(r[0] for r in results)
     errors = sum(1 for r in results if r[1] != 201)
+    per_connection: dict = {}
+    for r in results:
+        per_connection.setdefault(r[2], []).append(r[0])
+    means = sorted(sum(v) / len(v) for v in per_connection.values())
 
     def pct(p):
         return round(1000 * lat[min(len(lat) - 1, int(p * len(lat)))], 1) if lat else None
 
     return {"requests": len(results), "requests_per_s": round(len(results) / seconds, 1),
-            "p50_ms": pct(0.50), "p95_ms": pct(0.95), "errors": errors}
+            "p50_ms": pct(0.50), "p95_ms": pct(0.95), "errors": errors,
+            # each client keeps its connection, and gunicorn's workers race to accept them: the spread
+            # of the clients' mean latencies shows how evenly the workers got them
+            "connection_mean_ms": {"min": round(1000 * means[0], 1), "median": round(1000 * means[len(means) // 2], 1),
+                                   "max": round(1000 * means[-1], 1)} if means else None}
 
 
 # --------------------------------------------------------------------------- set-up

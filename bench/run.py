@@ -70,6 +70,11 @@ def provision_cluster(base: Path) -> str:
     return url
 
 
+def _spread(side: dict) -> str:
+    spread = side.get("connection_mean_ms")
+    return " / ".join(str(spread[k]) for k in ("min", "median", "max")) if spread else "–"
+
+
 def _hook(name: str, call) -> dict | None:
     """Run an optional benchmark module's hook; None when the module is absent."""
     try:
@@ -175,7 +180,10 @@ def section(results: dict, started: datetime, total_s: float, pg_version: str) -
     if cre:
         out += [f"Create incident: {cre['clients']} clients × {cre['seconds']:g} s each side, gunicorn "
                 f"{cre['gunicorn']}; product errors {cre['product']['errors']}, bare errors {cre['bare']['errors']}; "
-                f"{cre['product']['requests']} and {cre['bare']['requests']} requests.", ""]
+                f"{cre['product']['requests']} and {cre['bare']['requests']} requests. Each client keeps one "
+                f"connection, which one of gunicorn's workers accepted: the clients' mean latencies (min / "
+                f"median / max, ms) show how evenly — product {_spread(cre['product'])}, bare {_spread(cre['bare'])}.",
+                ""]
     for name in ("map", "dashboard", "export", "province"):
         hook = results.get(name)
         if hook is None:
