@@ -38,8 +38,9 @@ def search(user: User, args: dict, now: datetime | None = None) -> tuple[list[In
 
     ``args`` (strings, all optional): state (comma-separated), category, grid, community,
     overdue (true/false), from / to (local dates, inclusive, on reported_at), mine (true: only
-    cases assigned to the user), bbox (min_lon,min_lat,max_lon,max_lat, SRID 4326), page (from 1),
-    per_page (1–500, default 500). Returns (cases, total matched, page, per_page).
+    cases assigned to the user), reported_by_me (true: only cases the user reported, 我的上报),
+    bbox (min_lon,min_lat,max_lon,max_lat, SRID 4326), page (from 1), per_page (1–500, default 500).
+    Returns (cases, total matched, page, per_page).
     Raises BadInput for a malformed filter.
     """
     return p.page_of(Incident, search_conditions(user, args, now), (Incident.reported_at.desc(), Incident.id.desc()),
@@ -66,6 +67,8 @@ def search_conditions(user: User, args: dict, now: datetime | None = None) -> li
         conds.append(overdue_condition(now))
     if p.flag(args, "mine"):
         conds.append(assigned_filter(user))
+    if p.flag(args, "reported_by_me"):
+        conds.append(Incident.reporter_id == user.id)
     return conds + p.period_conditions(Incident.reported_at, args.get("from"), args.get("to"))
 
 

@@ -26,8 +26,8 @@ BOARD_PER_PAGE = 20
 @bp.route("/cases")
 @login_required
 def case_board():
-    """案件看板: the visible cases with filters (state, category, grid, overdue, from, to — local
-    dates) and pagination (20 a page). A malformed filter shows its error and no rows."""
+    """案件看板: the visible cases with filters (state, category, grid, overdue, reported_by_me
+    (我的上报), from, to — local dates) and pagination (20 a page). A malformed filter shows its error and no rows."""
     args = request.args.to_dict()
     args["per_page"] = str(BOARD_PER_PAGE)
     try:
@@ -184,11 +184,12 @@ def admin_categories():
 @bp.route("/cases/map")
 @login_required
 def case_map():
-    """Incident map: the board's filters (state, category, grid, overdue, from, to), clustered
+    """Incident map: the board's filters (state, category, grid, overdue, reported_by_me, from, to), clustered
     markers with a heat-map toggle when at most 500 (``MAP_MAX_POINTS``) incidents match in the view;
     more: clusters counted by the server with their counts below zoom 16, the view's incidents
     (≤ 500) from zoom 16 on (:mod:`gridapp.coverage.tiles`); the count matched is shown."""
-    filters = {k: v for k, v in request.args.items() if k in ("state", "category", "grid", "overdue", "from", "to")}
+    filters = {k: v for k, v in request.args.items()
+               if k in ("state", "category", "grid", "overdue", "reported_by_me", "from", "to")}
     bounds = areas.scope_bounds(current_user)
     parts = None
     if bounds is not None:

@@ -49,7 +49,7 @@ def _export(name: str, fmt: str):
 @bp.route(f"/cases/export.<{EXPORT_FORMATS}>")
 @login_required
 def cases_export(fmt: str):
-    """The case board's cases (filters state, category, grid, community, overdue, from, to, mine,
+    """The case board's cases (filters state, category, grid, community, overdue, from, to, mine, reported_by_me,
     and ``bbox`` for the incident map's view), every row, newest first."""
     return _export("cases", fmt)
 

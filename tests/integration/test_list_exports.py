@@ -19,7 +19,7 @@ from gridapp.disputes.register import register
 from gridapp.incidents import queries as case_queries
 from gridapp.inspections import figures
 from gridapp.inspections.notices import notices
-from gridapp.models import PiiView, User
+from gridapp.models import Incident, PiiView, User
 from gridapp.org.members import list_members
 from gridapp.places import service as places
 
@@ -192,3 +192,29 @@ def test_every_list_page_links_its_export(client, login):
                        (f"/org/grid/{GRID}", "/org/party-members/export.csv?")):
         html = client.get(page).text
         assert link in html.replace("&amp;", "&"), page
+
+
+def test_reported_by_me_is_the_callers_own_reports_on_the_board_the_api_and_the_export(
+        client, tx, login, make_user, bearer):
+    """我的上报: ``reported_by_me=true`` keeps the cases the caller reported — on the board, in the
+    API list and in the export (the same rows) — and drops a colleague's case in the same grid."""
+    worker = _user(tx, "worker")
+    colleague = make_user("worker", grids=(GRID,))
+    own = [make_case(worker, "reported", grid=GRID, reported_at=T0 + timedelta(hours=i)) for i in range(2)]
+    other = make_case(colleague, "reported", grid=GRID, reported_at=T0)
+    tx.commit()
+    expected = {str(i) for i in tx.scalars(select(Incident.id).where(Incident.reporter_id == worker.id))}
+    assert {str(c.id) for c in own} <= expected and str(other.id) not in expected
+    login("worker")
+    everything = {r[0] for r in _csv_rows(client.get("/cases/export.csv"))}
+    assert str(other.id) in everything  # the colleague's case is visible without the filter
+    assert {r[0] for r in _csv_rows(client.get("/cases/export.csv?reported_by_me=true"))} == expected
+    assert case_queries.search(worker, {"reported_by_me": "true"})[1] == len(expected)
+    board = client.get("/cases?reported_by_me=true").text
+    assert all(f'href="/cases/{c.id}"' in board for c in own) and f'href="/cases/{other.id}"' not in board
+    assert 'name="reported_by_me" value="true" checked' in board
+    assert 'href="/cases?reported_by_me=true"' in client.get("/").text  # 我的上报 in the worker's menu
+    listed = client.get("/api/v1/incidents?reported_by_me=true&per_page=500", headers=bearer("worker")).get_json()
+    assert {str(f["id"]) for f in listed["features"]} == expected
+    bad = client.get("/api/v1/incidents?reported_by_me=maybe", headers=bearer("worker"))
+    assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "reported_by_me"

@@ -116,7 +116,8 @@ class IncidentFilters(Period):
     grid: Short | None = None
     community: Short | None = None
     overdue: Flag | None = None
-    mine: Flag | None = None
+    mine: Flag | None = Field(None, description="only cases dispatched to the caller or their department")
+    reported_by_me: Flag | None = Field(None, description="only cases the caller reported (我的上报)")
 
 
 class IncidentQuery(IncidentFilters, Paging):
