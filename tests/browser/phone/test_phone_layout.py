@@ -5,7 +5,7 @@ party-group page linked from the lists."""
 from __future__ import annotations
 
 import pytest
-from conftest import login_and_wait
+from conftest import login_and_wait, report_in_worker_grid
 
 NARROW = {"width": 360, "height": 740}
 #: list page → the pattern of its detail links (the first one found is visited too)
@@ -75,5 +75,25 @@ def test_no_sideways_scrolling_at_360_px(browser, live_server, username):
         assert page.eval_on_selector(".gridapp-legend details", "d => d.open") is False
         page.click(".gridapp-legend summary")
         assert page.eval_on_selector(".gridapp-legend details", "d => d.open") is True
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_card_labels_use_the_languages_colon(browser, live_server, app):
+    """A list's cards label each value: with a full-width colon in Chinese (标签：), with ": " in English."""
+    report_in_worker_grid(app, 1, "卡片标签测试（虚构）")  # a row to show (history is append-only: it stays)
+    context = browser.new_context(viewport=NARROW, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  service_workers="block")
+    page = context.new_page()
+    label = ("() => { const td = document.querySelector('table.list.cards-narrow tbody td[data-label]');"
+             " return td ? getComputedStyle(td, '::before').content : null; }")
+    try:
+        login_and_wait(page, live_server, "worker", "/cases")
+        zh = page.evaluate(label)
+        assert zh is not None and zh.endswith('："')
+        page.goto(live_server + "/lang/en")
+        page.goto(live_server + "/cases")
+        assert page.evaluate(label).endswith(': "')
     finally:
         context.close()
