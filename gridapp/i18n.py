@@ -32,6 +32,18 @@ def select_locale() -> str:
     return LOCALES.get(lang, LOCALES["zh"])
 
 
+#: Punctuation the templates write between values (not inside a translated message): full-width
+#: in Chinese, Latin in English.
+PUNCTUATION = {"zh": {"colon": "：", "comma": "，", "enum": "、", "semicolon": "；", "lp": "（", "rp": "）"},
+               "en": {"colon": ": ", "comma": ", ", "enum": ", ", "semicolon": "; ", "lp": " (", "rp": ")"}}
+
+
+def punct(name: str) -> str:
+    """The punctuation mark ``name`` (colon, comma, enum 、, semicolon, lp, rp) of the page's language
+    (template global ``punct``)."""
+    return PUNCTUATION["en" if str(get_locale() or "") == "en" else "zh"][name]
+
+
 def local_datetime_iso(value: str | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     """Like :func:`gridapp.core.timefmt.local_text` for an ISO 8601 string (as in API dicts)."""
     from datetime import datetime
@@ -45,6 +57,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_dt"] = local_text
     app.jinja_env.filters["local_dt_iso"] = local_datetime_iso
     app.jinja_env.globals["current_locale"] = get_locale
+    app.jinja_env.globals["punct"] = punct
 
     @app.route("/lang/<code>")
     def set_language(code: str):

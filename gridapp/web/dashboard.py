@@ -12,6 +12,7 @@ from ..analytics import rules as analytics_rules
 from ..boundaries import areas
 from ..core.params import flag
 from ..downloads import CSV, download, xlsx_response
+from ..i18n import punct
 from ..maps import DashboardLayers, render_parts
 from . import bp, page_base_map
 
@@ -30,7 +31,7 @@ def _labels() -> dict:
         "by_category": _("事件类别（本期上报，前 10）"), "by_community": _("各社区事件（本期）"),
         "trend": _("趋势"), "area": _("区域"), "unit_child": _("按下级区域"), "unit_grid": _("按网格"),
         "drill_hint": _("点击地图或表格中的区域下钻"), "km2": _("面积（平方公里）"),
-        "single": _("单建"), "joint": _("联建"),
+        "single": _("单建"), "joint": _("联建"), "colon": punct("colon"),
         "level_township": _("街道/镇"), "level_community": _("社区/村"), "level_grid": _("网格"),
     }
 

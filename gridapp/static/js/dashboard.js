@@ -224,7 +224,7 @@ function gridappDashboard(map, cfg) {
     var box = el("div");
     box.appendChild(el("strong", p.name || p.code));
     [["density", p.density], ["overdue", p.overdue], ["gap", p.gap], ["disputes", p.disputes],
-     ["km2", p.area_km2]].forEach(function (pair) { box.appendChild(el("div", L_[pair[0]] + "：" + fmt(pair[1]))); });
+     ["km2", p.area_km2]].forEach(function (pair) { box.appendChild(el("div", L_[pair[0]] + L_.colon + fmt(pair[1]))); });
     return box;
   }
   function renderLayers(fc) {
