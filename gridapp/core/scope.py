@@ -152,9 +152,10 @@ def grid_filter(user: User):
     return scope_condition(user, Grid.district_code, Grid.community_code, Grid.code)
 
 
-def incident_filter(user: User):
-    """SQL condition on :class:`Incident` selecting the incidents in the user's scope."""
-    return scope_condition(user, Incident.district_code, Incident.community_code, Incident.grid_code)
+def incident_filter(user: User, incident=Incident):
+    """SQL condition on :class:`Incident` (or ``incident``, an alias of it) selecting the incidents
+    in the user's scope."""
+    return scope_condition(user, incident.district_code, incident.community_code, incident.grid_code)
 
 
 def require_location_in_scope(user: User, loc: Location) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
-from ..core.scope import scope_condition
+from ..core.scope import incident_filter
 from ..models import DepartmentMember, Incident, User
 
 
@@ -22,5 +22,4 @@ def assigned_filter(user: User, incident=Incident):
 def visible_filter(user: User, incident=Incident):
     """SQL condition on Incident (or ``incident``, an alias of it, e.g. a subquery of incidents):
     in the user's scope, assigned to them, or reported by them."""
-    return or_(scope_condition(user, incident.district_code, incident.community_code, incident.grid_code),
-               assigned_filter(user, incident), incident.reporter_id == user.id)
+    return or_(incident_filter(user, incident), assigned_filter(user, incident), incident.reporter_id == user.id)
