@@ -51,7 +51,7 @@ from ..core import params as p
 from ..core.clock import local_zone, utcnow
 from ..extensions import db
 from ..incidents.rules import DEADLINE_STATES
-from ..models import AdminArea, Grid, Incident, IncidentCategory, KpiCaseFact, KpiCloseHours, KpiRollup, User
+from ..models import AdminArea, Incident, IncidentCategory, KpiCaseFact, KpiCloseHours, KpiRollup, User
 from ..models.facts import FACT_COUNTS
 from .kpi import area_condition, cohort_conditions, figures_of, group_key
 
@@ -245,9 +245,7 @@ def _live(user: User, level, code, date_from, date_to, units: list[str], now: da
                func.count().filter(Incident.handled_at.is_(None)).label("due_open")).select_from(Incident)
     for target, onclause in joins:
         q = q.outerjoin(target, onclause)
-    conds = cohort_conditions(user, level, code, date_from, date_to)  # checks the area: get() below reads no row
-    district = db.session.get(Grid if level == "grid" else AdminArea, code).district_code  # the index's first key
-    q = q.where(*conds, Incident.district_code == district, Incident.status.in_(DEADLINE_STATES),
+    q = q.where(*cohort_conditions(user, level, code, date_from, date_to), Incident.status.in_(DEADLINE_STATES),
                 Incident.deadline_at < now, Incident.filed_at.is_not(None))
     if units:
         q = q.group_by(func.grouping_sets(tuple_(), *extra))
