@@ -15,7 +15,9 @@ Needs a database holding a city (bench/city.py). In one run, against the same da
 Each side runs ``--seconds`` after a ``CHECKPOINT`` and a 2-second warm-up; the load client (the same for both) is
 ``--procs`` processes of asyncio raw HTTP/1.1 keep-alive connections, one per client, each sending its
 next request when the previous answer arrived (closed loop). Reports requests/s, p50/p95 latency
-(ms), non-201 answers, and ratios product/bare. The bare side's rows are deleted afterwards; the
+(ms), non-201 answers, the CPU each server used per request during the measured seconds (gunicorn:
+its master and workers; PostgreSQL: all its processes — the machine's 2 cores are what both share),
+and ratios product/bare. The bare side's rows are deleted afterwards; the
 product's cases stay (they are ordinary cases with history).
 """
 from __future__ import annotations
@@ -112,9 +114,11 @@ def _client_proc(port: int, clients: list[tuple[list[bytes], bytes]], warm: floa
 
 
 def load(port: int, clients: list[tuple[list[bytes], bytes]], seconds: float, procs: int = 2,
-         warmup: float = 2.0) -> dict:
+         warmup: float = 2.0, cpu=None) -> dict:
     """Run the closed-loop load; return {requests, requests_per_s, p50_ms, p95_ms, errors,
-    connection_mean_ms: {min, median, max} of the clients' mean latencies}."""
+    connection_mean_ms: {min, median, max} of the clients' mean latencies}; with ``cpu`` (a
+    function returning {name: CPU seconds so far}, :func:`cpu_seconds`) also ``cpu_ms_per_request``
+    {name: ms}: the CPU each part used during the measured seconds, per measured request."""
     warm = time.perf_counter() + warmup + 0.5
     end = warm + seconds
     queue = multiprocessing.get_context("fork").Queue()
@@ -122,6 +126,12 @@ def load(port: int, clients: list[tuple[list[bytes], bytes]], seconds: float, pr
         target=_client_proc, args=(port, clients[k::procs], warm, end, queue)) for k in range(procs)]
     for w in workers:
         w.start()
+    used = None
+    if cpu is not None:
+        time.sleep(max(0.0, warm - time.perf_counter()))
+        before = cpu()
+        time.sleep(max(0.0, end - time.perf_counter()))
+        used = {name: seconds_now - before.get(name, 0.0) for name, seconds_now in cpu().items()}
     results = [r for _ in workers for r in queue.get()]
     for w in workers:
         w.join()
@@ -135,12 +145,49 @@ def load(port: int, clients: list[tuple[list[bytes], bytes]], seconds: float, pr
     def pct(p):
         return round(1000 * lat[min(len(lat) - 1, int(p * len(lat)))], 1) if lat else None
 
-    return {"requests": len(results), "requests_per_s": round(len(results) / seconds, 1),
-            "p50_ms": pct(0.50), "p95_ms": pct(0.95), "errors": errors,
+    out = {"requests": len(results), "requests_per_s": round(len(results) / seconds, 1),
+           "p50_ms": pct(0.50), "p95_ms": pct(0.95), "errors": errors,
             # each client keeps its connection, and gunicorn's workers race to accept them: the spread
             # of the clients' mean latencies shows how evenly the workers got them
-            "connection_mean_ms": {"min": round(1000 * means[0], 1), "median": round(1000 * means[len(means) // 2], 1),
-                                   "max": round(1000 * means[-1], 1)} if means else None}
+           "connection_mean_ms": {"min": round(1000 * means[0], 1), "median": round(1000 * means[len(means) // 2], 1),
+                                  "max": round(1000 * means[-1], 1)} if means else None}
+    if used is not None and results:
+        out["cpu_ms_per_request"] = {name: round(1000 * s / len(results), 3) for name, s in used.items()}
+    return out
+
+
+def _process_table() -> dict[int, tuple[int, float]]:
+    """pid → (parent pid, CPU seconds used: user + system) of every process, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        except OSError:  # the process ended meanwhile
+            continue
+        table[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    return table
+
+
+def cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
+    """{name: CPU seconds used so far by the process ``roots[name]`` and its children} — the
+    gunicorn server (master and workers) and PostgreSQL (the postmaster and its backends, walwriter,
+    checkpointer …). A child that ended is no longer counted: both servers keep theirs for the run."""
+    table = _process_table()
+    return {name: sum(cpu for pid, (parent, cpu) in table.items() if root in (pid, parent))
+            for name, root in roots.items()}
+
+
+def postmaster_pid(database_url: str) -> int:
+    """The pid of the PostgreSQL server of ``database_url`` (the parent of a backend; same machine)."""
+    import psycopg
+
+    with psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    return _process_table()[backend][0]
 
 
 # --------------------------------------------------------------------------- set-up
@@ -213,6 +260,7 @@ def run(database_url: str, clients: int = 50, seconds: float = 15.0, workers: in
     """Measure both sides (module docstring); return {product: {...}, bare: {...}, ratios, config}."""
     password = secrets.token_urlsafe(12)
     users = _setup(database_url, clients, password)
+    postmaster = postmaster_pid(database_url)
     mix = ["0102", "0110", "0113", "0107", "0117", "0199", "C01", "C02", "C04"]
     result = {"clients": clients, "seconds": seconds, "gunicorn": f"{workers} workers × {threads} threads (gthread)"}
     proc, port = _serve("wsgi:app", database_url, workers, threads)
@@ -222,7 +270,8 @@ def run(database_url: str, clients: int = 50, seconds: float = 15.0, workers: in
                  for u, t in zip(users, tokens, strict=True)]
         log(f"create: product, {clients} clients × {seconds:g} s ...")
         _checkpoint(database_url)
-        result["product"] = load(port, conns, seconds, procs)
+        result["product"] = load(port, conns, seconds, procs,
+                                 cpu=lambda: cpu_seconds({"gunicorn": proc.pid, "postgresql": postmaster}))
     finally:
         _stop(proc)
     proc, port = _serve("bench.bare_app:app", database_url, workers, threads)
@@ -230,7 +279,8 @@ def run(database_url: str, clients: int = 50, seconds: float = 15.0, workers: in
         conns = [(_bodies(u, mix, "bare"), b"") for u in users]
         log(f"create: bare, {clients} clients × {seconds:g} s ...")
         _checkpoint(database_url)
-        result["bare"] = load(port, conns, seconds, procs)
+        result["bare"] = load(port, conns, seconds, procs,
+                              cpu=lambda: cpu_seconds({"gunicorn": proc.pid, "postgresql": postmaster}))
     finally:
         _stop(proc)
         _delete_bare(database_url)

@@ -75,6 +75,11 @@ def _spread(side: dict) -> str:
     return " / ".join(str(spread[k]) for k in ("min", "median", "max")) if spread else "–"
 
 
+def _cpu(side: dict) -> str:
+    used = side.get("cpu_ms_per_request")
+    return " / ".join(str(used.get(k, "–")) for k in ("gunicorn", "postgresql")) if used else "–"
+
+
 def _hook(name: str, call) -> dict | None:
     """Run an optional benchmark module's hook; None when the module is absent."""
     try:
@@ -182,7 +187,9 @@ def section(results: dict, started: datetime, total_s: float, pg_version: str) -
                 f"{cre['gunicorn']}; product errors {cre['product']['errors']}, bare errors {cre['bare']['errors']}; "
                 f"{cre['product']['requests']} and {cre['bare']['requests']} requests. Each client keeps one "
                 f"connection, which one of gunicorn's workers accepted: the clients' mean latencies (min / "
-                f"median / max, ms) show how evenly — product {_spread(cre['product'])}, bare {_spread(cre['bare'])}.",
+                f"median / max, ms) show how evenly — product {_spread(cre['product'])}, bare {_spread(cre['bare'])}. "
+                f"CPU per request (ms; gunicorn / PostgreSQL): product {_cpu(cre['product'])}, "
+                f"bare {_cpu(cre['bare'])}.",
                 ""]
     for name in ("map", "dashboard", "export", "province"):
         hook = results.get(name)
