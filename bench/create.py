@@ -10,14 +10,18 @@ Needs a database holding a city (bench/city.py). In one run, against the same da
   ``POST /api/v1/auth/token`` and then report cases at random points of their own grid with
   ``POST /api/v1/incidents`` and ``Authorization: Bearer <token>`` as a mobile client does: token
   lookup, validation, location, scope check, insert, history row, possible-duplicate lookup;
-* **bare**: gunicorn ``bench.bare_app:app`` with the same options: the same JSON body, one INSERT.
+* **bare**: gunicorn ``bench.bare_app:app`` with the same options: the same JSON body, one INSERT;
+* **same work**: gunicorn ``bench.bare_app:same_work``: the product's request (token, body), served by
+  one hand-written statement doing the product's work (token, category, location, scope, insert,
+  history row, possible duplicates) with the least checking in Python — the create path's analogue
+  of the dashboard's plain-SQL baseline. Its cases stay, as the product's do.
 
 Each side runs ``--seconds`` after a ``CHECKPOINT`` and a 2-second warm-up; the load client (the same for both) is
 ``--procs`` processes of asyncio raw HTTP/1.1 keep-alive connections, one per client, each sending its
 next request when the previous answer arrived (closed loop). Reports requests/s, p50/p95 latency
 (ms), non-201 answers, the CPU each server used per request during the measured seconds (gunicorn:
 its master and workers; PostgreSQL: all its processes — the machine's 2 cores are what both share),
-and ratios product/bare. The bare side's rows are deleted afterwards; the
+and ratios product/bare and product/same work. The bare side's rows are deleted afterwards; the
 product's cases stay (they are ordinary cases with history).
 """
 from __future__ import annotations
@@ -284,9 +288,22 @@ def run(database_url: str, clients: int = 50, seconds: float = 15.0, workers: in
     finally:
         _stop(proc)
         _delete_bare(database_url)
-    p, b = result["product"], result["bare"]
-    result["throughput_ratio"] = round(p["requests_per_s"] / b["requests_per_s"], 2) if b["requests_per_s"] else None
-    result["p95_ratio"] = round(p["p95_ms"] / b["p95_ms"], 2) if b["p95_ms"] else None
+    proc, port = _serve("bench.bare_app:same_work", database_url, workers, threads)
+    try:
+        conns = [(_bodies(u, mix, "same-work"), f"Authorization: Bearer {t}\r\n".encode())
+                 for u, t in zip(users, tokens, strict=True)]
+        log(f"create: the same work by hand, {clients} clients × {seconds:g} s ...")
+        _checkpoint(database_url)
+        result["same_work"] = load(port, conns, seconds, procs,
+                                   cpu=lambda: cpu_seconds({"gunicorn": proc.pid, "postgresql": postmaster}))
+    finally:
+        _stop(proc)
+    p = result["product"]
+    for name, key in (("bare", ""), ("same_work", "same_work_")):
+        b = result[name]
+        result[f"{key}throughput_ratio"] = round(p["requests_per_s"] / b["requests_per_s"], 2) \
+            if b["requests_per_s"] else None
+        result[f"{key}p95_ratio"] = round(p["p95_ms"] / b["p95_ms"], 2) if b["p95_ms"] else None
     return result
 
 

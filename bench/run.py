@@ -138,6 +138,12 @@ def section(results: dict, started: datetime, total_s: float, pg_version: str) -
                      "yes" if (cre["p95_ratio"] or 99) <= 1.5 else "no"))
         rows.append(("create incident, p50 ms", p["p50_ms"], b["p50_ms"],
                      f"{round(p['p50_ms'] / b['p50_ms'], 2) if b['p50_ms'] else '–'}×", "–", "–"))
+        same = cre.get("same_work")
+        if same:
+            rows.append(("create incident vs the same work by hand, requests/s", p["requests_per_s"],
+                         same["requests_per_s"], f"{cre['same_work_throughput_ratio']}×", "–", "–"))
+            rows.append(("create incident vs the same work by hand, p95 ms", p["p95_ms"], same["p95_ms"],
+                         f"{cre['same_work_p95_ratio']}×", "–", "–"))
     mapped = (results.get("map") or {}).get("result")
     if mapped:
         p, b = mapped["product"], mapped["baseline"]
@@ -189,7 +195,11 @@ def section(results: dict, started: datetime, total_s: float, pg_version: str) -
                 f"connection, which one of gunicorn's workers accepted: the clients' mean latencies (min / "
                 f"median / max, ms) show how evenly — product {_spread(cre['product'])}, bare {_spread(cre['bare'])}. "
                 f"CPU per request (ms; gunicorn / PostgreSQL): product {_cpu(cre['product'])}, "
-                f"bare {_cpu(cre['bare'])}.",
+                f"bare {_cpu(cre['bare'])}" + (
+                    f", same work by hand {_cpu(cre['same_work'])} (clients' mean latencies "
+                    f"{_spread(cre['same_work'])})" if cre.get("same_work") else "")
+                + ". The same work by hand: bench/bare_app.py `SAME_WORK_SQL`, one statement doing the product's "
+                "work (token, category, location, scope, insert, history row, possible duplicates), run last.",
                 ""]
     for name in ("map", "dashboard", "export", "province"):
         hook = results.get(name)
