@@ -191,7 +191,7 @@ def postmaster_pid(database_url: str) -> int:
 
     with psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    return _process_table()[backend][0]
+        return _process_table()[backend][0]  # while the backend lives
 
 
 # --------------------------------------------------------------------------- set-up
