@@ -16,7 +16,7 @@ Needs a database holding a city (bench/city.py). In one run, against the same da
   history row, possible duplicates) with the least checking in Python — the create path's analogue
   of the dashboard's plain-SQL baseline. Its cases stay, as the product's do.
 
-Each side runs ``--seconds`` after a ``CHECKPOINT`` and a 2-second warm-up; the load client (the same for both) is
+Each side runs ``--seconds`` after a ``CHECKPOINT`` and a 2-second warm-up; the load client (the same for every side) is
 ``--procs`` processes of asyncio raw HTTP/1.1 keep-alive connections, one per client, each sending its
 next request when the previous answer arrived (closed loop). Reports requests/s, p50/p95 latency
 (ms), non-201 answers, the CPU each server used per request during the measured seconds (gunicorn:
@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -259,45 +260,37 @@ def _token(port: int, username: str, password: str) -> str:
     return body["token"]
 
 
+#: the sides, in the order they run: (result key, gunicorn app, label in the cases' descriptions)
+SIDES = (("product", "wsgi:app", "product"), ("bare", "bench.bare_app:app", "bare"),
+         ("same_work", "bench.bare_app:same_work", "same-work"))
+
+
 def run(database_url: str, clients: int = 50, seconds: float = 15.0, workers: int = 3, threads: int = 4,
         procs: int = 2, log=print) -> dict:
-    """Measure both sides (module docstring); return {product: {...}, bare: {...}, ratios, config}."""
+    """Measure every side (module docstring); return {product: {...}, bare: {...}, same_work: {...},
+    throughput_ratio, p95_ratio (product / bare), same_work_throughput_ratio, same_work_p95_ratio, config}."""
     password = secrets.token_urlsafe(12)
     users = _setup(database_url, clients, password)
     postmaster = postmaster_pid(database_url)
     mix = ["0102", "0110", "0113", "0107", "0117", "0199", "C01", "C02", "C04"]
     result = {"clients": clients, "seconds": seconds, "gunicorn": f"{workers} workers × {threads} threads (gthread)"}
-    proc, port = _serve("wsgi:app", database_url, workers, threads)
-    try:
-        tokens = [_token(port, u["username"], password) for u in users]
-        conns = [(_bodies(u, mix, "product"), f"Authorization: Bearer {t}\r\n".encode())
-                 for u, t in zip(users, tokens, strict=True)]
-        log(f"create: product, {clients} clients × {seconds:g} s ...")
-        _checkpoint(database_url)
-        result["product"] = load(port, conns, seconds, procs,
-                                 cpu=lambda: cpu_seconds({"gunicorn": proc.pid, "postgresql": postmaster}))
-    finally:
-        _stop(proc)
-    proc, port = _serve("bench.bare_app:app", database_url, workers, threads)
-    try:
-        conns = [(_bodies(u, mix, "bare"), b"") for u in users]
-        log(f"create: bare, {clients} clients × {seconds:g} s ...")
-        _checkpoint(database_url)
-        result["bare"] = load(port, conns, seconds, procs,
-                              cpu=lambda: cpu_seconds({"gunicorn": proc.pid, "postgresql": postmaster}))
-    finally:
-        _stop(proc)
-        _delete_bare(database_url)
-    proc, port = _serve("bench.bare_app:same_work", database_url, workers, threads)
-    try:
-        conns = [(_bodies(u, mix, "same-work"), f"Authorization: Bearer {t}\r\n".encode())
-                 for u, t in zip(users, tokens, strict=True)]
-        log(f"create: the same work by hand, {clients} clients × {seconds:g} s ...")
-        _checkpoint(database_url)
-        result["same_work"] = load(port, conns, seconds, procs,
-                                   cpu=lambda: cpu_seconds({"gunicorn": proc.pid, "postgresql": postmaster}))
-    finally:
-        _stop(proc)
+    headers = None  # the workers' bearer tokens, issued by the product (the first side)
+    for name, app, label in SIDES:
+        proc, port = _serve(app, database_url, workers, threads)
+        try:
+            if headers is None:
+                headers = [f"Authorization: Bearer {_token(port, u['username'], password)}\r\n".encode()
+                           for u in users]
+            conns = [(_bodies(u, mix, label), b"" if name == "bare" else h)
+                     for u, h in zip(users, headers, strict=True)]
+            log(f"create: {label}, {clients} clients × {seconds:g} s ...")
+            _checkpoint(database_url)
+            result[name] = load(port, conns, seconds, procs,
+                                cpu=partial(cpu_seconds, {"gunicorn": proc.pid, "postgresql": postmaster}))
+        finally:
+            _stop(proc)
+            if name == "bare":
+                _delete_bare(database_url)
     p = result["product"]
     for name, key in (("bare", ""), ("same_work", "same_work_")):
         b = result[name]
