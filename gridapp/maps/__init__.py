@@ -11,6 +11,8 @@ import folium
 from branca.element import MacroElement
 from folium.map import FitBounds
 from jinja2 import Template
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 
 def base_map(bounds: tuple[float, float, float, float], assets: dict[str, str],
@@ -53,7 +55,7 @@ L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name(
 
 
 class JsonConfigElement(MacroElement):
-    """A map element whose script receives ``config`` as JSON data."""
+    """A map element whose script receives ``config`` as JSON data (:attr:`config_json`)."""
 
     _template = Template("")
 
@@ -61,6 +63,12 @@ class JsonConfigElement(MacroElement):
         super().__init__()
         self._name = type(self).__name__
         self.config = config
+
+    @property
+    def config_json(self) -> Markup:
+        """``config`` as JSON safe inside a script element, its objects' members in the order the
+        rules give them (a legend's classes, a map's levels): Jinja's ``tojson`` sorts the keys."""
+        return htmlsafe_json_dumps(self.config, sort_keys=False)
 
 
 class BaseLayers(JsonConfigElement):
@@ -71,7 +79,7 @@ class BaseLayers(JsonConfigElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-gridappBaseMap({{ this._parent.get_name() }}, {{ this.config|tojson }});
+gridappBaseMap({{ this._parent.get_name() }}, {{ this.config_json }});
 {% endmacro %}
 """)
 
@@ -89,7 +97,7 @@ class ContextLayers(JsonConfigElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-gridappContext({{ this._parent.get_name() }}, {{ this.config|tojson }});
+gridappContext({{ this._parent.get_name() }}, {{ this.config_json }});
 {% endmacro %}
 """)
 
@@ -106,7 +114,7 @@ class CoverageLayers(JsonConfigElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-gridappCoverage({{ this._parent.get_name() }}, {{ this.config|tojson }});
+gridappCoverage({{ this._parent.get_name() }}, {{ this.config_json }});
 {% endmacro %}
 """)
 
@@ -117,7 +125,7 @@ class PointPicker(JsonConfigElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-gridappPointPicker({{ this._parent.get_name() }}, {{ this.config|tojson }});
+gridappPointPicker({{ this._parent.get_name() }}, {{ this.config_json }});
 {% endmacro %}
 """)
 
@@ -128,7 +136,7 @@ class CaseMarker(JsonConfigElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-gridappCaseMarker({{ this._parent.get_name() }}, {{ this.config|tojson }});
+gridappCaseMarker({{ this._parent.get_name() }}, {{ this.config_json }});
 {% endmacro %}
 """)
 
@@ -140,7 +148,7 @@ class IncidentLayers(JsonConfigElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-gridappIncidentMap({{ this._parent.get_name() }}, {{ this.config|tojson }});
+gridappIncidentMap({{ this._parent.get_name() }}, {{ this.config_json }});
 {% endmacro %}
 """)
 
@@ -164,7 +172,7 @@ class CoverageProblems(JsonConfigElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-gridappCoverageCheck({{ this._parent.get_name() }}, {{ this.config|tojson }});
+gridappCoverageCheck({{ this._parent.get_name() }}, {{ this.config_json }});
 {% endmacro %}
 """)
 
@@ -176,7 +184,7 @@ class PlaceLayers(JsonConfigElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-gridappPlaceMap({{ this._parent.get_name() }}, {{ this.config|tojson }});
+gridappPlaceMap({{ this._parent.get_name() }}, {{ this.config_json }});
 {% endmacro %}
 """)
 
@@ -190,7 +198,7 @@ class DashboardLayers(JsonConfigElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-gridappDashboard({{ this._parent.get_name() }}, {{ this.config|tojson }});
+gridappDashboard({{ this._parent.get_name() }}, {{ this.config_json }});
 {% endmacro %}
 """)
 
@@ -201,6 +209,6 @@ class DisputeLayer(JsonConfigElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-gridappDisputeMap({{ this._parent.get_name() }}, {{ this.config|tojson }});
+gridappDisputeMap({{ this._parent.get_name() }}, {{ this.config_json }});
 {% endmacro %}
 """)

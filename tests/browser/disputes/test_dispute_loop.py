@@ -63,6 +63,9 @@ def test_dispute_is_registered_mediated_and_closed_with_agreement(live_server, b
     page.goto(f"{live_server}/disputes?risk_level=major&state=resolved")
     page.wait_for_function("() => window.gridappMap && window.gridappMap.ready")
     assert page.locator("path.dispute-resolved").count() >= 1
+    # the legend's risk classes in ascending order (disputes/rules.py RISK_LEVELS), not sorted by key
+    legend = page.locator(".gridapp-legend details > div").all_inner_texts()
+    assert [t.strip() for t in legend[:3]] == ["一般", "较大", "重大"]
     assert page.locator(f"table#disputes a[href='{dispute_url.replace(live_server, '')}']").count() == 1
     assert wrapped.errors == [] and wrapped.aborted == []
     context.close()
