@@ -8,6 +8,7 @@ dashboard shows by default and at most, and the columns of the report.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 #: The level below each area level (the dashboard's drill-down).
 CHILD = {"district": "township", "township": "community", "community": "grid", "grid": None}
@@ -21,7 +22,8 @@ REPORT_COLUMNS = (
     ("grids", _l("网格数")), ("grids_with_worker", _l("有网格员的网格")), ("grids_covered", _l("已覆盖网格")),
     ("gap", _l("覆盖缺口（网格）")), ("workers", _l("网格员")), ("groups", _l("网格党小组")),
     ("groups_single", _l("单建")), ("groups_joint", _l("联建")), ("members", _l("党员")),
-    ("reported", _l("上报事件")), ("filed", _l("立案")), ("closed", _l("结案")), ("overdue", _l("逾期未办结")),
+    ("reported", lazy_pgettext("figure", "上报事件")), ("filed", lazy_pgettext("figure", "立案")),
+    ("closed", _l("结案")), ("overdue", _l("逾期未办结")),
     ("closing_rate", _l("结案率")), ("on_time_closing_rate", _l("按期结案率")),
     ("disputes", _l("矛盾纠纷登记")), ("resolved", _l("化解")), ("resolution_rate", _l("化解率")),
 )

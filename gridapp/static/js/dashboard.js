@@ -264,7 +264,7 @@ function gridappDashboard(map, cfg) {
     sel.replaceChildren();
     if (!data.child_level) { sel.disabled = true; return; }
     sel.disabled = false;
-    var opts = [["child", L_.unit_child + "（" + L_["level_" + data.child_level] + "）"]];
+    var opts = [["child", L_.unit_child + L_.lp + L_["level_" + data.child_level] + L_.rp]];
     if (data.child_level !== "grid") { opts.push(["grid", L_.unit_grid]); }
     opts.forEach(function (o) {
       var opt = el("option", o[1]); opt.value = o[0]; opt.selected = o[0] === state.unit; sel.appendChild(opt);

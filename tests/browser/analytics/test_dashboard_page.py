@@ -18,6 +18,7 @@ def test_dashboard_switches_a_layer_and_drills_down(live_server, offline_page):
     assert page.locator("#dash-figures tbody tr").count() >= 20
     assert page.locator("#dash-children tbody tr.drill").count() == dash["features"]
     assert page.locator("#chart-trend canvas").count() == 1       # ECharts served by the app
+    assert page.locator("#dash-unit option").first.inner_text() == "按下级区域（街道/镇）"
     legend = page.locator(".choropleth-legend")
     assert "事件密度" in legend.inner_text()
     assert page.eval_on_selector(".choropleth-legend details", "d => d.open") is True  # a wide map: unfolded
@@ -63,3 +64,15 @@ def test_on_a_phone_the_legend_opens_folded(browser, live_server):
         assert "0 –" in page.locator(".choropleth-legend").inner_text()
     finally:
         context.close()
+
+
+def test_in_english_figures_are_named_as_counts(live_server, offline_page):
+    """In English the dashboard names counted figures as counts (Reported, Filed: the message
+    context "figure"), not as the actions of the same Chinese words, and writes English brackets."""
+    page = offline_page.page
+    login(page, live_server, "district", "/lang/en")
+    page.goto(live_server + "/dashboard")
+    page.wait_for_function("() => window.gridappDash && window.gridappDash.ready")
+    labels = page.locator("#dash-figures tbody th, #dash-figures tbody td:first-child").all_inner_texts()
+    assert "Reported" in labels and "Filed" in labels and "Report an incident" not in labels
+    assert page.locator("#dash-unit option").first.inner_text() == "By the areas below (Township (street/town))"

@@ -185,3 +185,21 @@ def test_field_roles_are_refused_by_their_own_role_name(client, bearer):
             resp = client.get(url, headers=headers)
             message = resp.get_json()["error"]["message"]
             assert resp.status_code == 403 and role in message and other not in message, (url, message)
+
+
+def test_count_labels_are_nouns_in_english(client, login):
+    """上报事件, 立案 and 登记 are both actions (Report an incident, File, Register: menus, buttons,
+    history) and counted figures (Reported, Filed, Registered): the figures' labels carry the
+    message context "figure", so English pages and reports name counts, not verbs."""
+    login("district")
+    client.get("/lang/en")
+    page = client.get("/dashboard/print").text
+    report = client.get("/dashboard/report.csv").get_data(as_text=True).splitlines()[0].split(",")
+    registers = client.get("/disputes").text
+    assert "<th>Registered</th>" in registers and "<th>Register</th>" not in registers
+    assert {"Reported", "Filed"} <= set(report) and not {"Report an incident", "File"} & set(report)
+    assert ">Reported<" in page and ">Filed<" in page and ">File<" not in page
+    assert ">Report an incident</a>" in client.get("/").text  # the action keeps its verb
+    client.get("/lang/zh")
+    assert "上报事件" in client.get("/dashboard/report.csv").get_data(as_text=True).splitlines()[0]
+    assert "<th>登记</th>" in client.get("/disputes").text
