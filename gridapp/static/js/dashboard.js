@@ -197,28 +197,13 @@ function gridappDashboard(map, cfg) {
   }
   function showLegend(metric, b) {
     if (legend) { map.removeControl(legend); }
-    legend = L.control({position: "bottomright"});
-    legend.onAdd = function () {
-      var div = L.DomUtil.create("div", "gridapp-legend choropleth-legend");
-      // folded on a phone (as the other maps' legends, map.js), a tap unfolds it; the user's choice
-      // holds when another layer redraws it
-      var box = el("details");
-      box.open = legendOpen === null ? !gridappFolded(map) : legendOpen;
-      box.addEventListener("toggle", function () { legendOpen = box.open; });
-      box.appendChild(el("summary", L_[metric]));
-      div.appendChild(box);
-      L.DomEvent.disableClickPropagation(div);
-      var lows = [0].concat(b);
-      RAMPS[metric].forEach(function (colour, i) {
-        var row = el("div");
-        var sw = el("span", null, "swatch"); sw.style.background = colour; sw.style.borderColor = "#777";
-        row.appendChild(sw);
-        row.appendChild(document.createTextNode(i === 0 ? "0 – " + b[0] : (i === 4 ? "> " + lows[4] : lows[i] + " – " + b[i])));
-        box.appendChild(row);
-      });
-      return div;
-    };
-    legend.addTo(map);
+    var lows = [0].concat(b);
+    // the maps' legend (map.js): folded on a phone; the user's choice holds when another layer redraws it
+    legend = gridappLegend(map, RAMPS[metric].map(function (colour, i) {
+      return {label: i === 0 ? "0 – " + b[0] : (i === 4 ? "> " + lows[4] : lows[i] + " – " + b[i]),
+              fill: colour, stroke: "#777"};
+    }), L_[metric], {className: "choropleth-legend", open: legendOpen,
+                     onToggle: function (open) { legendOpen = open; }});
   }
   function tooltip(p) {
     var box = el("div");

@@ -35,12 +35,17 @@ function gridappFolded(map) {
   return map.getSize().x < GRIDAPP_FOLD_BELOW_PX;
 }
 
-function gridappLegend(map, items, title) {
+/* A legend control (items: [{label, fill, stroke}]) under a folding title, folded on a phone.
+   opts (optional): className (added to the control's), open (true/false: the user's last choice,
+   kept when the page redraws the legend; null: by the map's width), onToggle(open). Returns it. */
+function gridappLegend(map, items, title, opts) {
+  opts = opts || {};
   var legend = L.control({position: "bottomright"});
   legend.onAdd = function () {
-    var div = L.DomUtil.create("div", "gridapp-legend");
+    var div = L.DomUtil.create("div", "gridapp-legend" + (opts.className ? " " + opts.className : ""));
     var box = document.createElement("details");
-    box.open = !gridappFolded(map);
+    box.open = opts.open === null || opts.open === undefined ? !gridappFolded(map) : opts.open;
+    if (opts.onToggle) { box.addEventListener("toggle", function () { opts.onToggle(box.open); }); }
     var h = document.createElement("summary");
     h.textContent = title;
     box.appendChild(h);
@@ -58,7 +63,7 @@ function gridappLegend(map, items, title) {
     });
     return div;
   };
-  legend.addTo(map);
+  return legend.addTo(map);
 }
 
 function gridappStatus(map, text, isError) {
