@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import pgettext
 from flask_login import current_user, login_required
 
 from ..analytics import dashboard
@@ -23,12 +22,17 @@ def _args() -> tuple:
     return a.get("level") or None, a.get("code") or None, a.get("from") or None, a.get("to") or None
 
 
+def _figure(key: str) -> str:
+    """The name of a counted figure, as the report's column (analytics/rules.py REPORT_COLUMNS)."""
+    return str(dict(analytics_rules.REPORT_COLUMNS)[key])
+
+
 def _labels() -> dict:
     return {
         "density": _("事件密度（件/平方公里）"), "overdue": _("逾期未办结案件"), "gap": _("覆盖缺口（网格）"),
         "disputes": _("矛盾纠纷登记"), "load_failed": _("看板数据加载失败："), "current": _("本期"),
         "previous": _("上期"), "change": _("变化"), "figure": _("指标"), "no_data": _("无数据"),
-        "reported": pgettext("figure", "上报事件"), "closed": _("结案"), "dispute_registered": _("矛盾纠纷登记"),
+        "reported": _figure("reported"), "closed": _("结案"), "dispute_registered": _("矛盾纠纷登记"),
         "by_category": _("事件类别（本期上报，前 10）"), "by_community": _("各社区事件（本期）"),
         "trend": _("趋势"), "area": _("区域"), "unit_child": _("按下级区域"), "unit_grid": _("按网格"),
         "drill_hint": _("点击地图或表格中的区域下钻"), "km2": _("面积（平方公里）"),
@@ -48,8 +52,7 @@ def _metrics() -> list[dict]:
         m("coverage", "figures.workers", _("网格员")), m("coverage", "figures.groups", _("网格党小组")),
         m("coverage", "figures.groups_single", _("单建党小组")), m("coverage", "figures.groups_joint", _("联建党小组")),
         m("coverage", "figures.members", _("党员")),
-        m("kpi", "counts.reported", pgettext("figure", "上报事件")),
-        m("kpi", "counts.filed", pgettext("figure", "立案")),
+        m("kpi", "counts.reported", _figure("reported")), m("kpi", "counts.filed", _figure("filed")),
         m("kpi", "counts.closed", _("结案")), m("kpi", "overdue", _("逾期未办结")),
         m("kpi", "rates.filing_rate", _("立案率"), "rate"),
         m("kpi", "rates.on_time_handling_rate", _("按期处置率"), "rate"),
@@ -68,7 +71,7 @@ def _columns() -> list[dict]:
     """Columns of the per-area table: key (see static/js/dashboard.js) and label."""
     return [{"key": k, "label": v} for k, v in (
         ("name", _("区域")), ("grids", _("网格数")), ("gap", _("覆盖缺口（网格）")), ("workers", _("网格员")),
-        ("groups", _("党小组（单建/联建）")), ("members", _("党员")), ("reported", pgettext("figure", "上报事件")),
+        ("groups", _("党小组（单建/联建）")), ("members", _("党员")), ("reported", _figure("reported")),
         ("overdue", _("逾期未办结")), ("closing_rate", _("结案率")), ("on_time_closing_rate", _("按期结案率")),
         ("disputes", _("矛盾纠纷")), ("resolution_rate", _("化解率")))]
 
